@@ -1,0 +1,3 @@
+import type { Command } from 'commander';
+
+export function registerConfig(_program: Command): void {}

@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The `milab` command. Each command lives in its own file under ./commands and registers
+// itself on the program; this file only wires them together and turns errors into exit codes.
+import { Command } from 'commander';
+import { registerConfig } from './commands/config.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerEmulator } from './commands/emulator.js';
+import { registerToken } from './commands/token.js';
+import { runMain } from './run.js';
+
+export function buildProgram(): Command {
+  const program = new Command('milab')
+    .description('Hands-on Azure managed identity labs, graded on your subscription or on the embedded emulator.')
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+  registerDoctor(program);
+  registerToken(program);
+  registerConfig(program);
+  registerEmulator(program);
+  return program;
+}
+
+await runMain(buildProgram(), process.argv);

@@ -1,0 +1,68 @@
+// The contract between a running emulator and its clients (@milab/core, the CLI, tests):
+// a JSON file the emulator writes into its state directory once it is listening, and removes
+// when it stops. Clients read it to find the endpoint, the CA to trust, and the seeded world.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The seeded principals a learner, a grader or an instructor signs in as. */
+export type PrincipalName = 'learner' | 'grader' | 'instructor';
+export const PRINCIPAL_NAMES: readonly PrincipalName[] = ['learner', 'grader', 'instructor'];
+
+export interface PrincipalSecret {
+  displayName: string;
+  /** Application (client) id. */
+  clientId: string;
+  /** Object id of the service principal (the `oid` claim). */
+  objectId: string;
+  /** A local, emulator-only client secret. */
+  clientSecret: string;
+}
+
+export interface EmulatorConnection {
+  version: 1;
+  /** Process id of the emulator serving this state directory. */
+  pid: number;
+  /** `https://127.0.0.1:PORT`: the ARM endpoint and the Entra authority host (one listener). */
+  url: string;
+  /** Absolute path of the PEM CA certificate clients must trust. */
+  caFile: string;
+  tenantId: string;
+  subscriptionId: string;
+  /** The seeded lab resource group. */
+  resourceGroup: string;
+  location: string;
+  principals: Record<PrincipalName, PrincipalSecret>;
+  startedAt: string;
+}
+
+export const CONNECTION_FILE = 'connection.json';
+
+export function connectionPath(stateDir: string): string {
+  return join(stateDir, CONNECTION_FILE);
+}
+
+/** Whether a process with this id is alive (signal 0 probes without touching it). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The connection of the emulator serving `stateDir`, or `undefined` when none is running
+ * there (no file, or a file left behind by a process that is gone).
+ */
+export function readConnection(stateDir: string): EmulatorConnection | undefined {
+  let text: string;
+  try {
+    text = readFileSync(connectionPath(stateDir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const connection = JSON.parse(text) as EmulatorConnection;
+  if (connection.version !== 1 || !isProcessAlive(connection.pid)) return undefined;
+  return connection;
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The whole test suite: every package's tests through turbo, then one summary line for all of
+// them ("tests: N passed, N failed, N skipped"), read from each package's vitest JSON report.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const packageDirs = ['packages', 'labs']
+  .map((group) => join(root, group))
+  .filter((dir) => existsSync(dir))
+  .flatMap((dir) => readdirSync(dir).map((name) => join(dir, name)))
+  .filter((dir) => existsSync(join(dir, 'package.json')));
+const reportOf = (dir) => join(dir, '.vitest', 'results.json');
+
+for (const dir of packageDirs) rmSync(reportOf(dir), { force: true });
+
+const turbo = spawnSync('turbo', ['run', 'test', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` },
+});
+
+const total = { passed: 0, failed: 0, skipped: 0 };
+const missing = [];
+for (const dir of packageDirs) {
+  const file = reportOf(dir);
+  if (!existsSync(file)) {
+    missing.push(dir.slice(root.length + 1));
+    continue;
+  }
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  total.passed += report.numPassedTests ?? 0;
+  total.failed += report.numFailedTests ?? 0;
+  total.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+}
+if (missing.length > 0) console.log(`no test report from: ${missing.join(', ')}`);
+console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+const code = turbo.status ?? 1;
+process.exit(code !== 0 ? code : total.failed > 0 ? 1 : 0);
