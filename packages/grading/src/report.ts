@@ -1,0 +1,189 @@
+// The grade report: what a run produced, its score and status, the exit code it maps to, and
+// how several labs' reports merge into one (`milab grade all`). Reporters only read these.
+import type { CannotGradeInfo, CheckResult } from './check.js';
+
+/** `passed`: every check passed. `failed`: some check failed or was skipped. `error`: could not grade. */
+export type GradeStatus = 'passed' | 'failed' | 'error';
+
+/** The weighted score: passed checks earn their weight; every check counts towards `possible`. */
+export interface Score {
+  readonly earned: number;
+  readonly possible: number;
+  /** `earned / possible` as a whole percentage, rounded down so 100 means all passed. */
+  readonly percent: number;
+}
+
+/** How many checks ended in each status. */
+export interface Counts {
+  readonly passed: number;
+  readonly failed: number;
+  readonly skipped: number;
+  /** Checks during which the environment failed (at most one per lab: grading stops there). */
+  readonly errored: number;
+}
+
+/** Why a run could not grade: the kind, what happened, the next step, and where it happened. */
+export interface GradeError extends CannotGradeInfo {
+  /** The lab being graded, when known. */
+  readonly lab?: string;
+  /** The check during which it happened; absent when no check was running (e.g. cancelled). */
+  readonly checkId?: string;
+  readonly checkTitle?: string;
+}
+
+/** One lab's line in a merged report. */
+export interface LabSummary {
+  readonly lab?: string;
+  readonly title?: string;
+  readonly target?: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly status: GradeStatus;
+  readonly score: Score;
+  readonly counts: Counts;
+  readonly error?: GradeError;
+}
+
+/** Everything one grading run (or several merged) found. */
+export interface GradeReport {
+  /** The lab id (`01`); absent in a merged report. */
+  readonly lab?: string;
+  readonly title?: string;
+  /** `emulator` or `azure`, as the caller named it. */
+  readonly target?: string;
+  /** When grading started, as an ISO 8601 UTC timestamp. */
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly status: GradeStatus;
+  readonly score: Score;
+  readonly counts: Counts;
+  readonly results: readonly CheckResult[];
+  /** Present when `status` is `error`. */
+  readonly error?: GradeError;
+  /** Present in merged reports: one summary per lab, in the order they were graded. */
+  readonly labs?: readonly LabSummary[];
+}
+
+/** The process exit code for a report: 0 all passed, 1 some failed or skipped, 2 could not grade. */
+export function exitCodeFor(report: Pick<GradeReport, 'status'>): 0 | 1 | 2 {
+  switch (report.status) {
+    case 'passed':
+      return 0;
+    case 'failed':
+      return 1;
+    case 'error':
+      return 2;
+  }
+}
+
+/** Adds up the weighted score of some results. */
+export function scoreOf(results: readonly CheckResult[]): Score {
+  let earned = 0;
+  let possible = 0;
+  for (const result of results) {
+    possible += result.weight;
+    if (result.status === 'pass') earned += result.weight;
+  }
+  // Fractional weights (0.1 + 0.2) must not show as 0.30000000000000004 in reports.
+  earned = roundWeight(earned);
+  possible = roundWeight(possible);
+  // Rounded down so a run with any failure never shows 100%.
+  const percent = possible === 0 ? 0 : Math.floor((earned / possible) * 100 + 1e-9);
+  return { earned, possible, percent };
+}
+
+/** Counts results per status. */
+export function countsOf(results: readonly CheckResult[]): Counts {
+  const count = (status: CheckResult['status']): number => results.filter((r) => r.status === status).length;
+  return { passed: count('pass'), failed: count('fail'), skipped: count('skip'), errored: count('error') };
+}
+
+/**
+ * The run's status: `error` when grading could not finish, `passed` only when every check
+ * passed (a skipped check earned nothing, so it is not a pass), `failed` otherwise.
+ */
+export function statusOf(results: readonly CheckResult[], error: GradeError | undefined): GradeStatus {
+  if (error !== undefined) return 'error';
+  return results.length > 0 && results.every((r) => r.status === 'pass') ? 'passed' : 'failed';
+}
+
+/** Builds a report from results, computing score, counts and status. */
+export function buildReport(input: {
+  lab?: string;
+  title?: string;
+  target?: string;
+  startedAt: string;
+  durationMs: number;
+  results: readonly CheckResult[];
+  error?: GradeError;
+  labs?: readonly LabSummary[];
+}): GradeReport {
+  return {
+    ...(input.lab === undefined ? {} : { lab: input.lab }),
+    ...(input.title === undefined ? {} : { title: input.title }),
+    ...(input.target === undefined ? {} : { target: input.target }),
+    startedAt: input.startedAt,
+    durationMs: input.durationMs,
+    status: statusOf(input.results, input.error),
+    score: scoreOf(input.results),
+    counts: countsOf(input.results),
+    results: input.results,
+    ...(input.error === undefined ? {} : { error: input.error }),
+    ...(input.labs === undefined ? {} : { labs: input.labs }),
+  };
+}
+
+/**
+ * Merges several labs' reports into one (for `milab grade all`): results in order, each tagged
+ * with its lab; score and counts over all of them; one {@link LabSummary} per lab. The merged
+ * status is `error` if any lab could not be graded (the first such lab's error, naming the lab,
+ * is the merged one), else `failed` if any check failed or was skipped (or there were no labs),
+ * else `passed`. Duration is the sum of the labs'.
+ */
+export function mergeReports(
+  reports: readonly GradeReport[],
+  meta: { title?: string; target?: string } = {},
+): GradeReport {
+  const results = reports.flatMap((report) =>
+    report.results.map((result) =>
+      result.lab !== undefined || report.lab === undefined ? result : { ...result, lab: report.lab },
+    ),
+  );
+  const labs = reports.flatMap((report) => report.labs ?? [summaryOf(report)]);
+  const errored = reports.find((report) => report.error !== undefined);
+  // The merged error must say which lab could not be graded.
+  const firstError =
+    errored?.error === undefined || errored.error.lab !== undefined || errored.lab === undefined
+      ? errored?.error
+      : { ...errored.error, lab: errored.lab };
+  const targets = new Set(reports.map((report) => report.target).filter((t) => t !== undefined));
+  const target = meta.target ?? (targets.size === 1 ? [...targets][0] : undefined);
+  const startedAt = reports.map((report) => report.startedAt).sort()[0] ?? new Date().toISOString();
+  return buildReport({
+    ...(meta.title === undefined ? {} : { title: meta.title }),
+    ...(target === undefined ? {} : { target }),
+    startedAt,
+    durationMs: reports.reduce((sum, report) => sum + report.durationMs, 0),
+    results,
+    ...(firstError === undefined ? {} : { error: firstError }),
+    labs,
+  });
+}
+
+function summaryOf(report: GradeReport): LabSummary {
+  return {
+    ...(report.lab === undefined ? {} : { lab: report.lab }),
+    ...(report.title === undefined ? {} : { title: report.title }),
+    ...(report.target === undefined ? {} : { target: report.target }),
+    startedAt: report.startedAt,
+    durationMs: report.durationMs,
+    status: report.status,
+    score: report.score,
+    counts: report.counts,
+    ...(report.error === undefined ? {} : { error: report.error }),
+  };
+}
+
+function roundWeight(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
