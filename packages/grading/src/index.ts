@@ -18,6 +18,7 @@ export {
   type SkipOutcome,
 } from './check.js';
 export { classifyEnvironmentError, messageOf, NEXT_STEP, type ErrorClassifier } from './classify.js';
+export { defaultRedactor, redact, REDACTED, Redactor, registerSecret } from './redact.js';
 export {
   buildReport,
   countsOf,
@@ -40,3 +41,11 @@ export {
   type RunEvent,
   type RunOptions,
 } from './runner.js';
+export { formatJson, JSON_SCHEMA_VERSION, parseJsonReport, type JsonGradeReport } from './reporters/json.js';
+export { formatJUnit, writeJUnit } from './reporters/junit.js';
+export {
+  createTerminalReporter,
+  type OutputStream,
+  type TerminalReporter,
+  type TerminalReporterOptions,
+} from './reporters/terminal.js';
