@@ -1,9 +1,9 @@
 // Telling "the environment failed" (exit 2, could not grade) apart from "the grader hit an
 // unexpected error" (a failed check). The caller (the CLI, through @milab/core) knows its own
-// typed errors and supplies a classifier; this file holds the fallback that recognises
-// CannotGradeError, Node/undici network codes and @azure/identity's sign-in errors by name, so
-// the package needs no dependency on the SDK.
-import { CannotGradeError, type CannotGradeInfo } from './check.js';
+// typed errors and may supply a classifier; this file holds the fallback that recognises
+// CannotGradeError, Node/undici network codes, @milab/core's "unavailable" errors and
+// @azure/identity's sign-in errors by name, so the package needs no dependency on either.
+import { CannotGradeError, type CannotGradeInfo, type CannotGradeKind } from './check.js';
 
 /**
  * Decides whether a thrown value means grading cannot go on. Returns the kind, message and next
@@ -15,11 +15,11 @@ export type ErrorClassifier = (error: unknown) => CannotGradeInfo | undefined;
 /** The next step for each kind of environment failure, used when a classifier gives none. */
 export const NEXT_STEP = {
   'sign-in':
-    'Sign in (run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate), then run `milab grade` again.',
+    'Sign in (run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate), then run `pnpm milab grade` again.',
   network:
-    'Check your network connection and proxy settings (HTTPS_PROXY, NO_PROXY), then run `milab grade` again.',
-  emulator: 'Start the emulator (`milab emulator start`), then run `milab grade` again.',
-  other: 'Run `milab doctor` to see what is wrong, fix it, then run `milab grade` again.',
+    'Check your network connection and proxy settings (HTTPS_PROXY, NO_PROXY), then run `pnpm milab grade` again.',
+  emulator: 'Start the emulator (`pnpm milab emulator start --detach`), then run `pnpm milab grade` again.',
+  other: 'Run `pnpm milab doctor` to see what is wrong, fix it, then run `pnpm milab grade` again.',
 } as const;
 
 // Socket and DNS failures from Node and undici: the request never reached a server that could
@@ -50,9 +50,23 @@ const SIGN_IN_ERROR_NAMES = new Set([
   'AuthenticationRequiredError',
 ]);
 
+// @milab/core's "could not do the job at all" errors, by class name (no import: grading stays
+// free of Azure dependencies). They carry their own hint, which is kept.
+const CORE_ERROR_KINDS: Readonly<Record<string, CannotGradeKind>> = {
+  NotSignedInError: 'sign-in',
+  AuthenticationFailedError: 'sign-in',
+  ArmUnreachableError: 'network',
+  ImdsUnreachableError: 'network',
+  EmulatorNotRunningError: 'emulator',
+};
+// @milab/core's exit code for "unavailable": any core error carrying it cannot be graded past.
+const EXIT_UNAVAILABLE = 2;
+
 /**
  * The fallback classifier: a {@link CannotGradeError} as thrown, a network error code anywhere
- * in the `cause` chain, or an @azure/identity sign-in error.
+ * in the `cause` chain, an @milab/core "unavailable" error (not signed in, ARM unreachable,
+ * emulator not running: recognised by class name or exit code 2, keeping its hint), or an
+ * @azure/identity sign-in error.
  */
 export const classifyEnvironmentError: ErrorClassifier = (error) => {
   for (const link of causeChain(error)) {
@@ -62,7 +76,13 @@ export const classifyEnvironmentError: ErrorClassifier = (error) => {
     if (code !== undefined && NETWORK_CODES.has(code)) {
       return { kind: 'network', message: messageOf(error), hint: NEXT_STEP.network };
     }
-    if (typeof link.name === 'string' && SIGN_IN_ERROR_NAMES.has(link.name)) {
+    const name = typeof link.name === 'string' ? link.name : '';
+    const ownHint = typeof link.hint === 'string' && link.hint.trim() !== '' ? link.hint : undefined;
+    const coreKind = CORE_ERROR_KINDS[name] ?? (link.exitCode === EXIT_UNAVAILABLE && ownHint !== undefined ? 'other' : undefined);
+    if (coreKind !== undefined) {
+      return { kind: coreKind, message: singleMessage(link), hint: ownHint ?? NEXT_STEP[coreKind] };
+    }
+    if (SIGN_IN_ERROR_NAMES.has(name)) {
       return { kind: 'sign-in', message: messageOf(link), hint: NEXT_STEP['sign-in'] };
     }
   }

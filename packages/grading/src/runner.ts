@@ -44,7 +44,7 @@ export interface RunOptions<Ctx> {
 }
 
 const GRADER_BUG_FIX =
-  'This is a bug in the grader, not in your work: run `milab grade` again, and if it repeats, report it with this output.';
+  'This is a bug in the grader, not in your work: run `pnpm milab grade` again, and if it repeats, report it with this output.';
 
 /**
  * Runs checks in order and returns the report.
@@ -145,7 +145,7 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
               ? `timed out after ${seconds(limitMs)}: the whole run's time limit of ${seconds(totalMs)} was reached`
               : `timed out after ${seconds(limitMs)}`,
             expected: `the check to finish within ${seconds(limitMs)}`,
-            fix: 'Run `milab grade` again. If it keeps timing out, run `milab doctor` to check the connection to Azure or the emulator.',
+            fix: 'Run `pnpm milab grade` again. If it keeps timing out, run `pnpm milab doctor` to check the connection to Azure or the emulator.',
           },
           took,
         );
@@ -315,7 +315,7 @@ function cancelledError(lab: string | undefined, during: CheckInfo | undefined):
   return {
     kind: 'other',
     message: 'Grading was cancelled before every check finished.',
-    hint: 'Run `milab grade` again to grade every check.',
+    hint: 'Run `pnpm milab grade` again to grade every check.',
     ...(lab === undefined ? {} : { lab }),
     ...(during === undefined ? {} : { checkId: during.id, checkTitle: during.title }),
   };
