@@ -33,6 +33,20 @@ export interface EmulatorConnection {
   location: string;
   principals: Record<PrincipalName, PrincipalSecret>;
   startedAt: string;
+  /** The bound port (also in `url`). */
+  port?: number;
+  /** Absolute path of the state directory this emulator serves. */
+  stateDir?: string;
+  /** `AZURE_AUTHORITY_HOST` for @azure/identity (same as `url`). */
+  authorityHost?: string;
+  /** The ARM endpoint (same as `url`). */
+  armEndpoint?: string;
+  /** The cloud metadata document (`ARM_CLOUD_METADATA_URL` for the az CLI). */
+  metadataUrl?: string;
+  /** Guards the emulator's admin endpoint (`POST /_milab/reset`); as secret as the file. */
+  adminKey?: string;
+  /** RBAC propagation delay in seconds (0: assignments take effect at once). */
+  rbacDelaySeconds?: number;
 }
 
 export const CONNECTION_FILE = 'connection.json';

@@ -1,1 +1,14 @@
+// @milab/emulator: a local Azure (Entra token service, ARM with real RBAC) for the workshop.
 export * from './connection.js';
+export { parseConfig, defaultStateDir, defaultPort, repoRoot, ConfigError, DEFAULT_PORT, HOST, type EmulatorConfig, type EmulatorOptions } from './config.js';
+export { createEmulator, EmulatorStartError, ADMIN_RESET_PATH, ADMIN_KEY_HEADER, type Emulator } from './server.js';
+export { errors, ArmError, EntraError } from './errors.js';
+export { SEED, seedWorld } from './world.js';
+export { readWorld, writeSeededWorld, type Store } from './store.js';
+export { readAudit, AUDIT_FILE, type AuditEntry, type AuditQuery } from './audit.js';
+export { BUILTIN_ROLES, BUILTIN_ROLE_IDS, type RoleDefinition } from './roles.js';
+export { TokenIssuer, MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS, APP_TOKEN_LIFETIME_SECONDS, type MintRequest, type MintedToken } from './entra/tokens.js';
+export { managedIdentityResourceId } from './identity.js';
+export type { VmChange, EmulatorEvents } from './events.js';
+export type { WorldState, Principal, ResourceRecord, ResourceIdentity, RoleAssignmentRecord } from './model.js';
+export { startDetached, stopEmulator, binPath, LaunchError, PROCESS_LOG_FILE, type DetachOptions } from './launcher.js';

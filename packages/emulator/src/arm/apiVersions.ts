@@ -1,0 +1,52 @@
+// The api-versions the emulator knows, per provider: what the pinned SDKs send and older ones
+// tutorials use. An unknown version is served anyway, with a warning logged once per version
+// (emulators that refuse new api-versions break after every SDK release).
+
+const RESOURCES = [
+  '2014-04-01', '2015-01-01', '2015-11-01', '2016-02-01', '2016-06-01', '2016-07-01', '2016-09-01', '2017-05-10',
+  '2017-08-01', '2018-02-01', '2018-05-01', '2018-06-01', '2019-03-01', '2019-05-01', '2019-05-10', '2019-06-01',
+  '2019-07-01', '2019-08-01', '2019-10-01', '2019-11-01', '2020-01-01', '2020-06-01', '2020-08-01', '2020-10-01',
+  '2021-01-01', '2021-04-01', '2022-01-01', '2022-09-01', '2022-12-01', '2023-07-01', '2024-03-01', '2024-07-01',
+  '2024-11-01', '2025-01-01', '2025-03-01', '2025-04-01',
+];
+const MANAGED_IDENTITY = ['2015-08-31-preview', '2018-11-30', '2021-09-30-preview', '2022-01-31-preview', '2023-01-31', '2023-07-31-preview', '2024-11-30', '2025-01-31-preview', '2025-05-31-preview'];
+const AUTHORIZATION = [
+  '2015-06-01', '2015-07-01', '2017-05-01', '2018-01-01-preview', '2018-07-01', '2018-09-01-preview', '2020-03-01-preview',
+  '2020-04-01-preview', '2020-08-01-preview', '2020-10-01', '2020-10-01-preview', '2021-03-01-preview', '2022-04-01',
+  '2022-05-01-preview', '2022-08-01-preview',
+];
+const COMPUTE = [
+  '2015-06-15', '2016-03-30', '2016-04-30-preview', '2017-03-30', '2017-12-01', '2018-04-01', '2018-06-01', '2018-10-01',
+  '2019-03-01', '2019-07-01', '2019-12-01', '2020-06-01', '2020-12-01', '2021-03-01', '2021-04-01', '2021-07-01',
+  '2021-11-01', '2022-03-01', '2022-08-01', '2022-11-01', '2023-03-01', '2023-07-01', '2023-09-01', '2024-03-01',
+  '2024-07-01', '2024-11-01', '2025-04-01', '2026-03-01',
+];
+const METADATA = ['2015-01-01', '2019-05-01', '2020-06-01', '2022-09-01'];
+
+/** The provider a path belongs to, for api-version purposes. */
+function providerOf(path: string): { name: string; versions: readonly string[] } {
+  const lower = path.toLowerCase();
+  if (lower.startsWith('/metadata/')) return { name: 'metadata', versions: METADATA };
+  if (lower.includes('/providers/microsoft.authorization/')) return { name: 'Microsoft.Authorization', versions: AUTHORIZATION };
+  if (lower.includes('/providers/microsoft.managedidentity/')) return { name: 'Microsoft.ManagedIdentity', versions: MANAGED_IDENTITY };
+  if (lower.includes('/providers/microsoft.compute/')) return { name: 'Microsoft.Compute', versions: COMPUTE };
+  return { name: 'Microsoft.Resources', versions: RESOURCES };
+}
+
+/** Remembers which unknown versions were already warned about. */
+export class ApiVersionPolicy {
+  readonly #warned = new Set<string>();
+  constructor(private readonly warn: (message: string) => void) {}
+
+  /** Whether the version is known for the path's provider; warns once per unknown one. */
+  check(path: string, apiVersion: string): boolean {
+    const provider = providerOf(path);
+    if (provider.versions.includes(apiVersion)) return true;
+    const key = `${provider.name} ${apiVersion}`;
+    if (!this.#warned.has(key)) {
+      this.#warned.add(key);
+      this.warn(`warning: api-version '${apiVersion}' is not one the emulator knows for ${provider.name}; serving it with the shapes of the newest known version`);
+    }
+    return false;
+  }
+}

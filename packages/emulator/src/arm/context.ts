@@ -1,0 +1,111 @@
+// What an ARM handler gets for one request: the parsed request, the caller, and the helpers
+// every resource needs (RBAC checks, existence checks, paging, long-running operations).
+import { randomUUID } from 'node:crypto';
+import type { EmulatorConfig } from '../config.js';
+import { errors } from '../errors.js';
+import type { Reply } from '../http.js';
+import { keyOf, type Principal, type ResourceGroupRecord, type WorldState } from '../model.js';
+import { permits } from '../rbac.js';
+import type { Store } from '../store.js';
+import type { EmulatorEvents } from '../events.js';
+
+export interface Caller {
+  objectId: string;
+  appId: string;
+  /** The caller's service principal, if it still exists. */
+  principal?: Principal;
+}
+
+/** How many finished operations to keep for late pollers. */
+const MAX_OPERATIONS = 200;
+
+export class ArmContext {
+  /** The last action authorized (or refused), for the audit log. */
+  action: string | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly url: URL,
+    /** The decoded path, without the query. */
+    readonly path: string,
+    readonly apiVersion: string,
+    readonly rawBody: string,
+    readonly caller: Caller,
+    readonly baseUrl: string,
+    readonly config: EmulatorConfig,
+    readonly store: Store,
+    readonly events: EmulatorEvents,
+  ) {}
+
+  get state(): Readonly<WorldState> {
+    return this.store.state;
+  }
+
+  /** Whether the caller may perform `action` at `scope` (no error). */
+  permits(action: string, scope: string): boolean {
+    return permits(this.store.state, this.caller.objectId, action, scope, { delaySeconds: this.config.rbacDelaySeconds });
+  }
+
+  /** Throws 403 `AuthorizationFailed` unless the caller may perform `action` at `scope`. */
+  authorize(action: string, scope: string): void {
+    this.action = action;
+    if (!this.permits(action, scope)) throw errors.authorizationFailed(this.caller.objectId, action, scope);
+  }
+
+  /** The JSON request body (an object), or 400 `InvalidRequestContent`. */
+  json(): Record<string, unknown> {
+    if (this.rawBody.trim() === '') throw errors.invalidRequestContent('the request body is empty');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(this.rawBody);
+    } catch (error) {
+      throw errors.invalidRequestContent((error as Error).message);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw errors.invalidRequestContent('expected a JSON object');
+    }
+    return parsed as Record<string, unknown>;
+  }
+
+  /** 404 `SubscriptionNotFound` unless the subscription exists. */
+  requireSubscription(subscriptionId: string): void {
+    if (!this.state.subscriptions[subscriptionId.toLowerCase()]) throw errors.subscriptionNotFound(subscriptionId);
+  }
+
+  /** The resource group, or 404 `ResourceGroupNotFound`. */
+  requireResourceGroup(subscriptionId: string, name: string): ResourceGroupRecord {
+    const rg = this.state.resourceGroups[keyOf(`/subscriptions/${subscriptionId}/resourceGroups/${name}`)];
+    if (!rg) throw errors.resourceGroupNotFound(name);
+    return rg;
+  }
+
+  /** One page of `items` with ARM's `nextLink` paging (`$skiptoken`). */
+  page<T>(items: T[]): { value: T[]; nextLink?: string } {
+    const offset = Number(this.url.searchParams.get('$skiptoken') ?? '0') || 0;
+    const top = Number(this.url.searchParams.get('$top') ?? '0') || 0;
+    const size = top > 0 ? Math.min(top, this.config.pageSize) : this.config.pageSize;
+    const value = items.slice(offset, offset + size);
+    if (offset + size >= items.length) return { value };
+    const next = new URL(`${this.baseUrl}${this.url.pathname}${this.url.search}`);
+    next.searchParams.set('$skiptoken', String(offset + size));
+    return { value, nextLink: next.toString() };
+  }
+
+  /**
+   * Records a finished asynchronous operation in `draft` and returns its status URL (the
+   * `Azure-AsyncOperation` a poller follows). Changes are applied before the reply, so the
+   * operation is already `Succeeded`: pollers finish on their first poll.
+   */
+  recordOperation(draft: WorldState, statusPath: (operationId: string) => string): { operationId: string; statusUrl: string } {
+    const operationId = randomUUID();
+    const now = new Date().toISOString();
+    draft.operations[operationId] = { id: operationId, name: operationId, status: 'Succeeded', startTime: now, endTime: now };
+    const ids = Object.keys(draft.operations);
+    for (const old of ids.slice(0, Math.max(0, ids.length - MAX_OPERATIONS))) delete draft.operations[old];
+    const statusUrl = `${this.baseUrl}${statusPath(operationId)}?api-version=${encodeURIComponent(this.apiVersion)}`;
+    return { operationId, statusUrl };
+  }
+}
+
+/** A handler for one REST resource: a reply when the path is its, else `undefined`. */
+export type ArmHandler = (ctx: ArmContext) => Reply | undefined;

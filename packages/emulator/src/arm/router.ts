@@ -1,0 +1,141 @@
+// The ARM front door: api-version, authentication (signature, lifetime, issuer, audience), then
+// the first resource handler that claims the path; errors become ARM error bodies, and every
+// call goes to the audit log.
+import { randomUUID } from 'node:crypto';
+import type { AuditLog } from '../audit.js';
+import type { EmulatorConfig } from '../config.js';
+import { findByObjectId, principalLabel } from '../directory.js';
+import { isArmAudience, type TokenIssuer } from '../entra/tokens.js';
+import { ArmError, errors } from '../errors.js';
+import type { EmulatorEvents } from '../events.js';
+import type { Reply } from '../http.js';
+import { cloudMetadata } from '../handlers/metadata.js';
+import { handleResourceGroups } from '../handlers/resourceGroups.js';
+import { handleRoleAssignments } from '../handlers/roleAssignments.js';
+import { handleRoleDefinitions } from '../handlers/roleDefinitions.js';
+import { handleSubscriptions } from '../handlers/subscriptions.js';
+import { handleUserAssignedIdentities } from '../handlers/userAssignedIdentities.js';
+import { handleVirtualMachines } from '../handlers/virtualMachines.js';
+import type { Store } from '../store.js';
+import { ApiVersionPolicy } from './apiVersions.js';
+import { ArmContext, type ArmHandler, type Caller } from './context.js';
+
+const HANDLERS: readonly ArmHandler[] = [
+  handleSubscriptions,
+  handleResourceGroups,
+  handleUserAssignedIdentities,
+  handleVirtualMachines,
+  handleRoleAssignments,
+  handleRoleDefinitions,
+];
+
+export interface ArmDeps {
+  config: EmulatorConfig;
+  store: Store;
+  tokens: TokenIssuer;
+  events: EmulatorEvents;
+  audit: AuditLog;
+}
+
+export interface ArmRequest {
+  method: string;
+  url: URL;
+  baseUrl: string;
+  body: string;
+  authorization: string | undefined;
+}
+
+function authenticate(deps: ArmDeps, authorization: string | undefined): Caller {
+  const tenantId = deps.store.state.tenantId;
+  if (!authorization) throw errors.authenticationMissing(tenantId);
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match) throw errors.authenticationInvalidHeader(tenantId);
+  const result = deps.tokens.verify(match[1] ?? '', isArmAudience);
+  if (!result.ok) {
+    const problem = result.problem;
+    switch (problem.kind) {
+      case 'expired':
+        throw errors.expiredToken(tenantId, problem.expiry, problem.now);
+      case 'signature':
+        throw errors.invalidSignature(tenantId);
+      case 'issuer':
+        throw errors.wrongIssuer(tenantId);
+      case 'audience':
+        throw errors.wrongAudience(tenantId, problem.audience);
+      case 'notYetValid':
+        throw errors.tokenNotYetValid(tenantId);
+      default:
+        throw errors.invalidAuthenticationToken(tenantId);
+    }
+  }
+  const { oid, appid } = result.claims;
+  const caller: Caller = { objectId: oid.toLowerCase(), appId: appid };
+  const principal = findByObjectId(deps.store.state, oid);
+  if (principal) caller.principal = principal;
+  return caller;
+}
+
+/** Creates the ARM request handler. */
+export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Reply {
+  const apiVersions = new ApiVersionPolicy(deps.config.log);
+
+  return (request) => {
+    const started = Date.now();
+    const { method, url } = request;
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      path = url.pathname;
+    }
+    path = path.replace(/\/{2,}/g, '/');
+    const apiVersion = url.searchParams.get('api-version') ?? undefined;
+    let caller: Caller | undefined;
+    let ctx: ArmContext | undefined;
+    let reply: Reply;
+    try {
+      if (/^\/metadata\/endpoints\/?$/i.test(path) && method === 'GET') {
+        if (apiVersion) apiVersions.check(path, apiVersion);
+        reply = cloudMetadata(request.baseUrl, apiVersion ?? null);
+      } else {
+        if (!apiVersion) throw errors.missingApiVersion();
+        apiVersions.check(path, apiVersion);
+        caller = authenticate(deps, request.authorization);
+        ctx = new ArmContext(method, url, path, apiVersion, request.body, caller, request.baseUrl, deps.config, deps.store, deps.events);
+        let handled: Reply | undefined;
+        for (const handler of HANDLERS) {
+          handled = handler(ctx);
+          if (handled) break;
+        }
+        if (!handled) throw errors.noRoute(method, path);
+        reply = handled;
+      }
+    } catch (error) {
+      if (!(error instanceof ArmError)) throw error;
+      reply = { status: error.status, body: error.body(), headers: { ...error.headers, 'x-ms-failure-cause': 'gateway' } };
+    }
+    const correlation = randomUUID();
+    reply.headers = {
+      'x-ms-correlation-request-id': correlation,
+      'x-ms-routing-request-id': `WESTUS:${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z:${correlation}`,
+      ...(method === 'GET' || method === 'HEAD'
+        ? { 'x-ms-ratelimit-remaining-subscription-reads': '11999' }
+        : { 'x-ms-ratelimit-remaining-subscription-writes': '1199' }),
+      ...reply.headers,
+    };
+    const errorCode = reply.status >= 400 ? (reply.body as { error?: { code?: string } } | undefined)?.error?.code : undefined;
+    deps.audit.append({
+      time: new Date(started).toISOString(),
+      principal: caller ? principalLabel(caller.principal, caller.objectId) : 'anonymous',
+      ...(caller ? { oid: caller.objectId, appid: caller.appId } : {}),
+      method,
+      path,
+      ...(apiVersion ? { apiVersion } : {}),
+      status: reply.status,
+      ...(ctx?.action ? { action: ctx.action } : {}),
+      ...(errorCode ? { error: errorCode } : {}),
+      durationMs: Date.now() - started,
+    });
+    return reply;
+  };
+}

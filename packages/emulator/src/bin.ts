@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// The emulator process: runs it in the foreground until SIGINT/SIGTERM, then stops cleanly
+// (connection.json removed). `milab emulator start --detach` spawns this file detached.
+// Usage: bin.ts [--port N] [--state-dir DIR] [--rbac-delay SECONDS]
+import { parseArgs } from 'node:util';
+import { parseConfig } from './config.js';
+import { createEmulator } from './server.js';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'rbac-delay': { type: 'string' },
+      'page-size': { type: 'string' },
+    },
+    strict: true,
+  });
+  const log = (message: string) => console.error(`[milab emulator] ${message}`);
+  const config = parseConfig({
+    port: values.port,
+    stateDir: values['state-dir'],
+    rbacDelaySeconds: values['rbac-delay'],
+    pageSize: values['page-size'],
+    log,
+  });
+  const emulator = createEmulator(config);
+  const url = await emulator.listen();
+  log(`serving Entra and ARM at ${url} (pid ${process.pid}, state ${config.stateDir})`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+}
+
+main().catch((error: Error & { code?: string }) => {
+  console.error(`[milab emulator] could not start: ${error.message}`);
+  process.exit(1);
+});

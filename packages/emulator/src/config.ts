@@ -1,0 +1,97 @@
+// The emulator's options, parsed once into a read-only object. Incompatible or out-of-range
+// options are rejected here, before anything listens or touches the state directory.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The documented default port of the one HTTPS listener (Entra and ARM). */
+export const DEFAULT_PORT = 8443;
+/** Only loopback: the emulator is a local Azure, never reachable from the network. */
+export const HOST = '127.0.0.1';
+/** Items per page in ARM list responses before a `nextLink` is given. */
+export const DEFAULT_PAGE_SIZE = 100;
+
+export interface EmulatorConfig {
+  /** Absolute path of the state directory (world, keys, certificates, secrets, audit log). */
+  readonly stateDir: string;
+  /** Port to listen on; 0 picks a free one. */
+  readonly port: number;
+  readonly host: typeof HOST;
+  /** RBAC propagation delay: a role assignment takes effect this many seconds after it is made. */
+  readonly rbacDelaySeconds: number;
+  /** Items per page in list responses. */
+  readonly pageSize: number;
+  /** Where operational messages (warnings, start/stop) go; never receives tokens or secrets. */
+  readonly log: (message: string) => void;
+}
+
+export interface EmulatorOptions {
+  stateDir?: string;
+  port?: number | string;
+  rbacDelaySeconds?: number | string;
+  pageSize?: number | string;
+  log?: (message: string) => void;
+}
+
+/** A configuration problem, named after the option, with what was expected. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'EmulatorConfigInvalid';
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The repository root (the folder holding pnpm-workspace.yaml), found from this file. */
+export function repoRoot(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = start;
+  for (;;) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+}
+
+/**
+ * The default state directory: `$MILAB_EMULATOR_DIR`, else `$MILAB_HOME/emulator`, else
+ * `<repo>/.milab/emulator` (gitignored).
+ */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MILAB_EMULATOR_DIR) return resolve(env.MILAB_EMULATOR_DIR);
+  if (env.MILAB_HOME) return resolve(env.MILAB_HOME, 'emulator');
+  return join(repoRoot(), '.milab', 'emulator');
+}
+
+/** The default port: `$MILAB_EMULATOR_PORT`, else 8443. */
+export function defaultPort(env: NodeJS.ProcessEnv = process.env): number {
+  return env.MILAB_EMULATOR_PORT ? parseInteger('port', env.MILAB_EMULATOR_PORT, 0, 65535) : DEFAULT_PORT;
+}
+
+function parseInteger(option: string, value: number | string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(option, `invalid ${option} '${value}': expected a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Parses options (falling back to the environment) into a frozen configuration. */
+export function parseConfig(options: EmulatorOptions = {}, env: NodeJS.ProcessEnv = process.env): EmulatorConfig {
+  const port = options.port !== undefined ? parseInteger('port', options.port, 0, 65535) : defaultPort(env);
+  const rbacDelaySeconds =
+    options.rbacDelaySeconds !== undefined ? parseInteger('rbac-delay', options.rbacDelaySeconds, 0, 3600) : 0;
+  const pageSize = options.pageSize !== undefined ? parseInteger('page-size', options.pageSize, 1, 1000) : DEFAULT_PAGE_SIZE;
+  const stateDir = resolve(options.stateDir ?? defaultStateDir(env));
+  return Object.freeze({
+    stateDir,
+    port,
+    host: HOST,
+    rbacDelaySeconds,
+    pageSize,
+    log: options.log ?? ((message: string) => console.error(message)),
+  });
+}

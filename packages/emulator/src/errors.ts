@@ -1,0 +1,231 @@
+// Every error the emulator puts on the wire, one factory method per error, in Azure's words.
+// This is the only file that writes error messages; tests assert against these methods, so a
+// wording fix here is a fix everywhere.
+import { randomUUID } from 'node:crypto';
+
+/** An ARM error: `{"error":{"code","message","target?","details?"}}` with an HTTP status. */
+export class ArmError extends Error {
+  override readonly name = 'ArmError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly target?: string,
+  ) {
+    super(message);
+  }
+
+  /** The response body, exactly as ARM sends it. */
+  body(): { error: { code: string; message: string; target?: string } } {
+    const error: { code: string; message: string; target?: string } = { code: this.code, message: this.message };
+    if (this.target !== undefined) error.target = this.target;
+    return { error };
+  }
+}
+
+/** An Entra (AAD STS) token endpoint error: `{"error","error_description","error_codes",…}`. */
+export class EntraError extends Error {
+  override readonly name = 'EntraError';
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly aadsts: number,
+    readonly description: string,
+  ) {
+    super(`AADSTS${aadsts}: ${description}`);
+  }
+
+  /** The response body in the shape login.microsoftonline.com uses. */
+  body(): Record<string, unknown> {
+    const traceId = randomUUID();
+    const correlationId = randomUUID();
+    const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    return {
+      error: this.error,
+      error_description: `AADSTS${this.aadsts}: ${this.description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+      error_codes: [this.aadsts],
+      timestamp,
+      trace_id: traceId,
+      correlation_id: correlationId,
+      error_uri: `https://login.microsoftonline.com/error?code=${this.aadsts}`,
+    };
+  }
+}
+
+function wwwAuthenticate(tenantId: string, description: string): Record<string, string> {
+  return {
+    'WWW-Authenticate': `Bearer authorization_uri="https://login.windows.net/${tenantId}", error="invalid_token", error_description="${description}"`,
+  };
+}
+
+/** The one factory of wire errors. */
+export const errors = {
+  // --- authentication (401) ---
+  authenticationMissing(tenantId: string): ArmError {
+    const message = "Authentication failed. The 'Authorization' header is missing.";
+    return new ArmError(401, 'AuthenticationFailed', message, wwwAuthenticate(tenantId, message));
+  },
+  authenticationInvalidHeader(tenantId: string): ArmError {
+    const message = "Authentication failed. The 'Authorization' header is provided in an invalid format.";
+    return new ArmError(401, 'AuthenticationFailed', message, wwwAuthenticate(tenantId, message));
+  },
+  invalidAuthenticationToken(tenantId: string): ArmError {
+    const message = 'The access token is invalid.';
+    return new ArmError(401, 'InvalidAuthenticationToken', message, wwwAuthenticate(tenantId, message));
+  },
+  invalidSignature(tenantId: string): ArmError {
+    const message = 'The access token has an invalid signature.';
+    return new ArmError(401, 'InvalidAuthenticationToken', message, wwwAuthenticate(tenantId, message));
+  },
+  wrongAudience(tenantId: string, audience: string): ArmError {
+    const message = `The access token has been obtained for wrong audience or resource '${audience}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`;
+    return new ArmError(401, 'InvalidAuthenticationTokenAudience', message, wwwAuthenticate(tenantId, message));
+  },
+  wrongIssuer(tenantId: string): ArmError {
+    const message = `The access token is from the wrong issuer. It must match the tenant 'https://sts.windows.net/${tenantId}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${tenantId}' to get the token.`;
+    return new ArmError(401, 'InvalidAuthenticationTokenTenant', message, wwwAuthenticate(tenantId, message));
+  },
+  expiredToken(tenantId: string, expiry: Date, now: Date): ArmError {
+    const message = `The access token expiry UTC time '${armTime(expiry)}' is earlier than current UTC time '${armTime(now)}'.`;
+    return new ArmError(401, 'ExpiredAuthenticationToken', message, wwwAuthenticate(tenantId, message));
+  },
+  tokenNotYetValid(tenantId: string): ArmError {
+    const message = 'The access token is not yet valid.';
+    return new ArmError(401, 'InvalidAuthenticationToken', message, wwwAuthenticate(tenantId, message));
+  },
+
+  // --- authorization (403) ---
+  authorizationFailed(objectId: string, action: string, scope: string): ArmError {
+    return new ArmError(
+      403,
+      'AuthorizationFailed',
+      `The client '${objectId}' with object id '${objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    );
+  },
+  linkedAuthorizationFailed(objectId: string, action: string, scope: string, linkedAction: string, linkedScopes: string[]): ArmError {
+    return new ArmError(
+      403,
+      'LinkedAuthorizationFailed',
+      `The client '${objectId}' with object id '${objectId}' has permission to perform action '${action}' on scope '${scope}'; however, it does not have permission to perform action '${linkedAction}' on the linked scope(s) '${linkedScopes.join(',')}' or the linked scope(s) are invalid.`,
+    );
+  },
+
+  // --- request shape (400) ---
+  missingApiVersion(): ArmError {
+    return new ArmError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+  },
+  invalidRequestContent(detail: string): ArmError {
+    return new ArmError(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${detail}'.`);
+  },
+  missingLocation(): ArmError {
+    return new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
+  },
+  invalidResourceName(name: string, type: string): ArmError {
+    return new ArmError(400, 'InvalidResourceName', `Resource name '${name}' is invalid for resource type '${type}'. The name can contain only letters, digits, hyphens and underscores, must start with a letter or digit, and be at most 128 characters long.`);
+  },
+  invalidResourceGroupName(name: string): ArmError {
+    return new ArmError(400, 'InvalidResourceGroupName', `The resource group name '${name}' is invalid. It can contain only letters, digits, '.', '-', '_' and '(' ')', at most 90 characters, and cannot end with '.'.`);
+  },
+  invalidFilter(filter: string): ArmError {
+    return new ArmError(400, 'UnsupportedQuery', `The filter '${filter}' is not supported. Supported filters are atScope(), principalId eq '{id}' and assignedTo('{id}').`);
+  },
+  invalidRoleAssignmentId(name: string): ArmError {
+    return new ArmError(400, 'InvalidRoleAssignmentId', `The role assignment ID '${name}' is not valid. The role assignment ID must be a GUID.`);
+  },
+  principalNotFound(principalId: string, tenantId: string): ArmError {
+    return new ArmError(
+      400,
+      'PrincipalNotFound',
+      `Principal ${principalId.replace(/-/g, '')} does not exist in the directory ${tenantId}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`,
+    );
+  },
+  roleDefinitionDoesNotExist(roleDefinitionId: string): ArmError {
+    return new ArmError(400, 'RoleDefinitionDoesNotExist', `The specified role definition with ID '${roleDefinitionId}' does not exist.`);
+  },
+  roleAssignmentUpdateNotPermitted(): ArmError {
+    return new ArmError(400, 'RoleAssignmentUpdateNotPermitted', 'Tenant ID, application ID, principal ID, and scope are not allowed to be updated.');
+  },
+  invalidIdentityType(type: string): ArmError {
+    return new ArmError(400, 'InvalidParameter', `The value '${type}' of parameter 'identity.type' is invalid. Allowed values are 'SystemAssigned', 'UserAssigned', 'SystemAssigned, UserAssigned' and 'None'.`, {}, 'identity.type');
+  },
+  userAssignedIdentitiesWithoutType(): ArmError {
+    return new ArmError(400, 'InvalidParameter', "The 'userAssignedIdentities' property can only be specified when the identity type includes 'UserAssigned'.", {}, 'identity.userAssignedIdentities');
+  },
+  userAssignedIdentityNotFound(identityId: string): ArmError {
+    return new ArmError(
+      400,
+      'FailedIdentityOperation',
+      `Identity operation for resource '${identityId}' failed with error 'Failed to perform resource identity operation. Status: 'NotFound'. Response: '{"error":{"code":"NotFound","message":"Resource '${identityId}' does not exist or one of its queried reference-property objects are not present."}}'.'.`,
+    );
+  },
+  invalidVmBody(property: string): ArmError {
+    return new ArmError(400, 'InvalidParameter', `Required parameter '${property}' is missing (null).`, {}, property);
+  },
+
+  // --- not found (404) ---
+  subscriptionNotFound(subscriptionId: string): ArmError {
+    return new ArmError(404, 'SubscriptionNotFound', `The subscription '${subscriptionId}' could not be found.`);
+  },
+  resourceGroupNotFound(name: string): ArmError {
+    return new ArmError(404, 'ResourceGroupNotFound', `Resource group '${name}' could not be found.`);
+  },
+  resourceNotFound(type: string, name: string, resourceGroup: string): ArmError {
+    return new ArmError(404, 'ResourceNotFound', `The Resource '${type}/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  },
+  roleAssignmentNotFound(): ArmError {
+    return new ArmError(404, 'RoleAssignmentNotFound', 'The role assignment does not exist.');
+  },
+  roleDefinitionNotFound(): ArmError {
+    return new ArmError(404, 'RoleDefinitionDoesNotExist', 'The role definition does not exist.');
+  },
+  operationNotFound(operationId: string): ArmError {
+    return new ArmError(404, 'OperationNotFound', `The operation '${operationId}' could not be found.`);
+  },
+  noRoute(method: string, path: string): ArmError {
+    return new ArmError(404, 'NoRegisteredProviderFound', `No registered resource provider found for the request '${method} ${path}'. The milab emulator serves subscriptions, resource groups, Microsoft.ManagedIdentity/userAssignedIdentities, Microsoft.Authorization roleDefinitions and roleAssignments, and Microsoft.Compute/virtualMachines.`);
+  },
+  methodNotAllowed(method: string, path: string): ArmError {
+    return new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}' on '${path}'.`);
+  },
+
+  // --- conflict (409) ---
+  resourceGroupLocationConflict(requested: string, existing: string): ArmError {
+    return new ArmError(409, 'InvalidResourceGroupLocation', `Invalid resource group location '${requested}'. The Resource group already exists in location '${existing}'.`);
+  },
+  roleAssignmentExists(): ArmError {
+    return new ArmError(409, 'RoleAssignmentExists', 'The role assignment already exists.');
+  },
+
+  // --- Entra (token endpoint) ---
+  entraTenantNotFound(tenant: string): EntraError {
+    return new EntraError(400, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`);
+  },
+  entraInvalidClientSecret(clientId: string): EntraError {
+    return new EntraError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+  },
+  entraMissingClientSecret(): EntraError {
+    return new EntraError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+  },
+  entraUnknownClient(clientId: string, tenantId: string): EntraError {
+    return new EntraError(400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+  },
+  entraMissingParameter(name: string): EntraError {
+    return new EntraError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+  },
+  entraUnsupportedGrantType(grantType: string): EntraError {
+    return new EntraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'. The milab emulator supports client_credentials.`);
+  },
+  entraInvalidScope(scope: string): EntraError {
+    return new EntraError(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+  },
+  entraUnknownResource(resource: string, tenantId: string): EntraError {
+    return new EntraError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
+  },
+} as const;
+
+/** ARM's timestamp format in error messages: `MM/DD/YYYY HH:mm:ss`. */
+function armTime(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getUTCMonth() + 1)}/${pad(date.getUTCDate())}/${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+}

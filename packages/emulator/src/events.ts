@@ -1,0 +1,21 @@
+// Events the emulator emits after a change is durable: the seam for per-VM services (the IMDS
+// listeners of issue 4 start, stop and re-read identities from these).
+import { EventEmitter } from 'node:events';
+import type { ResourceIdentity } from './model.js';
+
+export interface VmChange {
+  /** The VM's ARM id. */
+  vmId: string;
+  /** `deleted` when the VM is gone; otherwise its current identity block (undefined: none). */
+  kind: 'created' | 'updated' | 'deleted';
+  identity: ResourceIdentity | undefined;
+}
+
+export interface EmulatorEventMap {
+  /** A VM was created, changed (identity or otherwise) or deleted. */
+  vm: [VmChange];
+  /** The world was reset to the seed. */
+  reset: [];
+}
+
+export class EmulatorEvents extends EventEmitter<EmulatorEventMap> {}

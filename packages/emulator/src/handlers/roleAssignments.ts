@@ -1,0 +1,162 @@
+// Microsoft.Authorization/roleAssignments: put, get, delete and list at any scope (root,
+// subscription, resource group, resource) and by id, with `$filter` `atScope()`,
+// `principalId eq '…'` and `assignedTo('…')`; 409 RoleAssignmentExists; 400 PrincipalNotFound.
+import type { ArmContext } from '../arm/context.js';
+import { findByObjectId } from '../directory.js';
+import { errors } from '../errors.js';
+import type { Reply } from '../http.js';
+import { keyOf, type RoleAssignmentRecord } from '../model.js';
+import { isAtOrBelow } from '../rbac.js';
+import { findRole, roleGuidOf } from '../roles.js';
+import { requireScopeExists, requireScopeSubscription } from './scopes.js';
+
+const ROLE_ASSIGNMENTS = /^(.*?)\/providers\/microsoft\.authorization\/roleassignments(?:\/([^/]+))?\/?$/i;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TYPE = 'Microsoft.Authorization/roleAssignments';
+
+/** The role definition id as ARM returns it: under the assignment's subscription, if any. */
+function roleDefinitionIdOf(a: RoleAssignmentRecord): string {
+  const subscription = /^\/subscriptions\/[^/]+/i.exec(a.scope)?.[0] ?? '';
+  return `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${a.roleDefinitionName}`;
+}
+
+function toWire(a: RoleAssignmentRecord, apiVersion: string): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    roleDefinitionId: roleDefinitionIdOf(a),
+    principalId: a.principalId,
+  };
+  if (apiVersion >= '2018-09-01') properties.principalType = a.principalType;
+  properties.scope = a.scope;
+  if (apiVersion >= '2020-04-01') {
+    Object.assign(properties, {
+      condition: a.condition ?? null,
+      conditionVersion: a.conditionVersion ?? null,
+      createdOn: a.createdOn,
+      updatedOn: a.updatedOn,
+      createdBy: a.createdBy,
+      updatedBy: a.updatedBy,
+      delegatedManagedIdentityResourceId: null,
+      description: a.description ?? null,
+    });
+  }
+  return { properties, id: a.id, type: TYPE, name: a.name };
+}
+
+interface Filter {
+  atScope: boolean;
+  principalId?: string;
+}
+
+function parseFilter(filter: string | null): Filter {
+  const result: Filter = { atScope: false };
+  if (!filter || filter.trim() === '') return result;
+  for (const clause of filter.split(/\s+and\s+/i)) {
+    const c = clause.trim();
+    if (/^atScope\(\)$/i.test(c)) {
+      result.atScope = true;
+      continue;
+    }
+    const principal = /^principalId\s+eq\s+'([^']+)'$/i.exec(c) ?? /^assignedTo\('([^']+)'\)$/i.exec(c);
+    if (principal) {
+      result.principalId = (principal[1] ?? '').toLowerCase();
+      continue;
+    }
+    throw errors.invalidFilter(filter);
+  }
+  return result;
+}
+
+function list(ctx: ArmContext, scope: string): Reply {
+  const filter = parseFilter(ctx.url.searchParams.get('$filter'));
+  const items = Object.values(ctx.state.roleAssignments).filter((a) => {
+    if (filter.principalId && a.principalId.toLowerCase() !== filter.principalId) return false;
+    const above = isAtOrBelow(scope, a.scope);
+    const below = isAtOrBelow(a.scope, scope);
+    return filter.atScope ? above : above || below;
+  });
+  items.sort((x, y) => x.createdOn.localeCompare(y.createdOn) || x.name.localeCompare(y.name));
+  return { status: 200, body: ctx.page(items.map((a) => toWire(a, ctx.apiVersion))) };
+}
+
+function create(ctx: ArmContext, scope: string, name: string): Reply {
+  if (!GUID.test(name)) throw errors.invalidRoleAssignmentId(name);
+  const body = ctx.json();
+  const props = (body.properties ?? {}) as Record<string, unknown>;
+  const roleDefinitionId = typeof props.roleDefinitionId === 'string' ? props.roleDefinitionId : '';
+  const principalId = typeof props.principalId === 'string' ? props.principalId.toLowerCase() : '';
+  if (!roleDefinitionId) throw errors.invalidRequestContent("properties.roleDefinitionId is required");
+  if (!principalId) throw errors.invalidRequestContent("properties.principalId is required");
+  const role = findRole(roleGuidOf(roleDefinitionId));
+  if (!role) throw errors.roleDefinitionDoesNotExist(roleGuidOf(roleDefinitionId));
+  const principal = findByObjectId(ctx.state, principalId);
+  if (!principal) throw errors.principalNotFound(principalId, ctx.state.tenantId);
+
+  const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name.toLowerCase()}`;
+  const existing = ctx.state.roleAssignments[keyOf(id)];
+  if (existing) {
+    if (existing.principalId !== principalId || existing.roleDefinitionName !== role.name || existing.scope.toLowerCase() !== scope.toLowerCase()) {
+      throw errors.roleAssignmentUpdateNotPermitted();
+    }
+  }
+  const duplicate = Object.values(ctx.state.roleAssignments).find(
+    (a) => a.name !== existing?.name && a.principalId === principalId && a.roleDefinitionName === role.name && a.scope.toLowerCase() === scope.toLowerCase(),
+  );
+  if (duplicate) throw errors.roleAssignmentExists();
+
+  const record = ctx.store.mutate((draft) => {
+    const now = new Date().toISOString();
+    const a: RoleAssignmentRecord = {
+      id,
+      name: name.toLowerCase(),
+      scope,
+      roleDefinitionName: role.name,
+      principalId,
+      principalType: typeof props.principalType === 'string' ? props.principalType : 'ServicePrincipal',
+      description: typeof props.description === 'string' ? props.description : (existing?.description ?? null),
+      condition: typeof props.condition === 'string' ? props.condition : null,
+      conditionVersion: typeof props.conditionVersion === 'string' ? props.conditionVersion : null,
+      createdOn: existing?.createdOn ?? now,
+      updatedOn: now,
+      createdBy: existing?.createdBy ?? ctx.caller.objectId,
+      updatedBy: ctx.caller.objectId,
+    };
+    draft.roleAssignments[keyOf(id)] = a;
+    return a;
+  });
+  return { status: 201, body: toWire(record, ctx.apiVersion) };
+}
+
+export function handleRoleAssignments(ctx: ArmContext): Reply | undefined {
+  const match = ROLE_ASSIGNMENTS.exec(ctx.path);
+  if (!match) return undefined;
+  const scope = (match[1] ?? '').replace(/\/+$/, '');
+  const name = match[2];
+  const { method } = ctx;
+  requireScopeSubscription(ctx, scope);
+
+  if (name === undefined) {
+    if (method !== 'GET') throw errors.methodNotAllowed(method, ctx.path);
+    ctx.authorize(`${TYPE}/read`, scope || '/');
+    requireScopeExists(ctx, scope);
+    return list(ctx, scope);
+  }
+  const verb = method === 'GET' ? 'read' : method === 'PUT' ? 'write' : method === 'DELETE' ? 'delete' : undefined;
+  if (!verb) throw errors.methodNotAllowed(method, ctx.path);
+  ctx.authorize(`${TYPE}/${verb}`, scope || '/');
+  requireScopeExists(ctx, scope);
+  const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+  const existing = ctx.state.roleAssignments[keyOf(id)];
+  switch (method) {
+    case 'GET':
+      if (!existing) throw errors.roleAssignmentNotFound();
+      return { status: 200, body: toWire(existing, ctx.apiVersion) };
+    case 'PUT':
+      return create(ctx, scope, name);
+    default:
+      if (!existing) return { status: 204 };
+      ctx.store.mutate((draft) => {
+        delete draft.roleAssignments[keyOf(id)];
+      });
+      return { status: 200, body: toWire(existing, ctx.apiVersion) };
+  }
+}

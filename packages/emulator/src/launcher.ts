@@ -1,0 +1,100 @@
+// Starting and stopping an emulator in the background: spawn bin.ts detached, wait for its
+// connection.json; stop it with SIGTERM and wait until it is gone. Used by the CLI and tests.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { repoRoot } from './config.js';
+import { isProcessAlive, readConnection, type EmulatorConnection } from './connection.js';
+
+/** The emulator process's own log (stdout/stderr of a detached emulator). */
+export const PROCESS_LOG_FILE = 'emulator.log';
+
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+/** Absolute path of the emulator's entry: bin.ts (run through tsx) from source, bin.js when built. */
+export function binPath(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), FROM_SOURCE ? 'bin.ts' : 'bin.js');
+}
+
+export interface DetachOptions {
+  stateDir: string;
+  port?: number;
+  rbacDelaySeconds?: number;
+  pageSize?: number;
+  /** How long to wait for connection.json (default 15 s). */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export class LaunchError extends Error {
+  override readonly name = 'LaunchError';
+  constructor(
+    message: string,
+    readonly logTail: string,
+  ) {
+    super(message);
+  }
+}
+
+function tail(file: string, lines = 10): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Spawns the emulator detached and resolves with its connection once it is serving. */
+export async function startDetached(options: DetachOptions): Promise<EmulatorConnection> {
+  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  const logFile = join(options.stateDir, PROCESS_LOG_FILE);
+  const out = openSync(logFile, 'a', 0o600);
+  const args = [...(FROM_SOURCE ? ['--conditions=source', '--import', 'tsx'] : []), binPath(), '--state-dir', options.stateDir];
+  if (options.port !== undefined) args.push('--port', String(options.port));
+  if (options.rbacDelaySeconds !== undefined) args.push('--rbac-delay', String(options.rbacDelaySeconds));
+  if (options.pageSize !== undefined) args.push('--page-size', String(options.pageSize));
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot(),
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: options.env ?? process.env,
+  });
+  closeSync(out);
+  const pid = child.pid;
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  child.unref();
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  while (Date.now() < deadline) {
+    const connection = readConnection(options.stateDir);
+    if (connection && connection.pid === pid) return connection;
+    if (exited !== undefined) {
+      throw new LaunchError(`the emulator exited with code ${exited} before it was serving`, tail(logFile));
+    }
+    await sleep(15);
+  }
+  if (pid !== undefined && isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
+  throw new LaunchError(`the emulator did not start serving within ${(options.timeoutMs ?? 15_000) / 1000} s`, tail(logFile));
+}
+
+/**
+ * Stops the emulator serving `stateDir` (SIGTERM, then SIGKILL after `timeoutMs`).
+ * Returns the connection it stopped, or undefined if none was running.
+ */
+export async function stopEmulator(stateDir: string, timeoutMs = 5_000): Promise<EmulatorConnection | undefined> {
+  const connection = readConnection(stateDir);
+  if (!connection) return undefined;
+  process.kill(connection.pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isProcessAlive(connection.pid)) return connection;
+    await sleep(20);
+  }
+  process.kill(connection.pid, 'SIGKILL');
+  return connection;
+}

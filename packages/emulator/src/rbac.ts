@@ -1,0 +1,88 @@
+// Azure RBAC as ARM evaluates it: the action a request needs (from method and resource type),
+// the role assignments at or above the scope (inherited down the hierarchy), and each role's
+// actions minus its notActions, matched case-insensitively with `*` wildcards.
+import type { RoleAssignmentRecord, WorldState } from './model.js';
+import { findRole } from './roles.js';
+
+/** The verb ARM derives from an HTTP method. */
+export function verbOf(method: string): 'read' | 'write' | 'delete' {
+  switch (method.toUpperCase()) {
+    case 'GET':
+    case 'HEAD':
+      return 'read';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return 'write';
+  }
+}
+
+/** The action for a request on a resource type, e.g. `Microsoft.ManagedIdentity/userAssignedIdentities/write`. */
+export function actionFor(method: string, resourceType: string): string {
+  return `${resourceType}/${verbOf(method)}`;
+}
+
+const patternCache = new Map<string, RegExp>();
+
+/**
+ * Whether an action pattern from a role definition matches an action. `*` matches any run of
+ * characters; `/*\/` also matches a single `/` (so `…/userAssignedIdentities/*\/assign/action`
+ * grants `…/userAssignedIdentities/assign/action`, as Managed Identity Operator does in Azure).
+ */
+export function actionMatches(pattern: string, action: string): boolean {
+  let regex = patternCache.get(pattern);
+  if (!regex) {
+    const body = pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')
+      .replace(/\/\.\*\//g, '(?:/.*)?/');
+    regex = new RegExp(`^${body}$`, 'i');
+    patternCache.set(pattern, regex);
+  }
+  return regex.test(action);
+}
+
+/** Whether `scope` is `ancestor` or lies below it (case-insensitive, whole segments). */
+export function isAtOrBelow(scope: string, ancestor: string): boolean {
+  const a = ancestor.toLowerCase().replace(/\/+$/, '');
+  const s = scope.toLowerCase().replace(/\/+$/, '');
+  if (a === '') return true;
+  return s === a || s.startsWith(`${a}/`);
+}
+
+export interface RbacOptions {
+  now?: Date;
+  /** An assignment takes effect this many seconds after it is created. */
+  delaySeconds?: number;
+}
+
+/** Whether an assignment is in effect yet (RBAC propagation delay). */
+export function isEffective(assignment: RoleAssignmentRecord, options: RbacOptions = {}): boolean {
+  const delay = options.delaySeconds ?? 0;
+  if (delay <= 0) return true;
+  const now = (options.now ?? new Date()).getTime();
+  return Date.parse(assignment.createdOn) + delay * 1000 <= now;
+}
+
+/** The assignments that apply to `principalId` at `scope` (at or above it, in effect). */
+export function applicableAssignments(state: Readonly<WorldState>, principalId: string, scope: string, options: RbacOptions = {}): RoleAssignmentRecord[] {
+  const oid = principalId.toLowerCase();
+  return Object.values(state.roleAssignments).filter(
+    (a) => a.principalId.toLowerCase() === oid && isAtOrBelow(scope, a.scope) && isEffective(a, options),
+  );
+}
+
+/** Whether `principalId` may perform `action` at `scope`. */
+export function permits(state: Readonly<WorldState>, principalId: string, action: string, scope: string, options: RbacOptions = {}): boolean {
+  for (const assignment of applicableAssignments(state, principalId, scope, options)) {
+    const role = findRole(assignment.roleDefinitionName);
+    if (!role) continue;
+    for (const permission of role.permissions) {
+      if (permission.actions.some((p) => actionMatches(p, action)) && !permission.notActions.some((p) => actionMatches(p, action))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
