@@ -1,0 +1,315 @@
+// The one place that decides the target, the subscription, the resource group, the learner id
+// and the location. Precedence, highest first: environment, the config file `milab config set`
+// writes, the running emulator's seeded world (emulator target only), built-in defaults.
+// Parsed once into a read-only object; every value says where it came from.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
+import { readConnection, type EmulatorConnection } from '@milab/emulator';
+import { ConfigError } from './errors.js';
+import { isValidLearnerId, labResourceNames, sanitizeLearnerId } from './naming.js';
+import { configFilePath, emulatorDir, milabHome } from './paths.js';
+
+/** Where milab sends its calls: the embedded emulator (default) or a real Azure subscription. */
+export type Target = 'emulator' | 'azure';
+
+/** The targets, in the order help text lists them. */
+export const TARGETS: readonly Target[] = ['emulator', 'azure'];
+
+/** The keys `milab config set` accepts. */
+export const CONFIG_KEYS = ['target', 'subscriptionId', 'tenantId', 'resourceGroup', 'location', 'learnerId'] as const;
+
+/** One configuration key. */
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** The environment variable that overrides each key (environment wins over the file). */
+export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = Object.freeze({
+  target: 'MILAB_TARGET',
+  subscriptionId: 'AZURE_SUBSCRIPTION_ID',
+  tenantId: 'AZURE_TENANT_ID',
+  resourceGroup: 'MILAB_RESOURCE_GROUP',
+  location: 'MILAB_LOCATION',
+  learnerId: 'MILAB_LEARNER',
+});
+
+/** Where a value came from. */
+export type ConfigSource = 'env' | 'file' | 'emulator' | 'default' | 'unset';
+
+/** Provenance of one value: the source and, for env and file, which variable or file. */
+export interface ConfigOrigin {
+  source: ConfigSource;
+  /** The environment variable name, the file path, or the emulator state directory. */
+  detail?: string;
+}
+
+/** Resolved configuration. Read-only: change it with {@link setConfigValue} and load it again. */
+export interface MilabConfig {
+  readonly target: Target;
+  readonly subscriptionId: string | undefined;
+  readonly tenantId: string | undefined;
+  readonly resourceGroup: string | undefined;
+  readonly location: string | undefined;
+  readonly learnerId: string;
+  /** Where each value came from. */
+  readonly origins: Readonly<Record<ConfigKey, ConfigOrigin>>;
+  /** Local state locations this configuration was read with. */
+  readonly paths: { readonly home: string; readonly configFile: string; readonly emulatorDir: string };
+}
+
+/** Values as stored in the config file. */
+export type ConfigFileValues = Partial<Record<ConfigKey, string>>;
+
+/** Inputs of {@link loadConfig}; all optional, for tests and tools. */
+export interface LoadConfigOptions {
+  /** Environment to read (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The emulator connection to take seeded values from; default: read it from the emulator state
+   * directory. `null` means "no emulator running".
+   */
+  connection?: EmulatorConnection | null;
+  /** OS user name for the default learner id (default: the current user). */
+  username?: string;
+}
+
+/** Default Azure region: the course's seed article works in West US. */
+export const DEFAULT_LOCATION = 'westus';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EXAMPLE_GUID = '98f51385-2edc-4b79-bed9-7718de4cb861';
+
+/** Whether `key` is a configuration key. */
+export function isConfigKey(key: string): key is ConfigKey {
+  return (CONFIG_KEYS as readonly string[]).includes(key);
+}
+
+/**
+ * Validates and normalises one value. Throws a {@link ConfigError} naming the input, what is
+ * expected and the next step. `origin` names where the value came from (an environment variable,
+ * the file, or `input`).
+ */
+export function validateConfigValue(key: string, rawValue: string, origin = 'input'): string {
+  if (!isConfigKey(key)) {
+    throw new ConfigError(`Unknown config key "${key}". Expected one of: ${CONFIG_KEYS.join(', ')}.`, {
+      key,
+      origin,
+      hint: 'For example: `pnpm milab config set target azure`.',
+    });
+  }
+  const value = rawValue.trim();
+  const fail = (expected: string, hint: string): never => {
+    throw new ConfigError(`Invalid ${key} "${rawValue}" (from ${origin}): expected ${expected}.`, { key, origin, hint });
+  };
+  switch (key) {
+    case 'target':
+      if (!(TARGETS as readonly string[]).includes(value.toLowerCase())) {
+        fail(`one of ${TARGETS.join(', ')}`, '`pnpm milab config set target emulator` (offline) or `… target azure`.');
+      }
+      return value.toLowerCase();
+    case 'subscriptionId':
+      if (!GUID.test(value)) {
+        fail(`a GUID like ${EXAMPLE_GUID}`, 'Find yours with `az account show --query id -o tsv`.');
+      }
+      return value.toLowerCase();
+    case 'tenantId':
+      // Entra accepts a tenant GUID or one of its domain names.
+      if (!GUID.test(value) && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(value)) {
+        fail('a tenant GUID or a domain like contoso.onmicrosoft.com', 'Find yours with `az account show --query tenantId -o tsv`.');
+      }
+      return GUID.test(value) ? value.toLowerCase() : value;
+    case 'resourceGroup':
+      // ARM's rule: 1-90 letters, digits, underscores, dashes, periods and parentheses, not ending in a period.
+      if (!/^[\w\-.()]{1,90}$/u.test(value) || value.endsWith('.')) {
+        fail('1-90 letters, digits, "-", "_", ".", "(" or ")", not ending in "."', 'For example: `pnpm milab config set resourceGroup DevTest`.');
+      }
+      return value;
+    case 'location': {
+      // Accept the display name ("West US") and store the programmatic name ("westus").
+      const name = value.toLowerCase().replace(/\s+/g, '');
+      if (!/^[a-z][a-z0-9]{1,40}$/.test(name)) {
+        fail('an Azure region name like westus', 'List them with `az account list-locations --query [].name -o tsv`.');
+      }
+      return name;
+    }
+    case 'learnerId':
+      if (!isValidLearnerId(value)) {
+        const suggestion = sanitizeLearnerId(value);
+        fail(
+          'lower-case letters, digits and dashes, at most 24 characters, starting and ending with a letter or digit',
+          suggestion ? `Use \`pnpm milab config set learnerId ${suggestion}\`.` : 'For example: `pnpm milab config set learnerId jane`.',
+        );
+      }
+      return value;
+  }
+}
+
+/** Reads the config file; `{}` when it does not exist. Throws a {@link ConfigError} when it is unreadable. */
+export function readConfigFile(file: string): ConfigFileValues {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`Cannot read the config file ${file}: ${(error as Error).message}.`, {
+      origin: file,
+      hint: 'Check its permissions, or delete it and set values again with `pnpm milab config set`.',
+      cause: error,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`The config file ${file} is not valid JSON: ${(error as Error).message}.`, {
+      origin: file,
+      hint: 'Fix it by hand, or delete it and set values again with `pnpm milab config set`.',
+      cause: error,
+    });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`The config file ${file} must hold a JSON object of settings.`, {
+      origin: file,
+      hint: 'Delete it and set values again with `pnpm milab config set`.',
+    });
+  }
+  const values: ConfigFileValues = {};
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value !== 'string') {
+      throw new ConfigError(`The config file ${file} has a non-string value for "${key}".`, {
+        key,
+        origin: file,
+        hint: `Set it again with \`pnpm milab config set ${key} VALUE\`.`,
+      });
+    }
+    const normalised = validateConfigValue(key, value, file);
+    values[key as ConfigKey] = normalised;
+  }
+  return values;
+}
+
+/** Writes the whole file atomically (write then rename), so a crash never leaves half a file. */
+function writeConfigFile(file: string, values: ConfigFileValues): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const ordered = Object.fromEntries(CONFIG_KEYS.filter((k) => values[k] !== undefined).map((k) => [k, values[k]]));
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(ordered, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, file);
+}
+
+/** Result of {@link setConfigValue}. */
+export interface SetConfigResult {
+  key: ConfigKey;
+  /** The normalised value that was stored. */
+  value: string;
+  file: string;
+  /** The environment variable that is set and will win over the file, if any. */
+  overriddenBy: string | undefined;
+}
+
+/** Validates, normalises and stores one value in the config file. */
+export function setConfigValue(
+  key: string,
+  value: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SetConfigResult {
+  const normalised = validateConfigValue(key, value);
+  const configKey = key as ConfigKey;
+  const file = configFilePath(env);
+  const values = readConfigFile(file);
+  values[configKey] = normalised;
+  writeConfigFile(file, values);
+  const envName = CONFIG_ENV[configKey];
+  return { key: configKey, value: normalised, file, overriddenBy: env[envName]?.trim() ? envName : undefined };
+}
+
+/** Removes one value from the config file; returns whether it was there. */
+export function unsetConfigValue(key: string, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  if (!isConfigKey(key)) validateConfigValue(key, '');
+  const file = configFilePath(env);
+  const values = readConfigFile(file);
+  if (values[key as ConfigKey] === undefined) return false;
+  delete values[key as ConfigKey];
+  writeConfigFile(file, values);
+  return true;
+}
+
+/** The OS user name, or `undefined` when the OS cannot tell (some containers). */
+function osUserName(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.USERNAME;
+  }
+}
+
+/**
+ * Resolves the configuration: environment, then the config file, then (emulator target) the
+ * running emulator's seeded world, then defaults. Invalid values anywhere throw a {@link ConfigError}
+ * that names where the value came from.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): MilabConfig {
+  const env = options.env ?? process.env;
+  const paths = { home: milabHome(env), configFile: configFilePath(env), emulatorDir: emulatorDir(env) };
+  const file = readConfigFile(paths.configFile);
+  const origins = {} as Record<ConfigKey, ConfigOrigin>;
+
+  const fromEnvOrFile = (key: ConfigKey): string | undefined => {
+    const envName = CONFIG_ENV[key];
+    const envValue = env[envName];
+    if (envValue !== undefined && envValue.trim() !== '') {
+      origins[key] = { source: 'env', detail: envName };
+      return validateConfigValue(key, envValue, `environment variable ${envName}`);
+    }
+    if (file[key] !== undefined) {
+      origins[key] = { source: 'file', detail: paths.configFile };
+      return file[key];
+    }
+    return undefined;
+  };
+  const orDefault = (key: ConfigKey, value: string | undefined, fallback: () => ConfigOrigin & { value?: string }) => {
+    if (value !== undefined) return value;
+    const { value: fallbackValue, ...origin } = fallback();
+    origins[key] = fallbackValue === undefined ? { source: 'unset' } : origin;
+    return fallbackValue;
+  };
+
+  const target = orDefault('target', fromEnvOrFile('target'), () => ({ source: 'default', value: 'emulator' })) as Target;
+  const learnerId = orDefault('learnerId', fromEnvOrFile('learnerId'), () => ({
+    source: 'default',
+    detail: 'OS user name',
+    value: sanitizeLearnerId(options.username ?? osUserName(env) ?? '') || 'learner',
+  })) as string;
+
+  // The emulator's seeded world fills what is not set, on the emulator target only: on Azure,
+  // a subscription must never be guessed.
+  const connection =
+    target === 'emulator' ? (options.connection === undefined ? readConnection(paths.emulatorDir) : options.connection ?? undefined) : undefined;
+  const seeded = (key: 'subscriptionId' | 'tenantId' | 'resourceGroup' | 'location') => (): ConfigOrigin & { value?: string } =>
+    connection ? { source: 'emulator', detail: paths.emulatorDir, value: connection[key] } : { source: 'unset' };
+
+  const subscriptionId = orDefault('subscriptionId', fromEnvOrFile('subscriptionId'), seeded('subscriptionId'));
+  const tenantId = orDefault('tenantId', fromEnvOrFile('tenantId'), seeded('tenantId'));
+  const resourceGroup = orDefault(
+    'resourceGroup',
+    fromEnvOrFile('resourceGroup'),
+    target === 'emulator'
+      ? seeded('resourceGroup')
+      : () => ({ source: 'default', detail: 'named from the learner id', value: labResourceNames(learnerId).resourceGroup }),
+  );
+  const location = orDefault(
+    'location',
+    fromEnvOrFile('location'),
+    connection ? seeded('location') : () => ({ source: 'default', value: DEFAULT_LOCATION }),
+  );
+
+  return Object.freeze({
+    target,
+    subscriptionId,
+    tenantId,
+    resourceGroup,
+    location,
+    learnerId,
+    origins: Object.freeze(origins),
+    paths: Object.freeze(paths),
+  });
+}

@@ -1,0 +1,154 @@
+// Credentials per target. Azure: whatever @azure/identity finds (environment variables, `az login`,
+// a managed identity). Emulator: a seeded principal of the running emulator, signing in to the
+// emulator's Entra over HTTPS with the emulator's CA trusted in-process (a running process cannot
+// add CAs through NODE_EXTRA_CA_CERTS, so the CA goes into the agents instead).
+import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import {
+  AggregateAuthenticationError,
+  AuthenticationError,
+  ClientSecretCredential,
+  CredentialUnavailableError,
+  DefaultAzureCredential,
+} from '@azure/identity';
+import { readConnection, type EmulatorConnection, type PrincipalName } from '@milab/emulator';
+import { Agent as UndiciAgent } from 'undici';
+import type { MilabConfig } from './config.js';
+import { AuthenticationFailedError, EmulatorNotRunningError, isMilabError, NotSignedInError, type MilabError } from './errors.js';
+
+export type { PrincipalName } from '@milab/emulator';
+
+/** The connection of the emulator this configuration targets. Throws {@link EmulatorNotRunningError}. */
+export function requireEmulator(config: Pick<MilabConfig, 'paths'>): EmulatorConnection {
+  const connection = readConnection(config.paths.emulatorDir);
+  if (!connection) throw new EmulatorNotRunningError(config.paths.emulatorDir);
+  return connection;
+}
+
+/** What it takes to talk TLS to the emulator: its CA next to the public roots, for both HTTP stacks. */
+export interface EmulatorTls {
+  /** Public roots plus the emulator CA (PEM). */
+  readonly ca: readonly string[];
+  /** For @azure SDK pipelines (`agent` option) and node:https. */
+  readonly httpsAgent: HttpsAgent;
+  /** For undici (`dispatcher` option). Never a proxy: the emulator listens on 127.0.0.1. */
+  readonly dispatcher: UndiciAgent;
+}
+
+// One set of agents per CA, so every client in a process shares connections to the emulator.
+const tlsByCa = new Map<string, EmulatorTls>();
+
+/** Agents that trust the emulator's CA (read from `connection.caFile`). */
+export function emulatorTls(connection: Pick<EmulatorConnection, 'caFile'>): EmulatorTls {
+  const pem = readFileSync(connection.caFile, 'utf8');
+  let tls = tlsByCa.get(pem);
+  if (!tls) {
+    const ca = [...rootCertificates, pem];
+    tls = Object.freeze({
+      ca,
+      httpsAgent: new HttpsAgent({ ca, keepAlive: true }),
+      dispatcher: new UndiciAgent({ connect: { ca } }),
+    });
+    tlsByCa.set(pem, tls);
+  }
+  return tls;
+}
+
+/** Options of {@link getCredential}. */
+export interface GetCredentialOptions {
+  /**
+   * Emulator target: the seeded principal to sign in as (default `learner`). Ignored when
+   * AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID are set, and on the azure target
+   * (where the signed-in user or identity is used).
+   */
+  as?: PrincipalName;
+  /** Environment to read (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Turns @azure/identity's errors into milab's: "nobody signed in" versus "sign-in refused". */
+export function credentialError(error: unknown, target: MilabConfig['target'] = 'azure'): MilabError | undefined {
+  if (isMilabError(error)) return error;
+  const unavailable =
+    error instanceof CredentialUnavailableError ||
+    (error instanceof AggregateAuthenticationError &&
+      error.errors.every((e: unknown) => e instanceof CredentialUnavailableError));
+  if (unavailable) {
+    if (target === 'azure') {
+      return new NotSignedInError('no credential source is available (environment variables, Azure CLI, managed identity).', error);
+    }
+    return new AuthenticationFailedError(`Cannot sign in to the emulator: ${(error as Error).message.split('\n')[0]}`, {
+      hint: 'Check the emulator is running (`pnpm milab doctor`), or restart it: `pnpm milab emulator start --detach`.',
+      cause: error,
+    });
+  }
+  const refused =
+    error instanceof AuthenticationError
+      ? error
+      : error instanceof AggregateAuthenticationError
+        ? (error.errors.find((e: unknown) => e instanceof AuthenticationError) as AuthenticationError | undefined)
+        : undefined;
+  if (refused) {
+    const code = refused.errorResponse?.error;
+    const description = refused.errorResponse?.errorDescription?.split('\n')[0] ?? refused.message.split('\n')[0];
+    return new AuthenticationFailedError(`Sign-in was refused (HTTP ${refused.statusCode} ${code ?? ''}): ${description}`, {
+      code,
+      hint:
+        target === 'azure'
+          ? 'Sign in again with `az login` (with `--tenant` if the subscription is in another tenant), or check AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID.'
+          : 'The emulator does not know these credentials: unset AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID, or take fresh ones from `pnpm -s milab emulator env`.',
+      cause: error,
+    });
+  }
+  return undefined;
+}
+
+/** A credential whose failures are milab errors (with a next step), whatever source it wraps. */
+class MilabCredential implements TokenCredential {
+  constructor(
+    private readonly inner: TokenCredential,
+    private readonly target: MilabConfig['target'],
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options);
+    } catch (error) {
+      throw credentialError(error, this.target) ?? error;
+    }
+  }
+}
+
+/**
+ * The credential for the configured target.
+ * - `azure`: DefaultAzureCredential (environment variables, workload identity, managed identity,
+ *   Azure CLI, …), with the configured tenant; failures become {@link NotSignedInError} ("run az login").
+ * - `emulator`: AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID when all three are set
+ *   (authority `AZURE_AUTHORITY_HOST`, else the emulator), otherwise the seeded principal
+ *   `options.as` (default `learner`). Throws {@link EmulatorNotRunningError} when no emulator runs.
+ */
+export function getCredential(config: MilabConfig, options: GetCredentialOptions = {}): TokenCredential {
+  const env = options.env ?? process.env;
+  if (config.target === 'azure') {
+    return new MilabCredential(new DefaultAzureCredential(config.tenantId ? { tenantId: config.tenantId } : {}), 'azure');
+  }
+  const connection = requireEmulator(config);
+  const { httpsAgent } = emulatorTls(connection);
+  const { AZURE_CLIENT_ID: clientId, AZURE_CLIENT_SECRET: secret, AZURE_TENANT_ID: tenantId } = env;
+  const fromEnv = clientId && secret && tenantId;
+  const principal = connection.principals[options.as ?? 'learner'];
+  const credential = new ClientSecretCredential(
+    fromEnv ? tenantId : connection.tenantId,
+    fromEnv ? clientId : principal.clientId,
+    fromEnv ? secret : principal.clientSecret,
+    {
+      authorityHost: (fromEnv && env.AZURE_AUTHORITY_HOST) || connection.url,
+      // The emulator is not a Microsoft cloud: MSAL must not ask login.microsoftonline.com about it.
+      disableInstanceDiscovery: true,
+      agent: httpsAgent,
+    },
+  );
+  return new MilabCredential(credential, 'emulator');
+}
