@@ -26,6 +26,7 @@ export {
   mergeReports,
   scoreOf,
   statusOf,
+  summaryOf,
   type Counts,
   type GradeError,
   type GradeReport,

@@ -31,22 +31,9 @@ export interface GradeError extends CannotGradeInfo {
   readonly checkTitle?: string;
 }
 
-/** One lab's line in a merged report. */
+/** A lab's outcome without its results: the head of a report, and a line in a merged one. */
 export interface LabSummary {
-  readonly lab?: string;
-  readonly title?: string;
-  readonly target?: string;
-  readonly startedAt: string;
-  readonly durationMs: number;
-  readonly status: GradeStatus;
-  readonly score: Score;
-  readonly counts: Counts;
-  readonly error?: GradeError;
-}
-
-/** Everything one grading run (or several merged) found. */
-export interface GradeReport {
-  /** The lab id (`01`); absent in a merged report. */
+  /** The lab id (`01`); absent in a merged report's head. */
   readonly lab?: string;
   readonly title?: string;
   /** `emulator` or `azure`, as the caller named it. */
@@ -57,9 +44,13 @@ export interface GradeReport {
   readonly status: GradeStatus;
   readonly score: Score;
   readonly counts: Counts;
-  readonly results: readonly CheckResult[];
   /** Present when `status` is `error`. */
   readonly error?: GradeError;
+}
+
+/** Everything one grading run (or several merged) found. */
+export interface GradeReport extends LabSummary {
+  readonly results: readonly CheckResult[];
   /** Present in merged reports: one summary per lab, in the order they were graded. */
   readonly labs?: readonly LabSummary[];
 }
@@ -118,18 +109,11 @@ export function buildReport(input: {
   error?: GradeError;
   labs?: readonly LabSummary[];
 }): GradeReport {
+  const { results, labs, ...head } = input;
   return {
-    ...(input.lab === undefined ? {} : { lab: input.lab }),
-    ...(input.title === undefined ? {} : { title: input.title }),
-    ...(input.target === undefined ? {} : { target: input.target }),
-    startedAt: input.startedAt,
-    durationMs: input.durationMs,
-    status: statusOf(input.results, input.error),
-    score: scoreOf(input.results),
-    counts: countsOf(input.results),
-    results: input.results,
-    ...(input.error === undefined ? {} : { error: input.error }),
-    ...(input.labs === undefined ? {} : { labs: input.labs }),
+    ...summaryOf({ ...head, status: statusOf(results, input.error), score: scoreOf(results), counts: countsOf(results) }),
+    results,
+    ...(labs === undefined ? {} : { labs }),
   };
 }
 
@@ -170,7 +154,12 @@ export function mergeReports(
   });
 }
 
-function summaryOf(report: GradeReport): LabSummary {
+/**
+ * The summary part of a report (or a copy of a summary), with keys in their canonical order:
+ * the JSON reporter's order, and the order merged reports list labs in.
+ */
+export function summaryOf(report: LabSummary): LabSummary {
+  const { score, counts, error } = report;
   return {
     ...(report.lab === undefined ? {} : { lab: report.lab }),
     ...(report.title === undefined ? {} : { title: report.title }),
@@ -178,9 +167,20 @@ function summaryOf(report: GradeReport): LabSummary {
     startedAt: report.startedAt,
     durationMs: report.durationMs,
     status: report.status,
-    score: report.score,
-    counts: report.counts,
-    ...(report.error === undefined ? {} : { error: report.error }),
+    score: { earned: score.earned, possible: score.possible, percent: score.percent },
+    counts: { passed: counts.passed, failed: counts.failed, skipped: counts.skipped, errored: counts.errored },
+    ...(error === undefined
+      ? {}
+      : {
+          error: {
+            kind: error.kind,
+            message: error.message,
+            hint: error.hint,
+            ...(error.lab === undefined ? {} : { lab: error.lab }),
+            ...(error.checkId === undefined ? {} : { checkId: error.checkId }),
+            ...(error.checkTitle === undefined ? {} : { checkTitle: error.checkTitle }),
+          },
+        }),
   };
 }
 

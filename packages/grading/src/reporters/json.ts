@@ -3,7 +3,7 @@
 // bump JSON_SCHEMA_VERSION on any change that removes or renames a field.
 import type { CheckResult } from '../check.js';
 import { defaultRedactor, type Redactor } from '../redact.js';
-import type { GradeError, GradeReport, LabSummary } from '../report.js';
+import { summaryOf, type GradeReport } from '../report.js';
 
 /** The version of the JSON report format written by {@link formatJson}. */
 export const JSON_SCHEMA_VERSION = 1;
@@ -45,26 +45,13 @@ export function parseJsonReport(text: string): JsonGradeReport {
   return report as JsonGradeReport;
 }
 
-// Key order is part of the format: build each object explicitly rather than spreading.
+// Key order is part of the format: objects are rebuilt field by field rather than spread.
 function ordered(report: GradeReport): JsonGradeReport {
   return {
     schemaVersion: JSON_SCHEMA_VERSION,
-    ...(report.lab === undefined ? {} : { lab: report.lab }),
-    ...(report.title === undefined ? {} : { title: report.title }),
-    ...(report.target === undefined ? {} : { target: report.target }),
-    startedAt: report.startedAt,
-    durationMs: report.durationMs,
-    status: report.status,
-    score: { earned: report.score.earned, possible: report.score.possible, percent: report.score.percent },
-    counts: {
-      passed: report.counts.passed,
-      failed: report.counts.failed,
-      skipped: report.counts.skipped,
-      errored: report.counts.errored,
-    },
-    ...(report.error === undefined ? {} : { error: orderedError(report.error) }),
+    ...summaryOf(report),
     results: report.results.map(orderedResult),
-    ...(report.labs === undefined ? {} : { labs: report.labs.map(orderedLab) }),
+    ...(report.labs === undefined ? {} : { labs: report.labs.map(summaryOf) }),
   };
 }
 
@@ -94,29 +81,4 @@ function orderedResult(result: CheckResult): CheckResult {
     case 'error':
       return { ...head('error'), kind: result.kind, message: result.message, hint: result.hint };
   }
-}
-
-function orderedError(error: GradeError): GradeError {
-  return {
-    kind: error.kind,
-    message: error.message,
-    hint: error.hint,
-    ...(error.lab === undefined ? {} : { lab: error.lab }),
-    ...(error.checkId === undefined ? {} : { checkId: error.checkId }),
-    ...(error.checkTitle === undefined ? {} : { checkTitle: error.checkTitle }),
-  };
-}
-
-function orderedLab(lab: LabSummary): LabSummary {
-  return {
-    ...(lab.lab === undefined ? {} : { lab: lab.lab }),
-    ...(lab.title === undefined ? {} : { title: lab.title }),
-    ...(lab.target === undefined ? {} : { target: lab.target }),
-    startedAt: lab.startedAt,
-    durationMs: lab.durationMs,
-    status: lab.status,
-    score: { ...lab.score },
-    counts: { ...lab.counts },
-    ...(lab.error === undefined ? {} : { error: orderedError(lab.error) }),
-  };
 }
