@@ -28,9 +28,9 @@ export interface RunOptions<Ctx> {
   readonly title?: string;
   /** `emulator` or `azure`, recorded on the report. */
   readonly target?: string;
-  /** Time limit per check in ms; a check that exceeds it fails and the run goes on. */
+  /** Time limit per check in ms (`Infinity` for none); a check that exceeds it fails and the run goes on. */
   readonly perCheckTimeoutMs?: number;
-  /** Time limit for the whole run in ms; checks not started by then are skipped. */
+  /** Time limit for the whole run in ms (`Infinity` for none); checks not started by then are skipped. */
   readonly totalTimeoutMs?: number;
   /** Receives progress events; an exception it throws is ignored (a display must not change a grade). */
   readonly onEvent?: (event: RunEvent) => void;
@@ -57,10 +57,17 @@ const GRADER_BUG_FIX =
  * - Checks not started before the whole run's time limit are skipped with that reason.
  * - An invalid grader (duplicate ids, unknown or later dependencies, bad weights, no checks)
  *   runs nothing and reports `error`.
+ *
+ * @throws RangeError when a time limit is not a positive number (a caller bug, not a grading result).
  */
 export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: RunOptions<Ctx>): Promise<GradeReport> {
   const perCheckMs = options.perCheckTimeoutMs ?? DEFAULT_PER_CHECK_TIMEOUT_MS;
   const totalMs = options.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS;
+  for (const [name, value] of Object.entries({ perCheckTimeoutMs: perCheckMs, totalTimeoutMs: totalMs })) {
+    if (!(value > 0)) {
+      throw new RangeError(`runChecks: ${name} is ${String(value)}; expected a positive number of milliseconds (or Infinity).`);
+    }
+  }
   const lab = options.lab;
   const startedAt = new Date().toISOString();
   const start = performance.now();
@@ -196,6 +203,8 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
   });
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type Settled =
   | { kind: 'outcome'; outcome: unknown }
   | { kind: 'threw'; error: unknown }
@@ -211,7 +220,8 @@ async function settle<Ctx>(check: Check<Ctx>, ctx: Ctx, limitMs: number, cancel:
   let onCancel: (() => void) | undefined;
   try {
     return await new Promise<Settled>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: 'timeout' }), limitMs);
+      // Infinity means "no limit"; setTimeout would fire at once for it (and anything past 2^31-1 ms).
+      if (limitMs <= MAX_TIMER_MS) timer = setTimeout(() => resolve({ kind: 'timeout' }), limitMs);
       onCancel = () => resolve({ kind: 'cancelled' });
       cancel?.addEventListener('abort', onCancel, { once: true });
       // Promise.resolve().then() also turns a synchronous throw from run() into a rejection.
@@ -291,7 +301,8 @@ export function validateChecks(checks: readonly Check<never>[]): string[] {
       problems.push(`check ${check.id} has weight ${String(check.weight)}, expected a positive number`);
     }
     for (const dependency of check.dependsOn ?? []) {
-      if (!seen.has(dependency)) {
+      if (dependency === check.id) problems.push(`check ${check.id} depends on itself`);
+      else if (!seen.has(dependency)) {
         const exists = checks.some((other) => other.id === dependency);
         problems.push(
           exists

@@ -150,6 +150,21 @@ describe('runChecks', () => {
       }
     });
 
+    it('treats Infinity as no limit and rejects a limit that is not positive', async () => {
+      // Takes a few ms: setTimeout(Infinity) would fire after 1 ms and time it out.
+      const slowish = check('a', () => new Promise((resolve) => setTimeout(() => resolve(pass()), 20)));
+      const report = await runChecks([slowish], {
+        ctx: undefined,
+        perCheckTimeoutMs: Number.POSITIVE_INFINITY,
+        totalTimeoutMs: Number.POSITIVE_INFINITY,
+      });
+      expect(report.status).toBe('passed');
+      await expect(runChecks([check('a', pass())], { ctx: undefined, perCheckTimeoutMs: 0 })).rejects.toThrow(
+        /perCheckTimeoutMs is 0; expected a positive number/,
+      );
+      await expect(runChecks([check('a', pass())], { ctx: undefined, totalTimeoutMs: Number.NaN })).rejects.toThrow(RangeError);
+    });
+
     it('skips checks not started before the total limit even when each one was quick', async () => {
       let calls = 0;
       const sleepy = (id: string): Check => ({
@@ -287,6 +302,7 @@ describe('runChecks', () => {
         'check a depends on b, which runs after it',
       ],
       ['zero weight', [check('a', pass(), { weight: 0 })], 'check a has weight 0, expected a positive number'],
+      ['self dependency', [check('a', pass(), { dependsOn: ['a'] })], 'check a depends on itself'],
     ])('%s: runs nothing and reports could-not-grade', async (_name, checks, problem) => {
       let ran = false;
       const spied = checks.map((c) => ({ ...c, run: async () => ((ran = true), pass()) }));
