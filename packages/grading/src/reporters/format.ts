@@ -50,7 +50,7 @@ export function explanation(result: CheckResult): [label: string, text: string][
       return [['skipped', result.reason]];
     case 'error':
       return [
-        [`could not check (${result.kind})`, result.message],
+        ['problem', `${result.kind}: ${result.message}`],
         ['next step', result.hint],
       ];
   }

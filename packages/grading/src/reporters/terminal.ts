@@ -111,7 +111,10 @@ export function createTerminalReporter(options: TerminalReporterOptions = {}): T
     summary(report) {
       stopSpinner();
       const lines: string[] = [];
-      const explained = report.results.filter((result) => result.status !== 'pass');
+      // The check where grading stopped is explained once, by the could-not-grade block below.
+      const stoppedAt = (result: CheckResult): boolean =>
+        result.status === 'error' && result.id === report.error?.checkId && result.lab === report.error.lab;
+      const explained = report.results.filter((result) => result.status !== 'pass' && !stoppedAt(result));
       if (explained.length > 0) lines.push('');
       // One label column for the whole report, so values line up from one check to the next.
       const width = Math.max(0, ...explained.flatMap(explanation).map(([label]) => label.length)) + 2;
