@@ -45,6 +45,10 @@ export interface RunOptions<Ctx> {
 
 const GRADER_BUG_FIX =
   'This is a bug in the grader, not in your work: run `pnpm milab grade` again, and if it repeats, report it with this output.';
+// A thrown error may be a transient answer (throttling, a 5xx) the grader did not handle, so it
+// is not called a bug outright.
+const UNEXPECTED_ERROR_FIX =
+  'The grader did not expect this error: run `pnpm milab grade` again, and if it repeats, report it with this output.';
 
 /**
  * Runs checks in order and returns the report.
@@ -173,7 +177,7 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
               status: 'fail',
               found: `the check stopped with an error: ${messageOf(settled.error)}`,
               expected: 'the check to finish with a result',
-              fix: GRADER_BUG_FIX,
+              fix: UNEXPECTED_ERROR_FIX,
             },
             took,
           );
