@@ -83,6 +83,16 @@ describe('terminal reporter (not a TTY)', () => {
     );
   });
 
+  it('says grading was cancelled, with no check named when none was running', async () => {
+    const stream = memoryStream(false);
+    const report = await runChecks([check('a', pass())], { ctx: undefined, lab: '04', signal: AbortSignal.abort() });
+    createTerminalReporter({ stream, env: {} }).summary(report);
+    expect(stream.text()).toContain(
+      'Could not grade lab 04 (other): Grading was cancelled before every check finished.\n    next step: Run `pnpm milab grade` again to grade every check.\n',
+    );
+    expect(stream.text()).not.toContain('while checking');
+  });
+
   it('lists each lab of a merged report before the total', async () => {
     const one = await runChecks([check('01.a', pass())], { ctx: undefined, lab: '01', title: 'One' });
     const two = await runChecks([throwing('02.a', new CannotGradeError('network', 'down', 'wait'))], { ctx: undefined, lab: '02' });
