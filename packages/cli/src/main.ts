@@ -6,6 +6,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerToken } from './commands/token.js';
+import { registerVm } from './commands/vm.js';
 import { runMain } from './run.js';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerToken(program);
   registerConfig(program);
   registerEmulator(program);
+  registerVm(program);
   return program;
 }
 
