@@ -1,16 +1,28 @@
 // The emulator's TLS material: a local CA and a server certificate for 127.0.0.1/localhost,
 // generated on first start into the state directory and reused afterwards. Keys come from
-// node:crypto (fast, native); node-forge only assembles and signs the X.509 certificates.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+// node:crypto (fast, native); node-forge only lays out the X.509 structures, node:crypto signs.
+import { createHash, createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import { promisify } from 'node:util';
+import type Forge from 'node-forge';
 import { writeFileAtomic } from './store.js';
+
+// node-forge is loaded only when a certificate has to be made (first start): it is large, and
+// a warm start should not pay for it.
+let forgeModule: typeof Forge | undefined;
+function forge(): typeof Forge {
+  forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof Forge;
+  return forgeModule;
+}
 
 export const CA_FILE = 'ca.pem';
 const CA_KEY_FILE = 'ca-key.pem';
 const SERVER_CERT_FILE = 'server.pem';
 const SERVER_KEY_FILE = 'server-key.pem';
+/** The Entra token signing key (entra/keys.ts reads it). */
+export const SIGNING_KEY_FILE = 'signing-key.pem';
 
 export interface Certificates {
   /** Absolute path of the CA certificate clients trust (`NODE_EXTRA_CA_CERTS`). */
@@ -21,13 +33,30 @@ export interface Certificates {
   keyPem: string;
 }
 
-/** A new 2048-bit RSA key pair as PEM (PKCS#1 private key, SPKI public key). */
-export function newRsaKeyPem(): { privateKeyPem: string; publicKeyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    privateKeyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
+/** A new 2048-bit RSA private key as PEM (PKCS#1). */
+export function newRsaKeyPem(): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+}
+
+/** The private key in `file`, created (mode 0600) if missing. */
+export function loadOrCreateKey(file: string, kind: 'rsa' | 'ec' = 'rsa'): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  const pem = kind === 'ec' ? newEcKeyPem() : newRsaKeyPem();
+  writeFileAtomic(file, pem, 0o600);
+  return pem;
+}
+
+/**
+ * The RSA private key in `file`, generated off the main thread (RSA key generation takes from
+ * 0.1 to over 1 s) if missing.
+ */
+export async function loadOrCreateRsaKeyAsync(file: string): Promise<string> {
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  writeFileAtomic(file, pem, 0o600);
+  return pem;
 }
 
 function serialNumber(): string {
@@ -43,71 +72,134 @@ function years(from: Date, count: number): Date {
   return date;
 }
 
-function createCa(): { certPem: string; keyPem: string } {
-  const keys = newRsaKeyPem();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
+/** A new EC P-256 private key as PEM (PKCS#8): TLS keys, generated in about a millisecond. */
+export function newEcKeyPem(): string {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  return privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+}
+
+const CA_SUBJECT = [
+  { name: 'commonName', value: 'milab emulator local CA' },
+  { name: 'organizationName', value: 'milab workshop (local only)' },
+];
+const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
+
+/** The SubjectPublicKeyInfo (DER) of a private key, and its key identifier (SHA-1 of the key bits). */
+function publicKeyInfo(privateKeyPem: string): { spki: Buffer; keyId: Buffer } {
+  const spki = createPublicKey(privateKeyPem).export({ type: 'spki', format: 'der' });
+  // For P-256 the subjectPublicKey bit string is the last 65 bytes (uncompressed point).
+  const keyId = createHash('sha1').update(spki.subarray(spki.length - 65)).digest();
+  return { spki, keyId };
+}
+
+interface CertSpec {
+  subject: { name: string; value: string }[];
+  issuer: { name: string; value: string }[];
+  years: number;
+  extensions: unknown[];
+  /** The certified key (its public half goes in the certificate). */
+  keyPem: string;
+  /** The issuer's key, which signs. */
+  signerKeyPem: string;
+}
+
+/**
+ * An ECDSA P-256 certificate. node-forge lays out the TBSCertificate (names, validity,
+ * extensions) but only knows RSA keys, so the public key and signature algorithm are put in
+ * place here and node:crypto signs.
+ */
+function issueCertificate(spec: CertSpec): string {
+  const f = forge();
+  const { asn1, pki } = f;
+  const cert = pki.createCertificate();
+  // A placeholder RSA key for forge's layout; replaced by the real EC key info below.
+  cert.publicKey = pki.setRsaPublicKey(new f.jsbn.BigInteger('3'), new f.jsbn.BigInteger('65537'));
   cert.serialNumber = serialNumber();
   const now = new Date();
   cert.validity.notBefore = new Date(now.getTime() - 60_000);
-  cert.validity.notAfter = years(now, 10);
-  const subject = [
-    { name: 'commonName', value: 'milab emulator local CA' },
-    { name: 'organizationName', value: 'milab workshop (local only)' },
-  ];
-  cert.setSubject(subject);
-  cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
+  cert.validity.notAfter = years(now, spec.years);
+  cert.setSubject(spec.subject);
+  cert.setIssuer(spec.issuer);
+  cert.setExtensions(spec.extensions as object[]);
+  cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption as string;
+  const algorithm = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(ECDSA_WITH_SHA256).getBytes()),
   ]);
-  cert.sign(forge.pki.privateKeyFromPem(keys.privateKeyPem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
+  const tbs = (pki as unknown as { getTBSCertificate(c: Forge.pki.Certificate): Forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const fields = tbs.value as Forge.asn1.Asn1[];
+  fields[2] = algorithm;
+  fields[6] = asn1.fromDer(publicKeyInfo(spec.keyPem).spki.toString('binary'));
+  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
+  const signature = sign('sha256', tbsDer, spec.signerKeyPem);
+  const certificate = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    tbs,
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(ECDSA_WITH_SHA256).getBytes()),
+    ]),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\x00${signature.toString('binary')}`),
+  ]);
+  const der = Buffer.from(asn1.toDer(certificate).getBytes(), 'binary').toString('base64');
+  return `-----BEGIN CERTIFICATE-----\n${der.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 }
 
-function createServerCert(ca: { certPem: string; keyPem: string }): { certPem: string; keyPem: string } {
-  const caCert = forge.pki.certificateFromPem(ca.certPem);
-  const keys = newRsaKeyPem();
-  const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicKeyPem);
-  cert.serialNumber = serialNumber();
-  const now = new Date();
-  cert.validity.notBefore = new Date(now.getTime() - 60_000);
-  cert.validity.notAfter = years(now, 5);
-  cert.setSubject([{ name: 'commonName', value: '127.0.0.1' }]);
-  cert.setIssuer(caCert.subject.attributes);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false, critical: true },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-    { name: 'subjectKeyIdentifier' },
-    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
-  ]);
-  cert.sign(forge.pki.privateKeyFromPem(ca.keyPem), forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
+function createCa(keyPem: string): string {
+  const { asn1 } = forge();
+  return issueCertificate({
+    subject: CA_SUBJECT,
+    issuer: CA_SUBJECT,
+    years: 10,
+    keyPem,
+    signerKeyPem: keyPem,
+    extensions: [
+      { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      { id: '2.5.29.14', value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, publicKeyInfo(keyPem).keyId.toString('binary')) },
+    ],
+  });
 }
 
-/** The CA and server certificate in `stateDir`, created on first use. */
+function createServerCert(caKeyPem: string, keyPem: string): string {
+  const { asn1 } = forge();
+  return issueCertificate({
+    subject: [{ name: 'commonName', value: '127.0.0.1' }],
+    issuer: CA_SUBJECT,
+    years: 5,
+    keyPem,
+    signerKeyPem: caKeyPem,
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+      { id: '2.5.29.14', value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, publicKeyInfo(keyPem).keyId.toString('binary')) },
+      { name: 'authorityKeyIdentifier', keyIdentifier: publicKeyInfo(caKeyPem).keyId.toString('binary') },
+    ],
+  });
+}
+
+/**
+ * The CA and server certificate in `stateDir`, created on first use. Both are ECDSA P-256, so a
+ * first start takes milliseconds, not the seconds RSA key generation can take.
+ */
 export function ensureCertificates(stateDir: string): Certificates {
   const path = (name: string) => join(stateDir, name);
-  let ca: { certPem: string; keyPem: string };
-  if (existsSync(path(CA_FILE)) && existsSync(path(CA_KEY_FILE))) {
-    ca = { certPem: readFileSync(path(CA_FILE), 'utf8'), keyPem: readFileSync(path(CA_KEY_FILE), 'utf8') };
+  const caKeyPem = loadOrCreateKey(path(CA_KEY_FILE), 'ec');
+  let caPem: string;
+  let newCa = false;
+  if (existsSync(path(CA_FILE))) {
+    caPem = readFileSync(path(CA_FILE), 'utf8');
   } else {
-    ca = createCa();
-    writeFileAtomic(path(CA_KEY_FILE), ca.keyPem, 0o600);
-    writeFileAtomic(path(CA_FILE), ca.certPem, 0o644);
-    chmodSync(path(CA_FILE), 0o644);
+    caPem = createCa(caKeyPem);
+    writeFileAtomic(path(CA_FILE), caPem, 0o644);
+    newCa = true;
   }
-  let server: { certPem: string; keyPem: string };
-  if (existsSync(path(SERVER_CERT_FILE)) && existsSync(path(SERVER_KEY_FILE))) {
-    server = { certPem: readFileSync(path(SERVER_CERT_FILE), 'utf8'), keyPem: readFileSync(path(SERVER_KEY_FILE), 'utf8') };
+  const serverKeyPem = loadOrCreateKey(path(SERVER_KEY_FILE), 'ec');
+  let certPem: string;
+  if (existsSync(path(SERVER_CERT_FILE)) && !newCa) {
+    certPem = readFileSync(path(SERVER_CERT_FILE), 'utf8');
   } else {
-    server = createServerCert(ca);
-    writeFileAtomic(path(SERVER_KEY_FILE), server.keyPem, 0o600);
-    writeFileAtomic(path(SERVER_CERT_FILE), server.certPem, 0o644);
+    certPem = createServerCert(caKeyPem, serverKeyPem);
+    writeFileAtomic(path(SERVER_CERT_FILE), certPem, 0o644);
   }
-  return { caFile: path(CA_FILE), caPem: ca.certPem, certPem: server.certPem, keyPem: server.keyPem };
+  return { caFile: path(CA_FILE), caPem, certPem, keyPem: serverKeyPem };
 }

@@ -31,7 +31,13 @@ export interface Emulator {
   /** `https://127.0.0.1:PORT` once listening. */
   readonly url: string | undefined;
   readonly store: Store;
+  /** The token issuer (mint and verify); throws until `ready()` has resolved. */
   readonly tokens: TokenIssuer;
+  /**
+   * Resolves once the token signing key is loaded (generated off the main thread on a first
+   * start, so the listener is up before it). Requests wait for it.
+   */
+  ready(): Promise<TokenIssuer>;
   readonly events: EmulatorEvents;
   readonly certificates: Certificates;
   /** Binds the listener, writes connection.json, and returns the URL. */
@@ -67,10 +73,19 @@ function principalsOf(secrets: Secrets): Record<PrincipalName, PrincipalSecret> 
 export function createEmulator(config: EmulatorConfig): Emulator {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const certificates = ensureCertificates(config.stateDir);
-  const key = ensureSigningKey(config.stateDir);
   const secrets = ensureSecrets(config.stateDir);
   const store = FileStore.open(config.stateDir);
-  const tokens = new TokenIssuer(key, store.state.tenantId);
+  let issuer: TokenIssuer | undefined;
+  const ready = ensureSigningKey(config.stateDir).then((key) => {
+    issuer = new TokenIssuer(key, store.state.tenantId);
+    return issuer;
+  });
+  // Surface a key failure on the first request, not as an unhandled rejection.
+  ready.catch(() => undefined);
+  const tokens = (): TokenIssuer => {
+    if (!issuer) throw new Error('the token signing key is not loaded yet: await emulator.ready()');
+    return issuer;
+  };
   const events = new EmulatorEvents();
   const audit = new AuditLog(config.stateDir);
   const adminKey = randomBytes(24).toString('base64url');
@@ -100,6 +115,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     let reply: Reply;
     try {
       const body = await readBody(req);
+      await ready;
       if (requestUrl.pathname === ADMIN_RESET_PATH && method === 'POST') {
         if (!adminAllowed(req)) {
           reply = { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
@@ -108,7 +124,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
           reply = { status: 200, body: { reset: true } };
         }
       } else if (isEntraPath(requestUrl.pathname)) {
-        reply = handleEntra({ baseUrl, tenantId: store.state.tenantId, store, secrets, tokens }, method, requestUrl, body, req.headers.authorization) ?? {
+        reply = handleEntra({ baseUrl, tenantId: store.state.tenantId, store, secrets, tokens: tokens() }, method, requestUrl, body, req.headers.authorization) ?? {
           status: 404,
           body: { error: 'not_found', error_description: `The milab emulator has no Entra endpoint '${method} ${requestUrl.pathname}'.` },
         };
@@ -128,7 +144,10 @@ export function createEmulator(config: EmulatorConfig): Emulator {
       return url;
     },
     store,
-    tokens,
+    get tokens() {
+      return tokens();
+    },
+    ready: () => ready,
     events,
     certificates,
     reset,

@@ -70,6 +70,7 @@ export async function startTestEmulator(options: EmulatorOptions = {}, keepDir?:
   const warnings: string[] = [];
   const emulator = createEmulator(parseConfig({ stateDir, port: 0, log: (m) => warnings.push(m), ...options }));
   const url = await emulator.listen();
+  await emulator.ready();
   const connection = emulator.connection();
   const caPem = emulator.certificates.caPem;
   const dispatcher = new UndiciAgent({ connect: { ca: caPem } });

@@ -70,7 +70,7 @@ describe('seed steps 1–3 with the real SDK clients', () => {
   it('step 3: attaches the identity to labvm with beginUpdateAndWait', async () => {
     const { compute } = emu.as('learner');
     const started = Date.now();
-    const vm = await compute.virtualMachines.update('DevTest', 'labvm', {
+    const vm = await compute.virtualMachines.beginUpdateAndWait('DevTest', 'labvm', {
       identity: { type: 'UserAssigned', userAssignedIdentities: { [identityId]: {} } },
     });
     expect(Date.now() - started).toBeLessThan(1500);
@@ -135,8 +135,8 @@ describe('seed steps 1–3 with the real SDK clients', () => {
         'Microsoft.Authorization/roleAssignments/write',
         sub,
       ],
-      [() => compute.virtualMachines.update('DevTest', 'labvm', { identity: { type: 'None' } }), 'Microsoft.Compute/virtualMachines/write', `${rg}/providers/Microsoft.Compute/virtualMachines/labvm`],
-      [() => compute.virtualMachines.delete('DevTest', 'labvm'), 'Microsoft.Compute/virtualMachines/delete', `${rg}/providers/Microsoft.Compute/virtualMachines/labvm`],
+      [() => compute.virtualMachines.beginUpdateAndWait('DevTest', 'labvm', { identity: { type: 'None' } }), 'Microsoft.Compute/virtualMachines/write', `${rg}/providers/Microsoft.Compute/virtualMachines/labvm`],
+      [() => compute.virtualMachines.beginDeleteAndWait('DevTest', 'labvm'), 'Microsoft.Compute/virtualMachines/delete', `${rg}/providers/Microsoft.Compute/virtualMachines/labvm`],
       [() => resources.resourceGroups.createOrUpdate('GraderRG', { location: 'westus' }), 'Microsoft.Resources/subscriptions/resourceGroups/write', `${sub}/resourceGroups/GraderRG`],
     ];
     for (const [attempt, action, scope] of attempts) {

@@ -32,7 +32,8 @@ const HANDLERS: readonly ArmHandler[] = [
 export interface ArmDeps {
   config: EmulatorConfig;
   store: Store;
-  tokens: TokenIssuer;
+  /** The token issuer (available once the signing key is loaded). */
+  tokens: () => TokenIssuer;
   events: EmulatorEvents;
   audit: AuditLog;
 }
@@ -50,7 +51,7 @@ function authenticate(deps: ArmDeps, authorization: string | undefined): Caller 
   if (!authorization) throw errors.authenticationMissing(tenantId);
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw errors.authenticationInvalidHeader(tenantId);
-  const result = deps.tokens.verify(match[1] ?? '', isArmAudience);
+  const result = deps.tokens().verify(match[1] ?? '', isArmAudience);
   if (!result.ok) {
     const problem = result.problem;
     switch (problem.kind) {

@@ -1,12 +1,8 @@
 // The token signing key of the emulated Entra tenant: RSA, generated once into the state
 // directory, published in the JWKS with its `kid`.
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { newRsaKeyPem } from '../certs.js';
-import { writeFileAtomic } from '../store.js';
-
-const SIGNING_KEY_FILE = 'signing-key.pem';
+import { loadOrCreateRsaKeyAsync, SIGNING_KEY_FILE } from '../certs.js';
 
 export interface SigningKey {
   /** Key id in the JWT header and the JWKS (base64url SHA-1 of the public key, like Entra's). */
@@ -17,16 +13,9 @@ export interface SigningKey {
   jwk: { kty: 'RSA'; use: 'sig'; kid: string; x5t: string; n: string; e: string };
 }
 
-/** The signing key in `stateDir`, created on first use. */
-export function ensureSigningKey(stateDir: string): SigningKey {
-  const file = join(stateDir, SIGNING_KEY_FILE);
-  let pem: string;
-  if (existsSync(file)) {
-    pem = readFileSync(file, 'utf8');
-  } else {
-    pem = newRsaKeyPem().privateKeyPem;
-    writeFileAtomic(file, pem, 0o600);
-  }
+/** The signing key in `stateDir`, created on first use (off the main thread). */
+export async function ensureSigningKey(stateDir: string): Promise<SigningKey> {
+  const pem = await loadOrCreateRsaKeyAsync(join(stateDir, SIGNING_KEY_FILE));
   const privateKey = createPrivateKey(pem);
   const publicKey = createPublicKey(privateKey);
   const der = publicKey.export({ type: 'spki', format: 'der' });
