@@ -2,6 +2,12 @@
 // The `milab` command. Each command lives in its own file under ./commands and registers
 // itself on the program; this file only wires them together and turns errors into exit codes.
 import { Command } from 'commander';
+import { registerStart } from './commands/start.js';
+import { registerStatus } from './commands/status.js';
+import { registerGrade } from './commands/grade.js';
+import { registerHint } from './commands/hint.js';
+import { registerReset } from './commands/reset.js';
+import { registerSolve } from './commands/solve.js';
 import { registerConfig } from './commands/config.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEmulator } from './commands/emulator.js';
@@ -14,6 +20,12 @@ export function buildProgram(): Command {
     .description('Hands-on Azure managed identity labs, graded on your subscription or on the embedded emulator.')
     .showHelpAfterError('(add --help for usage)')
     .configureHelp({ sortSubcommands: false });
+  registerStart(program);
+  registerStatus(program);
+  registerGrade(program);
+  registerHint(program);
+  registerReset(program);
+  registerSolve(program);
   registerDoctor(program);
   registerToken(program);
   registerConfig(program);
