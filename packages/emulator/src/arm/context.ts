@@ -86,9 +86,13 @@ export class ArmContext {
     const size = top > 0 ? Math.min(top, this.config.pageSize) : this.config.pageSize;
     const value = items.slice(offset, offset + size);
     if (offset + size >= items.length) return { value };
-    const next = new URL(`${this.baseUrl}${this.url.pathname}${this.url.search}`);
-    next.searchParams.set('$skiptoken', String(offset + size));
-    return { value, nextLink: next.toString() };
+    // Keep the query as sent, with `$skiptoken` spelled as ARM spells it (not %24skiptoken).
+    const query = this.url.search
+      .slice(1)
+      .split('&')
+      .filter((part) => part !== '' && !/^(\$|%24)skiptoken=/i.test(part));
+    query.push(`$skiptoken=${offset + size}`);
+    return { value, nextLink: `${this.baseUrl}${this.url.pathname}?${query.join('&')}` };
   }
 
   /**
