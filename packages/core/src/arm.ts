@@ -1,13 +1,15 @@
 // Azure Resource Manager for milab: the real SDK clients configured for the current target, and a
 // small raw `armRequest` over undici for plain REST calls. Both turn ARM error bodies into
 // `ArmError`s that keep the wire code (`AuthorizationFailed`, `ResourceNotFound`, …).
+// The SDK packages are loaded when clients are first made, not at import: code that only needs
+// IMDS or armRequest (and every `milab` command that does not use them) starts faster.
 import type { Agent as HttpsAgent } from 'node:https';
-import { AuthorizationManagementClient } from '@azure/arm-authorization';
-import { ComputeManagementClient } from '@azure/arm-compute';
-import { ManagedServiceIdentityClient } from '@azure/arm-msi';
-import { ResourceManagementClient } from '@azure/arm-resources';
+import type { AuthorizationManagementClient } from '@azure/arm-authorization';
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import type { ManagedServiceIdentityClient } from '@azure/arm-msi';
+import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/core-auth';
-import { isRestError, type PipelinePolicy, type PipelineResponse, type RestError } from '@azure/core-rest-pipeline';
+import type { PipelinePolicy, PipelineResponse, RestError } from '@azure/core-rest-pipeline';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { MilabConfig } from './config.js';
 import { emulatorTls, getCredential, requireEmulator, type PrincipalName } from './credentials.js';
@@ -220,6 +222,14 @@ export function armErrorFromRestError(error: RestError, target?: MilabConfig['ta
   );
 }
 
+/**
+ * Whether `error` is an @azure/core-rest-pipeline `RestError`, recognised by name and shape (the
+ * pipeline package is not loaded until SDK clients are made, and may exist in several copies).
+ */
+export function isRestError(error: unknown): error is RestError {
+  return error instanceof Error && error.name === 'RestError' && ('statusCode' in error || 'request' in error || 'code' in error);
+}
+
 /** Name of {@link armErrorPolicy}. */
 export const armErrorPolicyName = 'milabArmErrorPolicy';
 
@@ -272,9 +282,9 @@ export interface ArmClients {
 /**
  * The real @azure/arm-* clients for the context's target and subscription: endpoint, scope
  * (`credentialScopes` / `credentials.scopes`), TLS agent and {@link armErrorPolicy} set.
- * Throws a {@link ConfigError} when no subscription is configured.
+ * Rejects with a {@link ConfigError} when no subscription is configured.
  */
-export function createArmClients(context: ArmContext): ArmClients {
+export async function createArmClients(context: ArmContext): Promise<ArmClients> {
   const subscriptionId = context.subscriptionId;
   if (!subscriptionId) {
     throw new ConfigError('No subscription is configured: ARM clients need one.', {
@@ -285,6 +295,8 @@ export function createArmClients(context: ArmContext): ArmClients {
           : 'Start the emulator (`pnpm milab emulator start --detach`), which provides its subscription.',
     });
   }
+  const [{ ManagedServiceIdentityClient }, { AuthorizationManagementClient }, { ResourceManagementClient }, { ComputeManagementClient }] =
+    await Promise.all([import('@azure/arm-msi'), import('@azure/arm-authorization'), import('@azure/arm-resources'), import('@azure/arm-compute')]);
   const scopes = [...context.credentialScopes];
   const agent = context.httpsAgent ? { agent: context.httpsAgent } : {};
   // Classic (AutoRest) clients: `endpoint` for requests, `$host` for the URL template, and the
@@ -428,4 +440,20 @@ export async function armRequest<T = unknown>(context: ArmContext, options: ArmR
       }),
     };
   });
+}
+
+/**
+ * Whether ARM answers at all: an unauthenticated `GET /metadata/endpoints` (real ARM and the
+ * emulator both serve it). Resolves with the HTTP status, whatever it is; throws
+ * {@link ArmUnreachableError} when nothing answers within `timeoutMs`.
+ */
+export async function pingArm(context: Pick<ArmContext, 'endpoint' | 'dispatcher' | 'config'>, timeoutMs = 10_000): Promise<number> {
+  const url = new URL('/metadata/endpoints?api-version=2022-09-01', `${context.endpoint}/`);
+  try {
+    const response = await request(url, { method: 'GET', dispatcher: context.dispatcher, signal: AbortSignal.timeout(timeoutMs) });
+    await response.body.dump();
+    return response.statusCode;
+  } catch (error) {
+    throw new ArmUnreachableError(context.endpoint, describeNetworkError(error, { timeoutMs }), unreachableHint(context.config.target), error);
+  }
 }

@@ -1,7 +1,6 @@
 // One function that turns whatever a call into Azure threw into a MilabError when it can, so
 // every command prints failures the same way (what happened, what was expected, the next step).
-import { isRestError } from '@azure/core-rest-pipeline';
-import { armErrorFromRestError } from './arm.js';
+import { armErrorFromRestError, isRestError } from './arm.js';
 import type { Target } from './config.js';
 import { credentialError } from './credentials.js';
 import { isMilabError, type MilabError } from './errors.js';

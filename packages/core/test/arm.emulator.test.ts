@@ -83,14 +83,14 @@ describe.skipIf(!ready)('core against the emulator', () => {
   });
 
   it('SDK clients map a missing identity to ResourceNotFound', async () => {
-    const { msi } = createArmClients(grader);
+    const { msi } = await createArmClients(grader);
     const error = await msi.userAssignedIdentities.get(config.resourceGroup!, 'id-does-not-exist').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArmError);
     expect(error).toMatchObject({ code: 'ResourceNotFound', status: 404 });
   });
 
   it('a Reader writing gets AuthorizationFailed, from the SDK and from armRequest', async () => {
-    const { msi } = createArmClients(grader);
+    const { msi } = await createArmClients(grader);
     const sdkError = await msi.userAssignedIdentities
       .createOrUpdate(config.resourceGroup!, 'id-milab-denied', { location: config.location ?? 'westus' })
       .catch((e: unknown) => e);
@@ -108,7 +108,7 @@ describe.skipIf(!ready)('core against the emulator', () => {
   });
 
   it('the modular compute client maps errors too', async () => {
-    const { compute } = createArmClients(grader);
+    const { compute } = await createArmClients(grader);
     const error = await compute.virtualMachines.get(config.resourceGroup!, 'vm-does-not-exist').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArmError);
     expect((error as ArmError).status).toBe(404);

@@ -229,7 +229,7 @@ describe('createArmClients (azure target)', () => {
     const context = createArmContext(loadConfig({ env: env() }), { credential, env: env() });
     expect(context.endpoint).toBe('https://arm.example.test');
     expect(context.httpsAgent).toBeUndefined();
-    const clients = createArmClients(context);
+    const clients = await createArmClients(context);
     const { policy, seen } = answering(() => ({ status: 200, body: { id: 'x', name: 'x', location: 'westus', value: [] } }));
     install(clients, policy);
     const results = await callEach(clients);
@@ -246,7 +246,7 @@ describe('createArmClients (azure target)', () => {
   });
 
   it('turns ARM error answers into ArmError in both client generations', async () => {
-    const clients = createArmClients(createArmContext(loadConfig({ env: env() }), { credential: recordingCredential(), env: env() }));
+    const clients = await createArmClients(createArmContext(loadConfig({ env: env() }), { credential: recordingCredential(), env: env() }));
     const { policy } = answering(() => ({ status: 403, body: AUTHZ_FAILED, headers: { 'x-ms-request-id': 'req-9' } }));
     install(clients, policy);
     const results = await callEach(clients);
@@ -257,15 +257,15 @@ describe('createArmClients (azure target)', () => {
   });
 
   it('lets expected non-2xx answers through (checkExistence 404 is "false", not an error)', async () => {
-    const clients = createArmClients(createArmContext(loadConfig({ env: env() }), { credential: recordingCredential(), env: env() }));
+    const clients = await createArmClients(createArmContext(loadConfig({ env: env() }), { credential: recordingCredential(), env: env() }));
     install(clients, answering(() => ({ status: 404 })).policy);
     await expect(clients.resources.resourceGroups.checkExistence('Nope')).resolves.toMatchObject({ body: false });
   });
 
-  it('needs a subscription', () => {
+  it('needs a subscription', async () => {
     const noSub = { MILAB_HOME: home, MILAB_TARGET: 'azure' };
     const context = createArmContext(loadConfig({ env: noSub }), { credential: recordingCredential(), env: noSub });
-    expect(() => createArmClients(context)).toThrow(ConfigError);
+    await expect(createArmClients(context)).rejects.toThrow(ConfigError);
   });
 });
 
@@ -316,7 +316,7 @@ describe('emulator target wiring', () => {
     expect(context.endpoint).toBe('https://127.0.0.1:8443');
     expect(context.subscriptionId).toBe(SUB);
     expect(context.httpsAgent?.options.ca).toContain(caPem);
-    const clients = createArmClients(context);
+    const clients = await createArmClients(context);
     const { policy, seen } = answering(() => ({ status: 200, body: { id: 'x', name: 'x', location: 'westus', value: [] } }));
     install(clients, policy);
     await callEach(clients);

@@ -1,0 +1,65 @@
+// Runs the real `milab` CLI in a child process, the way `pnpm milab` does, with a clean
+// environment: a temporary MILAB_HOME, and no AZURE_* / MILAB_* / proxy variables from outside.
+import { execFile } from 'node:child_process';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(AZURE_|MILAB_|IDENTITY_|MSI_|IMDS_)|_proxy$/i.test(name)) continue;
+    env[name] = value;
+  }
+  // Never the real IMDS from a test: point at a closed port unless the test gives one.
+  return { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9', ...env, ...extra };
+}
+
+export function milab(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(repo, 'packages/cli/src/main.ts'), ...args],
+      { cwd: repo, env: cleanEnv(env), timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A one-route IMDS look-alike on 127.0.0.1; `answer` decides each response. */
+export async function fakeImds(answer: (url: URL, headers: Record<string, unknown>, res: ServerResponse) => void) {
+  const seen: URL[] = [];
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    seen.push(url);
+    answer(url, req.headers, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** An unsigned JWT built at test time (no token-like text is stored in the repository). */
+export function makeJwt(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ typ: 'JWT', alg: 'RS256' })}.${part(claims)}.${Buffer.from(`sig-${Math.random()}`).toString('base64url')}`;
+}
