@@ -45,7 +45,8 @@ export function handleRoleDefinitions(ctx: ArmContext): Reply | undefined {
   if (ctx.method !== 'GET') throw errors.methodNotAllowed(ctx.method, ctx.path);
   const scope = (match[1] ?? '').replace(/\/+$/, '');
   requireScopeSubscription(ctx, scope);
-  ctx.authorize('Microsoft.Authorization/roleDefinitions/read', scope || '/');
+  // Built-in role definitions are readable by every signed-in principal, as in Azure.
+  ctx.action = 'Microsoft.Authorization/roleDefinitions/read';
   requireScopeExists(ctx, scope);
   // Built-in roles are returned under the subscription when asked below one.
   const subscription = /^\/subscriptions\/[^/]+/i.exec(scope)?.[0] ?? '';

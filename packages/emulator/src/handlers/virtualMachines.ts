@@ -56,18 +56,23 @@ function platformProperties(name: string, properties: Record<string, unknown>, e
   next.vmId = (existing?.properties.vmId as string | undefined) ?? randomUUID();
   next.timeCreated = (existing?.properties.timeCreated as string | undefined) ?? new Date().toISOString().replace('Z', '0000+00:00');
   const storage = isObject(next.storageProfile) ? next.storageProfile : undefined;
+  const osProfile = isObject(next.osProfile) ? next.osProfile : undefined;
+  const image = storage && isObject(storage.imageReference) ? storage.imageReference : {};
+  const windows = osProfile && 'windowsConfiguration' in osProfile ? true : osProfile && 'linuxConfiguration' in osProfile ? false : /windows/i.test(String(image.publisher ?? ''));
   if (storage) {
     storage.dataDisks ??= [];
     if (isObject(storage.osDisk)) {
       const osDisk = storage.osDisk;
       osDisk.name ??= `${name}_OsDisk_1_${randomUUID().replace(/-/g, '')}`;
-      if (!osDisk.osType) {
-        const os = isObject(next.osProfile) ? next.osProfile : {};
-        osDisk.osType = 'windowsConfiguration' in os ? 'Windows' : 'Linux';
-      }
+      osDisk.osType ??= windows ? 'Windows' : 'Linux';
     }
   }
-  if (isObject(next.osProfile)) next.osProfile.secrets ??= [];
+  if (osProfile) {
+    osProfile.secrets ??= [];
+    // Compute fills in the OS configuration the request left out.
+    if (windows) osProfile.windowsConfiguration ??= { provisionVMAgent: true, enableAutomaticUpdates: true };
+    else osProfile.linuxConfiguration ??= { disablePasswordAuthentication: false, provisionVMAgent: true };
+  }
   return next;
 }
 

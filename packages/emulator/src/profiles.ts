@@ -1,0 +1,363 @@
+// Profiles: how "real" the emulator feels. Added latency per ARM, Entra and IMDS call; ARM
+// throttling with Azure's token buckets per (subscription, principal); IMDS faults (a scripted
+// sequence or a rate of 429/500/503/410) and IMDS's own limits (20 requests/s, 5 at once per
+// VM); the RBAC propagation delay. Defaults: none of it, so tests stay fast.
+//
+// Profiles are given as short flag strings (`--latency arm=200,entra=50`), parsed here once
+// into a read-only object; a running emulator swaps it through its admin endpoint.
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** Milliseconds added to each call, per front door. */
+export interface LatencyProfile {
+  arm: number;
+  entra: number;
+  imds: number;
+}
+
+/** A token bucket: starts full, refills continuously. */
+export interface BucketSpec {
+  capacity: number;
+  refillPerSecond: number;
+}
+
+/** ARM throttling: one read and one write bucket per (subscription, principal). */
+export interface ThrottleProfile {
+  reads: BucketSpec;
+  writes: BucketSpec;
+}
+
+/** IMDS faults on the token endpoint: a scripted sequence first, then a random rate. */
+export interface ImdsFaultProfile {
+  /** Statuses answered to the next token requests, in order (e.g. `[503, 503]`), then normal. */
+  sequence: number[];
+  /** Fraction (0–1) of token requests answered with one of `statuses` at random. */
+  rate: number;
+  statuses: number[];
+}
+
+/** IMDS's own limits per VM on the identity endpoint. */
+export interface ImdsLimitProfile {
+  requestsPerSecond: number;
+  concurrent: number;
+}
+
+export interface Profile {
+  latency: LatencyProfile;
+  /** Off when undefined. */
+  throttle?: ThrottleProfile;
+  imdsFaults?: ImdsFaultProfile;
+  imdsLimits?: ImdsLimitProfile;
+  /** Role assignments take effect this many seconds after they are made. */
+  rbacDelaySeconds: number;
+}
+
+/** Profile settings as flag strings (the CLI's `--latency`, `--throttle`, … values). */
+export interface ProfileFlags {
+  latency?: string;
+  throttle?: string;
+  imdsFaults?: string;
+  imdsLimits?: string;
+  rbacDelay?: string | number;
+}
+
+/** ARM's documented buckets since 2024 (azure-facts.md): reads 250 refilled 25/s, writes 200 refilled 10/s. */
+export const AZURE_THROTTLE: Readonly<ThrottleProfile> = Object.freeze({
+  reads: { capacity: 250, refillPerSecond: 25 },
+  writes: { capacity: 200, refillPerSecond: 10 },
+});
+/** IMDS's identity endpoint limits per VM (azure-facts.md). */
+export const IMDS_LIMITS: Readonly<ImdsLimitProfile> = Object.freeze({ requestsPerSecond: 20, concurrent: 5 });
+/** The statuses an IMDS fault can take. */
+export const IMDS_FAULT_STATUSES: readonly number[] = [429, 500, 503, 410];
+
+/** A profile value that cannot be parsed; `option` is the flag name without dashes. */
+export class ProfileError extends Error {
+  override readonly name = 'ProfileError';
+  readonly code = 'EmulatorConfigInvalid';
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function emptyProfile(rbacDelaySeconds = 0): Profile {
+  return { latency: { arm: 0, entra: 0, imds: 0 }, rbacDelaySeconds };
+}
+
+const OFF = new Set(['off', 'none', '0', 'false', 'no']);
+const ON = new Set(['on', 'azure', 'true', 'yes', 'default']);
+
+function number(option: string, text: string, min: number, max: number, integer = true): number {
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new ProfileError(option, `invalid --${option} value '${text}': expected a ${integer ? 'whole ' : ''}number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Splits `a=1,b=2` into pairs. */
+function pairs(option: string, text: string, keys: readonly string[]): [string, string][] {
+  return text.split(',').map((part) => {
+    const [key = '', value, ...rest] = part.split('=').map((s) => s.trim());
+    if (value === undefined || rest.length > 0 || !keys.includes(key.toLowerCase())) {
+      throw new ProfileError(option, `invalid --${option} item '${part}': expected ${keys.map((k) => `${k}=N`).join(', ')}`);
+    }
+    return [key.toLowerCase(), value];
+  });
+}
+
+/** `arm=200,entra=50,imds=20`, or one number for all three. */
+export function parseLatency(text: string): LatencyProfile {
+  const option = 'latency';
+  if (OFF.has(text.trim().toLowerCase())) return { arm: 0, entra: 0, imds: 0 };
+  if (/^\s*\d+\s*$/.test(text)) {
+    const ms = number(option, text, 0, 60_000);
+    return { arm: ms, entra: ms, imds: ms };
+  }
+  const latency = { arm: 0, entra: 0, imds: 0 };
+  for (const [key, value] of pairs(option, text, ['arm', 'entra', 'imds'])) latency[key as keyof LatencyProfile] = number(option, value, 0, 60_000);
+  return latency;
+}
+
+/** `on` (Azure's buckets), `off`, or `reads=CAPACITY/REFILL,writes=CAPACITY/REFILL`. */
+export function parseThrottle(text: string): ThrottleProfile | undefined {
+  const option = 'throttle';
+  const word = text.trim().toLowerCase();
+  if (OFF.has(word)) return undefined;
+  if (ON.has(word)) return structuredClone(AZURE_THROTTLE);
+  const throttle = structuredClone(AZURE_THROTTLE) as ThrottleProfile;
+  for (const [key, value] of pairs(option, text, ['reads', 'writes'])) {
+    const [capacity = '', refill] = value.split('/');
+    throttle[key as keyof ThrottleProfile] = {
+      capacity: number(option, capacity, 1, 1_000_000),
+      refillPerSecond: refill === undefined ? throttle[key as keyof ThrottleProfile].refillPerSecond : number(option, refill, 0, 1_000_000, false),
+    };
+  }
+  return throttle;
+}
+
+function faultStatus(text: string): number {
+  const status = number('imds-faults', text, 100, 599);
+  if (!IMDS_FAULT_STATUSES.includes(status)) {
+    throw new ProfileError('imds-faults', `invalid --imds-faults status ${status}: expected one of ${IMDS_FAULT_STATUSES.join(', ')}`);
+  }
+  return status;
+}
+
+/**
+ * `503,503` (the next token requests get these, then normal), `25%` (a quarter of token
+ * requests get one of 429, 500, 503, 410), `25%:503:429` (a rate of only those), or `off`.
+ * A sequence and a rate combine with `+`: `503,503+10%`.
+ */
+export function parseImdsFaults(text: string): ImdsFaultProfile | undefined {
+  const word = text.trim().toLowerCase();
+  if (OFF.has(word)) return undefined;
+  const faults: ImdsFaultProfile = { sequence: [], rate: 0, statuses: [...IMDS_FAULT_STATUSES] };
+  for (const part of word.split('+').map((p) => p.trim())) {
+    if (part.includes('%')) {
+      const [rate = '', ...codes] = part.split(':');
+      faults.rate = number('imds-faults', rate.replace('%', ''), 0, 100, false) / 100;
+      if (codes.length > 0) faults.statuses = codes.map(faultStatus);
+    } else {
+      faults.sequence.push(...part.split(',').map(faultStatus));
+    }
+  }
+  return faults;
+}
+
+/** `on` (20 requests/s and 5 at once per VM), `off`, or `rps=N,concurrent=N`. */
+export function parseImdsLimits(text: string): ImdsLimitProfile | undefined {
+  const option = 'imds-limits';
+  const word = text.trim().toLowerCase();
+  if (OFF.has(word)) return undefined;
+  if (ON.has(word)) return { ...IMDS_LIMITS };
+  const limits = { ...IMDS_LIMITS };
+  for (const [key, value] of pairs(option, text, ['rps', 'concurrent'])) {
+    if (key === 'rps') limits.requestsPerSecond = number(option, value, 1, 100_000);
+    else limits.concurrent = number(option, value, 1, 10_000);
+  }
+  return limits;
+}
+
+/** Applies flags to `base` (flags not given keep their value). Throws {@link ProfileError}. */
+export function applyProfileFlags(base: Profile, flags: ProfileFlags): Profile {
+  const next = structuredClone(base);
+  if (flags.latency !== undefined) next.latency = parseLatency(String(flags.latency));
+  if (flags.throttle !== undefined) {
+    const throttle = parseThrottle(String(flags.throttle));
+    if (throttle) next.throttle = throttle;
+    else delete next.throttle;
+  }
+  if (flags.imdsFaults !== undefined) {
+    const faults = parseImdsFaults(String(flags.imdsFaults));
+    if (faults) next.imdsFaults = faults;
+    else delete next.imdsFaults;
+  }
+  if (flags.imdsLimits !== undefined) {
+    const limits = parseImdsLimits(String(flags.imdsLimits));
+    if (limits) next.imdsLimits = limits;
+    else delete next.imdsLimits;
+  }
+  if (flags.rbacDelay !== undefined) next.rbacDelaySeconds = number('rbac-delay', String(flags.rbacDelay), 0, 3600);
+  return next;
+}
+
+/** One line per setting, for `milab emulator profile show`. */
+export function describeProfile(profile: Profile): string[] {
+  const { latency, throttle, imdsFaults, imdsLimits } = profile;
+  const faults = imdsFaults
+    ? [imdsFaults.sequence.length ? `next ${imdsFaults.sequence.join(',')}` : '', imdsFaults.rate ? `${Math.round(imdsFaults.rate * 1000) / 10}% of ${imdsFaults.statuses.join('/')}` : '']
+        .filter(Boolean)
+        .join(', then ') || 'none left'
+    : 'off';
+  return [
+    `latency: arm ${latency.arm} ms, entra ${latency.entra} ms, imds ${latency.imds} ms`,
+    `throttle: ${throttle ? `reads ${throttle.reads.capacity} (+${throttle.reads.refillPerSecond}/s), writes ${throttle.writes.capacity} (+${throttle.writes.refillPerSecond}/s) per subscription and principal` : 'off'}`,
+    `imds faults: ${faults}`,
+    `imds limits: ${imdsLimits ? `${imdsLimits.requestsPerSecond} requests/s, ${imdsLimits.concurrent} at once per VM` : 'off'}`,
+    `rbac delay: ${profile.rbacDelaySeconds} s`,
+  ];
+}
+
+/** A token bucket that refills continuously; `take` answers how long to wait when empty. */
+export class TokenBucket {
+  #tokens: number;
+  #updated: number;
+  constructor(
+    readonly spec: BucketSpec,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.#tokens = spec.capacity;
+    this.#updated = now();
+  }
+
+  #refill(): void {
+    const now = this.now();
+    this.#tokens = Math.min(this.spec.capacity, this.#tokens + ((now - this.#updated) / 1000) * this.spec.refillPerSecond);
+    this.#updated = now;
+  }
+
+  /** Takes one token: `{ ok: true, remaining }` or `{ ok: false, retryAfterSeconds }`. */
+  take(): { ok: true; remaining: number } | { ok: false; retryAfterSeconds: number } {
+    this.#refill();
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return { ok: true, remaining: Math.floor(this.#tokens) };
+    }
+    const missing = 1 - this.#tokens;
+    const seconds = this.spec.refillPerSecond > 0 ? Math.ceil(missing / this.spec.refillPerSecond) : 3600;
+    return { ok: false, retryAfterSeconds: Math.max(1, seconds) };
+  }
+}
+
+export type ArmAdmission =
+  | { ok: true; headers: Record<string, string> }
+  | { ok: false; kind: 'read' | 'write'; retryAfterSeconds: number; subscriptionId: string };
+
+/** The live profile of a running emulator, with the state its rules keep (buckets, sequences, windows). */
+export class ProfileState {
+  #profile: Profile;
+  #buckets = new Map<string, TokenBucket>();
+  #faultsServed = 0;
+  #windows = new Map<string, number[]>();
+  #inFlight = new Map<string, number>();
+
+  constructor(
+    initial: Profile,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.#profile = structuredClone(initial);
+  }
+
+  /** A copy of the current profile (the scripted fault sequence shows what is left of it). */
+  current(): Profile {
+    const copy = structuredClone(this.#profile);
+    if (copy.imdsFaults) copy.imdsFaults.sequence = copy.imdsFaults.sequence.slice(this.#faultsServed);
+    return copy;
+  }
+
+  /** Replaces the profile; buckets, fault sequence and IMDS windows start over. */
+  replace(profile: Profile): void {
+    this.#profile = structuredClone(profile);
+    this.#buckets.clear();
+    this.#faultsServed = 0;
+    this.#windows.clear();
+  }
+
+  /** Applies flags to the current profile (see {@link applyProfileFlags}). */
+  update(flags: ProfileFlags): Profile {
+    this.replace(applyProfileFlags(this.current(), flags));
+    return this.current();
+  }
+
+  get rbacDelaySeconds(): number {
+    return this.#profile.rbacDelaySeconds;
+  }
+
+  /** Waits the configured latency of a front door. */
+  async delay(kind: keyof LatencyProfile): Promise<void> {
+    const ms = this.#profile.latency[kind];
+    if (ms > 0) await delay(ms);
+  }
+
+  /**
+   * Admits an authenticated ARM call under the throttling profile: takes a token from the
+   * caller's read or write bucket for the subscription the path names.
+   */
+  admitArm(method: string, path: string, principalId: string): ArmAdmission {
+    const throttle = this.#profile.throttle;
+    if (!throttle) return { ok: true, headers: {} };
+    const kind = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+    const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1]?.toLowerCase() ?? 'tenant';
+    const key = `${subscriptionId}\n${principalId.toLowerCase()}\n${kind}`;
+    let bucket = this.#buckets.get(key);
+    if (!bucket) {
+      bucket = new TokenBucket(kind === 'read' ? throttle.reads : throttle.writes);
+      this.#buckets.set(key, bucket);
+    }
+    const taken = bucket.take();
+    if (!taken.ok) return { ok: false, kind, retryAfterSeconds: taken.retryAfterSeconds, subscriptionId };
+    return { ok: true, headers: { [`x-ms-ratelimit-remaining-subscription-${kind}s`]: String(taken.remaining) } };
+  }
+
+  /** The fault status the next IMDS token request gets, if any. */
+  nextImdsFault(): number | undefined {
+    const faults = this.#profile.imdsFaults;
+    if (!faults) return undefined;
+    const scripted = faults.sequence[this.#faultsServed];
+    if (scripted !== undefined) {
+      this.#faultsServed += 1;
+      return scripted;
+    }
+    if (faults.rate > 0 && faults.statuses.length > 0 && this.random() < faults.rate) {
+      return faults.statuses[Math.floor(this.random() * faults.statuses.length)];
+    }
+    return undefined;
+  }
+
+  /**
+   * Admits one IMDS identity request of a VM under IMDS's own limits; on success the caller
+   * must call the returned `done` when the request ends. `undefined`: over the limit (429).
+   */
+  admitImds(vmKey: string, now: number = Date.now()): (() => void) | undefined {
+    const limits = this.#profile.imdsLimits;
+    if (!limits) return () => undefined;
+    const window = (this.#windows.get(vmKey) ?? []).filter((t) => now - t < 1000);
+    const inFlight = this.#inFlight.get(vmKey) ?? 0;
+    if (window.length >= limits.requestsPerSecond || inFlight >= limits.concurrent) {
+      this.#windows.set(vmKey, window);
+      return undefined;
+    }
+    window.push(now);
+    this.#windows.set(vmKey, window);
+    this.#inFlight.set(vmKey, inFlight + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#inFlight.set(vmKey, Math.max(0, (this.#inFlight.get(vmKey) ?? 1) - 1));
+    };
+  }
+}
