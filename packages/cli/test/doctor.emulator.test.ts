@@ -35,7 +35,7 @@ describe.skipIf(!ready)('milab doctor on a running emulator', () => {
     expect(report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
     expect(report.ok).toBe(true);
     expect(result.code).toBe(0);
-    expect(report.checks.find((c) => c.id === 'signed-in')?.detail).toMatch(/^as grader principal/);
+    expect(report.checks.find((c) => c.id === 'signed-in')?.detail).toMatch(/^as milab-grader \(object id /);
     expect(report.checks.find((c) => c.id === 'subscription')?.detail).toContain('98f51385-2edc-4b79-bed9-7718de4cb861');
     expect(result.stdout + result.stderr).not.toMatch(/eyJ[\w-]+\.eyJ/); // no token anywhere
   });

@@ -371,7 +371,11 @@ function flatHeaders(headers: Record<string, string | string[] | undefined>): Re
  */
 export async function armRequest<T = unknown>(context: ArmContext, options: ArmRequestOptions): Promise<ArmResponse<T>> {
   const method = options.method ?? 'GET';
-  const url = new URL(options.path, `${context.endpoint}/`);
+  // A path is appended, not resolved: `//subscriptions/…` (a scope with its leading slash after a
+  // `/`) must stay a path on the endpoint, not become a host name.
+  const url = /^https?:\/\//i.test(options.path)
+    ? new URL(options.path)
+    : new URL(`${context.endpoint}/${options.path.replace(/^\/+/, '')}`);
   if (url.origin !== new URL(context.endpoint).origin) {
     throw new ConfigError(`Refusing to send an ARM token to ${url.origin}: expected a URL on ${context.endpoint}.`, {
       origin: 'armRequest path',

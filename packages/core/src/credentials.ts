@@ -91,7 +91,7 @@ export function credentialError(error: unknown, target: MilabConfig['target'] = 
       hint:
         target === 'azure'
           ? 'Sign in again with `az login` (with `--tenant` if the subscription is in another tenant), or check AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID.'
-          : 'The emulator does not know these credentials: unset AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID, or take fresh ones from `pnpm -s milab emulator env`.',
+          : 'The emulator does not know these credentials: unset AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID, or take fresh ones from `eval "$(pnpm --silent milab emulator env)"`.',
       cause: error,
     });
   }

@@ -73,6 +73,14 @@ describe.skipIf(!ready)('core against the emulator', () => {
     expect(response.body?.subscriptionId).toBe(config.subscriptionId);
   });
 
+  it('armRequest keeps a scope-style path (leading slashes) on the endpoint', async () => {
+    const response = await armRequest<{ name: string }>(grader, {
+      path: `//subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}`,
+      apiVersion: '2021-04-01',
+    });
+    expect(response.body?.name).toBe(config.resourceGroup);
+  });
+
   it('armRequest maps a missing resource group to ResourceGroupNotFound', async () => {
     const error = await armRequest(grader, {
       path: `/subscriptions/${config.subscriptionId}/resourceGroups/does-not-exist`,

@@ -27,6 +27,7 @@ import {
   NotSignedInError,
   armErrorFromResponse,
   armErrorFromRestError,
+  armRequest,
   createArmClients,
   createArmContext,
   getCredential,
@@ -35,6 +36,7 @@ import {
   toMilabError,
   type ArmClients,
 } from '../src/index.js';
+import { fakeConnection } from './support/connection.js';
 
 const SUB = '98f51385-2edc-4b79-bed9-7718de4cb861';
 const AUTHZ_FAILED = {
@@ -262,6 +264,15 @@ describe('createArmClients (azure target)', () => {
     await expect(clients.resources.resourceGroups.checkExistence('Nope')).resolves.toMatchObject({ body: false });
   });
 
+  it('armRequest never sends the token to another host', async () => {
+    const credential = recordingCredential();
+    const context = createArmContext(loadConfig({ env: env() }), { credential, env: env() });
+    await expect(armRequest(context, { path: 'https://evil.example.test/subscriptions' })).rejects.toThrow(
+      /Refusing to send an ARM token to https:\/\/evil\.example\.test/,
+    );
+    expect(credential.scopes).toEqual([]);
+  });
+
   it('needs a subscription', async () => {
     const noSub = { MILAB_HOME: home, MILAB_TARGET: 'azure' };
     const context = createArmContext(loadConfig({ env: noSub }), { credential: recordingCredential(), env: noSub });
@@ -293,22 +304,7 @@ describe('emulator target wiring', () => {
     // Any valid PEM stands for the emulator CA here: nothing connects in this test.
     const caPem = rootCertificates[0] ?? '';
     writeFileSync(join(stateDir, 'ca.pem'), caPem);
-    const principal = { displayName: 'p', clientId: 'c', objectId: 'o', clientSecret: 'emulator-only' };
-    writeFileSync(
-      join(stateDir, 'connection.json'),
-      JSON.stringify({
-        version: 1,
-        pid: process.pid,
-        url: 'https://127.0.0.1:8443',
-        caFile: join(stateDir, 'ca.pem'),
-        tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-        subscriptionId: SUB,
-        resourceGroup: 'DevTest',
-        location: 'westus',
-        principals: { learner: principal, grader: principal, instructor: principal },
-        startedAt: new Date().toISOString(),
-      }),
-    );
+    writeFileSync(join(stateDir, 'connection.json'), JSON.stringify(fakeConnection({ caFile: join(stateDir, 'ca.pem') })));
     const config = loadConfig({ env });
     expect(getCredential(config, { env, as: 'grader' })).toBeDefined();
     const credential = recordingCredential();

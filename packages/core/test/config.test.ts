@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EmulatorConnection } from '@milab/emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -14,26 +13,10 @@ import {
   unsetConfigValue,
   validateConfigValue,
 } from '../src/index.js';
+import { SEEDED_SUBSCRIPTION, fakeConnection } from './support/connection.js';
 
-const SEEDED_SUB = '98f51385-2edc-4b79-bed9-7718de4cb861';
+const SEEDED_SUB = SEEDED_SUBSCRIPTION;
 const OTHER_SUB = '0b1f6471-1bf0-4dda-aec3-cb9272f09590';
-
-function connection(overrides: Partial<EmulatorConnection> = {}): EmulatorConnection {
-  const principal = { displayName: 'p', clientId: 'c', objectId: 'o', clientSecret: 's' };
-  return {
-    version: 1,
-    pid: process.pid,
-    url: 'https://127.0.0.1:9',
-    caFile: '/nonexistent/ca.pem',
-    tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47',
-    subscriptionId: SEEDED_SUB,
-    resourceGroup: 'DevTest',
-    location: 'westus',
-    principals: { learner: principal, grader: principal, instructor: principal },
-    startedAt: new Date().toISOString(),
-    ...overrides,
-  };
-}
 
 let home: string;
 let env: Record<string, string | undefined>;
@@ -68,7 +51,7 @@ describe('loadConfig precedence', () => {
   });
 
   it('emulator target: the running emulator fills what is not set', () => {
-    const config = loadConfig({ env, connection: connection(), username: 'jane' });
+    const config = loadConfig({ env, connection: fakeConnection(), username: 'jane' });
     expect(config.subscriptionId).toBe(SEEDED_SUB);
     expect(config.resourceGroup).toBe('DevTest');
     expect(config.location).toBe('westus');
@@ -79,24 +62,24 @@ describe('loadConfig precedence', () => {
   it('reads the emulator connection file through the emulator seam', () => {
     const dir = emulatorDir(env);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'connection.json'), JSON.stringify(connection({ resourceGroup: 'FromFile' })));
+    writeFileSync(join(dir, 'connection.json'), JSON.stringify(fakeConnection({ resourceGroup: 'FromFile' })));
     expect(loadConfig({ env, username: 'jane' }).resourceGroup).toBe('FromFile');
     // A connection left by a dead process does not count.
-    writeFileSync(join(dir, 'connection.json'), JSON.stringify(connection({ pid: 2 ** 22 + 12345 })));
+    writeFileSync(join(dir, 'connection.json'), JSON.stringify(fakeConnection({ pid: 2 ** 22 + 12345 })));
     expect(loadConfig({ env, username: 'jane' }).origins.resourceGroup.source).toBe('unset');
   });
 
   it('file beats emulator, environment beats file', () => {
     setConfigValue('resourceGroup', 'FromFile', env);
     setConfigValue('subscriptionId', OTHER_SUB, env);
-    let config = loadConfig({ env, connection: connection(), username: 'jane' });
+    let config = loadConfig({ env, connection: fakeConnection(), username: 'jane' });
     expect(config.resourceGroup).toBe('FromFile');
     expect(config.origins.resourceGroup).toEqual({ source: 'file', detail: join(home, 'config.json') });
     expect(config.subscriptionId).toBe(OTHER_SUB);
 
     config = loadConfig({
       env: { ...env, MILAB_RESOURCE_GROUP: 'FromEnv', AZURE_SUBSCRIPTION_ID: SEEDED_SUB.toUpperCase() },
-      connection: connection(),
+      connection: fakeConnection(),
       username: 'jane',
     });
     expect(config.resourceGroup).toBe('FromEnv');
@@ -131,7 +114,7 @@ describe('loadConfig precedence', () => {
 
   it('azure target never takes values from the emulator; the resource group is named from the learner', () => {
     setConfigValue('target', 'azure', env);
-    const config = loadConfig({ env, connection: connection(), username: 'jane' });
+    const config = loadConfig({ env, connection: fakeConnection(), username: 'jane' });
     expect(config.target).toBe('azure');
     expect(config.subscriptionId).toBeUndefined();
     expect(config.resourceGroup).toBe('rg-milab-jane');

@@ -8,6 +8,7 @@ import {
   decodeClaims,
   loadConfig,
   pingArm,
+  requireEmulator,
   toMilabError,
   type ArmContext,
   type MilabConfig,
@@ -110,9 +111,13 @@ export async function runChecks(options: { as?: PrincipalName } = {}): Promise<C
     const token = await within(60_000, 'Signing in', context.credential.getToken([ARM_SCOPE]));
     if (!token) throw new Error('the credential returned no token');
     const claims = decodeClaims(token.token);
-    const who = [claims.upn, claims.unique_name, claims.appid].find((v): v is string => typeof v === 'string');
-    const as = config.target === 'emulator' ? `${options.as ?? 'learner'} principal, ` : '';
-    results.push({ id: 'signed-in', title: 'Signed in', status: 'pass', detail: `as ${as}${who ?? 'unknown'} (object id ${String(claims.oid)})` });
+    // On the emulator, name the seeded principal the token belongs to (whichever credential source was used).
+    const seeded =
+      config.target === 'emulator'
+        ? Object.values(requireEmulator(config).principals).find((p) => p.objectId === claims.oid)?.displayName
+        : undefined;
+    const who = [seeded, claims.upn, claims.unique_name, claims.appid].find((v): v is string => typeof v === 'string');
+    results.push({ id: 'signed-in', title: 'Signed in', status: 'pass', detail: `as ${who ?? 'unknown'} (object id ${String(claims.oid)})` });
   } catch (error) {
     results.push(failure('signed-in', 'Signed in', error));
     skip('subscription', 'Subscription readable', 'not signed in');

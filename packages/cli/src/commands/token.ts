@@ -110,7 +110,7 @@ export function registerToken(program: Command): void {
         '',
         'Examples:',
         '  pnpm milab vm exec labvm -- pnpm milab token',
-        '  curl -H "Authorization: Bearer $(pnpm -s milab token --raw)" "https://management.azure.com/subscriptions?api-version=2022-12-01"',
+        '  curl -H "Authorization: Bearer $(pnpm --silent milab token --raw)" "https://management.azure.com/subscriptions?api-version=2022-12-01"',
       ].join('\n'),
     )
     .action(async (options: TokenOptions) => {
