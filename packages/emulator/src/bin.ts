@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The emulator process: runs it in the foreground until SIGINT/SIGTERM, then stops cleanly
 // (connection.json removed). `milab emulator start --detach` spawns this file detached.
-// Usage: bin.ts [--port N] [--state-dir DIR] [--rbac-delay SECONDS]
+// Usage: bin.ts [--port N] [--state-dir DIR] [--rbac-delay SECONDS] [--latency …] [--throttle …]
+//        [--imds-faults …] [--imds-limits …] (profile flags: see profiles.ts)
 import { parseArgs } from 'node:util';
 import { parseConfig } from './config.js';
 import { createEmulator } from './server.js';
@@ -13,6 +14,10 @@ async function main(): Promise<void> {
       'state-dir': { type: 'string' },
       'rbac-delay': { type: 'string' },
       'page-size': { type: 'string' },
+      latency: { type: 'string' },
+      throttle: { type: 'string' },
+      'imds-faults': { type: 'string' },
+      'imds-limits': { type: 'string' },
     },
     strict: true,
   });
@@ -22,6 +27,7 @@ async function main(): Promise<void> {
     stateDir: values['state-dir'],
     rbacDelaySeconds: values['rbac-delay'],
     pageSize: values['page-size'],
+    profile: { latency: values.latency, throttle: values.throttle, imdsFaults: values['imds-faults'], imdsLimits: values['imds-limits'] },
     log,
   });
   const emulator = createEmulator(config);

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { applyProfileFlags, emptyProfile, ProfileError, type Profile, type ProfileFlags } from './profiles.js';
 
 /** The documented default port of the one HTTPS listener (Entra and ARM). */
 export const DEFAULT_PORT = 8443;
@@ -21,6 +22,8 @@ export interface EmulatorConfig {
   readonly rbacDelaySeconds: number;
   /** Items per page in list responses. */
   readonly pageSize: number;
+  /** The profile at start (latency, throttling, IMDS faults and limits; see profiles.ts). */
+  readonly profile: Profile;
   /** Where operational messages (warnings, start/stop) go; never receives tokens or secrets. */
   readonly log: (message: string) => void;
 }
@@ -30,6 +33,8 @@ export interface EmulatorOptions {
   port?: number | string;
   rbacDelaySeconds?: number | string;
   pageSize?: number | string;
+  /** Profile flags (`--latency`, `--throttle`, `--imds-faults`, `--imds-limits`). */
+  profile?: Omit<ProfileFlags, 'rbacDelay'>;
   log?: (message: string) => void;
 }
 
@@ -86,12 +91,20 @@ export function parseConfig(options: EmulatorOptions = {}, env: NodeJS.ProcessEn
     options.rbacDelaySeconds !== undefined ? parseInteger('rbac-delay', options.rbacDelaySeconds, 0, 3600) : 0;
   const pageSize = options.pageSize !== undefined ? parseInteger('page-size', options.pageSize, 1, 1000) : DEFAULT_PAGE_SIZE;
   const stateDir = resolve(options.stateDir ?? defaultStateDir(env));
+  let profile: Profile;
+  try {
+    profile = applyProfileFlags(emptyProfile(rbacDelaySeconds), options.profile ?? {});
+  } catch (error) {
+    if (error instanceof ProfileError) throw new ConfigError(error.option, error.message);
+    throw error;
+  }
   return Object.freeze({
     stateDir,
     port,
     host: HOST,
     rbacDelaySeconds,
     pageSize,
+    profile,
     log: options.log ?? ((message: string) => console.error(message)),
   });
 }

@@ -3,6 +3,10 @@
 // when it stops. Clients read it to find the endpoint, the CA to trust, and the seeded world.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { VmEndpoint } from './imds/manager.js';
+import type { Profile } from './profiles.js';
+
+export type { VmEndpoint } from './imds/manager.js';
 
 /** The seeded principals a learner, a grader or an instructor signs in as. */
 export type PrincipalName = 'learner' | 'grader' | 'instructor';
@@ -47,6 +51,13 @@ export interface EmulatorConnection {
   adminKey?: string;
   /** RBAC propagation delay in seconds (0: assignments take effect at once). */
   rbacDelaySeconds?: number;
+  /**
+   * Every emulated VM's IMDS (plain HTTP on 127.0.0.1), keyed by VM name: what
+   * `AZURE_POD_IDENTITY_AUTHORITY_HOST` points at for code "on" that VM (`milab vm env`).
+   */
+  vms?: Record<string, VmEndpoint>;
+  /** The current profile (latency, throttling, IMDS faults and limits, RBAC delay). */
+  profile?: Profile;
 }
 
 export const CONNECTION_FILE = 'connection.json';

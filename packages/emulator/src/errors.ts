@@ -189,6 +189,17 @@ export const errors = {
     return new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}' on '${path}'.`);
   },
 
+  // --- throttling (429) ---
+  /** ARM's token buckets per (subscription, principal) ran dry (throttling profile). */
+  tooManyRequests(kind: 'read' | 'write', subscriptionId: string, objectId: string, retryAfterSeconds: number): ArmError {
+    return new ArmError(
+      429,
+      'TooManyRequests',
+      `Number of '${kind}' requests for subscription '${subscriptionId}' actor '${objectId}' exceeded. Please try again after '${retryAfterSeconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling`,
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
+  },
+
   // --- conflict (409) ---
   resourceGroupLocationConflict(requested: string, existing: string): ArmError {
     return new ArmError(409, 'InvalidResourceGroupLocation', `Invalid resource group location '${requested}'. The Resource group already exists in location '${existing}'.`);

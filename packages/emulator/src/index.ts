@@ -1,7 +1,18 @@
 // @milab/emulator: a local Azure (Entra token service, ARM with real RBAC) for the workshop.
 export * from './connection.js';
 export { parseConfig, defaultStateDir, defaultPort, repoRoot, ConfigError, DEFAULT_PORT, HOST, type EmulatorConfig, type EmulatorOptions } from './config.js';
-export { createEmulator, EmulatorStartError, ADMIN_RESET_PATH, ADMIN_KEY_HEADER, type Emulator } from './server.js';
+export { createEmulator, EmulatorStartError, ADMIN_RESET_PATH, ADMIN_KEY_HEADER, ADMIN_PROFILE_PATH, type Emulator } from './server.js';
+export {
+  applyProfileFlags,
+  describeProfile,
+  emptyProfile,
+  ProfileError,
+  AZURE_THROTTLE,
+  IMDS_LIMITS,
+  type Profile,
+  type ProfileFlags,
+} from './profiles.js';
+export { IMDS_PORTS_FILE, type ImdsManager } from './imds/manager.js';
 export { errors, ArmError, EntraError } from './errors.js';
 export { SEED, seedWorld } from './world.js';
 export { readWorld, writeSeededWorld, type Store } from './store.js';

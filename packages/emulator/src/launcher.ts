@@ -22,6 +22,8 @@ export interface DetachOptions {
   port?: number;
   rbacDelaySeconds?: number;
   pageSize?: number;
+  /** Profile flags passed on to the emulator process (`--latency`, `--throttle`, …). */
+  profile?: { latency?: string; throttle?: string; imdsFaults?: string; imdsLimits?: string };
   /** How long to wait for connection.json (default 15 s). */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -56,6 +58,8 @@ export async function startDetached(options: DetachOptions): Promise<EmulatorCon
   if (options.port !== undefined) args.push('--port', String(options.port));
   if (options.rbacDelaySeconds !== undefined) args.push('--rbac-delay', String(options.rbacDelaySeconds));
   if (options.pageSize !== undefined) args.push('--page-size', String(options.pageSize));
+  const profileArgs = { latency: options.profile?.latency, throttle: options.profile?.throttle, 'imds-faults': options.profile?.imdsFaults, 'imds-limits': options.profile?.imdsLimits };
+  for (const [flag, value] of Object.entries(profileArgs)) if (value !== undefined) args.push(`--${flag}`, value);
   const child = spawn(process.execPath, args, {
     cwd: repoRoot(),
     detached: true,

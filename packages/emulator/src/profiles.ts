@@ -6,6 +6,7 @@
 // Profiles are given as short flag strings (`--latency arm=200,entra=50`), parsed here once
 // into a read-only object; a running emulator swaps it through its admin endpoint.
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Reply } from './http.js';
 
 /** Milliseconds added to each call, per front door. */
 export interface LatencyProfile {
@@ -360,4 +361,29 @@ export class ProfileState {
       this.#inFlight.set(vmKey, Math.max(0, (this.#inFlight.get(vmKey) ?? 1) - 1));
     };
   }
+}
+
+/**
+ * The admin endpoint's answer: GET shows the profile; POST `{"set": ProfileFlags}` changes the
+ * settings given, `{"clear": true}` returns to no profile at all (both may be combined: clear
+ * first). A bad value is a 400 naming the flag.
+ */
+export function profileAdminReply(state: ProfileState, method: string, body: string): Reply {
+  const show = (): Reply => ({ status: 200, body: { profile: state.current(), description: describeProfile(state.current()) } });
+  if (method === 'GET') return show();
+  if (method !== 'POST') return { status: 405, body: { error: { code: 'MethodNotAllowed', message: `Use GET or POST on the profile, not ${method}.` } } };
+  let request: { set?: ProfileFlags; clear?: boolean };
+  try {
+    request = JSON.parse(body || '{}') as typeof request;
+  } catch {
+    return { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'The body must be JSON: {"set": {...}} or {"clear": true}.' } } };
+  }
+  try {
+    const base = request.clear ? emptyProfile(0) : state.current();
+    state.replace(applyProfileFlags(base, request.set ?? {}));
+  } catch (error) {
+    if (error instanceof ProfileError) return { status: 400, body: { error: { code: 'InvalidProfile', message: error.message, target: error.option } } };
+    throw error;
+  }
+  return show();
 }

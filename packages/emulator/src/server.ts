@@ -16,6 +16,8 @@ import { handleEntra, isEntraPath } from './entra/handlers.js';
 import { ensureSigningKey } from './entra/keys.js';
 import { TokenIssuer } from './entra/tokens.js';
 import { EmulatorEvents } from './events.js';
+import { ImdsManager } from './imds/manager.js';
+import { profileAdminReply, ProfileState } from './profiles.js';
 import { readBody, send, type Reply } from './http.js';
 import { ensureSecrets, type Secrets } from './secrets.js';
 import { FileStore, writeFileAtomic, type Store } from './store.js';
@@ -25,6 +27,8 @@ import { seedWorld } from './world.js';
 /** Admin endpoint of a running emulator (reset), guarded by the key in connection.json. */
 export const ADMIN_RESET_PATH = '/_milab/reset';
 export const ADMIN_KEY_HEADER = 'x-milab-admin-key';
+/** Admin endpoint of the profile: GET shows it, POST `{set?: ProfileFlags, clear?: true}` changes it. */
+export const ADMIN_PROFILE_PATH = '/_milab/profile';
 
 export interface Emulator {
   readonly config: EmulatorConfig;
@@ -40,6 +44,10 @@ export interface Emulator {
   ready(): Promise<TokenIssuer>;
   readonly events: EmulatorEvents;
   readonly certificates: Certificates;
+  /** The per-VM IMDS listeners (started by `listen()`, stopped by `close()`). */
+  readonly imds: ImdsManager;
+  /** The live profile (latency, throttling, IMDS faults and limits, RBAC delay). */
+  readonly profiles: ProfileState;
   /** Binds the listener, writes connection.json, and returns the URL. */
   listen(): Promise<string>;
   /** Stops the listener (dropping open connections) and removes connection.json. */
@@ -89,10 +97,16 @@ export function createEmulator(config: EmulatorConfig): Emulator {
   const events = new EmulatorEvents();
   const audit = new AuditLog(config.stateDir);
   const adminKey = randomBytes(24).toString('base64url');
-  const arm = createArmHandler({ config, store, tokens, events, audit });
+  const profiles = new ProfileState(config.profile);
+  const arm = createArmHandler({ config, store, tokens, events, audit, profiles });
   let url: string | undefined;
   let startedAt = '';
   let server: Server | undefined;
+  /** Rewrites connection.json while listening (VMs and profile change it). */
+  const writeConnection = (): void => {
+    if (server && url) writeFileAtomic(connectionPath(config.stateDir), JSON.stringify(emulator.connection(), null, 2), 0o600);
+  };
+  const imds = new ImdsManager({ store, tokens: () => ready, profiles, events, stateDir: config.stateDir, log: config.log, onChange: writeConnection });
 
   function reset(): void {
     store.replace(seedWorld());
@@ -123,12 +137,21 @@ export function createEmulator(config: EmulatorConfig): Emulator {
           reset();
           reply = { status: 200, body: { reset: true } };
         }
+      } else if (requestUrl.pathname === ADMIN_PROFILE_PATH) {
+        if (!adminAllowed(req)) {
+          reply = { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
+        } else {
+          reply = profileAdminReply(profiles, method, body);
+          if (method === 'POST' && reply.status === 200) writeConnection();
+        }
       } else if (isEntraPath(requestUrl.pathname)) {
+        await profiles.delay('entra');
         reply = handleEntra({ baseUrl, tenantId: store.state.tenantId, store, secrets, tokens: tokens() }, method, requestUrl, body, req.headers.authorization) ?? {
           status: 404,
           body: { error: 'not_found', error_description: `The milab emulator has no Entra endpoint '${method} ${requestUrl.pathname}'.` },
         };
       } else {
+        await profiles.delay('arm');
         reply = arm({ method, url: requestUrl, baseUrl, body, authorization: req.headers.authorization });
       }
     } catch (error) {
@@ -150,6 +173,8 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     ready: () => ready,
     events,
     certificates,
+    imds,
+    profiles,
     reset,
     connection(): EmulatorConnection {
       if (!url) throw new Error('the emulator is not listening');
@@ -171,7 +196,9 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         armEndpoint: url,
         metadataUrl: `${url}/metadata/endpoints?api-version=2022-09-01`,
         adminKey,
-        rbacDelaySeconds: config.rbacDelaySeconds,
+        rbacDelaySeconds: profiles.rbacDelaySeconds,
+        vms: imds.endpoints(),
+        profile: profiles.current(),
       };
     },
     async listen(): Promise<string> {
@@ -202,12 +229,14 @@ export function createEmulator(config: EmulatorConfig): Emulator {
       const { port } = https.address() as AddressInfo;
       url = `https://${config.host}:${port}`;
       startedAt = new Date().toISOString();
+      await imds.start();
       writeFileAtomic(connectionPath(config.stateDir), JSON.stringify(emulator.connection(), null, 2), 0o600);
       return url;
     },
     async close(): Promise<void> {
       const current = server;
       if (!current) return;
+      await imds.stop();
       server = undefined;
       const own = readConnection(config.stateDir);
       if (own?.pid === process.pid && own.url === url) rmSync(connectionPath(config.stateDir), { force: true });

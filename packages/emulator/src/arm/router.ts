@@ -16,6 +16,7 @@ import { handleRoleDefinitions } from '../handlers/roleDefinitions.js';
 import { handleSubscriptions } from '../handlers/subscriptions.js';
 import { handleUserAssignedIdentities } from '../handlers/userAssignedIdentities.js';
 import { handleVirtualMachines } from '../handlers/virtualMachines.js';
+import type { ProfileState } from '../profiles.js';
 import type { Store } from '../store.js';
 import { ApiVersionPolicy } from './apiVersions.js';
 import { ArmContext, type ArmHandler, type Caller } from './context.js';
@@ -36,6 +37,8 @@ export interface ArmDeps {
   tokens: () => TokenIssuer;
   events: EmulatorEvents;
   audit: AuditLog;
+  /** Throttling and the live RBAC delay (profiles.ts); none when absent. */
+  profiles?: ProfileState;
 }
 
 export interface ArmRequest {
@@ -94,6 +97,7 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Reply 
     let caller: Caller | undefined;
     let ctx: ArmContext | undefined;
     let reply: Reply;
+    let throttleHeaders: Record<string, string> = {};
     try {
       if (/^\/metadata\/endpoints\/?$/i.test(path) && method === 'GET') {
         if (apiVersion) apiVersions.check(path, apiVersion);
@@ -102,7 +106,14 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Reply 
         if (!apiVersion) throw errors.missingApiVersion();
         apiVersions.check(path, apiVersion);
         caller = authenticate(deps, request.authorization);
-        ctx = new ArmContext(method, url, path, apiVersion, request.body, caller, request.baseUrl, deps.config, deps.store, deps.events);
+        const admission = deps.profiles?.admitArm(method, path, caller.objectId);
+        if (admission && !admission.ok) {
+          throttleHeaders = { [`x-ms-ratelimit-remaining-subscription-${admission.kind}s`]: '0' };
+          throw errors.tooManyRequests(admission.kind, admission.subscriptionId, caller.objectId, admission.retryAfterSeconds);
+        }
+        if (admission) throttleHeaders = admission.headers;
+        const config = deps.profiles ? { ...deps.config, rbacDelaySeconds: deps.profiles.rbacDelaySeconds } : deps.config;
+        ctx = new ArmContext(method, url, path, apiVersion, request.body, caller, request.baseUrl, config, deps.store, deps.events);
         let handled: Reply | undefined;
         for (const handler of HANDLERS) {
           handled = handler(ctx);
@@ -122,6 +133,7 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Reply 
       ...(method === 'GET' || method === 'HEAD'
         ? { 'x-ms-ratelimit-remaining-subscription-reads': '11999' }
         : { 'x-ms-ratelimit-remaining-subscription-writes': '1199' }),
+      ...throttleHeaders,
       ...reply.headers,
     };
     const errorCode = reply.status >= 400 ? (reply.body as { error?: { code?: string } } | undefined)?.error?.code : undefined;
