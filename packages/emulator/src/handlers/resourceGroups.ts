@@ -2,6 +2,7 @@
 // resource group or subscription, and the operation results of a resource group deletion.
 import type { ArmContext } from '../arm/context.js';
 import { removeResourceGroup } from '../arm/lifecycle.js';
+import { tagsOf } from '../arm/tracked.js';
 import { errors } from '../errors.js';
 import type { Reply } from '../http.js';
 import { keyOf, type ResourceGroupRecord, type ResourceRecord } from '../model.js';
@@ -36,10 +37,6 @@ function filterByType(ctx: ArmContext, resources: ResourceRecord[]): ResourceRec
   if (!match) throw errors.invalidFilter(filter);
   const type = (match[1] ?? '').toLowerCase();
   return resources.filter((r) => r.type.toLowerCase() === type);
-}
-
-function tagsOf(value: unknown): Record<string, string> | undefined {
-  return value && typeof value === 'object' ? (value as Record<string, string>) : undefined;
 }
 
 export function handleResourceGroups(ctx: ArmContext): Reply | undefined {

@@ -4,12 +4,12 @@
 import type { ArmContext } from '../arm/context.js';
 import { removeResource } from '../arm/lifecycle.js';
 import { matchProviderPath } from '../arm/paths.js';
+import { listTracked, tagsOf, trackedTarget } from '../arm/tracked.js';
 import { createManagedIdentityPrincipal } from '../directory.js';
 import { errors } from '../errors.js';
 import type { Reply } from '../http.js';
 import { USER_ASSIGNED_IDENTITY_TYPE } from '../identity.js';
 import { keyOf, type ResourceRecord } from '../model.js';
-import { actionFor } from '../rbac.js';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/;
 
@@ -20,49 +20,23 @@ function toWire(r: ResourceRecord): Record<string, unknown> {
   return body;
 }
 
-function tagsOf(value: unknown): Record<string, string> | undefined {
-  return value && typeof value === 'object' ? (value as Record<string, string>) : undefined;
-}
-
 export function handleUserAssignedIdentities(ctx: ArmContext): Reply | undefined {
   const p = matchProviderPath(ctx.path, USER_ASSIGNED_IDENTITY_TYPE);
   if (!p || p.child !== '') return undefined;
   const { method } = ctx;
   ctx.requireSubscription(p.subscriptionId);
-  const subScope = `/subscriptions/${p.subscriptionId}`;
 
   if (p.name === undefined) {
     if (method !== 'GET') throw errors.methodNotAllowed(method, ctx.path);
-    const action = actionFor('GET', USER_ASSIGNED_IDENTITY_TYPE);
-    let items: ResourceRecord[];
-    if (p.resourceGroup !== undefined) {
-      ctx.authorize(action, `${subScope}/resourceGroups/${p.resourceGroup}`);
-      const rg = ctx.requireResourceGroup(p.subscriptionId, p.resourceGroup);
-      items = Object.values(ctx.state.resources).filter(
-        (r) => r.type === USER_ASSIGNED_IDENTITY_TYPE && r.resourceGroup.toLowerCase() === rg.name.toLowerCase() && r.id.toLowerCase().startsWith(subScope.toLowerCase()),
-      );
-    } else {
-      ctx.action = action;
-      items = Object.values(ctx.state.resources).filter(
-        (r) => r.type === USER_ASSIGNED_IDENTITY_TYPE && r.id.toLowerCase().startsWith(`${subScope.toLowerCase()}/`) && ctx.permits(action, r.id),
-      );
-    }
-    return { status: 200, body: ctx.page(items.map(toWire)) };
+    return { status: 200, body: ctx.page(listTracked(ctx, p, USER_ASSIGNED_IDENTITY_TYPE).map(toWire)) };
   }
 
-  const rgName = p.resourceGroup ?? '';
-  const requestedId = `${subScope}/resourceGroups/${rgName}/providers/${USER_ASSIGNED_IDENTITY_TYPE}/${p.name}`;
-  ctx.authorize(actionFor(method, USER_ASSIGNED_IDENTITY_TYPE), requestedId);
-  const rg = ctx.requireResourceGroup(p.subscriptionId, rgName);
-  const existing = ctx.state.resources[keyOf(requestedId)];
-  const notFound = () => errors.resourceNotFound(USER_ASSIGNED_IDENTITY_TYPE, p.name ?? '', rg.name);
-
+  const { rg, existing, notFound, name } = trackedTarget(ctx, p, USER_ASSIGNED_IDENTITY_TYPE);
   switch (method) {
     case 'GET':
       if (!existing) throw notFound();
       return { status: 200, body: toWire(existing) };
     case 'PUT': {
-      const name = p.name;
       if (!NAME.test(name)) throw errors.invalidResourceName(name, USER_ASSIGNED_IDENTITY_TYPE);
       const body = ctx.json();
       const location = typeof body.location === 'string' ? body.location : undefined;
@@ -74,7 +48,7 @@ export function handleUserAssignedIdentities(ctx: ArmContext): Reply | undefined
           return r;
         }
         // The MSI resource provider spells `resourcegroups` in lower case in the ids it returns.
-        const id = `${subScope}/resourcegroups/${rg.name}/providers/${USER_ASSIGNED_IDENTITY_TYPE}/${name}`;
+        const id = `/subscriptions/${p.subscriptionId}/resourcegroups/${rg.name}/providers/${USER_ASSIGNED_IDENTITY_TYPE}/${name}`;
         const principal = createManagedIdentityPrincipal(draft, 'userAssignedIdentity', name, id);
         const r: ResourceRecord = {
           id,

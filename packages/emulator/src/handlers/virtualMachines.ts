@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ArmContext } from '../arm/context.js';
 import { removeResource } from '../arm/lifecycle.js';
 import { matchProviderPath } from '../arm/paths.js';
+import { isObject, listTracked, trackedTarget } from '../arm/tracked.js';
 import { errors } from '../errors.js';
 import type { Reply } from '../http.js';
 import { applyIdentity, ASSIGN_ACTION, planIdentity } from '../identity.js';
@@ -26,10 +27,6 @@ function toWire(r: ResourceRecord, provisioningState?: string): Record<string, u
   body.properties = { ...r.properties, provisioningState: provisioningState ?? 'Succeeded' };
   if (r.etag) body.etag = r.etag;
   return body;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Deep merge for PATCH: objects merge, everything else (arrays included) replaces. */
@@ -112,34 +109,16 @@ export function handleVirtualMachines(ctx: ArmContext): Reply | undefined {
   if (!p) return undefined;
   const { method } = ctx;
   ctx.requireSubscription(p.subscriptionId);
-  const subScope = `/subscriptions/${p.subscriptionId}`;
 
   if (p.name === undefined) {
     if (method !== 'GET') throw errors.methodNotAllowed(method, ctx.path);
-    const action = actionFor('GET', VM_TYPE);
-    let items: ResourceRecord[];
-    if (p.resourceGroup !== undefined) {
-      ctx.authorize(action, `${subScope}/resourceGroups/${p.resourceGroup}`);
-      const rg = ctx.requireResourceGroup(p.subscriptionId, p.resourceGroup);
-      items = Object.values(ctx.state.resources).filter((r) => r.type === VM_TYPE && r.id.toLowerCase().startsWith(`${rg.id.toLowerCase()}/`));
-    } else {
-      ctx.action = action;
-      items = Object.values(ctx.state.resources).filter(
-        (r) => r.type === VM_TYPE && r.id.toLowerCase().startsWith(`${subScope.toLowerCase()}/`) && ctx.permits(action, r.id),
-      );
-    }
-    return { status: 200, body: ctx.page(items.map((r) => toWire(r))) };
+    return { status: 200, body: ctx.page(listTracked(ctx, p, VM_TYPE).map((r) => toWire(r))) };
   }
-
-  const rgName = p.resourceGroup ?? '';
-  const id = `${subScope}/resourceGroups/${rgName}/providers/${VM_TYPE}/${p.name}`;
 
   if (p.child === 'instanceview') {
     if (method !== 'GET') throw errors.methodNotAllowed(method, ctx.path);
-    ctx.authorize(`${VM_TYPE}/instanceView/read`, id);
-    const rg = ctx.requireResourceGroup(p.subscriptionId, rgName);
-    const vm = ctx.state.resources[keyOf(id)];
-    if (!vm) throw errors.resourceNotFound(VM_TYPE, p.name, rg.name);
+    const { existing: vm, notFound } = trackedTarget(ctx, p, VM_TYPE, `${VM_TYPE}/instanceView/read`);
+    if (!vm) throw notFound();
     return {
       status: 200,
       body: {
@@ -155,17 +134,12 @@ export function handleVirtualMachines(ctx: ArmContext): Reply | undefined {
   }
   if (p.child !== '') return undefined;
 
-  ctx.authorize(actionFor(method, VM_TYPE), id);
-  const rg = ctx.requireResourceGroup(p.subscriptionId, rgName);
-  const existing = ctx.state.resources[keyOf(id)];
-  const notFound = () => errors.resourceNotFound(VM_TYPE, p.name ?? '', rg.name);
-
+  const { id, name, rg, existing, notFound } = trackedTarget(ctx, p, VM_TYPE);
   switch (method) {
     case 'GET':
       if (!existing) throw notFound();
       return { status: 200, body: toWire(existing) };
     case 'PUT': {
-      const name = p.name;
       if (!NAME.test(name)) throw errors.invalidResourceName(name, VM_TYPE);
       const body = ctx.json();
       const location = typeof body.location === 'string' ? body.location : existing?.location;
