@@ -83,12 +83,8 @@ export function isConfigKey(key: string): key is ConfigKey {
   return (CONFIG_KEYS as readonly string[]).includes(key);
 }
 
-/**
- * Validates and normalises one value. Throws a {@link ConfigError} naming the input, what is
- * expected and the next step. `origin` names where the value came from (an environment variable,
- * the file, or `input`).
- */
-export function validateConfigValue(key: string, rawValue: string, origin = 'input'): string {
+/** Throws a {@link ConfigError} listing the keys when `key` is not one. */
+export function assertConfigKey(key: string, origin = 'input'): asserts key is ConfigKey {
   if (!isConfigKey(key)) {
     throw new ConfigError(`Unknown config key "${key}". Expected one of: ${CONFIG_KEYS.join(', ')}.`, {
       key,
@@ -96,6 +92,15 @@ export function validateConfigValue(key: string, rawValue: string, origin = 'inp
       hint: 'For example: `pnpm milab config set target azure`.',
     });
   }
+}
+
+/**
+ * Validates and normalises one value. Throws a {@link ConfigError} naming the input, what is
+ * expected and the next step. `origin` names where the value came from (an environment variable,
+ * the file, or `input`).
+ */
+export function validateConfigValue(key: string, rawValue: string, origin = 'input'): string {
+  assertConfigKey(key, origin);
   const value = rawValue.trim();
   const fail = (expected: string, hint: string): never => {
     throw new ConfigError(`Invalid ${key} "${rawValue}" (from ${origin}): expected ${expected}.`, { key, origin, hint });
@@ -224,11 +229,11 @@ export function setConfigValue(
 
 /** Removes one value from the config file; returns whether it was there. */
 export function unsetConfigValue(key: string, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  if (!isConfigKey(key)) validateConfigValue(key, '');
+  assertConfigKey(key);
   const file = configFilePath(env);
   const values = readConfigFile(file);
-  if (values[key as ConfigKey] === undefined) return false;
-  delete values[key as ConfigKey];
+  if (values[key] === undefined) return false;
+  delete values[key];
   writeConfigFile(file, values);
   return true;
 }

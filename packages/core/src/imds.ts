@@ -156,6 +156,7 @@ function toToken(body: string, requestedResource: string, now: number): ImdsToke
   } catch {
     throw new ImdsResponseError('IMDS answered 200 but the body is not JSON.');
   }
+  if (typeof parsed !== 'object' || parsed === null) throw new ImdsResponseError('IMDS answered 200 but the body is not a JSON object.');
   const accessToken = optionalString(parsed.access_token);
   if (!accessToken) throw new ImdsResponseError('IMDS answered 200 without an access_token.');
   const expiresIn = Number(parsed.expires_in);
@@ -229,12 +230,12 @@ export class ImdsClient {
     const pending = this.inFlight.get(key);
     if (pending) return pending;
 
-    const fetching = this.fetchToken(resource, identity).then(
-      (token) => {
+    const fetching = this.fetchToken(resource, identity)
+      .then((token) => {
         this.cache.set(key, token);
         return token;
-      },
-    ).finally(() => this.inFlight.delete(key));
+      })
+      .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, fetching);
     return fetching;
   }
@@ -278,7 +279,8 @@ export class ImdsClient {
 
     let parsed: { error?: unknown; error_description?: unknown } = {};
     try {
-      parsed = JSON.parse(body) as typeof parsed;
+      const json: unknown = JSON.parse(body);
+      if (typeof json === 'object' && json !== null) parsed = json;
     } catch {
       // Not JSON (a proxy page, a plain-text 404): the text itself is the best description.
     }
