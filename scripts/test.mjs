@@ -7,11 +7,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const packageDirs = ['packages', 'labs']
-  .map((group) => join(root, group))
-  .filter((dir) => existsSync(dir))
-  .flatMap((dir) => readdirSync(dir).map((name) => join(dir, name)))
-  .filter((dir) => existsSync(join(dir, 'package.json')));
+// Workspace packages: every folder under packages/, and labs/ and graders/ themselves.
+const packageDirs = [
+  ...readdirSync(join(root, 'packages')).map((name) => join(root, 'packages', name)),
+  join(root, 'labs'),
+  join(root, 'graders'),
+].filter((dir) => existsSync(join(dir, 'package.json')));
 const reportOf = (dir) => join(dir, '.vitest', 'results.json');
 
 for (const dir of packageDirs) rmSync(reportOf(dir), { force: true });

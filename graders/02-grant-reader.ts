@@ -1,0 +1,171 @@
+#!/usr/bin/env -S node --conditions=source --import tsx
+// Grader for lab 02: the identity holds Reader at subscription scope, assigned as a
+// ServicePrincipal, and nothing more. When Reader is missing it says where it went instead: to
+// the resource group, to another principal (you, the VM's system identity), or to the principal
+// of an identity that was deleted and re-created (an orphaned assignment). Reads only.
+// Run alone: node --conditions=source --import tsx graders/02-grant-reader.ts [--json] [--junit FILE]
+import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
+import { ROLE_IDS, sameArmId, type LabNames } from '@milab/labs';
+import grader01 from './01-create-identity.js';
+import { atScope, lastSegment, type AssignmentView, type GraderContext, type IdentityView } from './lib/context.js';
+import { defineGrader, labDone } from './lib/grader.js';
+import { runGraderIfMain } from './lib/main.js';
+
+/** RBAC changes can take this long to take effect everywhere (Azure documents up to 10 minutes). */
+export const RBAC_PROPAGATION_SECONDS = 600;
+
+/** The az command that grants the lab's assignment. */
+export function grantReaderCommand(names: LabNames, principalId: string): string {
+  return `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role Reader --scope ${names.subscriptionScope}`;
+}
+
+const isReader = (a: AssignmentView) => a.roleGuid === ROLE_IDS.Reader;
+
+function describeScope(names: LabNames, scope: string): string {
+  if (sameArmId(scope, names.subscriptionScope)) return `the subscription (${scope})`;
+  const group = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)$/i.exec(scope)?.[1];
+  if (group) return `resource group ${group} (${scope})`;
+  return scope;
+}
+
+/** The identity the lab-02 checks judge, or a skip when it does not exist (lab 01 not done). */
+async function requireIdentity(ctx: GraderContext): Promise<IdentityView | CheckOutcome> {
+  const identity = await ctx.identity();
+  if (!identity?.principalId) return skip({ reason: `the identity ${ctx.names.identity} does not exist (lab 01)` });
+  return identity;
+}
+
+/** Who an assignment's principal is, when it is not the learner's identity and the grader can tell. */
+async function whoIs(ctx: GraderContext, a: AssignmentView): Promise<{ kind: 'you' | 'vm-system' | 'identity' | 'known' | 'gone'; label: string }> {
+  if (a.principalId === ctx.learnerObjectId || a.principalType === 'User' || (a.createdBy !== undefined && a.principalId === a.createdBy)) {
+    return { kind: 'you', label: `you (the signed-in learner, principal ${a.principalId})` };
+  }
+  const vms = await ctx.vmsInSubscription();
+  const vm = vms.find((v) => v.systemPrincipalId === a.principalId);
+  if (vm) return { kind: 'vm-system', label: `the system-assigned identity of the VM ${vm.name} (principal ${a.principalId})` };
+  const identities = await ctx.identitiesInSubscription();
+  const other = identities.find((i) => i.principalId === a.principalId);
+  if (other) return { kind: 'identity', label: `another identity, ${other.name} in ${other.resourceGroup} (principal ${a.principalId})` };
+  const known = (await ctx.knownPrincipals()).get(a.principalId);
+  if (known) return { kind: 'known', label: known };
+  return { kind: 'gone', label: `principal ${a.principalId}, which is no identity in this subscription any more` };
+}
+
+/** What went wrong when the identity has no Reader at the subscription. */
+async function explainMissingReader(ctx: GraderContext, identity: IdentityView, mine: AssignmentView[]): Promise<CheckOutcome> {
+  const { names } = ctx;
+  const principalId = identity.principalId ?? '';
+  const grant = grantReaderCommand(names, principalId);
+  const readerElsewhere = mine.find(isReader);
+  if (readerElsewhere) {
+    return fail({
+      found: `${identity.name} has Reader at ${describeScope(names, readerElsewhere.scope)}, not at the subscription`,
+      expected: `Reader at the subscription scope ${names.subscriptionScope}, as the seed article does (the identity reads every resource group, not one)`,
+      fix: `Assign it at the subscription: \`${grant}\`, then remove the narrower one: \`az role assignment delete --ids ${readerElsewhere.id}\`.`,
+    });
+  }
+  const broader = mine.find((a) => atScope(a, names.subscriptionScope));
+  if (broader) {
+    const role = await ctx.role(broader.roleGuid);
+    return fail({
+      found: `${identity.name} has ${role.name} at the subscription instead of Reader`,
+      expected: 'Reader: the identity only needs to read',
+      fix: `Assign Reader (\`${grant}\`) and remove ${role.name}: \`az role assignment delete --ids ${broader.id}\`.`,
+    });
+  }
+  // Reader granted, but not to this identity's principal: say to whom.
+  const readers = (await ctx.roleAssignments()).filter(
+    (a) => isReader(a) && a.principalId !== principalId && (atScope(a, names.subscriptionScope) || atScope(a, names.resourceGroupScope)),
+  );
+  const candidates = await Promise.all(readers.map(async (a) => ({ a, who: await whoIs(ctx, a) })));
+  const orphan = candidates.find((c) => c.who.kind === 'gone');
+  if (orphan) {
+    return fail({
+      found: `Reader at ${describeScope(names, orphan.a.scope)} is assigned to ${orphan.who.label}: the principal of an identity that was deleted. ${identity.name} was deleted and re-created, so its principal id changed (it is now ${principalId}) and the old assignment is orphaned (the Portal shows it as "Identity not found")`,
+      expected: `Reader at the subscription for the current principal id ${principalId}`,
+      fix: `Assign Reader to the new principal id: \`${grant}\`; then remove the orphan: \`az role assignment delete --ids ${orphan.a.id}\`.`,
+    });
+  }
+  const misdirected = candidates.find((c) => c.who.kind === 'you' || c.who.kind === 'vm-system');
+  if (misdirected) {
+    return fail({
+      found: `Reader was granted to ${misdirected.who.label}, not to ${identity.name} (principal ${principalId})`,
+      expected: `Reader at the subscription for ${identity.name}'s principal id ${principalId} (not its client id, not you, not the VM's system-assigned identity)`,
+      fix: `Assign it to the identity: \`${grant}\`; then remove the misdirected one: \`az role assignment delete --ids ${misdirected.a.id}\`.`,
+    });
+  }
+  return fail({
+    found: `${identity.name} (principal ${principalId}) has no role assignment${mine.length > 0 ? ' with Reader' : ''}`,
+    expected: `Reader at the subscription scope ${names.subscriptionScope}, principalType ServicePrincipal`,
+    fix: `\`${grant}\`, or complete labs/02-grant-reader/starter/index.ts and run it (see the lab README).`,
+  });
+}
+
+const readerAtSubscription: Check<GraderContext> = {
+  id: '02.reader-at-subscription',
+  title: 'The identity has Reader on the subscription',
+  weight: 2,
+  dependsOn: ['02.identity-ready'],
+  async run(ctx) {
+    const identity = await requireIdentity(ctx);
+    if ('status' in identity) return identity;
+    const mine = (await ctx.roleAssignments()).filter((a) => a.principalId === identity.principalId);
+    const reader = mine.find((a) => isReader(a) && atScope(a, ctx.names.subscriptionScope));
+    if (!reader) return explainMissingReader(ctx, identity, mine);
+    const ageSeconds = reader.createdOn ? Math.round((Date.now() - reader.createdOn.getTime()) / 1000) : undefined;
+    const recent = ageSeconds !== undefined && ageSeconds < RBAC_PROPAGATION_SECONDS;
+    return pass({
+      details: `${lastSegment(reader.id)} at ${reader.scope}${recent ? ` (granted ${ageSeconds} s ago: RBAC can take up to 10 minutes to take effect, so a call with a fresh token may still be refused for a while)` : ''}`,
+    });
+  },
+};
+
+const principalType: Check<GraderContext> = {
+  id: '02.principal-type',
+  title: 'The assignment says the principal is a ServicePrincipal',
+  dependsOn: ['02.reader-at-subscription'],
+  async run(ctx) {
+    const identity = await requireIdentity(ctx);
+    if ('status' in identity) return identity;
+    const reader = (await ctx.roleAssignments()).find((a) => a.principalId === identity.principalId && isReader(a) && atScope(a, ctx.names.subscriptionScope));
+    if (!reader) return skip({ reason: 'there is no Reader assignment at the subscription yet' });
+    if (reader.principalType === 'ServicePrincipal') return pass({ details: 'principalType ServicePrincipal' });
+    return fail({
+      found: `the assignment's principalType is ${reader.principalType ?? 'not set'}`,
+      expected:
+        'principalType ServicePrincipal: a managed identity is a service principal, and saying so lets ARM skip the directory lookup that fails with PrincipalNotFound right after the identity is created (replication delay)',
+      fix: `Delete it (\`az role assignment delete --ids ${reader.id}\`) and assign again with the type: \`${grantReaderCommand(ctx.names, identity.principalId ?? '')}\`.`,
+    });
+  },
+};
+
+const notOverPrivileged: Check<GraderContext> = {
+  id: '02.not-over-privileged',
+  title: 'The identity has no role beyond Reader',
+  dependsOn: ['02.identity-ready'],
+  async run(ctx) {
+    const identity = await requireIdentity(ctx);
+    if ('status' in identity) return identity;
+    const mine = (await ctx.roleAssignments()).filter((a) => a.principalId === identity.principalId);
+    const extra: { a: AssignmentView; role: string }[] = [];
+    for (const a of mine) {
+      const role = await ctx.role(a.roleGuid);
+      if (!role.readOnly) extra.push({ a, role: role.name });
+    }
+    if (extra.length === 0) return pass({ details: `${mine.length} assignment(s), all read-only` });
+    const list = extra.map(({ a, role }) => `${role} at ${describeScope(ctx.names, a.scope)}`).join('; ');
+    return fail({
+      found: `${identity.name} also holds ${list}`,
+      expected:
+        'Reader only (least privilege): anything running on the VM can use the identity, so Contributor or Owner would let that code change or delete resources (Owner: and grant access to others), where the lab needs only reads',
+      fix: `Remove ${extra.length === 1 ? 'it' : 'them'}: ${extra.map(({ a }) => `\`az role assignment delete --ids ${a.id}\``).join(', ')}${mine.some((a) => isReader(a) && atScope(a, ctx.names.subscriptionScope)) ? '' : `, and assign Reader: \`${grantReaderCommand(ctx.names, identity.principalId ?? '')}\``}.`,
+    });
+  },
+};
+
+export const checks: readonly Check<GraderContext>[] = [labDone('02.identity-ready', grader01), readerAtSubscription, principalType, notOverPrivileged];
+
+export const grader = defineGrader('02', checks, readerAtSubscription.id);
+export default grader;
+
+await runGraderIfMain(import.meta.url, grader);

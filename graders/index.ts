@@ -1,0 +1,22 @@
+// @milab/graders: one grader per lab (graders/NN-slug.ts), in lab order, and the helpers to run
+// and show them. `milab grade` imports this; each grader file also runs alone.
+import { findLab } from '@milab/labs';
+import grader01 from './01-create-identity.js';
+import grader02 from './02-grant-reader.js';
+import grader03 from './03-attach-to-vm.js';
+import type { Grader } from './lib/grader.js';
+
+export { createGraderContext, type GraderContext, type GraderContextOptions } from './lib/context.js';
+export { defineGrader, gradeLabs, labDone, type Grader, type GradeLabsOptions, type GradeLabsResult } from './lib/grader.js';
+export { showReport, terminalFor, type ShowOptions } from './lib/main.js';
+
+/** Every grader, in lab order. */
+export const GRADERS: readonly Grader[] = Object.freeze([grader01, grader02, grader03]);
+
+/** The grader of the lab named by `input` (`1`, `01`, `01-create-identity`); throws UnknownLabError for an unknown lab, and a plain error for a lab without a grader yet. */
+export function findGrader(input: string): Grader {
+  const lab = findLab(input);
+  const grader = GRADERS.find((g) => g.lab.id === lab.id);
+  if (!grader) throw new Error(`lab ${lab.id} has no grader yet.`);
+  return grader;
+}

@@ -1,0 +1,89 @@
+// The labs self-check (the rustlings habit): every lab is complete (lab.json with hints, every
+// README section, solution/ mirroring starter/), every starter run as the learner leaves its
+// grader failing, every solution makes it pass, and the solutions run in order pass 01-03
+// together. On a real emulator in-process, with the real SDK clients.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listLabs, README_SECTIONS, readmeHeadings, runLabProgram, TodoError, type LabContext } from '@milab/labs';
+import { GRADERS } from '../index.js';
+import { startLabWorld, withStatus, type LabWorld } from './support.js';
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+describe('every lab is complete', () => {
+  const labs = listLabs();
+
+  it('has labs 01-03, each with a grader', () => {
+    expect(labs.map((lab) => lab.folder)).toEqual(expect.arrayContaining(['01-create-identity', '02-grant-reader', '03-attach-to-vm']));
+    for (const lab of labs) expect(GRADERS.map((g) => g.lab.id)).toContain(lab.id);
+  });
+
+  it.each(labs.map((lab) => [lab.folder, lab] as const))('%s: hints, README sections, solution mirrors starter', (_name, lab) => {
+    expect(lab.hints.length).toBeGreaterThanOrEqual(2);
+    for (const hint of lab.hints) expect(hint.trim().length).toBeGreaterThan(20);
+    expect(lab.objectives.length).toBeGreaterThan(0);
+    const headings = readmeHeadings(readFileSync(lab.readme, 'utf8'));
+    expect(headings.filter((h) => (README_SECTIONS as readonly string[]).includes(h))).toEqual([...README_SECTIONS]);
+    expect(files(join(lab.dir, 'solution'))).toEqual(files(join(lab.dir, 'starter')));
+  });
+});
+
+describe('starters fail and solutions pass, on the emulator', () => {
+  let world: LabWorld;
+  beforeAll(async () => {
+    world = await startLabWorld();
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+
+  it.each(GRADERS.map((g) => [g.lab.id] as const))('lab %s: the starter leaves the grader failing, the solution makes it pass', async (id) => {
+    world.reset();
+    const earlier = GRADERS.map((g) => g.lab.id).filter((other) => other < id);
+    await world.solve(...earlier);
+    const grader = GRADERS.find((g) => g.lab.id === id)!;
+    const ctx = await world.labContext(id);
+    if (grader.lab.setup) await world.prepare(id);
+    const { main: starter } = (await import(grader.lab.starter)) as { main: (ctx: LabContext) => Promise<void> };
+    await expect(starter(ctx)).rejects.toBeInstanceOf(TodoError);
+    const before = await world.grade(id);
+    expect(before.status).toBe('failed');
+    expect(withStatus(before, 'fail')).toContain(grader.keyCheck.id);
+
+    await world.solve(id);
+    const after = await world.grade(id);
+    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(after.status).toBe('passed');
+  });
+
+  it('the solutions run in order pass 01-03 graded together; running them again changes nothing', async () => {
+    world.reset();
+    await world.solve('01', '02', '03');
+    await world.solve('01', '02', '03');
+    const report = await world.grade();
+    expect(report.status).toBe('passed');
+    expect(report.labs?.map((lab) => [lab.lab, lab.status])).toEqual(GRADERS.map((g) => [g.lab.id, 'passed']));
+  });
+
+  it('a starter and a solution run as programs, the way a learner runs them', async () => {
+    world.reset();
+    const lab = GRADERS[0]!.lab;
+    const env: NodeJS.ProcessEnv = { ...process.env, ...world.env, AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9' };
+    for (const name of Object.keys(env)) if (/^AZURE_(CLIENT|TENANT)_/.test(name)) delete env[name];
+    const starter = await runLabProgram(lab, 'starter', { env, timeoutMs: 30_000 });
+    expect(starter.exitCode).toBe(1);
+    expect(starter.stderr).toContain('TODO: create the user-assigned identity');
+    expect(starter.stderr).toContain('pnpm milab hint 01');
+    const solution = await runLabProgram(lab, 'solution', { env, timeoutMs: 30_000 });
+    expect(solution.stderr).toBe('');
+    expect(solution.exitCode).toBe(0);
+    expect(solution.stdout).toContain(`id-milab-ada: clientId`);
+    expect((await world.grade('01')).status).toBe('passed');
+  });
+});

@@ -1,0 +1,114 @@
+// The labs' world for tests: a real emulator in-process on 127.0.0.1, port 0, in a temporary
+// milab home (never the developer's running one), the configuration core reads from it, lab
+// contexts signed in as the learner, SDK clients as any seeded principal, and grading as the
+// grader. `reset()` returns the emulator to its seeded world between tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig, type PrincipalName } from '@milab/core';
+import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
+import { createLabContext, findLab, labNames, prepareLab, type LabContext, type LabNames } from '@milab/labs';
+import type { CheckResult, GradeReport } from '@milab/grading';
+import { GRADERS, gradeLabs } from '../index.js';
+
+export const LEARNER = 'ada';
+
+export interface LabWorld {
+  home: string;
+  stateDir: string;
+  env: Record<string, string>;
+  config: MilabConfig;
+  names: LabNames;
+  emulator: Emulator;
+  /** SDK clients (through core) signed in as a seeded principal. */
+  as(principal: PrincipalName): Promise<ArmClients>;
+  /** A lab program's context, as the learner. */
+  labContext(id: string): Promise<LabContext>;
+  /** Runs the labs' solutions in order (and their setups), as `milab solve` does. */
+  solve(...ids: string[]): Promise<void>;
+  /** Runs a lab's setup only. */
+  prepare(id: string): Promise<void>;
+  /** Grades the labs (default all) as the grader, as `milab grade` does. */
+  grade(...ids: string[]): Promise<GradeReport>;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export async function startLabWorld(): Promise<LabWorld> {
+  const home = mkdtempSync(join(tmpdir(), 'milab-labs-test-'));
+  const stateDir = join(home, 'emulator');
+  const env = { MILAB_HOME: home, MILAB_LEARNER: LEARNER };
+  const emulator = createEmulator(parseConfig({ stateDir, port: 0, log: () => undefined }));
+  await emulator.listen();
+  await emulator.ready();
+  const config = loadConfig({ env });
+  const names = labNames(config, env);
+  const clients = new Map<PrincipalName, Promise<ArmClients>>();
+  const as = (principal: PrincipalName) => {
+    let promise = clients.get(principal);
+    if (!promise) {
+      promise = createArmClients(createArmContext(config, { as: principal, env }));
+      clients.set(principal, promise);
+    }
+    return promise;
+  };
+  const labContext = (id: string) => createLabContext(findLab(id), { config, env, log: () => undefined });
+  const prepare = async (id: string) => {
+    await prepareLab(findLab(id), await labContext(id));
+  };
+  return {
+    home,
+    stateDir,
+    env,
+    config,
+    names,
+    emulator,
+    as,
+    labContext,
+    prepare,
+    async solve(...ids) {
+      for (const id of ids) {
+        const lab = findLab(id);
+        const ctx = await labContext(id);
+        await prepareLab(lab, ctx);
+        const { main } = (await import(lab.solution)) as { main: (ctx: LabContext) => Promise<void> };
+        await main(ctx);
+      }
+    },
+    async grade(...ids) {
+      const graders = ids.length === 0 ? GRADERS : GRADERS.filter((g) => ids.includes(g.lab.id));
+      return (await gradeLabs(graders, { config, env })).report;
+    },
+    reset: () => emulator.reset(),
+    async stop() {
+      await emulator.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The result of one check, by id; fails the test when the report has no such check. */
+export function result(report: GradeReport, id: string): CheckResult {
+  const found = report.results.find((r) => r.id === id);
+  if (!found) throw new Error(`no check ${id} in the report (checks: ${report.results.map((r) => r.id).join(', ')})`);
+  return found;
+}
+
+/** What a failed check says, in one string (found, expected, fix), for assertions. */
+export function said(check: CheckResult): string {
+  switch (check.status) {
+    case 'fail':
+      return `${check.found} | ${check.expected} | ${check.fix}`;
+    case 'skip':
+      return check.reason;
+    case 'error':
+      return `${check.message} | ${check.hint}`;
+    default:
+      return check.details ?? '';
+  }
+}
+
+/** The ids of the checks with this status. */
+export function withStatus(report: GradeReport, status: CheckResult['status']): string[] {
+  return report.results.filter((r) => r.status === status).map((r) => r.id);
+}

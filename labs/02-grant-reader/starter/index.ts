@@ -1,0 +1,20 @@
+// Lab 02 — grant your identity Reader at subscription scope, as a ServicePrincipal. Complete the
+// TODOs, then run (from the repository root):
+//   node --conditions=source --import tsx labs/02-grant-reader/starter/index.ts
+// and check your work with `pnpm milab grade 02`. Stuck? `pnpm milab hint 02`.
+import { randomUUID } from 'node:crypto';
+import { ROLE_IDS, roleDefinitionId, runLab, todo, type LabContext } from '@milab/labs';
+
+export async function main({ clients, names, log }: LabContext): Promise<void> {
+  const identity = await clients.msi.userAssignedIdentities.get(names.resourceGroup, names.identity);
+  log(`${identity.name}: principalId ${identity.principalId}`);
+  const reader = roleDefinitionId(names.subscriptionId, ROLE_IDS.Reader);
+  log(`Granting Reader (${reader}) at ${names.subscriptionScope}`);
+  // TODO: create a role assignment at `names.subscriptionScope` (a new GUID as its name) for the
+  // identity's principalId with the Reader role, and set principalType to 'ServicePrincipal'.
+  // Use `clients.authorization.roleAssignments.create(scope, name, parameters)`.
+  void randomUUID;
+  todo('assign Reader at the subscription with clients.authorization.roleAssignments.create (labs/02-grant-reader/starter/index.ts)');
+}
+
+await runLab(import.meta.url, main);

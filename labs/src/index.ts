@@ -1,0 +1,7 @@
+// @milab/labs: the labs (labs/NN-slug/) and the code that lists them, hands their programs a
+// context, runs them, and prepares their starting state.
+export * from './manifest.js';
+export * from './names.js';
+export * from './context.js';
+export * from './run.js';
+export { prepareLab } from './setups.js';

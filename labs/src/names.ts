@@ -1,0 +1,86 @@
+// The names the labs use for one learner on one target: the resource group, location and
+// subscription from the configuration, the identity and VM names from @milab/core's naming
+// rule, and the ARM ids built from them. Labs, graders and the CLI all take them from here.
+import { ConfigError, labResourceNames, type MilabConfig } from '@milab/core';
+import { BUILTIN_ROLE_IDS, SEED } from '@milab/emulator';
+
+/** Built-in role definition GUIDs the labs name (the same in every tenant). */
+export const ROLE_IDS = BUILTIN_ROLE_IDS;
+
+/** Environment variable naming the lab VM (default: `labvm` on the emulator, `vm-milab-<learner>` on Azure). */
+export const VM_NAME_ENV = 'MILAB_VM_NAME';
+
+/** Everything a lab or a grader needs to name the learner's resources. */
+export interface LabNames {
+  readonly target: MilabConfig['target'];
+  readonly learnerId: string;
+  readonly subscriptionId: string;
+  /** `/subscriptions/{id}`: the scope of lab 02's Reader assignment. */
+  readonly subscriptionScope: string;
+  readonly resourceGroup: string;
+  /** `/subscriptions/{id}/resourceGroups/{rg}`. */
+  readonly resourceGroupScope: string;
+  readonly location: string;
+  /** The learner's user-assigned identity (labs 01-05): `id-milab-<learner>`. */
+  readonly identity: string;
+  /** Its ARM id. */
+  readonly identityId: string;
+  /** The lab VM (lab 03 on): `labvm` on the emulator. */
+  readonly vm: string;
+  readonly vmId: string;
+  /**
+   * An identity the VM already uses before lab 03 (`id-milab-<learner>-app`), created by lab 03's
+   * setup: attaching yours must keep it.
+   */
+  readonly appIdentity: string;
+}
+
+/** The lab VM's name for this configuration. */
+export function labVmName(config: Pick<MilabConfig, 'target' | 'learnerId'>, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const fromEnv = env[VM_NAME_ENV]?.trim();
+  if (fromEnv) return fromEnv;
+  return config.target === 'emulator' ? SEED.vmName : labResourceNames(config.learnerId).virtualMachine;
+}
+
+/** The lab names for a configuration. Throws a ConfigError when the subscription, group or location is unknown. */
+export function labNames(config: MilabConfig, env: Readonly<Record<string, string | undefined>> = process.env): LabNames {
+  const missing = (key: 'subscriptionId' | 'resourceGroup' | 'location') =>
+    new ConfigError(`No ${key} is configured: the labs need one.`, {
+      key,
+      hint:
+        config.target === 'emulator'
+          ? 'Start the emulator, which provides it: `pnpm milab start`.'
+          : `Set it: \`pnpm milab config set ${key} VALUE\`.`,
+    });
+  if (!config.subscriptionId) throw missing('subscriptionId');
+  if (!config.resourceGroup) throw missing('resourceGroup');
+  if (!config.location) throw missing('location');
+  const subscriptionScope = `/subscriptions/${config.subscriptionId}`;
+  const resourceGroupScope = `${subscriptionScope}/resourceGroups/${config.resourceGroup}`;
+  const { userAssignedIdentity } = labResourceNames(config.learnerId);
+  const vm = labVmName(config, env);
+  return Object.freeze({
+    target: config.target,
+    learnerId: config.learnerId,
+    subscriptionId: config.subscriptionId,
+    subscriptionScope,
+    resourceGroup: config.resourceGroup,
+    resourceGroupScope,
+    location: config.location,
+    identity: userAssignedIdentity,
+    identityId: `${resourceGroupScope}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${userAssignedIdentity}`,
+    vm,
+    vmId: `${resourceGroupScope}/providers/Microsoft.Compute/virtualMachines/${vm}`,
+    appIdentity: `${userAssignedIdentity}-app`,
+  });
+}
+
+/** `/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{guid}`. */
+export function roleDefinitionId(subscriptionId: string, roleGuid: string): string {
+  return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
+}
+
+/** ARM ids compare case-insensitively (the MSI provider writes `resourcegroups` in lower case). */
+export function sameArmId(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.toLowerCase().replace(/\/+$/, '') === b.toLowerCase().replace(/\/+$/, '');
+}
