@@ -76,7 +76,7 @@ function parsePrincipal(value: string): PrincipalName {
   if (!PRINCIPAL_NAMES.includes(name)) {
     throw new MilabError(`unknown principal '${value}': expected one of ${PRINCIPAL_NAMES.join(', ')}.`, {
       code: 'MILAB_USAGE',
-      hint: 'For example: `pnpm -s milab emulator env --as grader`.',
+      hint: 'For example: `pnpm --silent milab emulator env --as grader`.',
       exitCode: 1,
     });
   }
@@ -140,7 +140,7 @@ async function start(options: { detach?: boolean; port?: string; stateDir?: stri
       throw error;
     }
     console.log(`milab emulator serving at ${connection.url} (pid ${connection.pid}, ready in ${Date.now() - started} ms, state ${config.stateDir})`);
-    console.log('Sign in from a shell:  eval "$(pnpm -s milab emulator env --as learner)"');
+    console.log('Sign in from a shell:  eval "$(pnpm --silent milab emulator env --as learner)"');
     return;
   }
   const emulator = createEmulator(config);
@@ -312,7 +312,7 @@ export function registerEmulator(program: Command): void {
 
   emulator
     .command('env')
-    .description('Print shell exports with which Azure tools sign in to the emulator: eval "$(pnpm -s milab emulator env)".')
+    .description('Print shell exports with which Azure tools sign in to the emulator: eval "$(pnpm --silent milab emulator env)".')
     .option('--as <principal>', `seeded principal to sign in as: ${PRINCIPAL_NAMES.join(', ')}`, 'learner')
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'print the variables as a JSON object')
