@@ -1,4 +1,233 @@
+// `milab vm list | env | exec`: run code "on" an emulated VM. Every emulated VM has its own IMDS
+// on http://127.0.0.1:PORT; a process whose AZURE_POD_IDENTITY_AUTHORITY_HOST points there gets
+// that VM's managed identity tokens, from curl, @milab/core or @azure/identity alike.
+// The one difference from a real VM: ARM is the emulator's (https://127.0.0.1:PORT, its CA
+// trusted through NODE_EXTRA_CA_CERTS), not management.azure.com.
+import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
+import { EmulatorNotRunningError, MilabError } from '@milab/core';
+import { defaultStateDir, parseConfig, readConnection, readWorld, type EmulatorConnection, type VmEndpoint } from '@milab/emulator';
+import { shellQuote } from './emulator.js';
 
-/** `milab vm …`: filled in by the emulator IMDS work (issue 4). */
-export function registerVm(_program: Command): void {}
+interface VmOptions {
+  stateDir?: string;
+  json?: boolean;
+}
+
+/**
+ * Variables a VM does not have: sign-in secrets (so DefaultAzureCredential falls through to the
+ * managed identity, as on a VM) and the other managed identity sources' variables (so MSAL
+ * picks IMDS).
+ */
+export const VM_UNSET_ENV: readonly string[] = [
+  'AZURE_CLIENT_ID',
+  'AZURE_CLIENT_SECRET',
+  'AZURE_TENANT_ID',
+  'AZURE_CLIENT_CERTIFICATE_PATH',
+  'AZURE_CLIENT_CERTIFICATE_PASSWORD',
+  'AZURE_CLIENT_SEND_CERTIFICATE_CHAIN',
+  'AZURE_USERNAME',
+  'AZURE_PASSWORD',
+  'AZURE_FEDERATED_TOKEN_FILE',
+  'AZURE_AUTHORITY_HOST',
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'IDENTITY_SERVER_THUMBPRINT',
+  'IMDS_ENDPOINT',
+  'MSI_ENDPOINT',
+  'MSI_SECRET',
+];
+
+function stateDirOf(options: VmOptions): string {
+  return options.stateDir ? parseConfig({ stateDir: options.stateDir, port: 0 }).stateDir : defaultStateDir();
+}
+
+function requireRunning(options: VmOptions): EmulatorConnection {
+  const stateDir = stateDirOf(options);
+  const connection = readConnection(stateDir);
+  if (!connection) throw new EmulatorNotRunningError(stateDir);
+  return connection;
+}
+
+/** The VM a name (or `resourceGroup/name`, or ARM id) means, or a MilabError naming the choices. */
+export function findVm(connection: EmulatorConnection, wanted: string): VmEndpoint {
+  const vms = connection.vms ?? {};
+  const lower = wanted.toLowerCase();
+  const match =
+    vms[wanted] ??
+    Object.entries(vms).find(([key]) => key.toLowerCase() === lower)?.[1] ??
+    Object.values(vms).find((vm) => vm.id.toLowerCase() === lower || `${vm.resourceGroup}/${vm.name}`.toLowerCase() === lower);
+  if (match) return match;
+  const names = Object.keys(vms);
+  throw new MilabError(`no VM named '${wanted}' in the emulator${names.length ? ` (it has: ${names.join(', ')})` : ' (it has none)'}.`, {
+    code: 'MILAB_VM_NOT_FOUND',
+    hint: '`pnpm milab vm list` shows the VMs; create one with `az vm create` or the SDK against the emulator.',
+    exitCode: 1,
+  });
+}
+
+/** What to set for a process "on" `vm`: the VM's IMDS, the emulator's ARM and CA, the VM's names. */
+export function vmEnv(connection: EmulatorConnection, vm: VmEndpoint): Record<string, string> {
+  const arm = connection.armEndpoint ?? connection.url;
+  return {
+    AZURE_POD_IDENTITY_AUTHORITY_HOST: vm.imdsUrl,
+    NODE_EXTRA_CA_CERTS: connection.caFile,
+    MILAB_EMULATOR_CA: connection.caFile,
+    AZURE_RESOURCE_MANAGER_ENDPOINT: arm,
+    ARM_CLOUD_METADATA_URL: connection.metadataUrl ?? `${connection.url}/metadata/endpoints?api-version=2022-09-01`,
+    AZURE_SUBSCRIPTION_ID: connection.subscriptionId,
+    AZURE_RESOURCE_GROUP: vm.resourceGroup,
+    MILAB_TARGET: 'emulator',
+    ...(connection.stateDir ? { MILAB_EMULATOR_DIR: connection.stateDir } : {}),
+    MILAB_VM_NAME: vm.name,
+    MILAB_VM_RESOURCE_GROUP: vm.resourceGroup,
+    MILAB_VM_ID: vm.id,
+  };
+}
+
+/** Adds 127.0.0.1 to NO_PROXY/no_proxy when a proxy is configured: IMDS is never reached through one. */
+function noProxy(env: NodeJS.ProcessEnv): Record<string, string> {
+  const proxied = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy'].some((name) => env[name]);
+  if (!proxied) return {};
+  const out: Record<string, string> = {};
+  for (const name of ['NO_PROXY', 'no_proxy']) {
+    const list = (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (!list.includes('127.0.0.1')) list.push('127.0.0.1');
+    out[name] = list.join(',');
+  }
+  return out;
+}
+
+/** The whole environment of a child "on" `vm`: the parent's, minus sign-in secrets, plus the VM's. */
+export function childEnv(parent: NodeJS.ProcessEnv, connection: EmulatorConnection, vm: VmEndpoint): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...parent };
+  for (const name of VM_UNSET_ENV) delete env[name];
+  return { ...env, ...noProxy(parent), ...vmEnv(connection, vm) };
+}
+
+function identityLabel(identity: { type: string; userAssignedIdentities?: Record<string, unknown> } | undefined): string {
+  if (!identity) return 'none';
+  const user = Object.keys(identity.userAssignedIdentities ?? {}).map((id) => id.split('/').pop());
+  return user.length ? `${identity.type} (${user.join(', ')})` : identity.type;
+}
+
+function list(options: VmOptions): void {
+  const connection = requireRunning(options);
+  const world = readWorld(stateDirOf(options));
+  const rows = Object.entries(connection.vms ?? {}).map(([key, vm]) => {
+    const record = world ? Object.values(world.resources).find((r) => r.id.toLowerCase() === vm.id.toLowerCase()) : undefined;
+    return { name: key, resourceGroup: vm.resourceGroup, identity: identityLabel(record?.identity), imdsUrl: vm.imdsUrl, id: vm.id };
+  });
+  if (options.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  if (rows.length === 0) {
+    console.log('no VMs in the emulator.');
+    return;
+  }
+  const width = Math.max(4, ...rows.map((r) => r.name.length));
+  const groupWidth = Math.max(14, ...rows.map((r) => r.resourceGroup.length));
+  console.log(`${'NAME'.padEnd(width)}  ${'RESOURCE GROUP'.padEnd(groupWidth)}  ${'IMDS'.padEnd(22)}  IDENTITY`);
+  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.resourceGroup.padEnd(groupWidth)}  ${r.imdsUrl.padEnd(22)}  ${r.identity}`);
+  console.log('Run code on one: pnpm milab vm exec NAME -- COMMAND (or: eval "$(pnpm -s milab vm env NAME)")');
+}
+
+function env(name: string, options: VmOptions): void {
+  const connection = requireRunning(options);
+  const vm = findVm(connection, name);
+  const vars = vmEnv(connection, vm);
+  if (options.json) {
+    console.log(JSON.stringify(vars, null, 2));
+    return;
+  }
+  console.log(`# on emulated VM ${vm.name} (${vm.resourceGroup}): its IMDS is ${vm.imdsUrl}; ARM is the emulator's at ${vars.AZURE_RESOURCE_MANAGER_ENDPOINT}`);
+  console.log(`unset ${VM_UNSET_ENV.join(' ')}`);
+  for (const [key, value] of Object.entries(vars)) console.log(`export ${key}=${shellQuote(value)}`);
+}
+
+async function exec(name: string, command: string[], options: VmOptions): Promise<void> {
+  const connection = requireRunning(options);
+  const vm = findVm(connection, name);
+  const [program, ...args] = command;
+  if (!program) {
+    throw new MilabError('no command given to run on the VM.', {
+      code: 'MILAB_USAGE',
+      hint: `For example: pnpm milab vm exec ${vm.name} -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
+      exitCode: 1,
+    });
+  }
+  const child = spawn(program, args, { stdio: 'inherit', env: childEnv(process.env, connection, vm) });
+  const forward = (signal: NodeJS.Signals) => () => {
+    child.kill(signal);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handlers = signals.map((signal) => [signal, forward(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    if (outcome.signal) {
+      // Exit as the child did: 128 + the signal's number, as shells report it.
+      const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+      process.exitCode = 128 + (numbers[outcome.signal] ?? 1);
+    } else {
+      process.exitCode = outcome.code ?? 1;
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new MilabError(`could not run '${program}' on VM ${vm.name}: ${code === 'ENOENT' ? 'command not found' : (error as Error).message}.`, {
+      code: 'MILAB_VM_EXEC_FAILED',
+      hint: 'Check the command name and your PATH; put the command after `--`.',
+      exitCode: 127,
+    });
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  }
+}
+
+/** `milab vm …`. */
+export function registerVm(program: Command): void {
+  const vm = program
+    .command('vm')
+    .enablePositionalOptions()
+    .description("Run code \"on\" an emulated VM: each VM has its own IMDS on http://127.0.0.1, serving that VM's managed identities.");
+  const stateDirHelp = 'emulator state directory (default: $MILAB_EMULATOR_DIR, $MILAB_HOME/emulator, or <repo>/.milab/emulator)';
+
+  vm.command('list')
+    .description('List the emulated VMs with their IMDS address and identities.')
+    .option('--state-dir <dir>', stateDirHelp)
+    .option('--json', 'machine-readable output')
+    .action(list);
+
+  vm.command('env')
+    .argument('<vm>', 'VM name (or resourceGroup/name, or its ARM id)')
+    .description(
+      [
+        'Print shell exports that put a process "on" the VM: eval "$(pnpm -s milab vm env labvm)".',
+        'Sets AZURE_POD_IDENTITY_AUTHORITY_HOST (the VM\'s IMDS), NODE_EXTRA_CA_CERTS and MILAB_EMULATOR_CA (the emulator CA),',
+        'AZURE_RESOURCE_MANAGER_ENDPOINT (the emulator\'s ARM: the one difference from a real VM), AZURE_SUBSCRIPTION_ID,',
+        'AZURE_RESOURCE_GROUP, MILAB_TARGET=emulator and MILAB_VM_*; unsets AZURE_CLIENT_ID/SECRET/TENANT_ID and the other',
+        'managed identity sources, as on a VM.',
+      ].join('\n'),
+    )
+    .option('--state-dir <dir>', stateDirHelp)
+    .option('--json', 'print the variables as a JSON object')
+    .action(env);
+
+  vm.command('exec')
+    .argument('<vm>', 'VM name (or resourceGroup/name, or its ARM id)')
+    .argument('[command...]', 'the command and its arguments, after --')
+    .description(
+      [
+        'Run a command "on" the VM (with the environment of `milab vm env`); exits with its exit code. Example:',
+        `  pnpm milab vm exec labvm -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
+        '(single quotes: the variable is the VM\'s, expanded inside the command, not by your shell).',
+      ].join('\n'),
+    )
+    .option('--state-dir <dir>', stateDirHelp)
+    .passThroughOptions()
+    .action(exec);
+}
