@@ -43,7 +43,7 @@ export class EntraError extends Error {
     const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
     return {
       error: this.error,
-      error_description: `AADSTS${this.aadsts}: ${this.description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+      error_description: `AADSTS${this.aadsts}: ${this.description}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
       error_codes: [this.aadsts],
       timestamp,
       trace_id: traceId,
