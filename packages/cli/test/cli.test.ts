@@ -1,7 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { registerConfig } from '../src/commands/config.js';
+import { registerDoctor } from '../src/commands/doctor.js';
+import { registerToken } from '../src/commands/token.js';
 import { fakeImds, makeJwt, milab } from './support.js';
 
 const SUB = '98f51385-2edc-4b79-bed9-7718de4cb861';
@@ -15,18 +19,39 @@ beforeEach(() => {
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
 describe('--help', () => {
-  it('every command has help', async () => {
-    const commands = [[], ['doctor'], ['token'], ['config'], ['config', 'show'], ['config', 'set'], ['config', 'unset']];
-    const results = await Promise.all(commands.map((c) => milab([...c, '--help'], { MILAB_HOME: home })));
-    results.forEach((result, i) => {
-      expect(result.code, commands[i]?.join(' ')).toBe(0);
-      expect(result.stdout).toContain(`Usage: milab ${commands[i]?.join(' ')}`.trimEnd());
-    });
-    const [, doctor, token, config] = results;
-    expect(token?.stdout).toContain('--msi-res-id');
-    expect(token?.stdout).toContain('AZURE_POD_IDENTITY_AUTHORITY_HOST');
-    expect(doctor?.stdout).toContain('--json');
-    expect(config?.stdout).toContain('AZURE_SUBSCRIPTION_ID');
+  it('the real entry point prints help, for the program and a command', async () => {
+    const [top, token] = await Promise.all([milab(['--help'], { MILAB_HOME: home }), milab(['token', '--help'], { MILAB_HOME: home })]);
+    expect(top.code).toBe(0);
+    for (const name of ['doctor', 'token', 'config']) expect(top.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    expect(token.code).toBe(0);
+    expect(token.stdout).toContain('Usage: milab token [options]');
+    expect(token.stdout).toContain('--msi-res-id');
+    expect(token.stdout).toContain('AZURE_POD_IDENTITY_AUTHORITY_HOST');
+  });
+
+  it('every command and subcommand has a description and help (in-process, same definitions)', () => {
+    const program = new Command('milab');
+    registerDoctor(program);
+    registerToken(program);
+    registerConfig(program);
+    const all = (command: Command): Command[] => [command, ...command.commands.flatMap(all)];
+    const commands = all(program).slice(1);
+    expect(commands.map((c) => c.name())).toEqual(['doctor', 'token', 'config', 'show', 'set', 'unset']);
+    // What `--help` prints, including the text added after the options.
+    const helpOf = (command: Command) => {
+      let text = '';
+      command.configureOutput({ writeOut: (s) => void (text += s) });
+      command.outputHelp();
+      return text;
+    };
+    for (const command of commands) {
+      expect(command.description(), command.name()).not.toBe('');
+      expect(helpOf(command)).toContain('-h, --help');
+    }
+    const byName = (name: string) => helpOf(commands.find((c) => c.name() === name) ?? program);
+    expect(byName('doctor')).toContain('--json');
+    expect(byName('config')).toContain('AZURE_SUBSCRIPTION_ID');
+    expect(byName('set')).toContain('<key> <value>');
   });
 });
 
