@@ -1,0 +1,197 @@
+// Profiles: flag parsing, ARM throttling (token buckets, headers, 429 + Retry-After, the SDK
+// recovering), latency (a lower bound only), IMDS faults and limits, the admin endpoint that
+// changes a running emulator, and the RBAC delay changed while running.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_KEY_HEADER, ADMIN_PROFILE_PATH } from '../src/server.js';
+import { applyProfileFlags, emptyProfile, parseImdsFaults, parseLatency, parseThrottle, ProfileError, ProfileState, TokenBucket } from '../src/profiles.js';
+import { BUILTIN_ROLE_IDS } from '../src/roles.js';
+import { SEED } from '../src/world.js';
+import { startTestEmulator, type TestEmulator } from './helpers.js';
+import { createIdentity, imdsGet, imdsOf, RG_ID, setVmIdentity, SUB, tokenQuery } from './imds-helpers.js';
+
+describe('profile flags', () => {
+  it('parse into a profile, and bad values name the flag', () => {
+    expect(parseLatency('arm=200,entra=50,imds=20')).toEqual({ arm: 200, entra: 50, imds: 20 });
+    expect(parseLatency('100')).toEqual({ arm: 100, entra: 100, imds: 100 });
+    expect(parseThrottle('on')).toEqual({ reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 } });
+    expect(parseThrottle('reads=5/0.5')).toEqual({ reads: { capacity: 5, refillPerSecond: 0.5 }, writes: { capacity: 200, refillPerSecond: 10 } });
+    expect(parseThrottle('off')).toBeUndefined();
+    expect(parseImdsFaults('503,503')).toEqual({ sequence: [503, 503], rate: 0, statuses: [429, 500, 503, 410] });
+    expect(parseImdsFaults('503+25%:429:410')).toEqual({ sequence: [503], rate: 0.25, statuses: [429, 410] });
+    const profile = applyProfileFlags(emptyProfile(), { imdsLimits: 'on', rbacDelay: '30' });
+    expect(profile).toMatchObject({ imdsLimits: { requestsPerSecond: 20, concurrent: 5 }, rbacDelaySeconds: 30 });
+    for (const [flags, option] of [
+      [{ latency: 'arm=fast' }, 'latency'],
+      [{ latency: 'disk=5' }, 'latency'],
+      [{ throttle: 'reads=0/1' }, 'throttle'],
+      [{ imdsFaults: '404' }, 'imds-faults'],
+      [{ imdsLimits: 'rps=0' }, 'imds-limits'],
+      [{ rbacDelay: '-1' }, 'rbac-delay'],
+    ] as const) {
+      expect(() => applyProfileFlags(emptyProfile(), flags)).toThrow(ProfileError);
+      try {
+        applyProfileFlags(emptyProfile(), flags);
+      } catch (error) {
+        expect((error as ProfileError).option).toBe(option);
+      }
+    }
+  });
+
+  it('a token bucket refills continuously and says how long to wait', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ capacity: 2, refillPerSecond: 0.5 }, () => now);
+    expect(bucket.take()).toEqual({ ok: true, remaining: 1 });
+    expect(bucket.take()).toEqual({ ok: true, remaining: 0 });
+    expect(bucket.take()).toEqual({ ok: false, retryAfterSeconds: 2 });
+    now = 2000;
+    expect(bucket.take()).toEqual({ ok: true, remaining: 0 });
+  });
+
+  it('a scripted fault sequence is served once, then the rate applies', () => {
+    const state = new ProfileState(applyProfileFlags(emptyProfile(), { imdsFaults: '503,410+100%:500' }));
+    expect([state.nextImdsFault(), state.nextImdsFault(), state.nextImdsFault()]).toEqual([503, 410, 500]);
+    expect(state.current().imdsFaults?.sequence).toEqual([]);
+  });
+});
+
+describe('ARM throttling', () => {
+  let emu: TestEmulator;
+  beforeAll(async () => {
+    emu = await startTestEmulator({ profile: { throttle: 'reads=3/1,writes=2/1' } });
+  });
+  afterAll(async () => {
+    await emu.stop();
+  });
+
+  it('counts down x-ms-ratelimit-remaining-subscription-reads, then answers 429 TooManyRequests with Retry-After; other principals are not affected', async () => {
+    const token = await emu.token('grader');
+    const remaining: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await emu.http('GET', `${RG_ID}?api-version=2016-09-01`, { token });
+      expect(answer.status).toBe(200);
+      remaining.push(answer.headers['x-ms-ratelimit-remaining-subscription-reads']);
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+    const refused = await emu.http('GET', `${RG_ID}?api-version=2016-09-01`, { token });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body.error.code).toBe('TooManyRequests');
+    expect(refused.body.error.message).toContain(`actor '${SEED.principals.grader.objectId}'`);
+    const other = await emu.http('GET', `${RG_ID}?api-version=2016-09-01`, { token: await emu.token('instructor') });
+    expect(other.status).toBe(200);
+    expect(other.headers['x-ms-ratelimit-remaining-subscription-reads']).toBe('2');
+  });
+
+  it('the Azure SDK client waits for Retry-After and recovers', async () => {
+    const { resources } = emu.as('learner');
+    const token = await emu.token('learner');
+    for (let i = 0; i < 3; i++) await emu.http('GET', `${RG_ID}?api-version=2016-09-01`, { token });
+    expect((await emu.http('GET', `${RG_ID}?api-version=2016-09-01`, { token })).status).toBe(429);
+    const started = Date.now();
+    const group = await resources.resourceGroups.get('DevTest');
+    expect(group.name).toBe('DevTest');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('writes have their own bucket', async () => {
+    const token = await emu.token('instructor');
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await emu.http('PUT', `${SUB}/resourceGroups/Throttle${i}?api-version=2021-04-01`, { token, body: { location: 'westus' } });
+      statuses.push(answer.status);
+      if (answer.status === 429) expect(answer.headers['x-ms-ratelimit-remaining-subscription-writes']).toBe('0');
+    }
+    expect(statuses).toEqual([201, 201, 429]);
+  });
+});
+
+describe('latency, IMDS faults and limits, and the admin endpoint', () => {
+  let emu: TestEmulator;
+  let imds: string;
+  const admin = (body?: unknown, key?: string) =>
+    emu.http(body === undefined ? 'GET' : 'POST', ADMIN_PROFILE_PATH, { headers: { [ADMIN_KEY_HEADER]: key ?? emu.connection.adminKey ?? '' }, ...(body === undefined ? {} : { body }) });
+
+  beforeAll(async () => {
+    emu = await startTestEmulator({ profile: { latency: 'arm=200' } });
+    imds = await imdsOf(emu);
+    const identity = await createIdentity(emu, 'profile-identity');
+    await setVmIdentity(emu, { type: 'UserAssigned', userAssignedIdentities: { [identity.id]: {} } });
+  });
+  afterAll(async () => {
+    await emu.stop();
+  });
+
+  it('a 200 ms ARM latency makes an ARM call take at least 200 ms', async () => {
+    const token = await emu.token('learner');
+    const started = performance.now();
+    expect((await emu.http('GET', `${RG_ID}?api-version=2016-09-01`, { token })).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(199);
+  });
+
+  it('the admin endpoint shows and changes the profile (admin key required) and connection.json follows', async () => {
+    expect((await admin(undefined, 'wrong')).status).toBe(403);
+    const shown = await admin();
+    expect(shown.body.profile.latency).toEqual({ arm: 200, entra: 0, imds: 0 });
+    // Each flag given replaces that whole setting (here: ARM latency back to 0).
+    const changed = await admin({ set: { latency: 'imds=150', imdsFaults: '500' } });
+    expect(changed.status).toBe(200);
+    expect(changed.body.profile).toMatchObject({ latency: { arm: 0, entra: 0, imds: 150 }, imdsFaults: { sequence: [500] } });
+    expect(changed.body.description[0]).toBe('latency: arm 0 ms, entra 0 ms, imds 150 ms');
+    const bad = await admin({ set: { throttle: 'reads=zero' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'InvalidProfile', target: 'throttle' });
+    const onDisk = JSON.parse(readFileSync(join(emu.stateDir, 'connection.json'), 'utf8')) as { profile: { latency: { imds: number } } };
+    expect(onDisk.profile.latency.imds).toBe(150);
+  });
+
+  it('IMDS latency and a scripted 500 apply to the token endpoint', async () => {
+    const started = performance.now();
+    const fault = await imdsGet(imds, tokenQuery());
+    expect(performance.now() - started).toBeGreaterThanOrEqual(149);
+    expect(fault.status).toBe(500);
+    expect(fault.body.error).toBe('server_error');
+    expect((await imdsGet(imds, tokenQuery())).status).toBe(200);
+  });
+
+  it('faults at a rate, with IMDS bodies for 410, 429 and 503', async () => {
+    for (const status of [410, 429, 503]) {
+      await admin({ clear: true, set: { imdsFaults: `100%:${status}` } });
+      const answer = await imdsGet(imds, tokenQuery());
+      expect(answer.status).toBe(status);
+      expect(Object.keys(answer.body).sort()).toEqual(['error', 'error_description']);
+      if (status === 429) expect(answer.headers['retry-after']).toBe('1');
+    }
+  });
+
+  it("IMDS's own limits: requests per second and at once per VM get 429", async () => {
+    await admin({ clear: true, set: { imdsLimits: 'rps=2,concurrent=5' } });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await imdsGet(imds, tokenQuery())).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    await admin({ clear: true, set: { imdsLimits: 'rps=100,concurrent=2', latency: 'imds=150' } });
+    const parallel = await Promise.all([0, 1, 2].map(() => imdsGet(imds, tokenQuery())));
+    expect(parallel.map((a) => a.status).sort()).toEqual([200, 200, 429]);
+    expect(parallel.find((a) => a.status === 429)?.body.error).toBe('too_many_requests');
+    await admin({ clear: true });
+  });
+
+  it('the RBAC delay can be changed while running', async () => {
+    await admin({ clear: true, set: { rbacDelay: 60 } });
+    const { authorization } = emu.as('learner');
+    const oid = SEED.principals.grader.objectId;
+    await authorization.roleAssignments.create(RG_ID, randomUUID(), {
+      roleDefinitionId: `${SUB}/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLE_IDS.Contributor}`,
+      principalId: oid,
+      principalType: 'ServicePrincipal',
+    });
+    const grader = await emu.token('grader');
+    const tagWrite = { token: grader, body: { location: 'westus', tags: { by: 'grader' } } };
+    expect((await emu.http('PUT', `${RG_ID}?api-version=2021-04-01`, tagWrite)).status).toBe(403);
+    await admin({ set: { rbacDelay: 0 } });
+    expect((await emu.http('PUT', `${RG_ID}?api-version=2021-04-01`, tagWrite)).status).toBe(200);
+    expect(emu.emulator.connection().rbacDelaySeconds).toBe(0);
+  });
+});
