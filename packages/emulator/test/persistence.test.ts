@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/audit.js';
+import { parseConfig } from '../src/config.js';
+import { createEmulator } from '../src/server.js';
 import { readConnection } from '../src/connection.js';
 import { startDetached, stopEmulator } from '../src/launcher.js';
 import { readWorld } from '../src/store.js';
@@ -130,5 +132,20 @@ describe('audit log', () => {
     expect(text).not.toMatch(/eyJ[\w-]+\./);
     for (const p of Object.values(emu.connection.principals)) expect(text).not.toContain(p.clientSecret);
     await emu.stop();
+  });
+});
+
+describe('start-up', () => {
+  it('a first start (new CA, certificates, secrets, world) is listening well within a second', async () => {
+    const stateDir = tempStateDir();
+    const started = performance.now();
+    const emulator = createEmulator(parseConfig({ stateDir, port: 0, log: () => undefined }));
+    await emulator.listen();
+    const elapsed = performance.now() - started;
+    // The RSA token key is generated off the main thread meanwhile; requests wait for it.
+    await emulator.ready();
+    await emulator.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    expect(elapsed).toBeLessThan(1000);
   });
 });
