@@ -312,3 +312,30 @@ describe('RBAC propagation delay', () => {
     expect(later.name).toBe('late');
   });
 });
+
+describe('a principal whose only role is on one VM', () => {
+  let emu: TestEmulator;
+  beforeAll(async () => {
+    emu = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await emu.stop();
+  });
+
+  it('updates that VM with beginUpdateAndWait (polling needs no subscription-wide role) and is refused elsewhere', async () => {
+    const learner = emu.as('learner');
+    const grader = SEED.principals.grader.objectId;
+    // Take the grader's seeded Reader on the subscription away; grant Virtual Machine Contributor on labvm only.
+    for await (const a of learner.authorization.roleAssignments.listForSubscription({ filter: `principalId eq '${grader}'` })) {
+      await learner.authorization.roleAssignments.deleteById(a.id ?? '');
+    }
+    await learner.authorization.roleAssignments.create(vmId, randomUUID(), { roleDefinitionId: roleId('Virtual Machine Contributor'), principalId: grader });
+    const vm = await emu.as('grader').compute.virtualMachines.beginUpdateAndWait('DevTest', 'labvm', { tags: { owner: 'grader' } });
+    expect(vm.tags).toEqual({ owner: 'grader' });
+    const elsewhere = await failure(emu.as('grader').resources.resourceGroups.get('DevTest'));
+    expect(elsewhere.code).toBe('AuthorizationFailed');
+    const vms = [];
+    for await (const v of emu.as('grader').compute.virtualMachines.listAll()) vms.push(v.name);
+    expect(vms).toEqual(['labvm']);
+  });
+});

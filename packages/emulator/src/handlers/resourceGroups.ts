@@ -84,7 +84,8 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
   if (match && method === 'GET') {
     const [, sub = '', token = ''] = match;
     ctx.requireSubscription(sub);
-    ctx.authorize('Microsoft.Resources/subscriptions/operationresults/read', `/subscriptions/${sub}`);
+    // Whoever started an operation may poll it, whatever scope their role has (the id is a GUID).
+    ctx.action = 'Microsoft.Resources/subscriptions/operationresults/read';
     const operation = ctx.state.operations[token];
     if (!operation) throw errors.operationNotFound(token);
     return { status: operation.status === 'InProgress' ? 202 : 200 };

@@ -93,7 +93,8 @@ function handleOperationStatus(ctx: ArmContext): Reply | undefined {
   if (!match || ctx.method !== 'GET') return undefined;
   const [, sub = '', , operationId = ''] = match;
   ctx.requireSubscription(sub);
-  ctx.authorize('Microsoft.Compute/locations/operations/read', `/subscriptions/${sub}`);
+  // Whoever started an operation may poll it, whatever scope their role has (the id is a GUID).
+  ctx.action = 'Microsoft.Compute/locations/operations/read';
   const operation = ctx.state.operations[operationId];
   if (!operation) throw errors.operationNotFound(operationId);
   if (ctx.url.searchParams.get('monitor') === 'true') return { status: operation.status === 'InProgress' ? 202 : 200 };
