@@ -4,6 +4,7 @@
 // together. On a real emulator in-process, with the real SDK clients.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listLabs, README_SECTIONS, readmeHeadings, runLabProgram, TodoError, type LabContext } from '@milab/labs';
 import { GRADERS } from '../index.js';
@@ -50,7 +51,7 @@ describe('starters fail and solutions pass, on the emulator', () => {
     const grader = GRADERS.find((g) => g.lab.id === id)!;
     const ctx = await world.labContext(id);
     if (grader.lab.setup) await world.prepare(id);
-    const { main: starter } = (await import(grader.lab.starter)) as { main: (ctx: LabContext) => Promise<void> };
+    const { main: starter } = (await import(pathToFileURL(grader.lab.starter).href)) as { main: (ctx: LabContext) => Promise<void> };
     await expect(starter(ctx)).rejects.toBeInstanceOf(TodoError);
     const before = await world.grade(id);
     expect(before.status).toBe('failed');

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig, type PrincipalName } from '@milab/core';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { createLabContext, findLab, labNames, prepareLab, type LabContext, type LabNames } from '@milab/labs';
@@ -71,7 +72,7 @@ export async function startLabWorld(): Promise<LabWorld> {
         const lab = findLab(id);
         const ctx = await labContext(id);
         await prepareLab(lab, ctx);
-        const { main } = (await import(lab.solution)) as { main: (ctx: LabContext) => Promise<void> };
+        const { main } = (await import(pathToFileURL(lab.solution).href)) as { main: (ctx: LabContext) => Promise<void> };
         await main(ctx);
       }
     },

@@ -5,3 +5,4 @@ export * from './names.js';
 export * from './context.js';
 export * from './run.js';
 export { prepareLab } from './setups.js';
+export * from './reset.js';

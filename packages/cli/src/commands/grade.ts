@@ -1,4 +1,128 @@
-import type { Command } from 'commander';
+// `milab grade [NN|all] [--json] [--junit FILE] [--watch]`: runs the graders in-process (reading
+// as the grader principal), shows progress then the summary, saves each lab's result, and exits
+// 0 (all passed), 1 (something to fix) or 2 (could not grade). `--watch` grades again whenever a
+// file under the graded labs' folders changes, and polls the cloud state every 15 s (printing
+// only when the result changes); Ctrl-C stops it.
+import { watch as watchFiles, type FSWatcher } from 'node:fs';
+import { relative } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { loadConfig, repoRoot } from '@milab/core';
+import { exitCodeFor, type GradeReport } from '@milab/grading';
+import { showReport, terminalFor, type Grader } from '@milab/graders';
+import { gradeAndSave, selectGraders } from '../labs.js';
 
-/** `milab grade`: filled in by the grading/labs work (issue 5). */
-export function registerGrade(_program: Command): void {}
+/** Options of `milab grade`. */
+export interface GradeOptions {
+  json?: boolean;
+  junit?: string;
+  watch?: boolean;
+  /** Seconds between polls of the cloud state in watch mode. */
+  interval?: number;
+}
+
+/** The default poll interval in watch mode: modest, to stay far below ARM's read limits. */
+export const WATCH_POLL_SECONDS = 15;
+
+/** Grades once, printing progress and the summary; returns the report. */
+async function gradeOnce(graders: readonly Grader[], options: GradeOptions, signal?: AbortSignal): Promise<GradeReport> {
+  const terminal = terminalFor(options);
+  try {
+    const { report } = await gradeAndSave(graders, { config: loadConfig(), onEvent: terminal.onEvent, ...(signal ? { signal } : {}) });
+    await showReport(report, terminal, options);
+    return report;
+  } finally {
+    terminal.close();
+  }
+}
+
+/** Resolves with what happened first: a file changed under `dirs`, the poll interval passed, or `signal` aborted. */
+function nextChange(dirs: readonly string[], intervalMs: number, signal: AbortSignal): Promise<{ kind: 'file'; file: string } | { kind: 'poll' } | { kind: 'stopped' }> {
+  return new Promise((resolve) => {
+    const watchers: FSWatcher[] = [];
+    let debounce: NodeJS.Timeout | undefined;
+    const finish = (outcome: { kind: 'file'; file: string } | { kind: 'poll' } | { kind: 'stopped' }) => {
+      clearTimeout(timer);
+      clearTimeout(debounce);
+      signal.removeEventListener('abort', onAbort);
+      for (const w of watchers) w.close();
+      resolve(outcome);
+    };
+    const onAbort = () => finish({ kind: 'stopped' });
+    const timer = setTimeout(() => finish({ kind: 'poll' }), intervalMs);
+    signal.addEventListener('abort', onAbort, { once: true });
+    for (const dir of dirs) {
+      // Editors write a file in several steps: wait for the burst to settle before grading.
+      watchers.push(
+        watchFiles(dir, { recursive: true }, (_event, name) => {
+          clearTimeout(debounce);
+          debounce = setTimeout(() => finish({ kind: 'file', file: relative(repoRoot(), `${dir}/${name ?? ''}`) }), 250);
+        }),
+      );
+    }
+    if (signal.aborted) onAbort();
+  });
+}
+
+/** What decides whether a polled result is worth printing again. */
+function fingerprint(report: GradeReport): string {
+  return JSON.stringify(report.results.map((r) => [r.id, r.status, r.status === 'fail' ? r.found : '']));
+}
+
+async function watchMode(graders: readonly Grader[], options: GradeOptions): Promise<GradeReport | undefined> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  const out = options.json ? process.stderr : process.stdout;
+  const intervalMs = (options.interval ?? WATCH_POLL_SECONDS) * 1000;
+  const dirs = graders.map((g) => g.lab.dir);
+  let last: GradeReport | undefined;
+  try {
+    last = await gradeOnce(graders, options, controller.signal);
+    while (!controller.signal.aborted) {
+      out.write(`\nWatching ${dirs.map((d) => relative(repoRoot(), d) + '/').join(', ')} and polling every ${intervalMs / 1000} s. Ctrl-C stops.\n`);
+      const change = await nextChange(dirs, intervalMs, controller.signal);
+      if (change.kind === 'stopped') break;
+      if (change.kind === 'file') {
+        out.write(`\n— ${change.file} changed: grading again —\n\n`);
+        last = await gradeOnce(graders, options, controller.signal);
+        continue;
+      }
+      // A poll: grade quietly, and print only when something changed in the cloud.
+      const { report } = await gradeAndSave(graders, { config: loadConfig(), signal: controller.signal });
+      if (controller.signal.aborted) break;
+      if (!last || fingerprint(report) !== fingerprint(last)) {
+        out.write('\n— the state in Azure changed —\n\n');
+        const terminal = terminalFor(options);
+        await showReport(report, terminal, options);
+      }
+      last = report;
+    }
+  } finally {
+    process.removeListener('SIGINT', stop);
+  }
+  return last;
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 2) throw new InvalidArgumentError('expected a number of seconds, 2 or more.');
+  return n;
+}
+
+/** Registers `milab grade`. */
+export function registerGrade(program: Command): void {
+  program
+    .command('grade')
+    .description('Check your work on a lab (or all of them) and save the result; exit 0 passed, 1 something to fix, 2 could not grade')
+    .argument('[lab]', 'the lab: 01, 02, … or all', 'all')
+    .option('--json', 'print the report as JSON on stdout (the progress goes to stderr)')
+    .option('--junit <file>', 'also write a JUnit XML report to FILE')
+    .option('-w, --watch', `grade again when a lab file changes, and poll the cloud every ${WATCH_POLL_SECONDS} s; Ctrl-C stops`)
+    .option('--interval <seconds>', `poll interval in watch mode (default ${WATCH_POLL_SECONDS})`, parseSeconds)
+    .addHelpText('after', '\nExamples:\n  pnpm milab grade 01\n  pnpm milab grade all --junit reports/milab.xml\n  pnpm milab grade 02 --watch')
+    .action(async (lab: string, options: GradeOptions) => {
+      const graders = selectGraders(lab);
+      const report = options.watch ? await watchMode(graders, options) : await gradeOnce(graders, options);
+      process.exitCode = report ? exitCodeFor(report) : 130;
+    });
+}

@@ -1,4 +1,33 @@
+// `milab status [--refresh] [--json]`: every lab, done or not, with its last score on the
+// configured target, from the saved progress (`--refresh` grades them all first).
 import type { Command } from 'commander';
+import { loadConfig } from '@milab/core';
+import { GRADERS } from '@milab/graders';
+import { formatStanding, gradeAndSave, nextSteps, standing } from '../labs.js';
+import { readProgress } from '../progress.js';
 
-/** `milab status`: filled in by the grading/labs work (issue 5). */
-export function registerStatus(_program: Command): void {}
+/** Registers `milab status`. */
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('Show every lab: done or not, and its last score (saved by `milab grade`)')
+    .option('--refresh', 'grade every lab first (reads Azure or the emulator)')
+    .option('--json', 'print as JSON')
+    .action(async (options: { refresh?: boolean; json?: boolean }) => {
+      const config = loadConfig();
+      const progress = options.refresh ? (await gradeAndSave(GRADERS, { config })).progress : readProgress();
+      const { labs, next } = standing(progress, config.target);
+      if (options.json) {
+        const rows = labs.map(({ lab, grade, done }) => ({ id: lab.id, slug: lab.slug, title: lab.title, done, ...(grade ? { grade } : {}) }));
+        console.log(JSON.stringify({ target: config.target, learnerId: config.learnerId, next: next?.id ?? null, labs: rows }, null, 2));
+        return;
+      }
+      console.log(`Target ${config.target}, learner ${config.learnerId}: ${labs.filter((l) => l.done).length} of ${labs.length} labs done`);
+      console.log('');
+      for (const line of formatStanding(labs, next)) console.log(line);
+      console.log('');
+      if (next) for (const line of nextSteps(next, config.learnerId)) console.log(line);
+      else console.log('All labs done. Well done!');
+      if (!options.refresh && labs.some((l) => !l.grade)) console.log('\n(Scores are from your last `pnpm milab grade`; `pnpm milab status --refresh` grades every lab now.)');
+    });
+}
