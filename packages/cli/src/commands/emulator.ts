@@ -26,6 +26,7 @@ import {
   type EmulatorConnection,
   type PrincipalName,
 } from '@milab/emulator';
+import { PROFILE_FLAG_HELP, registerProfile, type ProfileOptions } from './profile.js';
 
 const START_HINT = 'Start it with `pnpm milab emulator start --detach`.';
 
@@ -108,10 +109,11 @@ function summary(stateDir: string): Record<string, unknown> {
   };
 }
 
-async function start(options: { detach?: boolean; port?: string; stateDir?: string; rbacDelay?: string }): Promise<void> {
+async function start(options: { detach?: boolean; port?: string; stateDir?: string; rbacDelay?: string } & ProfileOptions): Promise<void> {
+  const profile = { latency: options.latency, throttle: options.throttle, imdsFaults: options.imdsFaults, imdsLimits: options.imdsLimits };
   let config;
   try {
-    config = parseConfig({ stateDir: options.stateDir, port: options.port, rbacDelaySeconds: options.rbacDelay });
+    config = parseConfig({ stateDir: options.stateDir, port: options.port, rbacDelaySeconds: options.rbacDelay, profile });
   } catch (error) {
     configError(error);
   }
@@ -127,7 +129,7 @@ async function start(options: { detach?: boolean; port?: string; stateDir?: stri
   if (options.detach) {
     let connection: EmulatorConnection;
     try {
-      connection = await startDetached({ stateDir: config.stateDir, port: config.port, rbacDelaySeconds: config.rbacDelaySeconds });
+      connection = await startDetached({ stateDir: config.stateDir, port: config.port, rbacDelaySeconds: config.rbacDelaySeconds, profile });
     } catch (error) {
       if (error instanceof LaunchError) {
         const detail = error.logTail ? `\n${error.logTail}` : '';
@@ -293,6 +295,10 @@ export function registerEmulator(program: Command): void {
     .option('-p, --port <port>', 'HTTPS port on 127.0.0.1 (default: $MILAB_EMULATOR_PORT or 8443; 0 picks a free one)')
     .option('--state-dir <dir>', stateDirHelp)
     .option('--rbac-delay <seconds>', 'RBAC propagation delay: role assignments take effect this many seconds after they are made (default 0)')
+    .option('--latency <spec>', PROFILE_FLAG_HELP.latency)
+    .option('--throttle <spec>', PROFILE_FLAG_HELP.throttle)
+    .option('--imds-faults <spec>', PROFILE_FLAG_HELP.imdsFaults)
+    .option('--imds-limits <spec>', PROFILE_FLAG_HELP.imdsLimits)
     .action(start);
 
   emulator.command('stop').description('Stop an emulator started with --detach.').option('--state-dir <dir>', stateDirHelp).action(stop);
@@ -326,4 +332,6 @@ export function registerEmulator(program: Command): void {
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'machine-readable output')
     .action(log);
+
+  registerProfile(emulator, stateDirHelp);
 }

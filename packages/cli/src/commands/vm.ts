@@ -130,7 +130,7 @@ function list(options: VmOptions): void {
   const groupWidth = Math.max(14, ...rows.map((r) => r.resourceGroup.length));
   console.log(`${'NAME'.padEnd(width)}  ${'RESOURCE GROUP'.padEnd(groupWidth)}  ${'IMDS'.padEnd(22)}  IDENTITY`);
   for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.resourceGroup.padEnd(groupWidth)}  ${r.imdsUrl.padEnd(22)}  ${r.identity}`);
-  console.log('Run code on one: pnpm milab vm exec NAME -- COMMAND (or: eval "$(pnpm -s milab vm env NAME)")');
+  console.log('Run code on one: pnpm milab vm exec NAME -- COMMAND (or: eval "$(pnpm --silent milab vm env NAME)")');
 }
 
 function env(name: string, options: VmOptions): void {
@@ -206,7 +206,7 @@ export function registerVm(program: Command): void {
     .argument('<vm>', 'VM name (or resourceGroup/name, or its ARM id)')
     .description(
       [
-        'Print shell exports that put a process "on" the VM: eval "$(pnpm -s milab vm env labvm)".',
+        'Print shell exports that put a process "on" the VM: eval "$(pnpm --silent milab vm env labvm)".',
         'Sets AZURE_POD_IDENTITY_AUTHORITY_HOST (the VM\'s IMDS), NODE_EXTRA_CA_CERTS and MILAB_EMULATOR_CA (the emulator CA),',
         'AZURE_RESOURCE_MANAGER_ENDPOINT (the emulator\'s ARM: the one difference from a real VM), AZURE_SUBSCRIPTION_ID,',
         'AZURE_RESOURCE_GROUP, MILAB_TARGET=emulator and MILAB_VM_*; unsets AZURE_CLIENT_ID/SECRET/TENANT_ID and the other',
