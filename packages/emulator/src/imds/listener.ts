@@ -2,7 +2,7 @@
 // store on every request, so attaching or detaching an identity takes effect at once.
 // Rules, in IMDS's order: GET only; no X-Forwarded-For; `Metadata: true`; no duplicate query
 // parameters; api-version; then the endpoint's own parameters. Faults and limits (profiles)
-// apply to the identity endpoint, before its rules.
+// apply to the token endpoint, before its rules; latency to every call.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,6 +55,8 @@ export async function answerImds(deps: ImdsDeps, vmId: string, req: IncomingMess
   const isIdentity = path.toLowerCase().startsWith('/metadata/identity');
   const known = [TOKEN_PATH, IDENTITY_INFO_PATH, INSTANCE_PATH, VERSIONS_PATH].includes(path.toLowerCase());
   if (!known) throw imdsErrors.notFound();
+  // The token endpoint waits inside its admission (so latency counts against "5 at once").
+  if (path.toLowerCase() !== TOKEN_PATH) await deps.profiles.delay('imds');
   if (method !== 'GET') throw imdsErrors.methodNotAllowed(method);
   if (req.headers['x-forwarded-for'] !== undefined) throw isIdentity ? imdsErrors.identityForwarded() : imdsErrors.instanceForwarded();
   if (!metadataHeaderOk(req)) throw isIdentity ? imdsErrors.identityMetadataHeaderMissing() : imdsErrors.instanceMetadataHeaderMissing();
