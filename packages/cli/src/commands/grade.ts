@@ -77,14 +77,16 @@ async function watchMode(graders: readonly Grader[], options: GradeOptions): Pro
   const dirs = graders.map((g) => g.lab.dir);
   let last: GradeReport | undefined;
   try {
+    const watching = () => out.write(`\nWatching ${dirs.map((d) => relative(repoRoot(), d) + '/').join(', ')} and polling every ${intervalMs / 1000} s. Ctrl-C stops.\n`);
     last = await gradeOnce(graders, options, controller.signal);
+    watching();
     while (!controller.signal.aborted) {
-      out.write(`\nWatching ${dirs.map((d) => relative(repoRoot(), d) + '/').join(', ')} and polling every ${intervalMs / 1000} s. Ctrl-C stops.\n`);
       const change = await nextChange(dirs, intervalMs, controller.signal);
       if (change.kind === 'stopped') break;
       if (change.kind === 'file') {
         out.write(`\n— ${change.file} changed: grading again —\n\n`);
         last = await gradeOnce(graders, options, controller.signal);
+        watching();
         continue;
       }
       // A poll: grade quietly, and print only when something changed in the cloud.
@@ -94,6 +96,7 @@ async function watchMode(graders: readonly Grader[], options: GradeOptions): Pro
         out.write('\n— the state in Azure changed —\n\n');
         const terminal = terminalFor(options);
         await showReport(report, terminal, options);
+        watching();
       }
       last = report;
     }

@@ -1,0 +1,197 @@
+// The learner's commands end to end, through the real `milab` entry point in a child process,
+// against a real emulator in-process (port 0, temporary milab home): status, hint, grade (JSON and
+// JUnit), solve, reset, start. Plus progress.json handling in-process.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
+import { findLab } from '@milab/labs';
+import type { GradeReport } from '@milab/grading';
+import { readProgress, recordGrades, resetHints, takeHint } from '../src/progress.js';
+import { milab } from './support.js';
+import { Command } from 'commander';
+import { registerGrade } from '../src/commands/grade.js';
+import { registerHint } from '../src/commands/hint.js';
+import { registerReset } from '../src/commands/reset.js';
+import { registerSolve } from '../src/commands/solve.js';
+import { registerStatus } from '../src/commands/status.js';
+import { runMain } from '../src/run.js';
+
+/** Runs one learner command in-process (same definitions and error handling as the real entry), capturing its output. */
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const program = new Command('milab');
+  for (const register of [registerStatus, registerGrade, registerHint, registerReset, registerSolve]) register(program);
+  let stdout = '';
+  let stderr = '';
+  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
+    stdout += `${parts.join(' ')}\n`;
+  });
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  process.exitCode = 0;
+  try {
+    await runMain(program, ['node', 'milab', ...args], { stderr: { write: (text: string) => (stderr += text) }, env: process.env });
+  } finally {
+    log.mockRestore();
+    out.mockRestore();
+    err.mockRestore();
+  }
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return { code, stdout, stderr };
+}
+
+describe('the learner commands against the emulator', () => {
+  let home: string;
+  let emulator: Emulator;
+  let env: Record<string, string>;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'milab-cli-learner-'));
+    emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined }));
+    await emulator.listen();
+    await emulator.ready();
+    env = { MILAB_HOME: home, MILAB_LEARNER: 'ada' };
+    // The in-process commands read process.env: only this worker's copy changes.
+    for (const name of Object.keys(process.env)) if (/^(AZURE_|MILAB_)/.test(name)) delete process.env[name];
+    Object.assign(process.env, env);
+  });
+  afterAll(async () => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+    await emulator?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('status, hints, a failing grade with JSON and JUnit, solve, a passing grade, status again', async () => {
+    const before = await run('status');
+    expect(before.code).toBe(0);
+    expect(before.stdout).toContain('Target emulator, learner ada: 0 of 3 labs done');
+    expect(before.stdout).toMatch(/^→ 01 {2}Create a user-assigned managed identity/m);
+    expect(before.stdout).toContain('pnpm milab grade 01');
+
+    const hints = [];
+    for (let i = 0; i < 4; i++) hints.push(await run('hint', '01'));
+    expect(hints.map((h) => /hint (\d) of 3/.exec(h.stdout)?.[1])).toEqual(['1', '2', '3', '3']);
+    expect(hints[0]!.stdout).toContain(findLab('01').hints[0]);
+    expect(hints[2]!.stdout).toContain('That is the last hint');
+
+    const junit = join(home, 'reports', 'lab01.xml');
+    // The real entry point, once: JSON on stdout, the terminal report on stderr, exit code 1.
+    const failing = await milab(['grade', '01', '--json', '--junit', junit], env);
+    expect(failing.code).toBe(1);
+    const report = JSON.parse(failing.stdout) as GradeReport;
+    expect(report).toMatchObject({ lab: '01', status: 'failed', target: 'emulator' });
+    expect(report.results[0]).toMatchObject({ id: '01.identity-exists', status: 'fail' });
+    expect(failing.stderr).toContain('az identity create -g DevTest -n id-milab-ada');
+    expect(readFileSync(junit, 'utf8')).toContain('01.identity-exists');
+
+    const solved = await run('solve', '01');
+    expect(solved.stderr).toBe('');
+    expect(solved.code).toBe(0);
+    expect(solved.stdout).toContain('id-milab-ada: clientId');
+
+    const passing = await run('grade', '01');
+    expect(passing.code).toBe(0);
+    expect(passing.stdout).toContain('3 passed, 0 failed, 0 skipped — score 100%');
+
+    const after = await run('status');
+    expect(after.stdout).toMatch(/^✔ 01 .* passed 100%/m);
+    expect(after.stdout).toMatch(/^→ 02 /m);
+    expect(readProgress(env).grades.emulator?.['01']).toMatchObject({ status: 'passed', open: [] });
+  }, 60_000);
+
+  it('names the labs when given an unknown one, and grades all labs by default', async () => {
+    const unknown = await run('grade', '7');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('There is no lab "7"');
+    const all = await run('grade', '--json');
+    const report = JSON.parse(all.stdout) as GradeReport;
+    expect(report.labs?.map((l) => l.lab)).toEqual(['01', '02', '03']);
+  });
+
+  it('reset restores the starter from git', async () => {
+    const starter = findLab('01').starter;
+    const original = readFileSync(starter, 'utf8');
+    try {
+      writeFileSync(starter, `${original}\n// my attempt\n`);
+      const reset = await run('reset', '01');
+      expect(reset.code).toBe(0);
+      expect(reset.stdout).toContain('Restored labs/01-create-identity/starter/index.ts from git');
+      expect(readFileSync(starter, 'utf8')).toBe(original);
+      const again = await run('reset', '01');
+      expect(again.stdout).toContain('nothing to restore');
+    } finally {
+      writeFileSync(starter, original);
+    }
+  });
+});
+
+it('start starts the emulator when it is not running, and shows lab 01 as next', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'milab-cli-start-'));
+  const env = { MILAB_HOME: home, MILAB_LEARNER: 'ada', MILAB_EMULATOR_PORT: '0' };
+  try {
+    const started = await milab(['start'], env);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    expect(started.stdout).toContain('Started the emulator at https://127.0.0.1:');
+    expect(started.stdout).toContain('Names:  resource group DevTest, location westus, identity id-milab-ada, VM labvm');
+    expect(started.stdout).toMatch(/^→ 01 /m);
+    expect(started.stdout).toContain('Read labs/01-create-identity/README.md');
+    const again = await milab(['start'], env);
+    expect(again.stdout).not.toContain('Started the emulator');
+  } finally {
+    await milab(['emulator', 'stop'], env);
+    rmSync(home, { recursive: true, force: true });
+  }
+}, 60_000);
+
+describe('progress.json', () => {
+  let home: string;
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), 'milab-progress-'));
+  });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  const report = (lab: string, status: GradeReport['status']): GradeReport => ({
+    lab,
+    startedAt: '2026-11-29T12:00:00.000Z',
+    durationMs: 1000,
+    status,
+    score: { earned: status === 'passed' ? 1 : 0, possible: 1, percent: status === 'passed' ? 100 : 0 },
+    counts: { passed: 0, failed: 0, skipped: 0, errored: 0 },
+    results: [],
+  });
+
+  it('keeps grades per target, and a could-not-grade run does not overwrite a real grade', () => {
+    const env = { MILAB_HOME: home };
+    recordGrades([report('01', 'passed')], 'emulator', env);
+    recordGrades([report('01', 'error'), report('02', 'error')], 'emulator', env);
+    recordGrades([report('01', 'failed')], 'azure', env);
+    const progress = readProgress(env);
+    expect(progress.grades.emulator?.['01']).toMatchObject({ status: 'passed', gradedAt: '2026-11-29T12:00:01.000Z' });
+    expect(progress.grades.emulator?.['02']?.status).toBe('error');
+    expect(progress.grades.azure?.['01']?.status).toBe('failed');
+    expect(existsSync(join(home, `progress.json.${process.pid}.tmp`))).toBe(false);
+  });
+
+  it('hands out hints in order, stays on the last, and starts over after a reset', () => {
+    const env = { MILAB_HOME: home };
+    expect([1, 2, 3, 4].map(() => takeHint('02', 3, env).index)).toEqual([0, 1, 2, 2]);
+    resetHints('02', env);
+    expect(takeHint('02', 3, env)).toEqual({ index: 0, last: false });
+  });
+
+  it('explains an unreadable progress file', () => {
+    const env = { MILAB_HOME: mkdtempSync(join(tmpdir(), 'milab-progress-bad-')) };
+    writeFileSync(join(env.MILAB_HOME, 'progress.json'), '{ not json');
+    expect(() => readProgress(env)).toThrow(/Cannot read your progress file/);
+  });
+});
