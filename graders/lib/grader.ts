@@ -2,8 +2,9 @@
 // @milab/grading's runner (one shared context, so each Azure read happens once), and `labDone`
 // makes the first check of a later lab: it passes when the earlier lab's key check passes and
 // otherwise skips, naming that check, so the rest of the later lab is skipped too.
+import { toMilabError } from '@milab/core';
 import { findLab, type Lab } from '@milab/labs';
-import { mergeReports, pass, runChecks, skip, type Check, type CheckOutcome, type GradeReport, type RunEvent } from '@milab/grading';
+import { mergeReports, pass, runChecks, skip, type CannotGradeInfo, type Check, type CheckOutcome, type GradeReport, type RunEvent } from '@milab/grading';
 import { createGraderContext, type GraderContext, type GraderContextOptions } from './context.js';
 
 /** One lab's grader. */
@@ -44,6 +45,21 @@ export function labDone(id: string, previous: Grader): Check<GraderContext> {
   };
 }
 
+/**
+ * Environment failures the grader itself causes: a read refused with AuthorizationFailed means the
+ * grading principal lacks Reader (or it was granted too recently to be in effect), which says
+ * nothing about the learner's work, so grading stops with exit code 2 and says so.
+ */
+export function classifyGraderError(error: unknown): CannotGradeInfo | undefined {
+  const known = toMilabError(error);
+  if (known?.code !== 'AuthorizationFailed') return undefined;
+  return {
+    kind: 'other',
+    message: `The grader is not allowed to read what it checks: ${known.message}`,
+    hint: 'Graders read with a Reader-only principal: give it Reader on the subscription (on the emulator, `pnpm milab emulator reset` restores the seeded grader). If Reader was granted just now, RBAC can take up to 10 minutes to take effect: grade again then.',
+  };
+}
+
 /** Options of {@link gradeLabs}. */
 export interface GradeLabsOptions extends GraderContextOptions {
   /** A context to reuse (default: a new one, reading as the grader). */
@@ -71,6 +87,7 @@ export async function gradeLabs(graders: readonly Grader[], options: GradeLabsOp
         lab: grader.lab.id,
         title: grader.lab.title,
         target: ctx.config.target,
+        classifyError: classifyGraderError,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.perCheckTimeoutMs ? { perCheckTimeoutMs: options.perCheckTimeoutMs } : {}),

@@ -33,3 +33,18 @@ it('grading 01-03 makes no write call: only reads, only by the grader', async ()
   expect(paths.some((p) => p.endsWith('/roleassignments'))).toBe(true);
   expect(paths.some((p) => p.includes('/virtualmachines/labvm'))).toBe(true);
 });
+
+it('a grader that may not read stops with "could not grade", not with a failed check', async () => {
+  world.reset();
+  const instructor = await world.as('instructor');
+  const graderId = world.emulator.connection().principals.grader.objectId;
+  for await (const a of instructor.authorization.roleAssignments.listForSubscription({ filter: `principalId eq '${graderId}'` })) {
+    await instructor.authorization.roleAssignments.deleteById(a.id!);
+  }
+  const report = await world.grade('01');
+  expect(report.status).toBe('error');
+  expect(report.error).toMatchObject({ kind: 'other', checkId: '01.identity-exists' });
+  expect(report.error?.message).toContain('The grader is not allowed to read');
+  expect(report.error?.hint).toContain('up to 10 minutes');
+  world.reset();
+});
