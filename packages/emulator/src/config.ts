@@ -62,13 +62,19 @@ export function repoRoot(start: string = dirname(fileURLToPath(import.meta.url))
 }
 
 /**
- * The default state directory: `$MILAB_EMULATOR_DIR`, else `$MILAB_HOME/emulator`, else
- * `<repo>/.milab/emulator` (gitignored).
+ * The milab home, where all local state lives: `$MILAB_HOME`, else `<repo>/.milab`
+ * (gitignored). @milab/core re-exports this; it is defined here because the emulator sits
+ * below core and must find the same place on its own.
  */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.MILAB_EMULATOR_DIR) return resolve(env.MILAB_EMULATOR_DIR);
-  if (env.MILAB_HOME) return resolve(env.MILAB_HOME, 'emulator');
-  return join(repoRoot(), '.milab', 'emulator');
+export function milabHome(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const fromEnv = env.MILAB_HOME?.trim();
+  return fromEnv ? resolve(fromEnv) : join(repoRoot(), '.milab');
+}
+
+/** The default state directory: `$MILAB_EMULATOR_DIR`, else `<milab home>/emulator`. */
+export function defaultStateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const fromEnv = env.MILAB_EMULATOR_DIR?.trim();
+  return fromEnv ? resolve(fromEnv) : join(milabHome(env), 'emulator');
 }
 
 /** The default port: `$MILAB_EMULATOR_PORT`, else 8443. */

@@ -87,7 +87,15 @@ export function readConnection(stateDir: string): EmulatorConnection | undefined
   } catch {
     return undefined;
   }
-  const connection = JSON.parse(text) as EmulatorConnection;
-  if (connection.version !== 1 || !isProcessAlive(connection.pid)) return undefined;
+  let connection: EmulatorConnection;
+  try {
+    connection = JSON.parse(text) as EmulatorConnection;
+  } catch {
+    // Written atomically, so a file that does not parse was edited by hand or left by a crash of
+    // the disk, not by a running emulator: treat it as "none running" (start rewrites it).
+    return undefined;
+  }
+  if (typeof connection !== 'object' || connection === null) return undefined;
+  if (connection.version !== 1 || typeof connection.pid !== 'number' || !isProcessAlive(connection.pid)) return undefined;
   return connection;
 }

@@ -1,6 +1,6 @@
 // @milab/emulator: a local Azure (Entra token service, ARM with real RBAC) for the workshop.
 export * from './connection.js';
-export { parseConfig, defaultStateDir, defaultPort, repoRoot, ConfigError, DEFAULT_PORT, HOST, type EmulatorConfig, type EmulatorOptions } from './config.js';
+export { parseConfig, defaultStateDir, defaultPort, repoRoot, milabHome, ConfigError, DEFAULT_PORT, HOST, type EmulatorConfig, type EmulatorOptions } from './config.js';
 export { createEmulator, EmulatorStartError, ADMIN_RESET_PATH, ADMIN_KEY_HEADER, ADMIN_PROFILE_PATH, type Emulator } from './server.js';
 export {
   applyProfileFlags,
