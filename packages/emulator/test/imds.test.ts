@@ -45,6 +45,9 @@ describe('IMDS of an emulated VM', () => {
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual({ error: 'invalid_request', error_description: 'Identity not found' });
     expect(answer.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(answer.headers.server).toMatch(/^IMDS\//);
+    // MSAL appends the path to AZURE_POD_IDENTITY_AUTHORITY_HOST as given: a trailing slash makes `//metadata/…`.
+    expect((await imdsGet(imds, `/${tokenQuery()}`)).body).toEqual(answer.body);
   });
 
   it('requires Metadata: true, refuses X-Forwarded-For, duplicate parameters, and a missing api-version or resource', async () => {
