@@ -195,3 +195,34 @@ describe('progress.json', () => {
     expect(() => readProgress(env)).toThrow(/Cannot read your progress file/);
   });
 });
+
+describe('the lab READMEs', () => {
+  it('name only commands and files that exist', async () => {
+    const { registerConfig } = await import('../src/commands/config.js');
+    const { registerDoctor } = await import('../src/commands/doctor.js');
+    const { registerEmulator } = await import('../src/commands/emulator.js');
+    const { registerStart } = await import('../src/commands/start.js');
+    const { registerToken } = await import('../src/commands/token.js');
+    const { registerVm } = await import('../src/commands/vm.js');
+    const program = new Command('milab');
+    for (const register of [registerStart, registerStatus, registerGrade, registerHint, registerReset, registerSolve, registerDoctor, registerToken, registerConfig, registerEmulator, registerVm]) {
+      register(program);
+    }
+    const { listLabs } = await import('@milab/labs');
+    const { repoRoot } = await import('@milab/core');
+    let named = 0;
+    for (const lab of listLabs()) {
+      const text = readFileSync(lab.readme, 'utf8');
+      for (const match of text.matchAll(/pnpm (?:--silent )?milab ([a-z-]+)(?: ([a-z-]+))?/g)) {
+        const command = program.commands.find((c) => c.name() === match[1]);
+        expect(command, `${lab.folder}/README.md names \`${match[0]}\``).toBeDefined();
+        if (command && command.commands.length > 0) expect(command.commands.map((c) => c.name()), `${lab.folder}/README.md: ${match[0]}`).toContain(match[2]);
+        named++;
+      }
+      for (const match of text.matchAll(/\blabs\/[\w-]+\/[\w./-]*[\w]/g)) {
+        expect(existsSync(join(repoRoot(), match[0])), `${lab.folder}/README.md names ${match[0]}`).toBe(true);
+      }
+    }
+    expect(named).toBeGreaterThan(10);
+  });
+});
