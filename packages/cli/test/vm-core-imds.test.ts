@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ImdsClient, ImdsError } from '@milab/core';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attachIdentity } from './vm-support.js';
 
 const ARM = 'https://management.azure.com/';
 
@@ -24,26 +25,7 @@ describe('core ImdsClient against an emulated VM', () => {
     await emulator.listen();
     await emulator.ready();
     endpoint = emulator.connection().vms?.labvm?.imdsUrl ?? '';
-    // Attach a user-assigned identity to labvm directly in the store (the ARM path is covered by the emulator's tests).
-    const { SEED } = await import('@milab/emulator');
-    const rg = `/subscriptions/${SEED.subscriptionId}/resourceGroups/DevTest`;
-    const identityId = `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/core-identity`;
-    principalId = randomUUID();
-    const clientId = randomUUID();
-    emulator.store.mutate((draft) => {
-      draft.principals[principalId] = { objectId: principalId, appId: clientId, displayName: 'core-identity', kind: 'userAssignedIdentity', resourceId: identityId, createdAt: new Date().toISOString() };
-      draft.resources[identityId.toLowerCase()] = {
-        id: identityId,
-        name: 'core-identity',
-        type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
-        location: 'westus',
-        resourceGroup: 'DevTest',
-        properties: { principalId, clientId, tenantId: SEED.tenantId },
-        createdAt: new Date().toISOString(),
-      };
-      const vm = draft.resources[`${rg}/providers/Microsoft.Compute/virtualMachines/labvm`.toLowerCase()];
-      if (vm) vm.identity = { type: 'UserAssigned', userAssignedIdentities: { [identityId]: { principalId, clientId } } };
-    });
+    principalId = attachIdentity(emulator, 'core-identity').principalId;
   });
   afterAll(async () => {
     await emulator.close();

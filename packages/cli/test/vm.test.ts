@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { milab } from './support.js';
+import { attachIdentity } from './vm-support.js';
 
 describe('milab vm', () => {
   let home: string;
@@ -77,6 +78,27 @@ describe('milab vm', () => {
       MILAB_VM_NAME: 'labvm',
       imds: { status: 400, body: { error: 'invalid_request', error_description: 'Identity not found' } },
     });
+  });
+
+  it("the Done-when check: on labvm, a token from its IMDS reads the seed's resource group from the emulator's ARM", async () => {
+    const identity = attachIdentity(emulator, 'done-when-identity', { reader: true });
+    const script = [
+      'const imds = process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST + "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/";',
+      'const { access_token } = await (await fetch(imds, { headers: { Metadata: "true" } })).json();',
+      'const rg = `${process.env.AZURE_RESOURCE_MANAGER_ENDPOINT}/subscriptions/${process.env.AZURE_SUBSCRIPTION_ID}/resourceGroups/${process.env.AZURE_RESOURCE_GROUP}?api-version=2016-09-01`;',
+      'const r = await fetch(rg, { headers: { authorization: `Bearer ${access_token}` } });',
+      'const oid = JSON.parse(Buffer.from(access_token.split(".")[1], "base64url")).oid;',
+      'console.log(JSON.stringify({ status: r.status, oid, body: await r.json() }));',
+    ].join('\n');
+    const result = await milab(['vm', 'exec', 'labvm', '--', process.execPath, '--input-type=module', '-e', script], { MILAB_HOME: home });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({
+      status: 200,
+      oid: identity.principalId,
+      body: { id: `/subscriptions/${emulator.connection().subscriptionId}/resourceGroups/DevTest`, name: 'DevTest', location: 'westus', properties: { provisioningState: 'Succeeded' } },
+    });
+    expect(result.stdout).not.toContain('eyJ');
   });
 
   it('exec of a command that does not exist says so (exit 127)', async () => {
