@@ -107,6 +107,12 @@ describe('milab vm', () => {
     expect(result.stderr).toContain("could not run 'no-such-command-milab' on VM labvm: command not found.");
   });
 
+  it('warns when the calling shell expanded $AZURE_POD_IDENTITY_AUTHORITY_HOST too early', async () => {
+    const result = await milab(['vm', 'exec', 'labvm', '--', process.execPath, '-e', '', '/metadata/identity/oauth2/token'], { MILAB_HOME: home });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("Wrap the command in sh -c '…' (single quotes)");
+  });
+
   it('without a running emulator: exit 2 and how to start it', async () => {
     const other = mkdtempSync(join(tmpdir(), 'milab-cli-vm-none-'));
     try {

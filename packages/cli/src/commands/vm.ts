@@ -157,6 +157,14 @@ async function exec(name: string, command: string[], options: VmOptions): Promis
       exitCode: 1,
     });
   }
+  if (command.some((arg) => arg.startsWith('/metadata/'))) {
+    // `curl "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/…"` in double quotes: the calling shell
+    // expanded the variable (empty there) before milab could set it.
+    console.error(
+      `milab: warning: an argument starts with /metadata/: your shell expanded $AZURE_POD_IDENTITY_AUTHORITY_HOST before the VM's was set. ` +
+        `Wrap the command in sh -c '…' (single quotes), or run eval "$(pnpm --silent milab vm env ${vm.name})" first.`,
+    );
+  }
   const child = spawn(program, args, { stdio: 'inherit', env: childEnv(process.env, connection, vm) });
   const forward = (signal: NodeJS.Signals) => () => {
     child.kill(signal);
