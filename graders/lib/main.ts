@@ -1,10 +1,9 @@
 // Running a grader alone (`node --conditions=source --import tsx graders/01-create-identity.ts`)
 // and printing any grade the same way `milab grade` does: the terminal report (on stderr when
 // JSON goes to stdout), `--json`, `--junit FILE`, exit code 0 / 1 / 2.
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { toMilabError } from '@milab/core';
+import { isMainModule } from '@milab/labs';
 import { createTerminalReporter, exitCodeFor, formatJson, redact, writeJUnit, type GradeReport, type TerminalReporter } from '@milab/grading';
 import { gradeLabs, type Grader } from './grader.js';
 
@@ -28,21 +27,11 @@ export async function showReport(report: GradeReport, terminal: TerminalReporter
   if (options.junit) await writeJUnit(report, options.junit);
 }
 
-function isEntry(moduleUrl: string): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl));
-  } catch {
-    return false;
-  }
-}
-
 const USAGE = (file: string) => `usage: node --conditions=source --import tsx ${file} [--json] [--junit FILE]`;
 
 /** Grades `grader`'s lab alone when the calling module is the process entry. */
 export async function runGraderIfMain(moduleUrl: string, grader: Grader): Promise<void> {
-  if (!isEntry(moduleUrl)) return;
+  if (!isMainModule(moduleUrl)) return;
   const file = `graders/${grader.lab.folder}.ts`;
   let options: ShowOptions & { help?: boolean };
   try {

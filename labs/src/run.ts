@@ -9,11 +9,12 @@ import { $ } from 'zx/core';
 import { createLabContext, TodoError, type LabMain } from './context.js';
 import { labOfFile, type Lab } from './manifest.js';
 
-function isEntry(file: string): boolean {
+/** Whether the module at `moduleUrl` is the process entry (`node … file.ts`), not imported by a test or the CLI. */
+export function isMainModule(moduleUrl: string): boolean {
   const entry = process.argv[1];
   if (!entry) return false;
   try {
-    return realpathSync(entry) === realpathSync(file);
+    return realpathSync(entry) === realpathSync(fileURLToPath(moduleUrl));
   } catch {
     return false;
   }
@@ -39,8 +40,8 @@ export function describeLabFailure(error: unknown, lab: Lab | undefined): { text
  * builds the context for the lab the file belongs to, as the learner, and reports the outcome.
  */
 export async function runLab(moduleUrl: string, main: LabMain): Promise<void> {
+  if (!isMainModule(moduleUrl)) return;
   const file = fileURLToPath(moduleUrl);
-  if (!isEntry(file)) return;
   const lab = labOfFile(file);
   try {
     if (!lab) throw new Error(`${file} is not inside a lab folder (labs/NN-slug/).`);
