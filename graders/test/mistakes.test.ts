@@ -214,3 +214,20 @@ describe('labs build on each other', () => {
     expect(said(lab03)).toContain('has no role assignment');
   });
 });
+
+describe("lab 03's setup", () => {
+  it('adds the app identity without touching what the VM has, and never re-attaches it', async () => {
+    await world.solve('01', '02');
+    const vm0 = await learner.compute.virtualMachines.update(world.names.resourceGroup, world.names.vm, { identity: { type: 'SystemAssigned' } });
+    await world.prepare('03');
+    const vm1 = await learner.compute.virtualMachines.get(world.names.resourceGroup, world.names.vm);
+    expect(vm1.identity?.type).toBe('SystemAssigned, UserAssigned');
+    expect(vm1.identity?.principalId).toBe(vm0.identity?.principalId);
+    expect(Object.keys(vm1.identity?.userAssignedIdentities ?? {}).map((id) => id.split('/').pop())).toEqual(['id-milab-ada-app']);
+    // Detached by the learner: preparing again must not hide it from the grader.
+    await learner.compute.virtualMachines.update(world.names.resourceGroup, world.names.vm, { identity: { type: 'SystemAssigned' } });
+    await world.prepare('03');
+    const vm2 = await learner.compute.virtualMachines.get(world.names.resourceGroup, world.names.vm);
+    expect(vm2.identity?.userAssignedIdentities ?? {}).toEqual({});
+  });
+});

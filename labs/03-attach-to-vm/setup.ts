@@ -18,8 +18,12 @@ export async function setup({ clients, names, config }: Pick<LabContext, 'client
     location: names.location,
     tags: { ...labTags(config.learnerId, '03'), purpose: 'existing-app' },
   });
+  // A PATCH that adds the app's identity: whatever the VM has already stays (a system-assigned
+  // identity too, which the type must keep naming).
+  const vm = await clients.compute.virtualMachines.get(names.resourceGroup, names.vm);
+  const keepSystem = /SystemAssigned/i.test(vm.identity?.type ?? '');
   await clients.compute.virtualMachines.update(names.resourceGroup, names.vm, {
-    identity: { type: 'UserAssigned', userAssignedIdentities: { [app.id ?? '']: {} } },
+    identity: { type: keepSystem ? 'SystemAssigned, UserAssigned' : 'UserAssigned', userAssignedIdentities: { [app.id ?? '']: {} } },
   });
   return `the VM ${names.vm} already runs an app with the identity ${names.appIdentity}: keep it attached when you attach yours.`;
 }
