@@ -79,8 +79,11 @@ export interface GraderContext {
   role(roleGuid: string): Promise<RoleView>;
   /** Object ids of principals that are not lab identities but are known to exist (the grader itself, the emulator's seeded principals). */
   knownPrincipals(): Promise<ReadonlyMap<string, string>>;
-  /** The learner's own object id, when it can be known (the emulator's seeded learner). */
-  readonly learnerObjectId: string | undefined;
+  /**
+   * The learner's own object id, when it can be known: the emulator's seeded learner; on Azure the
+   * signed-in user, who is both the learner and the grader there.
+   */
+  learnerObjectId(): Promise<string | undefined>;
 }
 
 const notFound = (error: unknown) =>
@@ -197,11 +200,15 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
     return promise;
   };
   const seeded = config.target === 'emulator' ? readSeededPrincipals(config) : undefined;
-  const knownPrincipals = once(async () => {
-    const known = new Map<string, string>(seeded ? Object.entries(seeded).map(([name, oid]) => [oid, `the emulator's ${name} principal`]) : []);
+  const ownObjectId = once(async () => {
     const token = await armContext.credential.getToken([...armContext.credentialScopes]);
     const oid = token ? decodeClaims(token.token).oid : undefined;
-    if (typeof oid === 'string') known.set(oid.toLowerCase(), 'the grader itself');
+    return typeof oid === 'string' ? oid.toLowerCase() : undefined;
+  });
+  const knownPrincipals = once(async () => {
+    const known = new Map<string, string>(seeded ? Object.entries(seeded).map(([name, oid]) => [oid, `the emulator's ${name} principal`]) : []);
+    const own = await ownObjectId();
+    if (own) known.set(own, config.target === 'azure' ? 'you (the signed-in user)' : 'the grader itself');
     return known;
   });
 
@@ -234,7 +241,7 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
     vmsInSubscription: once(() => collect(compute.virtualMachines.listAll(), (raw) => vmView(raw as RawVm))),
     role,
     knownPrincipals,
-    learnerObjectId: seeded?.learner,
+    learnerObjectId: async () => seeded?.learner ?? (config.target === 'azure' ? ownObjectId() : undefined),
   });
 }
 

@@ -96,6 +96,21 @@ describe('lab 02 mistakes', () => {
     expect(said(check)).toContain('remove the orphan: `az role assignment delete --ids /subscriptions/');
   });
 
+  it("another principal's orphaned Reader assignment is not blamed on the learner", async () => {
+    const instructor = await world.as('instructor');
+    const other = await instructor.msi.userAssignedIdentities.createOrUpdate('DevTest', 'id-team-monitor', { location: 'westus' });
+    await instructor.authorization.roleAssignments.create(world.names.subscriptionScope, randomUUID(), {
+      roleDefinitionId: roleDefinitionId(world.names.subscriptionId, ROLE_IDS.Reader),
+      principalId: other.principalId!,
+      principalType: 'ServicePrincipal',
+    });
+    await instructor.msi.userAssignedIdentities.delete('DevTest', 'id-team-monitor');
+    const check = result(await world.grade('02'), '02.reader-at-subscription');
+    expect(check.status).toBe('fail');
+    expect(said(check)).not.toContain('orphaned');
+    expect(said(check)).toContain('has no role assignment');
+  });
+
   it('Reader granted at resource-group scope instead of the subscription', async () => {
     const assignment = await assign(world.names.resourceGroupScope, await myPrincipalId(), ROLE_IDS.Reader);
     const check = result(await world.grade('02'), '02.reader-at-subscription');
