@@ -2,7 +2,7 @@
 // the graders and the labs self-check agree on what a lab is. A lab folder holds README.md,
 // lab.json, starter/ (what the learner edits) and solution/ (mirroring starter/ file for file).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MilabError } from '@milab/core';
 
@@ -58,8 +58,10 @@ export const README_SECTIONS = [
   'Further reading',
 ] as const;
 
-/** The folder holding the lab folders (`labs/` at the repository root). */
-export const LABS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The folder holding the lab folders (`labs/` at the repository root): above `src/`, or above `dist/src/` when built. */
+export const LABS_DIR = ((here: string) => (basename(dirname(here)) === 'dist' ? join(here, '..', '..') : join(here, '..')))(
+  dirname(fileURLToPath(import.meta.url)),
+);
 
 const FOLDER = /^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 
