@@ -1,7 +1,7 @@
 // The learner's commands end to end, through the real `milab` entry point in a child process,
 // against a real emulator in-process (port 0, temporary milab home): status, hint, grade (JSON and
 // JUnit), solve, reset, start. Plus progress.json handling in-process.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,7 +9,9 @@ import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { findLab } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { readProgress, recordGrades, resetHints, takeHint } from '../src/progress.js';
-import { milab } from './support.js';
+import { cleanEnv, milab, repo } from './support.js';
+import { spawn } from 'node:child_process';
+import { createArmClients, createArmContext, loadConfig } from '@milab/core';
 import { Command } from 'commander';
 import { registerGrade } from '../src/commands/grade.js';
 import { registerHint } from '../src/commands/hint.js';
@@ -116,6 +118,41 @@ describe('the learner commands against the emulator', () => {
     const report = JSON.parse(all.stdout) as GradeReport;
     expect(report.labs?.map((l) => l.lab)).toEqual(['01', '02', '03']);
   });
+
+  it('grade --watch grades again when the cloud state changes and when a lab file changes; Ctrl-C stops it', async () => {
+    emulator.reset();
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(repo, 'packages/cli/src/main.ts'), 'grade', '01', '--watch', '--interval', '2'], {
+      cwd: repo,
+      env: cleanEnv(env),
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const until = async (text: string, times = 1) => {
+      const deadline = Date.now() + 40_000;
+      while (output.split(text).length - 1 < times) {
+        if (Date.now() > deadline) throw new Error(`no "${text}" (x${times}) in:\n${output}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      await until('Watching labs/01-create-identity/');
+      expect(output).toContain('0 passed, 1 failed, 2 skipped');
+      const config = loadConfig({ env });
+      const learner = await createArmClients(createArmContext(config, { as: 'learner', env }));
+      await learner.msi.userAssignedIdentities.createOrUpdate('DevTest', 'id-milab-ada', { location: 'westus', tags: { workshop: 'milab', learner: 'ada', lab: '01' } });
+      await until('the state in Azure changed');
+      await until('3 passed, 0 failed, 0 skipped');
+      const readme = findLab('01').readme;
+      utimesSync(readme, new Date(), new Date());
+      await until('labs/01-create-identity/README.md changed: grading again');
+      await until('3 passed, 0 failed, 0 skipped', 2);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  }, 90_000);
 
   it('reset restores the starter from git', async () => {
     const starter = findLab('01').starter;
