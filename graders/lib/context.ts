@@ -10,8 +10,6 @@ import {
   isMilabError,
   loadConfig,
   requireEmulator,
-  type ArmClients,
-  type ArmContext,
   type MilabConfig,
 } from '@milab/core';
 import { labNames, ROLE_IDS, sameArmId, type LabNames } from '@milab/labs';
@@ -150,8 +148,6 @@ async function collect<T, U>(pages: AsyncIterable<T>, map: (item: T) => U): Prom
 export interface GraderContextOptions {
   config?: MilabConfig;
   env?: Readonly<Record<string, string | undefined>>;
-  /** Use these clients instead of the grader principal's (tests). */
-  clients?: ArmClients;
 }
 
 /** A grader context for the configured target, reading as the grader principal. */
@@ -159,46 +155,36 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
   const env = options.env ?? process.env;
   const config = options.config ?? loadConfig({ env });
   const names = labNames(config, env);
-  const armContext: ArmContext = options.clients?.context ?? createArmContext(config, { as: 'grader', env });
-  const clients = options.clients ?? (await createArmClients(armContext));
-  const { msi, authorization, compute } = clients;
+  const armContext = createArmContext(config, { as: 'grader', env });
+  const { msi, authorization, compute } = await createArmClients(armContext);
 
-  // One read per run, shared by every check that needs it.
+  // One read per run (per key), shared by every check that needs it. Reads are not tied to one
+  // check's abort signal, since other checks wait on the same promise.
   const once = <T>(read: () => Promise<T>): (() => Promise<T>) => {
     let promise: Promise<T> | undefined;
     return () => (promise ??= read());
   };
-  const byName = new Map<string, Promise<IdentityView | undefined>>();
-  const identityNamed = (name: string) => {
-    let promise = byName.get(name.toLowerCase());
-    if (!promise) {
-      promise = msi.userAssignedIdentities.get(names.resourceGroup, name).then(
-        (raw) => identityView(raw),
-        (error: unknown) => {
-          if (notFound(error)) return undefined;
-          throw error;
-        },
-      );
-      byName.set(name.toLowerCase(), promise);
-    }
-    return promise;
+  const oncePer = <T>(read: (key: string) => Promise<T>): ((key: string) => Promise<T>) => {
+    const cache = new Map<string, Promise<T>>();
+    return (key) => {
+      const k = key.toLowerCase();
+      let promise = cache.get(k);
+      if (!promise) cache.set(k, (promise = read(k)));
+      return promise;
+    };
   };
-  const roles = new Map<string, Promise<RoleView>>();
-  const role = (roleGuid: string) => {
-    const guid = roleGuid.toLowerCase();
-    let promise = roles.get(guid);
-    if (!promise) {
-      const known = ROLE_NAMES.get(guid);
-      promise = known
-        ? Promise.resolve({ name: known, readOnly: READ_ONLY_ROLES.has(guid) })
-        : authorization.roleDefinitions.get(names.subscriptionScope, guid).then((definition) => {
-            const actions = (definition.permissions ?? []).flatMap((p) => p.actions ?? []);
-            return { name: definition.roleName ?? guid, readOnly: actions.length > 0 && actions.every((a) => /\/read$/i.test(a)) };
-          });
-      roles.set(guid, promise);
-    }
-    return promise;
+  const orUndefinedIfMissing = (error: unknown): undefined => {
+    if (notFound(error)) return undefined;
+    throw error;
   };
+  const identityNamed = oncePer((name) => msi.userAssignedIdentities.get(names.resourceGroup, name).then(identityView, orUndefinedIfMissing));
+  const role = oncePer(async (guid): Promise<RoleView> => {
+    const known = ROLE_NAMES.get(guid);
+    if (known) return { name: known, readOnly: READ_ONLY_ROLES.has(guid) };
+    const definition = await authorization.roleDefinitions.get(names.subscriptionScope, guid);
+    const actions = (definition.permissions ?? []).flatMap((p) => p.actions ?? []);
+    return { name: definition.roleName ?? guid, readOnly: actions.length > 0 && actions.every((a) => /\/read$/i.test(a)) };
+  });
   const seeded = config.target === 'emulator' ? readSeededPrincipals(config) : undefined;
   const ownObjectId = once(async () => {
     const token = await armContext.credential.getToken([...armContext.credentialScopes]);
@@ -229,15 +215,7 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
         createdBy: a.createdBy?.toLowerCase(),
       })),
     ),
-    vm: once(() =>
-      compute.virtualMachines.get(names.resourceGroup, names.vm).then(
-        (raw) => vmView(raw as RawVm),
-        (error: unknown) => {
-          if (notFound(error)) return undefined;
-          throw error;
-        },
-      ),
-    ),
+    vm: once(() => compute.virtualMachines.get(names.resourceGroup, names.vm).then((raw) => vmView(raw as RawVm), orUndefinedIfMissing)),
     vmsInSubscription: once(() => collect(compute.virtualMachines.listAll(), (raw) => vmView(raw as RawVm))),
     role,
     knownPrincipals,
@@ -255,7 +233,6 @@ function readSeededPrincipals(config: MilabConfig): Record<string, string> | und
   }
   return Object.fromEntries(Object.entries(connection.principals).map(([name, p]) => [name, p.objectId.toLowerCase()]));
 }
-
 
 /** Whether an assignment is at exactly this scope. */
 export function atScope(assignment: AssignmentView, scope: string): boolean {
