@@ -38,7 +38,11 @@ async function requireIdentity(ctx: GraderContext): Promise<IdentityView | Check
 /** Who an assignment's principal is, when it is not the learner's identity and the grader can tell. */
 async function whoIs(ctx: GraderContext, a: AssignmentView): Promise<{ kind: 'you' | 'vm-system' | 'identity' | 'known' | 'gone'; label: string }> {
   const learner = await ctx.learnerObjectId();
-  if (a.principalId === learner || a.principalType === 'User' || (a.createdBy !== undefined && a.principalId === a.createdBy)) {
+  if (learner !== undefined && a.principalId === learner) return { kind: 'you', label: `you (the signed-in learner, principal ${a.principalId})` };
+  // Only an assignment the learner made can be the learner's mistake (when ARM says who made it):
+  // a shared subscription holds other people's assignments, and orphans, too.
+  if (learner !== undefined && a.createdBy !== undefined && a.createdBy !== learner) return { kind: 'known', label: `principal ${a.principalId}` };
+  if (a.principalType === 'User' || (a.createdBy !== undefined && a.principalId === a.createdBy)) {
     return { kind: 'you', label: `you (the signed-in learner, principal ${a.principalId})` };
   }
   const vms = await ctx.vmsInSubscription();
@@ -49,9 +53,6 @@ async function whoIs(ctx: GraderContext, a: AssignmentView): Promise<{ kind: 'yo
   if (other) return { kind: 'identity', label: `another identity, ${other.name} in ${other.resourceGroup} (principal ${a.principalId})` };
   const known = (await ctx.knownPrincipals()).get(a.principalId);
   if (known) return { kind: 'known', label: known };
-  // Only an assignment the learner made can be the learner's orphan (when ARM says who made it):
-  // a shared subscription holds other service principals with Reader.
-  if (learner !== undefined && a.createdBy !== undefined && a.createdBy !== learner) return { kind: 'known', label: `principal ${a.principalId}` };
   return { kind: 'gone', label: `principal ${a.principalId}, which is no identity in this subscription any more` };
 }
 
