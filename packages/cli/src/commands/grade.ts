@@ -10,6 +10,7 @@ import { loadConfig, repoRoot } from '@milab/core';
 import { exitCodeFor, type GradeReport } from '@milab/grading';
 import { showReport, terminalFor, type Grader } from '@milab/graders';
 import { gradeAndSave, selectGraders } from '../labs.js';
+import { describeFailure } from '../run.js';
 
 /** Options of `milab grade`. */
 export interface GradeOptions {
@@ -76,29 +77,50 @@ async function watchMode(graders: readonly Grader[], options: GradeOptions): Pro
   const intervalMs = (options.interval ?? WATCH_POLL_SECONDS) * 1000;
   const dirs = graders.map((g) => g.lab.dir);
   let last: GradeReport | undefined;
+  let lastFailure: string | undefined;
+  const watching = () => out.write(`\nWatching ${dirs.map((d) => relative(repoRoot(), d) + '/').join(', ')} and polling every ${intervalMs / 1000} s. Ctrl-C stops.\n`);
+  // In watch mode a run that cannot even start (the emulator stopped, a bad config) is printed
+  // once and watched through: the next change or poll tries again.
+  const attempt = async (run: () => Promise<void>) => {
+    try {
+      await run();
+      lastFailure = undefined;
+    } catch (error) {
+      const { text } = describeFailure(error);
+      if (text !== lastFailure) {
+        out.write(text);
+        watching();
+      }
+      lastFailure = text;
+    }
+  };
   try {
-    const watching = () => out.write(`\nWatching ${dirs.map((d) => relative(repoRoot(), d) + '/').join(', ')} and polling every ${intervalMs / 1000} s. Ctrl-C stops.\n`);
-    last = await gradeOnce(graders, options, controller.signal);
-    watching();
+    await attempt(async () => {
+      last = await gradeOnce(graders, options, controller.signal);
+      watching();
+    });
     while (!controller.signal.aborted) {
       const change = await nextChange(dirs, intervalMs, controller.signal);
       if (change.kind === 'stopped') break;
       if (change.kind === 'file') {
         out.write(`\n— ${change.file} changed: grading again —\n\n`);
-        last = await gradeOnce(graders, options, controller.signal);
-        watching();
+        await attempt(async () => {
+          last = await gradeOnce(graders, options, controller.signal);
+          watching();
+        });
         continue;
       }
       // A poll: grade quietly, and print only when something changed in the cloud.
-      const { report } = await gradeAndSave(graders, { config: loadConfig(), signal: controller.signal });
-      if (controller.signal.aborted) break;
-      if (!last || fingerprint(report) !== fingerprint(last)) {
-        out.write('\n— the state in Azure changed —\n\n');
-        const terminal = terminalFor(options);
-        await showReport(report, terminal, options);
-        watching();
-      }
-      last = report;
+      await attempt(async () => {
+        const { report } = await gradeAndSave(graders, { config: loadConfig(), signal: controller.signal });
+        if (controller.signal.aborted) return;
+        if (!last || fingerprint(report) !== fingerprint(last)) {
+          out.write('\n— the state in Azure changed —\n\n');
+          await showReport(report, terminalFor(options), options);
+          watching();
+        }
+        last = report;
+      });
     }
   } finally {
     process.removeListener('SIGINT', stop);
@@ -126,6 +148,7 @@ export function registerGrade(program: Command): void {
     .action(async (lab: string, options: GradeOptions) => {
       const graders = selectGraders(lab);
       const report = options.watch ? await watchMode(graders, options) : await gradeOnce(graders, options);
-      process.exitCode = report ? exitCodeFor(report) : 130;
+      // No report at all: grading never got going (exit 2, could not grade).
+      process.exitCode = report ? exitCodeFor(report) : 2;
     });
 }
