@@ -110,6 +110,14 @@ describe('the learner commands against the emulator', () => {
     expect(readProgress(env).grades.emulator?.['01']).toMatchObject({ status: 'passed', open: [] });
   }, 60_000);
 
+  it('solve of a lab whose earlier lab is not done says which to do first', async () => {
+    emulator.reset();
+    const solved = await run('solve', '03');
+    expect(solved.code).toBe(1);
+    expect(solved.stderr).toContain('Lab 03 builds on lab 02, and what it needs is missing');
+    expect(solved.stderr).toContain('pnpm milab solve 02');
+  });
+
   it('names the labs when given an unknown one, and grades all labs by default', async () => {
     const unknown = await run('grade', '7');
     expect(unknown.code).toBe(1);

@@ -3,7 +3,7 @@
 // target, exactly as a learner's finished starter would run.
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { loadConfig } from '@milab/core';
+import { loadConfig, MilabError, toMilabError } from '@milab/core';
 import { createLabContext, findLab, prepareLab, type LabContext } from '@milab/labs';
 
 /** Registers `milab solve`. */
@@ -20,7 +20,22 @@ export function registerSolve(program: Command): void {
       const prepared = await prepareLab(lab, ctx);
       if (prepared) console.log(`  prepared: ${prepared}`);
       const { main } = (await import(pathToFileURL(lab.solution).href)) as { main: (ctx: LabContext) => Promise<void> };
-      await main(ctx);
+      try {
+        await main(ctx);
+      } catch (error) {
+        // A missing resource in a lab that builds on others: the earlier lab is not done.
+        const known = toMilabError(error);
+        if (known?.code === 'ResourceNotFound' && lab.dependsOn.length > 0) {
+          const earlier = lab.dependsOn.join(', ');
+          throw new MilabError(`Lab ${lab.id} builds on lab ${earlier}, and what it needs is missing: ${known.message}`, {
+            code: 'MILAB_EARLIER_LAB_NOT_DONE',
+            hint: `Do lab ${earlier} first (or \`pnpm milab solve ${lab.dependsOn.at(-1)}\`), then run this again.`,
+            exitCode: 1,
+            cause: error,
+          });
+        }
+        throw error;
+      }
       console.log(`Done. Check it: pnpm milab grade ${lab.id}`);
     });
 }
