@@ -168,7 +168,32 @@ const notOverPrivileged: Check<GraderContext> = {
   },
 };
 
-export const checks: readonly Check<GraderContext>[] = [labDone('02.identity-ready', grader01), readerAtSubscription, principalType, notOverPrivileged];
+/** Role assignments the learner made whose principal no longer exists (left by a deleted identity). */
+async function orphans(ctx: GraderContext): Promise<AssignmentView[]> {
+  const { names } = ctx;
+  const inLab = (await ctx.roleAssignments()).filter((a) => atScope(a, names.subscriptionScope) || atScope(a, names.resourceGroupScope));
+  const found: AssignmentView[] = [];
+  for (const a of inLab) if ((await whoIs(ctx, a)).kind === 'gone') found.push(a);
+  return found;
+}
+
+const noOrphans: Check<GraderContext> = {
+  id: '02.no-orphaned-assignment',
+  title: 'No role assignment is left on a deleted identity',
+  dependsOn: ['02.reader-at-subscription'],
+  async run(ctx) {
+    const left = await orphans(ctx);
+    if (left.length === 0) return pass();
+    const roles = await Promise.all(left.map(async (a) => `${(await ctx.role(a.roleGuid)).name} for principal ${a.principalId} at ${describeScope(ctx.names, a.scope)}`));
+    return fail({
+      found: `${roles.join('; ')}: ${left.length === 1 ? 'its principal no longer exists' : 'their principals no longer exist'} (an identity was deleted, e.g. ${ctx.names.identity} before it was re-created), so ${left.length === 1 ? 'the assignment is' : 'they are'} orphaned`,
+      expected: 'no orphaned role assignments (the Portal lists them as "Identity not found"; they count against the subscription\'s assignment limit and confuse every access review)',
+      fix: `Remove ${left.length === 1 ? 'it' : 'them'}: ${left.map((a) => `\`az role assignment delete --ids ${a.id}\``).join(', ')}.`,
+    });
+  },
+};
+
+export const checks: readonly Check<GraderContext>[] = [labDone('02.identity-ready', grader01), readerAtSubscription, principalType, notOverPrivileged, noOrphans];
 
 export const grader = defineGrader('02', checks, readerAtSubscription.id);
 export default grader;

@@ -94,6 +94,18 @@ describe('lab 02 mistakes', () => {
     expect(said(check)).toContain('orphaned');
     expect(said(check)).toContain(`--assignee-object-id ${newPrincipal}`);
     expect(said(check)).toContain('remove the orphan: `az role assignment delete --ids /subscriptions/');
+
+    // Reader for the new principal, the orphan still there: the lab is not done until it is removed.
+    await world.solve('02');
+    const report = await world.grade('02');
+    expect(result(report, '02.reader-at-subscription').status).toBe('pass');
+    const orphan = result(report, '02.no-orphaned-assignment');
+    expect(orphan.status).toBe('fail');
+    expect(said(orphan)).toContain(`Reader for principal ${oldPrincipal} at the subscription`);
+    expect(said(orphan)).toContain('orphaned');
+    const id = /az role assignment delete --ids (\S+)`/.exec(said(orphan))![1]!;
+    await learner.authorization.roleAssignments.deleteById(id);
+    expect((await world.grade('02')).status).toBe('passed');
   });
 
   it("another principal's orphaned Reader assignment is not blamed on the learner", async () => {
