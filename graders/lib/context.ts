@@ -156,7 +156,8 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
   const config = options.config ?? loadConfig({ env });
   const names = labNames(config, env);
   const armContext = createArmContext(config, { as: 'grader', env });
-  const { msi, authorization, compute } = await createArmClients(armContext);
+  const clients = await createArmClients(armContext);
+  const { msi, authorization, compute } = clients;
 
   // One read per run (per key), shared by every check that needs it. Reads are not tied to one
   // check's abort signal, since other checks wait on the same promise.
