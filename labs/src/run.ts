@@ -70,8 +70,6 @@ export interface RunLabProgramOptions {
   env?: NodeJS.ProcessEnv;
   /** Default 120 s. */
   timeoutMs?: number;
-  /** Print the program's output as it comes (default: captured only). */
-  stream?: boolean;
 }
 
 /** Starts a lab's starter or solution in a child process with Node and tsx, from the repository root. */
@@ -83,7 +81,7 @@ export async function runLabProgram(lab: Lab, kind: 'starter' | 'solution', opti
     env: options.env ?? process.env,
     timeout: timeoutMs,
     nothrow: true,
-    quiet: !options.stream,
+    quiet: true,
     verbose: false,
   })`${process.execPath} --conditions=source --import tsx ${file}`;
   return { exitCode: output.exitCode, stdout: output.stdout, stderr: output.stderr, timedOut: output.signal === 'SIGTERM' && output.exitCode === null };
