@@ -230,7 +230,7 @@ describe('labs build on each other', () => {
     const lab03 = result(report, '03.lab-02-done');
     expect(lab03.status).toBe('skip');
     expect(said(lab03)).toContain('lab 02 is not done: 02.reader-at-subscription');
-    expect(report.labs?.map((l) => l.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(report.labs?.slice(0, 3).map((l) => [l.lab, l.status])).toEqual([['01', 'failed'], ['02', 'failed'], ['03', 'failed']]);
   });
 
   it('lab 01 done, lab 02 not: lab 03 is skipped naming 02.reader-at-subscription and what it found', async () => {
