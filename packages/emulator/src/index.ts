@@ -23,3 +23,5 @@ export { managedIdentityResourceId } from './identity.js';
 export type { VmChange, EmulatorEvents } from './events.js';
 export type { WorldState, Principal, ResourceRecord, ResourceIdentity, RoleAssignmentRecord } from './model.js';
 export { startDetached, stopEmulator, binPath, LaunchError, PROCESS_LOG_FILE, type DetachOptions } from './launcher.js';
+export { VM_UNSET_ENV, vmEnv, vmProcessEnv, vmEndpoint } from './vm-env.js';
+export { callProfileAdmin, type AdminProfileAnswer } from './admin-client.js';

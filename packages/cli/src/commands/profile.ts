@@ -1,21 +1,18 @@
 // Emulator profiles from the command line: the flags `milab emulator start` takes, and
 // `milab emulator profile show | set | clear`, which change a running emulator through its
 // admin endpoint (guarded by the admin key in connection.json).
-import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import type { Command } from 'commander';
 import { EmulatorNotRunningError, MilabError } from '@milab/core';
 import {
-  ADMIN_KEY_HEADER,
-  ADMIN_PROFILE_PATH,
   applyProfileFlags,
+  callProfileAdmin,
   defaultStateDir,
   emptyProfile,
   parseConfig,
   ProfileError,
   readConnection,
+  type AdminProfileAnswer,
   type EmulatorConnection,
-  type Profile,
   type ProfileFlags,
 } from '@milab/emulator';
 
@@ -72,12 +69,9 @@ function validate(flags: ProfileFlags): void {
   }
 }
 
-interface AdminAnswer {
-  status: number;
-  body: { profile?: Profile; description?: string[]; error?: { message?: string } };
-}
+type AdminAnswer = AdminProfileAnswer;
 
-function callAdmin(connection: EmulatorConnection, method: 'GET' | 'POST', body?: unknown): Promise<AdminAnswer> {
+async function callAdmin(connection: EmulatorConnection, method: 'GET' | 'POST', body?: { set?: ProfileFlags; clear?: boolean }): Promise<AdminAnswer> {
   if (!connection.adminKey) {
     throw new MilabError('the running emulator has no profile endpoint (it is older than this CLI).', {
       code: 'MILAB_EMULATOR_PROFILE_FAILED',
@@ -85,32 +79,7 @@ function callAdmin(connection: EmulatorConnection, method: 'GET' | 'POST', body?
       exitCode: 1,
     });
   }
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise<AdminAnswer>((resolve, reject) => {
-    const req = request(
-      `${connection.url}${ADMIN_PROFILE_PATH}`,
-      {
-        method,
-        headers: { [ADMIN_KEY_HEADER]: connection.adminKey, ...(text ? { 'content-type': 'application/json' } : {}) },
-        ca: readFileSync(connection.caFile, 'utf8'),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          let parsed: AdminAnswer['body'] = {};
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as AdminAnswer['body'];
-          } catch {
-            // Not JSON: the status says enough.
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(text);
-  });
+  return callProfileAdmin(connection, method === 'POST' ? body : undefined);
 }
 
 interface ProfileCommandOptions extends ProfileOptions {
