@@ -6,3 +6,4 @@ export * from './context.js';
 export * from './run.js';
 export { prepareLab } from './setups.js';
 export * from './reset.js';
+export * from './vm.js';
