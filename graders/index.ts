@@ -4,6 +4,8 @@ import { findLab } from '@milab/labs';
 import grader01 from './01-create-identity.js';
 import grader02 from './02-grant-reader.js';
 import grader03 from './03-attach-to-vm.js';
+import grader04 from './04-imds-token.js';
+import grader05 from './05-call-arm.js';
 import type { Grader } from './lib/grader.js';
 
 export { createGraderContext, type GraderContext, type GraderContextOptions } from './lib/context.js';
@@ -11,7 +13,7 @@ export { defineGrader, gradeLabs, labDone, type Grader, type GradeLabsOptions, t
 export { showReport, terminalFor, type ShowOptions } from './lib/main.js';
 
 /** Every grader, in lab order. */
-export const GRADERS: readonly Grader[] = Object.freeze([grader01, grader02, grader03]);
+export const GRADERS: readonly Grader[] = Object.freeze([grader01, grader02, grader03, grader04, grader05]);
 
 /** The grader of the lab named by `input` (`1`, `01`, `01-create-identity`); throws UnknownLabError for an unknown lab, and a plain error for a lab without a grader yet. */
 export function findGrader(input: string): Grader {

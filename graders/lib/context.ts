@@ -82,6 +82,10 @@ export interface GraderContext {
    * signed-in user, who is both the learner and the grader there.
    */
   learnerObjectId(): Promise<string | undefined>;
+  /** The lab resource group (id, name, location), or `undefined` (lab 05). */
+  resourceGroup(): Promise<{ readonly id: string; readonly name: string; readonly location: string } | undefined>;
+  /** The ids of the resources in the lab resource group (lab 05). */
+  resourcesInGroup(): Promise<readonly string[]>;
 }
 
 const notFound = (error: unknown) =>
@@ -221,6 +225,16 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
     role,
     knownPrincipals,
     learnerObjectId: async () => seeded?.learner ?? (config.target === 'azure' ? ownObjectId() : undefined),
+    resourceGroup: once(() =>
+      clients.resources.resourceGroups.get(names.resourceGroup).then(
+        (rg) => ({ id: rg.id ?? '', name: rg.name ?? '', location: rg.location }),
+        (error: unknown) => {
+          if (notFound(error)) return undefined;
+          throw error;
+        },
+      ),
+    ),
+    resourcesInGroup: once(() => collect(clients.resources.resources.listByResourceGroup(names.resourceGroup), (r) => r.id ?? '')),
   });
 }
 

@@ -44,9 +44,11 @@ describe('starters fail and solutions pass, on the emulator', () => {
     await world?.stop();
   });
 
-  it.each(GRADERS.map((g) => [g.lab.id] as const))('lab %s: the starter leaves the grader failing, the solution makes it pass', async (id) => {
+  // Labs whose programs run on the VM (04, 05) are graded on their programs: test/vm-labs.test.ts.
+  const LOCAL = GRADERS.filter((g) => g.lab.runsOn === 'local');
+  it.each(LOCAL.map((g) => [g.lab.id] as const))('lab %s: the starter leaves the grader failing, the solution makes it pass', async (id) => {
     world.reset();
-    const earlier = GRADERS.map((g) => g.lab.id).filter((other) => other < id);
+    const earlier = LOCAL.map((g) => g.lab.id).filter((other) => other < id);
     await world.solve(...earlier);
     const grader = GRADERS.find((g) => g.lab.id === id)!;
     const ctx = await world.labContext(id);
@@ -67,9 +69,9 @@ describe('starters fail and solutions pass, on the emulator', () => {
     world.reset();
     await world.solve('01', '02', '03');
     await world.solve('01', '02', '03');
-    const report = await world.grade();
+    const report = await world.grade(...LOCAL.map((g) => g.lab.id));
     expect(report.status).toBe('passed');
-    expect(report.labs?.map((lab) => [lab.lab, lab.status])).toEqual(GRADERS.map((g) => [g.lab.id, 'passed']));
+    expect(report.labs?.map((lab) => [lab.lab, lab.status])).toEqual(LOCAL.map((g) => [g.lab.id, 'passed']));
   });
 
   it('a starter and a solution run as programs, the way a learner runs them', async () => {

@@ -75,7 +75,7 @@ describe('the learner commands against the emulator', () => {
   it('status, hints, a failing grade with JSON and JUnit, solve, a passing grade, status again', async () => {
     const before = await run('status');
     expect(before.code).toBe(0);
-    expect(before.stdout).toContain('Target emulator, learner ada: 0 of 3 labs done');
+    expect(before.stdout).toContain('Target emulator, learner ada: 0 of 5 labs done');
     expect(before.stdout).toMatch(/^→ 01 {2}Create a user-assigned managed identity/m);
     expect(before.stdout).toContain('pnpm milab grade 01');
 
@@ -124,7 +124,7 @@ describe('the learner commands against the emulator', () => {
     expect(unknown.stderr).toContain('There is no lab "7"');
     const all = await run('grade', '--json');
     const report = JSON.parse(all.stdout) as GradeReport;
-    expect(report.labs?.map((l) => l.lab)).toEqual(['01', '02', '03']);
+    expect(report.labs?.map((l) => l.lab)).toEqual(['01', '02', '03', '04', '05']);
   });
 
   it('grade --watch grades again when the cloud state changes and when a lab file changes; Ctrl-C stops it', async () => {

@@ -1,0 +1,123 @@
+// Running a learner's lab 04 / 05 program "on the VM" for grading, with a time limit. On the
+// emulator: with the environment `milab vm exec labvm` gives (the VM's IMDS, the emulator's ARM),
+// and for lab 04 with IMDS faults (429, then 503) queued through the emulator's profile endpoint
+// while it runs. On Azure: only when the grader itself runs on the lab VM (`pnpm milab grade 04`
+// there), checked through IMDS's instance metadata; no faults can be injected there. The VM Run
+// Command API is not used: it is a write (`virtualMachines/runCommand/action`) that a Reader-only
+// grader may not make. Results are cached per grading context, so lab 05's "lab 04 is done"
+// check reuses lab 04's run.
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { requireEmulator } from '@milab/core';
+import { callProfileAdmin } from '@milab/emulator';
+import { ARM_RESOURCE, IMDS_ADDRESS, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
+import type { GraderContext } from './context.js';
+import { blot, RESULT_MARKER, type HarnessInput, type HarnessOutput } from './vm-protocol.js';
+
+/** The IMDS faults queued before lab 04's program runs: a throttle, then an outage. */
+export const FAULTS = [429, 503] as const;
+/** A resource Entra does not know (IMDS answers 400 invalid_resource). */
+export const BAD_RESOURCE = 'https://milab-no-such-resource.invalid/';
+/** Time limit of the whole run on the VM, and of each call into the learner's code. */
+export const RUN_TIMEOUT_MS = 90_000;
+export const CALL_TIMEOUT_MS = 25_000;
+
+const HARNESS = fileURLToPath(new URL('./vm-harness.ts', import.meta.url));
+
+/** The outcome of running a program on the VM. */
+export type VmRun =
+  | { kind: 'ran'; output: HarnessOutput; faultsInjected: boolean; program: string }
+  /** Not run: the grader is not on the lab VM (Azure). */
+  | { kind: 'elsewhere'; reason: string }
+  /** The process on the VM ended without a result (killed by the time limit, or the program exited it). */
+  | { kind: 'crashed'; reason: string };
+
+const cache = new WeakMap<GraderContext, Map<string, Promise<VmRun>>>();
+
+/** Runs `program` (lab `lab`'s learner program) on the lab VM once per grading context. */
+export function runOnLabVm(ctx: GraderContext, lab: '04' | '05', program: string): Promise<VmRun> {
+  let runs = cache.get(ctx);
+  if (!runs) cache.set(ctx, (runs = new Map()));
+  const key = `${lab}\n${program}`;
+  let run = runs.get(key);
+  if (!run) runs.set(key, (run = runNow(ctx, lab, program)));
+  return run;
+}
+
+/** On Azure: whether this process runs on the lab VM, asked of IMDS's instance metadata (1 s). */
+function onLabVm(vmId: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = request(`${IMDS_ADDRESS}/metadata/instance?api-version=2021-02-01`, { headers: { Metadata: 'true' }, timeout: 1_000 }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => {
+        try {
+          const id = (JSON.parse(text) as { compute?: { resourceId?: string } }).compute?.resourceId;
+          resolve(sameArmId(id, vmId) ? undefined : `this machine is the VM ${id ?? 'unknown'}, not the lab VM ${vmId}`);
+        } catch {
+          resolve('IMDS answered, but not with instance metadata');
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve('this machine is not an Azure VM (IMDS at 169.254.169.254 does not answer)'));
+    req.end();
+  });
+}
+
+async function runNow(ctx: GraderContext, lab: '04' | '05', program: string): Promise<VmRun> {
+  const { config, names } = ctx;
+  const identity = await ctx.identity();
+  // The names the program sees on the VM: the grader's configuration, whatever the environment.
+  const settings: NodeJS.ProcessEnv = {
+    MILAB_TARGET: config.target,
+    MILAB_HOME: config.paths.home,
+    MILAB_EMULATOR_DIR: config.paths.emulatorDir,
+    MILAB_LEARNER: config.learnerId,
+    MILAB_VM_NAME: names.vm,
+    MILAB_RESOURCE_GROUP: names.resourceGroup,
+    MILAB_LOCATION: names.location,
+    AZURE_SUBSCRIPTION_ID: names.subscriptionId,
+  };
+  let env: NodeJS.ProcessEnv;
+  if (config.target === 'emulator') {
+    env = { ...vmProgramEnv(config, names, { ...process.env, ...settings }), ...settings };
+  } else {
+    const elsewhere = await onLabVm(names.vmId);
+    if (elsewhere) {
+      return {
+        kind: 'elsewhere',
+        reason: `lab ${lab}'s program runs on the lab VM, and ${elsewhere}. Grade it on the VM: sign in to ${names.vm}, clone this repository, \`pnpm milab config set target azure\` (and the subscription), then \`pnpm milab grade ${lab}\` there`,
+      };
+    }
+    env = { ...process.env, ...settings };
+  }
+  const faults = lab === '04' && config.target === 'emulator';
+  const input: HarnessInput = {
+    lab,
+    program,
+    clientId: identity?.clientId,
+    resource: ARM_RESOURCE,
+    badResource: BAD_RESOURCE,
+    faults: faults ? FAULTS.length : 0,
+    callTimeoutMs: CALL_TIMEOUT_MS,
+  };
+  const connection = faults ? requireEmulator(config) : undefined;
+  if (connection) await callProfileAdmin(connection, { set: { imdsFaults: FAULTS.join(',') } });
+  try {
+    const result = await runOnVm(HARNESS, { env, args: [JSON.stringify(input)], timeoutMs: RUN_TIMEOUT_MS });
+    const line = result.stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
+    if (!line) {
+      const tail = blot(result.stderr.trim()).split('\n').slice(-5).join('\n');
+      return {
+        kind: 'crashed',
+        reason: result.timedOut
+          ? `the program did not finish within ${RUN_TIMEOUT_MS / 1000} s on the VM`
+          : `the program stopped the process on the VM (exit code ${result.exitCode ?? 'none'})${tail ? `: ${tail}` : ''}`,
+      };
+    }
+    return { kind: 'ran', output: JSON.parse(line.slice(RESULT_MARKER.length)) as HarnessOutput, faultsInjected: faults, program };
+  } finally {
+    if (connection) await callProfileAdmin(connection, { set: { imdsFaults: 'off' } });
+  }
+}

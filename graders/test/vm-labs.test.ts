@@ -1,0 +1,231 @@
+// Labs 04 and 05, whose programs run on the lab VM: the starters leave their graders failing, the
+// solutions pass them, the solutions of 01-05 in order pass `grade all`, and each common mistake
+// — a variant of the solution written to a temporary folder — fails the right check with the right
+// message. On an in-process emulator; the programs run in child processes "on" labvm.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findLab, LABS_DIR } from '@milab/labs';
+import type { GradeReport } from '@milab/grading';
+import { createGrader04 } from '../04-imds-token.js';
+import { createGrader05 } from '../05-call-arm.js';
+import { createGraderContext, GRADERS, gradeLabs, type GraderContext } from '../index.js';
+import { result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+
+let world: LabWorld;
+let dir: string;
+const lab04 = findLab('04');
+const lab05 = findLab('05');
+
+beforeAll(async () => {
+  world = await startLabWorld();
+  world.reset();
+  await world.solve('01', '02', '03');
+  // Variants live in labs/.milab/ (gitignored, not linted, not a lab) so that their package imports resolve.
+  mkdirSync(join(LABS_DIR, '.milab'), { recursive: true });
+  dir = mkdtempSync(join(LABS_DIR, '.milab', 'test-'));
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
+});
+
+const grade = async (...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport> => (await gradeLabs(graders, { config: world.config, env: world.env })).report;
+/** One grading context for several lab 05 grades: lab 04's run on the VM (the same program each time) is made once. */
+let shared: GraderContext | undefined;
+const gradeShared = async (...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport> => {
+  shared ??= await createGraderContext({ config: world.config, env: world.env });
+  return (await gradeLabs(graders, { ctx: shared })).report;
+};
+
+/** Writes a variant of lab 04's solution with `edit` applied; returns its path. */
+function variant04(name: string, edit: (source: string) => string): string {
+  const source = readFileSync(lab04.solution, 'utf8');
+  const changed = edit(source);
+  expect(changed, `the ${name} edit changes the solution`).not.toBe(source);
+  const file = join(dir, `${name}.ts`);
+  writeFileSync(file, changed);
+  return file;
+}
+
+/** Writes a variant of lab 05's solution (importing lab 04's solution, or `getTokenFrom`) with `edit` applied. */
+function variant05(name: string, edit: (source: string) => string, getTokenFrom = lab04.solution): string {
+  const source = readFileSync(lab05.solution, 'utf8');
+  const changed = edit(source);
+  expect(changed, `the ${name} edit changes the solution`).not.toBe(source);
+  const file = join(dir, `${name}.ts`);
+  writeFileSync(file, changed.replace("'../../04-imds-token/solution/index.js'", JSON.stringify(getTokenFrom).replaceAll('"', "'")));
+  return file;
+}
+
+/** Grades lab 04 with `program`; returns the report. */
+const grade04 = (program: string) => grade(createGrader04(program));
+
+describe('lab 04', () => {
+  it('the starter fails 04.token-obtained with its TODO; the solution passes every check', async () => {
+    const before = await grade(createGrader04(lab04.starter));
+    expect(result(before, '04.token-obtained').status).toBe('fail');
+    expect(said(result(before, '04.token-obtained'))).toContain("getToken still throws the starter's TODO");
+    const after = await grade(createGrader04(lab04.solution));
+    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(after.status).toBe('passed');
+    expect(JSON.stringify(after)).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  }, 60_000);
+});
+
+describe('the whole course', () => {
+  it('the solutions of 01-05 in order pass every lab graded together', async () => {
+    world.reset();
+    await world.solve('01', '02', '03');
+    const graders = [...GRADERS.filter((g) => g.lab.runsOn === 'local'), createGrader04(lab04.solution), createGrader05(lab05.solution, createGrader04(lab04.solution))];
+    expect(graders.map((g) => g.lab.id)).toEqual(GRADERS.map((g) => g.lab.id));
+    const report = await grade(...graders);
+    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(report.labs?.map((l) => [l.lab, l.status])).toEqual(['01', '02', '03', '04', '05'].map((id) => [id, 'passed']));
+  }, 60_000);
+});
+
+describe('lab 04 mistakes', () => {
+  it('no Metadata header', async () => {
+    const report = await grade04(variant04('no-metadata', (s) => s.replace("headers: { Metadata: 'true' }", 'headers: {}')));
+    const check = result(report, '04.token-obtained');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('the request to IMDS had no `Metadata: true` header');
+    expect(said(check)).toContain('Required metadata header not specified');
+    expect(said(check)).toContain("headers: { Metadata: 'true' }");
+    expect(said(check)).toContain('SSRF');
+  }, 30_000);
+
+  it('the wrong resource (Microsoft Graph)', async () => {
+    const report = await grade04(variant04('graph', (s) => s.replace("url.searchParams.set('resource', resource)", "url.searchParams.set('resource', 'https://graph.microsoft.com/')")));
+    expect(result(report, '04.token-obtained').status).toBe('pass');
+    const check = result(report, '04.audience');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain("the token's aud is https://graph.microsoft.com/ (Microsoft Graph): getToken asked IMDS for the wrong resource");
+    expect(said(check)).toContain("url.searchParams.set('resource', resource)");
+  }, 30_000);
+
+  it('no client id while two identities are attached: IMDS refuses', async () => {
+    const report = await grade04(variant04('no-client-id', (s) => s.replace("if (clientId) url.searchParams.set('client_id', clientId);", '')));
+    const check = result(report, '04.token-obtained');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('the request did not choose an identity (no client_id) while the VM has several attached');
+    expect(said(check)).toContain('Multiple user assigned identities exist');
+    const identity = await (await world.as('grader')).msi.userAssignedIdentities.get('DevTest', world.names.identity);
+    expect(said(check)).toContain(`client_id=${identity.clientId}`);
+  }, 30_000);
+
+  it('no client id with a system-assigned identity on: a token for the wrong identity', async () => {
+    const learner = await world.as('learner');
+    const { resourceGroup, vm } = world.names;
+    const on = await learner.compute.virtualMachines.update(resourceGroup, vm, { identity: { type: 'SystemAssigned, UserAssigned' } });
+    try {
+      const report = await grade04(variant04('system-assigned', (s) => s.replace("if (clientId) url.searchParams.set('client_id', clientId);", '')));
+      expect(result(report, '04.token-obtained').status).toBe('pass');
+      const check = result(report, '04.identity');
+      expect(check.status).toBe('fail');
+      expect(said(check)).toContain(`the token is for the system-assigned identity of labvm (oid ${on.identity!.principalId})`);
+      expect(said(check)).toContain('Choose your identity: put client_id=');
+    } finally {
+      await learner.compute.virtualMachines.update(resourceGroup, vm, { identity: { type: 'UserAssigned' } });
+    }
+  }, 30_000);
+
+  it('the token printed in full', async () => {
+    const report = await grade04(variant04('printed', (s) => s.replace('const accessToken = String(body.access_token ?? \'\');', "const accessToken = String(body.access_token ?? '');\n      console.log('got token', accessToken);")));
+    expect(result(report, '04.identity').status).toBe('pass');
+    const check = result(report, '04.no-token-in-output');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('a token appeared in full in getToken under IMDS faults (stdout), getToken (stdout), main (stdout)');
+    expect(said(check)).toContain('decodeClaims');
+    expect(JSON.stringify(report)).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  }, 30_000);
+
+  it('no retry', async () => {
+    const report = await grade04(variant04('no-retry', (s) => s.replace('if (!RETRIABLE(response.statusCode) || attempt >= MAX_ATTEMPTS) throw error;', 'throw error;')));
+    expect(result(report, '04.identity').status).toBe('pass');
+    const check = result(report, '04.retries');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('getToken gave up when IMDS answered 429 Too Many Requests (then 503), after 1 request');
+    expect(said(check)).toContain('Retry 404, 410, 429 and 5xx with exponential backoff');
+  }, 30_000);
+
+  it('a retry without backoff', async () => {
+    const report = await grade04(variant04('no-backoff', (s) => s.replace(/await sleep\([^;]*\);/, '')));
+    const check = result(report, '04.retries');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('getToken retried at once');
+  }, 30_000);
+
+  it('an IMDS 400 turned into "[object Object]"', async () => {
+    const report = await grade04(
+      variant04('unclear', (s) => s.replace('if (!RETRIABLE(response.statusCode) || attempt >= MAX_ATTEMPTS) throw error;', 'if (!RETRIABLE(response.statusCode) || attempt >= MAX_ATTEMPTS) throw new Error(`IMDS failed: ${String(body)}`);')),
+    );
+    const check = result(report, '04.clear-errors');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('getToken threw Error: "IMDS failed: [object Object]"');
+    expect(said(check)).toContain('400 invalid_resource: AADSTS500011');
+  }, 30_000);
+});
+
+describe('lab 05', () => {
+  it('the starter fails 05.program-runs with its TODO; the solution passes every check', async () => {
+    const before = await gradeShared(createGrader05(lab05.starter, createGrader04(lab04.solution)));
+    expect(result(before, '05.lab-04-done').status).toBe('pass');
+    expect(said(result(before, '05.program-runs'))).toContain("the program still throws the starter's TODO");
+    const after = await gradeShared(createGrader05(lab05.solution, createGrader04(lab04.solution)));
+    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(after.status).toBe('passed');
+  }, 30_000);
+
+  it('lab 04 not done: lab 05 is skipped, naming 04.identity', async () => {
+    const report = await grade(createGrader05(lab05.solution, createGrader04(lab04.starter)));
+    const check = result(report, '05.lab-04-done');
+    expect(check.status).toBe('skip');
+    expect(said(check)).toContain('lab 04 is not done: 04.identity');
+  }, 30_000);
+});
+
+describe('lab 05 mistakes', () => {
+  const grade05 = (program: string) => gradeShared(createGrader05(program, createGrader04(lab04.solution)));
+
+  it('the resources not listed', async () => {
+    const report = await grade05(variant05('no-list', (s) => s.replace(/while \(next\) \{[\s\S]*?\n {2}\}\n/, '')));
+    expect(result(report, '05.resource-group').status).toBe('pass');
+    const check = result(report, '05.resources');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('0 resources printed; missing');
+    expect(said(check)).toContain('labvm');
+    expect(said(check)).toContain('follow `nextLink`');
+  }, 30_000);
+
+  it('the Authorization header logged', async () => {
+    const report = await grade05(variant05('logged', (s) => s.replace('const url = new URL(pathOrUrl, ctx.armEndpoint);', 'const url = new URL(pathOrUrl, ctx.armEndpoint);\n  ctx.log(`Authorization: Bearer ${accessToken}`);')));
+    const check = result(report, '05.no-token-in-output');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('a token appeared in full in main (stderr)');
+    expect(JSON.stringify(report)).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  }, 30_000);
+
+  it('no Reader role: ARM answers 403 AuthorizationFailed, explained', async () => {
+    const instructor = await world.as('instructor');
+    const identity = await instructor.msi.userAssignedIdentities.get('DevTest', world.names.identity);
+    const removed: { scope: string; name: string; roleDefinitionId: string }[] = [];
+    for await (const a of instructor.authorization.roleAssignments.listForSubscription({ filter: `principalId eq '${identity.principalId}'` })) {
+      removed.push({ scope: a.scope!, name: a.name!, roleDefinitionId: a.roleDefinitionId! });
+      await instructor.authorization.roleAssignments.deleteById(a.id!);
+    }
+    try {
+      // A copy of the solution: the shared context already holds the solution's passing run.
+      const report = await grade05(variant05('no-reader', (s) => `${s}\n// the solution, unchanged\n`));
+      const check = result(report, '05.program-runs');
+      expect(check.status).toBe('fail');
+      expect(said(check)).toContain('ARM refused the identity (403 AuthorizationFailed)');
+      expect(said(check)).toContain('get a fresh token');
+    } finally {
+      for (const a of removed) {
+        await instructor.authorization.roleAssignments.create(a.scope, a.name, { roleDefinitionId: a.roleDefinitionId, principalId: identity.principalId!, principalType: 'ServicePrincipal' });
+      }
+    }
+  }, 30_000);
+});
