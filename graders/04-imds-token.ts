@@ -6,17 +6,17 @@
 // Azure); and that a 400 from IMDS reaches the caller as IMDS's own words. Reads only (on the
 // emulator it queues IMDS faults through the emulator's profile endpoint while it runs).
 // Run alone: node --conditions=source --import tsx graders/04-imds-token.ts [--json] [--junit FILE]
-import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
+import { fail, pass, skip, type Check } from '@milab/grading';
 import { findLab, sameArmId } from '@milab/labs';
 import grader03 from './03-attach-to-vm.js';
 import type { GraderContext } from './lib/context.js';
 import { defineGrader, labDone, type Grader } from './lib/grader.js';
 import { runGraderIfMain } from './lib/main.js';
-import { FAULTS, runOnLabVm, type VmRun } from './lib/vm.js';
+import { FAULTS, noTokenInOutputCheck, notRanOutcome, runCommand, runOnLabVm } from './lib/vm.js';
 import type { CallOutcome } from './lib/vm-protocol.js';
 
 const lab = findLab('04');
-const RUN = `pnpm milab vm exec labvm -- node --conditions=source --import tsx labs/04-imds-token/starter/index.ts`;
+const RUN = runCommand('04');
 
 /** Known names of principals a token may wrongly be for. */
 async function whoIs(ctx: GraderContext, oid: string): Promise<string> {
@@ -25,22 +25,6 @@ async function whoIs(ctx: GraderContext, oid: string): Promise<string> {
   const app = await ctx.identityNamed(ctx.names.appIdentity);
   if (app?.principalId === oid.toLowerCase()) return `${app.name}, the other identity attached to ${ctx.names.vm}`;
   return `principal ${oid}`;
-}
-
-/** The run's outcome as a check outcome when it did not run (skip on Azure off the VM, fail when it crashed). */
-function notRan(run: VmRun): CheckOutcome | undefined {
-  if (run.kind === 'elsewhere') return skip({ reason: run.reason });
-  if (run.kind === 'crashed') {
-    return fail({
-      found: run.reason,
-      expected: 'the program to return from getToken and main within the time limit',
-      fix: `Run it yourself to see what happens: \`${RUN}\`. Do not call process.exit in getToken or main.`,
-    });
-  }
-  if (run.output.loadError) {
-    return fail({ found: `the program does not load: ${run.output.loadError}`, expected: `${run.program} to import cleanly`, fix: `Run it to see the error: \`${RUN}\`, or restore the starter: \`pnpm milab reset 04\`.` });
-  }
-  return undefined;
 }
 
 /** Why a getToken call failed, in the learner's terms. */
@@ -85,7 +69,7 @@ export function checks04(program: string = lab.starter): Check<GraderContext>[] 
     dependsOn: ['04.lab-03-done'],
     async run(ctx) {
       const r = await run(ctx);
-      const stopped = notRan(r);
+      const stopped = notRanOutcome(r, '04');
       if (stopped || r.kind !== 'ran') return stopped ?? skip({ reason: 'not run' });
       const call = r.output.token;
       if (!call) return fail({ found: 'the harness made no call', expected: 'a getToken call', fix: 'Report this as a milab bug.' });
@@ -163,22 +147,11 @@ export function checks04(program: string = lab.starter): Check<GraderContext>[] 
     },
   };
 
-  const noTokenInOutput: Check<GraderContext> = {
-    id: '04.no-token-in-output',
-    title: 'The program never prints or logs a token',
-    dependsOn: ['04.lab-03-done'],
-    async run(ctx) {
-      const r = await run(ctx);
-      const stopped = notRan(r);
-      if (stopped || r.kind !== 'ran') return stopped ?? skip({ reason: 'not run' });
-      if (r.output.tokenSeenIn.length === 0) return pass({ details: 'no JWT in what getToken and main wrote' });
-      return fail({
-        found: `a token appeared in full in ${[...new Set(r.output.tokenSeenIn)].join(', ')}`,
-        expected: 'no token in any output: a token is a password for about 24 hours, and logs are read by many',
-        fix: 'Remove the console.log of the token or of the whole IMDS answer; print `decodeClaims(token.accessToken)` (the claims) instead, as main does.',
-      });
-    },
-  };
+  const noTokenInOutput = noTokenInOutputCheck(
+    '04',
+    program,
+    'Remove the console.log of the token or of the whole IMDS answer; print `decodeClaims(token.accessToken)` (the claims) instead, as main does.',
+  );
 
   const retries: Check<GraderContext> = {
     id: '04.retries',

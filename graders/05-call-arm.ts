@@ -3,16 +3,16 @@
 // lab 04 getToken it imports, and checks that what it prints is the lab resource group and the
 // resources in it, as the grader reads them; and that it prints no token. Reads only.
 // Run alone: node --conditions=source --import tsx graders/05-call-arm.ts [--json] [--junit FILE]
-import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
+import { fail, pass, skip, type Check } from '@milab/grading';
 import { findLab, sameArmId } from '@milab/labs';
 import grader04 from './04-imds-token.js';
 import type { GraderContext } from './lib/context.js';
 import { defineGrader, labDone, type Grader } from './lib/grader.js';
 import { runGraderIfMain } from './lib/main.js';
-import { runOnLabVm, type VmRun } from './lib/vm.js';
+import { noTokenInOutputCheck, notRanOutcome, runCommand, runOnLabVm } from './lib/vm.js';
 
 const lab = findLab('05');
-const RUN = 'pnpm milab vm exec labvm -- node --conditions=source --import tsx labs/05-call-arm/starter/index.ts';
+const RUN = runCommand('05');
 
 /** The JSON the program printed on stdout, or why it is not there. */
 function printed(stdout: string): { value: { resourceGroup?: { id?: string; name?: string; location?: string }; resources?: { id?: string }[] } } | { problem: string } {
@@ -26,13 +26,6 @@ function printed(stdout: string): { value: { resourceGroup?: { id?: string; name
     }
   }
   return { problem: `what the program printed on stdout is not JSON: "${text.slice(0, 120)}…"` };
-}
-
-function notRan(run: VmRun): CheckOutcome | undefined {
-  if (run.kind === 'elsewhere') return skip({ reason: run.reason });
-  if (run.kind === 'crashed') return fail({ found: run.reason, expected: 'the program to finish within the time limit', fix: `Run it yourself: \`${RUN}\`.` });
-  if (run.output.loadError) return fail({ found: `the program does not load: ${run.output.loadError}`, expected: `${run.program} to import cleanly`, fix: `Run it to see the error: \`${RUN}\`.` });
-  return undefined;
 }
 
 /** Why main failed, in the learner's terms. */
@@ -67,7 +60,7 @@ export function checks05(program: string = lab.starter, previous: Grader = grade
     dependsOn: ['05.lab-04-done'],
     async run(ctx) {
       const r = await run(ctx);
-      const stopped = notRan(r);
+      const stopped = notRanOutcome(r, '05');
       if (stopped || r.kind !== 'ran') return stopped ?? skip({ reason: 'not run' });
       const main = r.output.main;
       if (!main?.ok) return fail(diagnose(main?.error ?? 'no result'));
@@ -119,22 +112,7 @@ export function checks05(program: string = lab.starter, previous: Grader = grade
     },
   };
 
-  const noTokenInOutput: Check<GraderContext> = {
-    id: '05.no-token-in-output',
-    title: 'The program never prints or logs a token',
-    dependsOn: ['05.lab-04-done'],
-    async run(ctx) {
-      const r = await run(ctx);
-      const stopped = notRan(r);
-      if (stopped || r.kind !== 'ran') return stopped ?? skip({ reason: 'not run' });
-      if (r.output.tokenSeenIn.length === 0) return pass({ details: 'no JWT in what the program wrote' });
-      return fail({
-        found: `a token appeared in full in ${[...new Set(r.output.tokenSeenIn)].join(', ')}`,
-        expected: 'no token in any output (an Authorization header is a token too)',
-        fix: 'Do not log the request headers or the token; log the URL and the status instead.',
-      });
-    },
-  };
+  const noTokenInOutput = noTokenInOutputCheck('05', program, 'Do not log the request headers (an Authorization header holds the token) or the token; log the URL and the status instead.');
 
   return [labDone('05.lab-04-done', previous), programRuns, resourceGroup, resources, noTokenInOutput];
 }

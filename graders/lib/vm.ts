@@ -10,7 +10,9 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { requireEmulator } from '@milab/core';
 import { callProfileAdmin } from '@milab/emulator';
-import { ARM_RESOURCE, IMDS_ADDRESS, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
+import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
+import { ARM_RESOURCE, findLab, IMDS_ADDRESS, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
+import type { Profile } from '@milab/emulator';
 import type { GraderContext } from './context.js';
 import { blot, RESULT_MARKER, type HarnessInput, type HarnessOutput } from './vm-protocol.js';
 
@@ -103,6 +105,8 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string): Pr
     callTimeoutMs: CALL_TIMEOUT_MS,
   };
   const connection = faults ? requireEmulator(config) : undefined;
+  // The faults the emulator had before (a learner may be practising with some) come back after.
+  const before = connection ? (await callProfileAdmin(connection)).body.profile?.imdsFaults : undefined;
   if (connection) await callProfileAdmin(connection, { set: { imdsFaults: FAULTS.join(',') } });
   try {
     const result = await runOnVm(HARNESS, { env, args: [JSON.stringify(input)], timeoutMs: RUN_TIMEOUT_MS });
@@ -118,6 +122,61 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string): Pr
     }
     return { kind: 'ran', output: JSON.parse(line.slice(RESULT_MARKER.length)) as HarnessOutput, faultsInjected: faults, program };
   } finally {
-    if (connection) await callProfileAdmin(connection, { set: { imdsFaults: 'off' } });
+    if (connection) await callProfileAdmin(connection, { set: { imdsFaults: faultFlags(before) } });
   }
+}
+
+/** How the learner runs lab `lab`'s program on the emulated VM. */
+export function runCommand(lab: '04' | '05'): string {
+  return `pnpm milab vm exec labvm -- node --conditions=source --import tsx labs/${findLab(lab).folder}/starter/index.ts`;
+}
+
+/**
+ * The outcome of a check when the program gave nothing to judge: a skip when the grader is not on
+ * the lab VM (Azure), a failure when the program crashed or does not load; `undefined` otherwise.
+ */
+export function notRanOutcome(run: VmRun, lab: '04' | '05'): CheckOutcome | undefined {
+  if (run.kind === 'elsewhere') return skip({ reason: run.reason });
+  if (run.kind === 'crashed') {
+    return fail({
+      found: run.reason,
+      expected: 'the program to return from its functions within the time limit',
+      fix: `Run it yourself to see what happens: \`${runCommand(lab)}\`. Do not call process.exit in the lab's functions.`,
+    });
+  }
+  if (run.output.loadError) {
+    return fail({
+      found: `the program does not load: ${run.output.loadError}`,
+      expected: `${run.program} to import cleanly`,
+      fix: `Run it to see the error: \`${runCommand(lab)}\`, or restore the starter: \`pnpm milab reset ${lab}\`.`,
+    });
+  }
+  return undefined;
+}
+
+/** The check that nothing the program writes to stdout or stderr contains a token. */
+export function noTokenInOutputCheck(lab: '04' | '05', program: string, fix: string): Check<GraderContext> {
+  return {
+    id: `${lab}.no-token-in-output`,
+    title: 'The program never prints or logs a token',
+    dependsOn: [`${lab}.lab-0${Number(lab) - 1}-done`],
+    async run(ctx) {
+      const r = await runOnLabVm(ctx, lab, program);
+      const stopped = notRanOutcome(r, lab);
+      if (stopped || r.kind !== 'ran') return stopped ?? skip({ reason: 'not run' });
+      if (r.output.tokenSeenIn.length === 0) return pass({ details: 'no JWT in what the program wrote to stdout or stderr' });
+      return fail({
+        found: `a token appeared in full in ${[...new Set(r.output.tokenSeenIn)].join(', ')}`,
+        expected: 'no token in any output: a token is a password for about 24 hours, and logs are read by many',
+        fix,
+      });
+    },
+  };
+}
+
+/** `--imds-faults` flags that set `faults` again (`off` when there were none). */
+function faultFlags(faults: Profile['imdsFaults']): string {
+  if (!faults) return 'off';
+  const parts = [faults.sequence.join(','), faults.rate > 0 ? `${Math.round(faults.rate * 1000) / 10}%:${faults.statuses.join(':')}` : ''].filter(Boolean);
+  return parts.join('+') || 'off';
 }

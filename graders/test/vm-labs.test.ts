@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callProfileAdmin } from '@milab/emulator';
 import { findLab, LABS_DIR } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
@@ -66,10 +67,15 @@ describe('lab 04', () => {
     const before = await grade(createGrader04(lab04.starter));
     expect(result(before, '04.token-obtained').status).toBe('fail');
     expect(said(result(before, '04.token-obtained'))).toContain("getToken still throws the starter's TODO");
+    // A learner practising with IMDS faults gets them back after grading, which queues its own.
+    const connection = world.emulator.connection();
+    await callProfileAdmin(connection, { set: { imdsFaults: '5%:410' } });
     const after = await grade(createGrader04(lab04.solution));
     expect(withStatus(after, 'fail')).toEqual([]);
     expect(after.status).toBe('passed');
     expect(JSON.stringify(after)).not.toMatch(/eyJ[\w-]+\.eyJ/);
+    expect((await callProfileAdmin(connection)).body.profile?.imdsFaults).toEqual({ sequence: [], rate: 0.05, statuses: [410] });
+    await callProfileAdmin(connection, { set: { imdsFaults: 'off' } });
   }, 60_000);
 });
 
