@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callProfileAdmin } from '@milab/emulator';
+import { callProfileAdmin, readAudit } from '@milab/emulator';
 import { findLab, LABS_DIR } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
@@ -85,9 +85,18 @@ describe('the whole course', () => {
     await world.solve('01', '02', '03');
     const graders = [...GRADERS.filter((g) => g.lab.runsOn === 'local'), createGrader04(lab04.solution), createGrader05(lab05.solution, createGrader04(lab04.solution))];
     expect(graders.map((g) => g.lab.id)).toEqual(GRADERS.map((g) => g.lab.id));
+    const before = readAudit(world.stateDir).length;
     const report = await grade(...graders);
     expect(withStatus(report, 'fail')).toEqual([]);
     expect(report.labs?.map((l) => [l.lab, l.status])).toEqual(['01', '02', '03', '04', '05'].map((id) => [id, 'passed']));
+    // Grading only read: the grader, and the learner's lab 05 program on the VM as the identity.
+    const calls = readAudit(world.stateDir).slice(before);
+    expect(calls.filter((c) => c.method !== 'GET')).toEqual([]);
+    expect(new Set(calls.map((c) => c.principal))).toEqual(new Set(['grader', world.names.identity]));
+    expect(calls.filter((c) => c.principal === world.names.identity).map((c) => c.path.toLowerCase())).toEqual([
+      `${world.names.resourceGroupScope}`.toLowerCase(),
+      `${world.names.resourceGroupScope}/resources`.toLowerCase(),
+    ]);
   }, 60_000);
 });
 
