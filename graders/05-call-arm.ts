@@ -9,7 +9,7 @@ import grader04 from './04-imds-token.js';
 import type { GraderContext } from './lib/context.js';
 import { defineGrader, labDone, type Grader } from './lib/grader.js';
 import { runGraderIfMain } from './lib/main.js';
-import { noTokenInOutputCheck, notRanOutcome, runCommand, runOnLabVm } from './lib/vm.js';
+import { FAULTS, noTokenInOutputCheck, notRanOutcome, runCommand, runOnLabVm } from './lib/vm.js';
 
 const lab = findLab('05');
 const RUN = runCommand('05');
@@ -37,6 +37,13 @@ function diagnose(error: string): { found: string; expected: string; fix: string
       found: `${found}: ARM refused the identity (403 AuthorizationFailed)`,
       expected: 'the identity to hold Reader on the subscription (lab 02)',
       fix: 'Check lab 02 (`pnpm milab grade 02`). If Reader was granted just now, RBAC can take minutes to apply and a token issued before the grant still carries the old view: get a fresh token (bypass_cache=true, or wait for the cached one to expire) and try again.',
+    };
+  }
+  if (/\b(429|503)\b|too many requests|temporarily unavailable/i.test(error)) {
+    return {
+      found: `${found}: getToken (lab 04) gave up when IMDS answered ${FAULTS.join(' then ')}`,
+      expected: `a token in the end: the grader runs the program with IMDS answering ${FAULTS.join(' then ')} first, as on a busy VM`,
+      fix: 'Retry 404, 410, 429 and 5xx with exponential backoff in getToken (lab 04, `04.retries`).',
     };
   }
   if (/InvalidAuthenticationToken|401/.test(error)) {

@@ -1,6 +1,6 @@
 // Running a learner's lab 04 / 05 program "on the VM" for grading, with a time limit. On the
 // emulator: with the environment `milab vm exec labvm` gives (the VM's IMDS, the emulator's ARM),
-// and for lab 04 with IMDS faults (429, then 503) queued through the emulator's profile endpoint
+// and with IMDS faults (429, then 503) queued through the emulator's profile endpoint
 // while it runs. On Azure: only when the grader itself runs on the lab VM (`pnpm milab grade 04`
 // there), checked through IMDS's instance metadata; no faults can be injected there. The VM Run
 // Command API is not used: it is a write (`virtualMachines/runCommand/action`) that a Reader-only
@@ -94,7 +94,7 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string): Pr
     }
     env = { ...process.env, ...settings };
   }
-  const faults = lab === '04' && config.target === 'emulator';
+  const faults = config.target === 'emulator';
   const input: HarnessInput = {
     lab,
     program,

@@ -49,6 +49,17 @@ function variant04(name: string, edit: (source: string) => string): string {
   return file;
 }
 
+/** The lab 04 mistakes, as edits of its solution: labs 04 and 05 are graded with each. */
+const MISTAKES: Record<string, (source: string) => string> = {
+  'no-metadata': (s) => s.replace("headers: { Metadata: 'true' }", 'headers: {}'),
+  'graph': (s) => s.replace("url.searchParams.set('resource', resource)", "url.searchParams.set('resource', 'https://graph.microsoft.com/')"),
+  'no-client-id': (s) => s.replace("if (clientId) url.searchParams.set('client_id', clientId);", ''),
+  'printed': (s) => s.replace("const accessToken = String(body.access_token ?? '');", "const accessToken = String(body.access_token ?? '');\n      console.log('got token', accessToken);"),
+  'no-retry': (s) => s.replace('if (!RETRIABLE(response.statusCode) || attempt >= MAX_ATTEMPTS) throw error;', 'throw error;'),
+};
+/** Lab 04's solution with a named mistake (the same file each time, so a shared context runs it once). */
+const mistake04 = (name: string) => variant04(name, MISTAKES[name]!);
+
 /** Writes a variant of lab 05's solution (importing lab 04's solution, or `getTokenFrom`) with `edit` applied. */
 function variant05(name: string, edit: (source: string) => string, getTokenFrom = lab04.solution): string {
   const source = readFileSync(lab05.solution, 'utf8');
@@ -59,8 +70,8 @@ function variant05(name: string, edit: (source: string) => string, getTokenFrom 
   return file;
 }
 
-/** Grades lab 04 with `program`; returns the report. */
-const grade04 = (program: string) => grade(createGrader04(program));
+/** Grades lab 04 with `program` in the shared context; returns the report. */
+const grade04 = (program: string) => gradeShared(createGrader04(program));
 
 describe('lab 04', () => {
   it('the starter fails 04.token-obtained with its TODO; the solution passes every check', async () => {
@@ -86,7 +97,9 @@ describe('the whole course', () => {
     const graders = [...GRADERS.filter((g) => g.lab.runsOn === 'local'), createGrader04(lab04.solution), createGrader05(lab05.solution, createGrader04(lab04.solution))];
     expect(graders.map((g) => g.lab.id)).toEqual(GRADERS.map((g) => g.lab.id));
     const before = readAudit(world.stateDir).length;
-    const report = await grade(...graders);
+    // The first grade in the shared context (after the reset): later tests reuse its runs of the solutions.
+    expect(shared).toBeUndefined();
+    const report = await gradeShared(...graders);
     expect(withStatus(report, 'fail')).toEqual([]);
     expect(report.labs?.map((l) => [l.lab, l.status])).toEqual(['01', '02', '03', '04', '05'].map((id) => [id, 'passed']));
     // Grading only read: the grader, and the learner's lab 05 program on the VM as the identity.
@@ -102,7 +115,7 @@ describe('the whole course', () => {
 
 describe('lab 04 mistakes', () => {
   it('no Metadata header', async () => {
-    const report = await grade04(variant04('no-metadata', (s) => s.replace("headers: { Metadata: 'true' }", 'headers: {}')));
+    const report = await grade04(mistake04('no-metadata'));
     const check = result(report, '04.token-obtained');
     expect(check.status).toBe('fail');
     expect(said(check)).toContain('the request to IMDS had no `Metadata: true` header');
@@ -112,7 +125,7 @@ describe('lab 04 mistakes', () => {
   }, 30_000);
 
   it('the wrong resource (Microsoft Graph)', async () => {
-    const report = await grade04(variant04('graph', (s) => s.replace("url.searchParams.set('resource', resource)", "url.searchParams.set('resource', 'https://graph.microsoft.com/')")));
+    const report = await grade04(mistake04('graph'));
     expect(result(report, '04.token-obtained').status).toBe('pass');
     const check = result(report, '04.audience');
     expect(check.status).toBe('fail');
@@ -121,7 +134,7 @@ describe('lab 04 mistakes', () => {
   }, 30_000);
 
   it('no client id while two identities are attached: IMDS refuses', async () => {
-    const report = await grade04(variant04('no-client-id', (s) => s.replace("if (clientId) url.searchParams.set('client_id', clientId);", '')));
+    const report = await grade04(mistake04('no-client-id'));
     const check = result(report, '04.token-obtained');
     expect(check.status).toBe('fail');
     expect(said(check)).toContain('the request did not choose an identity (no client_id) while the VM has several attached');
@@ -135,7 +148,7 @@ describe('lab 04 mistakes', () => {
     const { resourceGroup, vm } = world.names;
     const on = await learner.compute.virtualMachines.update(resourceGroup, vm, { identity: { type: 'SystemAssigned, UserAssigned' } });
     try {
-      const report = await grade04(variant04('system-assigned', (s) => s.replace("if (clientId) url.searchParams.set('client_id', clientId);", '')));
+      const report = await grade(createGrader04(variant04('system-assigned', (s) => s.replace("if (clientId) url.searchParams.set('client_id', clientId);", ''))));
       expect(result(report, '04.token-obtained').status).toBe('pass');
       const check = result(report, '04.identity');
       expect(check.status).toBe('fail');
@@ -147,7 +160,7 @@ describe('lab 04 mistakes', () => {
   }, 30_000);
 
   it('the token printed in full', async () => {
-    const report = await grade04(variant04('printed', (s) => s.replace('const accessToken = String(body.access_token ?? \'\');', "const accessToken = String(body.access_token ?? '');\n      console.log('got token', accessToken);")));
+    const report = await grade04(mistake04('printed'));
     expect(result(report, '04.identity').status).toBe('pass');
     const check = result(report, '04.no-token-in-output');
     expect(check.status).toBe('fail');
@@ -157,7 +170,7 @@ describe('lab 04 mistakes', () => {
   }, 30_000);
 
   it('no retry', async () => {
-    const report = await grade04(variant04('no-retry', (s) => s.replace('if (!RETRIABLE(response.statusCode) || attempt >= MAX_ATTEMPTS) throw error;', 'throw error;')));
+    const report = await grade04(mistake04('no-retry'));
     expect(result(report, '04.identity').status).toBe('pass');
     const check = result(report, '04.retries');
     expect(check.status).toBe('fail');
@@ -242,5 +255,43 @@ describe('lab 05 mistakes', () => {
         await instructor.authorization.roleAssignments.create(a.scope, a.name, { roleDefinitionId: a.roleDefinitionId, principalId: identity.principalId!, principalType: 'ServicePrincipal' });
       }
     }
+  }, 30_000);
+});
+
+describe("lab 04's mistakes seen from lab 05 (its program imports lab 04's getToken)", () => {
+  const grade05With = (name: string) => gradeShared(createGrader05(variant05(`05-with-${name}`, (s) => `${s}\n`, mistake04(name)), createGrader04(mistake04(name))));
+
+  it('no Metadata header: lab 05 is skipped, quoting why', async () => {
+    const check = result(await grade05With('no-metadata'), '05.lab-04-done');
+    expect(check.status).toBe('skip');
+    expect(said(check)).toContain('lab 04 is not done: 04.identity');
+    expect(said(check)).toContain('the request to IMDS had no `Metadata: true` header');
+  }, 30_000);
+
+  it('no client id while two identities are attached: lab 05 is skipped, quoting why', async () => {
+    const check = result(await grade05With('no-client-id'), '05.lab-04-done');
+    expect(check.status).toBe('skip');
+    expect(said(check)).toContain('did not choose an identity (no client_id)');
+  }, 30_000);
+
+  it('the wrong resource: ARM refuses the token', async () => {
+    const check = result(await grade05With('graph'), '05.program-runs');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('ARM refused the token (401)');
+    expect(said(check)).toContain('https://management.azure.com/');
+  }, 30_000);
+
+  it('no retry: lab 05 runs with IMDS answering 429 then 503 too', async () => {
+    const check = result(await grade05With('no-retry'), '05.program-runs');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('getToken (lab 04) gave up when IMDS answered 429 then 503');
+  }, 30_000);
+
+  it('the token printed by getToken', async () => {
+    const report = await grade05With('printed');
+    const check = result(report, '05.no-token-in-output');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('a token appeared in full in main (stdout)');
+    expect(JSON.stringify(report)).not.toMatch(/eyJ[\w-]+\.eyJ/);
   }, 30_000);
 });
