@@ -24,7 +24,8 @@ export const BAD_RESOURCE = 'https://milab-no-such-resource.invalid/';
 export const RUN_TIMEOUT_MS = 90_000;
 export const CALL_TIMEOUT_MS = 25_000;
 
-const HARNESS = fileURLToPath(new URL('./vm-harness.ts', import.meta.url));
+// Beside this file: vm-harness.ts in the sources, vm-harness.js when built (dist/).
+const HARNESS = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './vm-harness.ts' : './vm-harness.js', import.meta.url));
 
 /** The outcome of running a program on the VM. */
 export type VmRun =
