@@ -121,7 +121,11 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string): Pr
           : `the program stopped the process on the VM (exit code ${result.exitCode ?? 'none'})${tail ? `: ${tail}` : ''}`,
       };
     }
-    return { kind: 'ran', output: JSON.parse(line.slice(RESULT_MARKER.length)) as HarnessOutput, faultsInjected: faults, program };
+    const output = JSON.parse(line.slice(RESULT_MARKER.length)) as HarnessOutput;
+    // What went around the harness's capture (a write straight to file descriptor 1 or 2).
+    const around = [...result.stdout.split('\n').filter((l) => l !== line), result.stderr].join('\n');
+    if (blot(around) !== around) output.tokenSeenIn.push('the process output on the VM');
+    return { kind: 'ran', output, faultsInjected: faults, program };
   } finally {
     if (connection) await callProfileAdmin(connection, { set: { imdsFaults: faultFlags(before) } });
   }

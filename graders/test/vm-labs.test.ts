@@ -169,6 +169,15 @@ describe('lab 04 mistakes', () => {
     expect(JSON.stringify(report)).not.toMatch(/eyJ[\w-]+\.eyJ/);
   }, 30_000);
 
+  it('the token written straight to file descriptor 2', async () => {
+    const file = variant04('fd2', (s) =>
+      s.replace("const accessToken = String(body.access_token ?? '');", "const accessToken = String(body.access_token ?? '');\n      (await import('node:fs')).writeSync(2, `${accessToken}\\n`);"),
+    );
+    const check = result(await grade04(file), '04.no-token-in-output');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('the process output on the VM');
+  }, 30_000);
+
   it('no retry', async () => {
     const report = await grade04(mistake04('no-retry'));
     expect(result(report, '04.identity').status).toBe('pass');
