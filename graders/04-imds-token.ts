@@ -151,6 +151,7 @@ export function checks04(program: string = lab.starter): Check<GraderContext>[] 
   const noTokenInOutput = noTokenInOutputCheck(
     '04',
     program,
+    '04.token-obtained',
     'Remove the console.log of the token or of the whole IMDS answer; print `decodeClaims(token.accessToken)` (the claims) instead, as main does.',
   );
 

@@ -119,7 +119,7 @@ export function checks05(program: string = lab.starter, previous: Grader = grade
     },
   };
 
-  const noTokenInOutput = noTokenInOutputCheck('05', program, 'Do not log the request headers (an Authorization header holds the token) or the token; log the URL and the status instead.');
+  const noTokenInOutput = noTokenInOutputCheck('05', program, '05.lab-04-done', 'Do not log the request headers (an Authorization header holds the token) or the token; log the URL and the status instead.');
 
   return [labDone('05.lab-04-done', previous), programRuns, resourceGroup, resources, noTokenInOutput];
 }

@@ -160,11 +160,12 @@ export function notRanOutcome(run: VmRun, lab: '04' | '05'): CheckOutcome | unde
 }
 
 /** The check that nothing the program writes to stdout or stderr contains a token. */
-export function noTokenInOutputCheck(lab: '04' | '05', program: string, fix: string): Check<GraderContext> {
+export function noTokenInOutputCheck(lab: '04' | '05', program: string, dependsOn: string, fix: string): Check<GraderContext> {
   return {
     id: `${lab}.no-token-in-output`,
     title: 'The program never prints or logs a token',
-    dependsOn: [`${lab}.lab-0${Number(lab) - 1}-done`],
+    // Judged once the program has had a token to print.
+    dependsOn: [dependsOn],
     async run(ctx) {
       const r = await runOnLabVm(ctx, lab, program);
       const stopped = notRanOutcome(r, lab);

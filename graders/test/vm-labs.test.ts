@@ -78,6 +78,8 @@ describe('lab 04', () => {
     const before = await grade(createGrader04(lab04.starter));
     expect(result(before, '04.token-obtained').status).toBe('fail');
     expect(said(result(before, '04.token-obtained'))).toContain("getToken still throws the starter's TODO");
+    // Nothing to judge without a token: no vacuous pass.
+    expect(result(before, '04.no-token-in-output').status).toBe('skip');
     // A learner practising with IMDS faults gets them back after grading, which queues its own.
     const connection = world.emulator.connection();
     await callProfileAdmin(connection, { set: { imdsFaults: '5%:410' } });
