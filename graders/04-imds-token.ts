@@ -172,6 +172,13 @@ export function checks04(program: string = lab.starter): Check<GraderContext>[] 
           fix: 'Wait before each retry with exponential backoff: `await sleep(Math.max(retryAfterMs, 1000 * 2 ** (attempt - 1)))`.',
         });
       }
+      if (call.timedOut) {
+        return fail({
+          found: `getToken had no token ${call.message} while IMDS answered ${FAULTS.join(' then ')} and then recovered`,
+          expected: 'a token within a few seconds: IMDS recovers from a throttle or an outage in about a second',
+          fix: 'Start the backoff at about a second and double it (1 s, 2 s, 4 s …), honouring Retry-After; give up after a few attempts.',
+        });
+      }
       return fail({
         found: `getToken gave up when IMDS answered ${FAULTS[0]} Too Many Requests (then ${FAULTS[1]}), after ${call.requests.length || 'one'} request${call.requests.length > 1 ? 's' : ''}: "${call.message}"`,
         expected: `a token in the end: IMDS answers 429 over 20 requests/s or 5 at once per VM, and 5xx or 410 while it is updating`,
