@@ -11,7 +11,7 @@ import { request as httpRequest } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { decodeClaims } from '@milab/core';
 import { createVmLabContext, findLab, type VmLabContext } from '@milab/labs';
-import { blot, JWT, RESULT_MARKER, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest } from './vm-protocol.js';
+import { blot, RESULT_MARKER, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest } from './vm-protocol.js';
 
 async function harness(input: HarnessInput): Promise<HarnessOutput> {
   const out: HarnessOutput = { tokenSeenIn: [] };
@@ -23,8 +23,7 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
   const take = (where: string) => {
     const taken = captured;
     captured = { stdout: '', stderr: '' };
-    for (const [stream, text] of Object.entries(taken)) if (JWT.test(text)) out.tokenSeenIn.push(`${where} (${stream})`);
-    JWT.lastIndex = 0;
+    for (const [stream, text] of Object.entries(taken)) if (blot(text) !== text) out.tokenSeenIn.push(`${where} (${stream})`);
     return { stdout: blot(taken.stdout), stderr: blot(taken.stderr) };
   };
 
@@ -68,9 +67,8 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     } catch (error) {
       const elapsedMs = Date.now() - started;
       take(where);
-      const message = error instanceof Error ? error.message : typeof error === 'object' ? String(error) : String(error);
-      if (JWT.test(message)) out.tokenSeenIn.push(`${where} (the error message)`);
-      JWT.lastIndex = 0;
+      const message = error instanceof Error ? error.message : String(error);
+      if (blot(message) !== message) out.tokenSeenIn.push(`${where} (the error message)`);
       return { ok: false, errorName: error instanceof Error ? error.name : typeof error, message: blot(message).slice(0, 600), elapsedMs, requests, timedOut: error instanceof HarnessTimeout };
     }
   };
