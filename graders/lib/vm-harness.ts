@@ -86,8 +86,9 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     await within(mod.main(ctx));
     out.main = { ok: true, ...take('main') };
   } catch (error) {
-    const message = blot(error instanceof Error ? error.message : String(error)).slice(0, 600);
-    out.main = { ok: false, error: message, ...take('main') };
+    const raw = error instanceof Error ? error.message : String(error);
+    if (blot(raw) !== raw) out.tokenSeenIn.push('main (the error message)');
+    out.main = { ok: false, error: blot(raw).slice(0, 600), ...take('main') };
   }
   return out;
 }
