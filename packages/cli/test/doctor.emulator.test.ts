@@ -1,27 +1,17 @@
 // `milab doctor` against the real emulator: every check passes and the exit code is 0.
-// Skipped, with the reason printed, while @milab/emulator does not export createEmulator yet.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { milab } from './support.js';
 
-interface EmulatorLike {
-  listen(): Promise<string>;
-  close(): Promise<void>;
-}
-const emulatorModule = (await import('@milab/emulator')) as Record<string, unknown>;
-const createEmulator = emulatorModule.createEmulator as ((config: unknown) => EmulatorLike) | undefined;
-const parseConfig = emulatorModule.parseConfig as ((options: Record<string, unknown>) => unknown) | undefined;
-const ready = typeof createEmulator === 'function' && typeof parseConfig === 'function';
-if (!ready) console.warn('doctor.emulator.test.ts skipped: @milab/emulator does not export createEmulator/parseConfig yet.');
-
-describe.skipIf(!ready)('milab doctor on a running emulator', () => {
+describe('milab doctor on a running emulator', () => {
   let home: string;
-  let emulator: EmulatorLike;
+  let emulator: Emulator;
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'milab-cli-emu-'));
-    emulator = createEmulator!(parseConfig!({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined }));
+    emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined }));
     await emulator.listen();
   });
   afterAll(async () => {

@@ -1,9 +1,9 @@
 // Core against the real emulator, over HTTPS: credentials (the emulator's Entra, its CA trusted
 // in-process), the SDK clients and armRequest, and ARM errors mapped with their wire codes.
-// Skipped, with the reason printed, while @milab/emulator does not export createEmulator yet.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARM_SCOPE,
@@ -18,21 +18,9 @@ import {
   type MilabConfig,
 } from '../src/index.js';
 
-// Loosely typed on purpose: this file must compile before the emulator's API exists.
-interface EmulatorLike {
-  listen(): Promise<string>;
-  close(): Promise<void>;
-  connection(): { subscriptionId: string; resourceGroup: string; principals: Record<string, { objectId: string }> };
-}
-const emulatorModule = (await import('@milab/emulator')) as Record<string, unknown>;
-const createEmulator = emulatorModule.createEmulator as ((config: unknown) => EmulatorLike) | undefined;
-const parseConfig = emulatorModule.parseConfig as ((options: Record<string, unknown>) => unknown) | undefined;
-const ready = typeof createEmulator === 'function' && typeof parseConfig === 'function';
-if (!ready) console.warn('arm.emulator.test.ts skipped: @milab/emulator does not export createEmulator/parseConfig yet.');
-
-describe.skipIf(!ready)('core against the emulator', () => {
+describe('core against the emulator', () => {
   let home: string;
-  let emulator: EmulatorLike;
+  let emulator: Emulator;
   let env: Record<string, string>;
   let config: MilabConfig;
   let grader: ArmContext;
@@ -40,7 +28,7 @@ describe.skipIf(!ready)('core against the emulator', () => {
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'milab-core-emu-'));
     env = { MILAB_HOME: home };
-    emulator = createEmulator!(parseConfig!({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined }));
+    emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined }));
     await emulator.listen();
     config = loadConfig({ env });
     grader = createArmContext(config, { as: 'grader', env });

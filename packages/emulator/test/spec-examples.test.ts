@@ -41,7 +41,8 @@ function expectFields(actual: unknown, expected: unknown, at = '$'): void {
   expect(typeof actual, `${at} is a ${typeof expected}`).toBe(typeof expected);
 }
 
-describe.skipIf(!existsSync(SPECS))('Azure REST API spec examples', () => {
+// CI always has ../shared beside the clone: there a missing folder is a failure, not a skip.
+describe.skipIf(!existsSync(SPECS) && !process.env.CI)('Azure REST API spec examples', () => {
   let emu: TestEmulator;
   let token = '';
   let principalId = '';
