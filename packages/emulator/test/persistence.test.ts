@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/audit.js';
 import { parseConfig } from '../src/config.js';
 import { createEmulator } from '../src/server.js';
-import { readConnection } from '../src/connection.js';
+import { isProcessAlive, readConnection } from '../src/connection.js';
 import { startDetached, stopEmulator } from '../src/launcher.js';
 import { readWorld } from '../src/store.js';
 import { BUILTIN_ROLE_IDS } from '../src/roles.js';
@@ -57,7 +57,11 @@ describe('persistence', () => {
       identity: { type: 'UserAssigned', userAssignedIdentities: { [identity.id ?? '']: {} } },
     });
     process.kill(connection.pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The killed child stays a zombie (and so "alive" to a signal-0 probe) until this process
+    // reaps it, which a loaded machine may take a while to do: wait for that, not a fixed time.
+    for (let waited = 0; isProcessAlive(connection.pid) && waited < 10_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(readConnection(dir)).toBeUndefined();
 
     const restarted = await startDetached({ stateDir: dir, port: 0 });
