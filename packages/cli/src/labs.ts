@@ -68,10 +68,14 @@ function ago(iso: string, now = Date.now()): string {
 export function formatStanding(labs: readonly LabStanding[], next: Lab | undefined): string[] {
   const width = Math.max(...labs.map((l) => l.lab.title.length));
   return labs.map(({ lab, grade, done }) => {
-    const mark = done ? '✔' : lab === next ? '→' : grade ? '✖' : '·';
+    // A lab with nothing earned yet is work not started, not a failure: a newcomer's first
+    // `milab start` shows "to do", and a cross only where some of the work is there but wrong.
+    const untouched = grade?.status === 'failed' && grade.score.earned === 0;
+    const mark = done ? '✔' : lab === next ? '→' : grade && !untouched ? '✖' : '·';
+    const status = grade?.status === 'error' ? 'could not grade' : untouched ? 'to do' : grade?.status;
     const state = !grade
       ? 'not graded yet'
-      : `${grade.status === 'error' ? 'could not grade' : grade.status} ${grade.score.percent}% (${ago(grade.gradedAt)})${lab === next && grade.open.length > 0 ? `; open: ${grade.open.join(', ')}` : ''}`;
+      : `${status}${untouched ? '' : ` ${grade.score.percent}%`} (graded ${ago(grade.gradedAt)})${lab === next && grade.open.length > 0 ? `; open: ${grade.open.join(', ')}` : ''}`;
     return `${mark} ${lab.id}  ${lab.title.padEnd(width)}  ${state}`;
   });
 }
@@ -81,7 +85,9 @@ export function nextSteps(lab: Lab, learnerId: string): string[] {
   return [
     `Next: lab ${lab.id} — ${lab.title}`,
     `  ${lab.summary.replaceAll('<learner>', learnerId)}`,
-    `  1. Read labs/${lab.folder}/README.md and do it (Portal, az CLI, or the TypeScript starter).`,
+    lab.runsOn === 'vm'
+      ? `  1. Read labs/${lab.folder}/README.md, complete labs/${lab.folder}/starter/index.ts and run it on the VM (the README shows how).`
+      : `  1. Read labs/${lab.folder}/README.md and do it (Portal, az CLI, or the TypeScript starter).`,
     `  2. Check your work: pnpm milab grade ${lab.id}`,
     `  Stuck? pnpm milab hint ${lab.id}`,
   ];

@@ -1,0 +1,32 @@
+// How `milab start` and `milab status` show where a learner stands: pure formatting of saved grades.
+import { listLabs } from '@milab/labs';
+import { describe, expect, it } from 'vitest';
+import { formatStanding, nextSteps, standing } from '../src/labs.js';
+import type { LabGrade, Progress } from '../src/progress.js';
+
+const gradedAt = new Date().toISOString();
+const grade = (earned: number, possible: number, status: LabGrade['status'] = earned === possible ? 'passed' : 'failed'): LabGrade => ({
+  status,
+  score: { earned, possible, percent: Math.floor((earned * 100) / possible) },
+  gradedAt,
+  open: earned === possible ? [] : ['xx.open-check'],
+});
+
+describe('standing', () => {
+  it('shows labs with nothing earned as to do, partial work as failed, and the first open lab as next', () => {
+    const progress: Progress = { version: 1, hints: {}, grades: { emulator: { '01': grade(3, 3), '02': grade(2, 5), '03': grade(0, 3) } } };
+    const { labs, next } = standing(progress, 'emulator');
+    expect(next?.id).toBe('02');
+    const lines = formatStanding(labs, next);
+    expect(lines[0]).toMatch(/^✔ 01 .* passed 100% \(graded \d+ s ago\)$/);
+    expect(lines[1]).toMatch(/^→ 02 .* failed 40% \(graded \d+ s ago\); open: xx\.open-check$/);
+    expect(lines[2]).toMatch(/^· 03 .* to do \(graded \d+ s ago\)$/);
+    expect(lines[3]).toMatch(/^· 04 .* not graded yet$/);
+  });
+
+  it('tells a VM lab to run the starter on the VM, and other labs to use the Portal, az CLI or the starter', () => {
+    const [local, vm] = [listLabs().find((l) => l.runsOn === 'local'), listLabs().find((l) => l.runsOn === 'vm')];
+    expect(nextSteps(local!, 'ada').join('\n')).toContain('Portal, az CLI, or the TypeScript starter');
+    expect(nextSteps(vm!, 'ada').join('\n')).toContain(`complete labs/${vm!.folder}/starter/index.ts and run it on the VM`);
+  });
+});
