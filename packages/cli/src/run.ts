@@ -37,8 +37,20 @@ export function describeFailure(error: unknown, debug = false): { text: string; 
   return { text: `${lines.join('\n')}\n`, exitCode };
 }
 
+/**
+ * When the reader of our output goes away (`milab emulator log | head`), stop quietly, as Unix
+ * tools do, instead of dying on an unhandled EPIPE with a stack trace.
+ */
+export function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream, exit: (code: number) => void = (code) => process.exit(code)): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') exit(0);
+    else throw error;
+  });
+}
+
 /** Parses `argv` and runs the chosen command; sets `process.exitCode` on failure. */
 export async function runMain(program: Command, argv: string[], io: RunIo = { stderr: process.stderr, env: process.env }): Promise<void> {
+  exitQuietlyOnClosedPipe(process.stdout);
   throwInsteadOfExit(program);
   try {
     await program.parseAsync(argv);

@@ -233,3 +233,16 @@ describe('milab doctor', () => {
     expect(lines.slice(2).every((l) => l.startsWith('- '))).toBe(true);
   });
 });
+
+describe('a closed pipe', () => {
+  it('ends quietly with exit 0 on EPIPE (milab … | head), and rethrows any other stream error', async () => {
+    const { EventEmitter } = await import('node:events');
+    const { exitQuietlyOnClosedPipe } = await import('../src/run.js');
+    const stream = new EventEmitter() as unknown as NodeJS.WriteStream;
+    const exits: number[] = [];
+    exitQuietlyOnClosedPipe(stream, (code) => exits.push(code));
+    stream.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    expect(exits).toEqual([0]);
+    expect(() => stream.emit('error', Object.assign(new Error('disk full'), { code: 'ENOSPC' }))).toThrow('disk full');
+  });
+});
