@@ -174,7 +174,7 @@ describe('milab emulator (CLI, end to end)', () => {
     expect(who.stderr).toContain("unknown principal 'admin': expected one of learner, grader, instructor");
     const badPort = await milab('start', '--port', 'http');
     expect(badPort.code).toBe(1);
-    expect(badPort.stderr).toContain("invalid port 'http'");
+    expect(badPort.stderr).toContain("invalid --port value 'http'");
   }, 60_000);
 
   it('quotes values for the shell', () => {

@@ -3,7 +3,10 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyProfileFlags, emptyProfile, ProfileError, type Profile, type ProfileFlags } from './profiles.js';
+import { ConfigError, parseNumberOption } from './options.js';
+import { applyProfileFlags, emptyProfile, type Profile, type ProfileFlags } from './profiles.js';
+
+export { ConfigError };
 
 /** The documented default port of the one HTTPS listener (Entra and ARM). */
 export const DEFAULT_PORT = 8443;
@@ -38,17 +41,6 @@ export interface EmulatorOptions {
   log?: (message: string) => void;
 }
 
-/** A configuration problem, named after the option, with what was expected. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'EmulatorConfigInvalid';
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** The repository root (the folder holding pnpm-workspace.yaml), found from this file. */
 export function repoRoot(start: string = dirname(fileURLToPath(import.meta.url))): string {
@@ -79,31 +71,18 @@ export function defaultStateDir(env: Readonly<Record<string, string | undefined>
 
 /** The default port: `$MILAB_EMULATOR_PORT`, else 8443. */
 export function defaultPort(env: NodeJS.ProcessEnv = process.env): number {
-  return env.MILAB_EMULATOR_PORT ? parseInteger('port', env.MILAB_EMULATOR_PORT, 0, 65535) : DEFAULT_PORT;
+  return env.MILAB_EMULATOR_PORT ? parseNumberOption('port', env.MILAB_EMULATOR_PORT, 0, 65535) : DEFAULT_PORT;
 }
 
-function parseInteger(option: string, value: number | string, min: number, max: number): number {
-  const n = typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(option, `invalid ${option} '${value}': expected a whole number from ${min} to ${max}`);
-  }
-  return n;
-}
 
 /** Parses options (falling back to the environment) into a frozen configuration. */
 export function parseConfig(options: EmulatorOptions = {}, env: NodeJS.ProcessEnv = process.env): EmulatorConfig {
-  const port = options.port !== undefined ? parseInteger('port', options.port, 0, 65535) : defaultPort(env);
+  const port = options.port !== undefined ? parseNumberOption('port', options.port, 0, 65535) : defaultPort(env);
   const rbacDelaySeconds =
-    options.rbacDelaySeconds !== undefined ? parseInteger('rbac-delay', options.rbacDelaySeconds, 0, 3600) : 0;
-  const pageSize = options.pageSize !== undefined ? parseInteger('page-size', options.pageSize, 1, 1000) : DEFAULT_PAGE_SIZE;
+    options.rbacDelaySeconds !== undefined ? parseNumberOption('rbac-delay', options.rbacDelaySeconds, 0, 3600) : 0;
+  const pageSize = options.pageSize !== undefined ? parseNumberOption('page-size', options.pageSize, 1, 1000) : DEFAULT_PAGE_SIZE;
   const stateDir = resolve(options.stateDir ?? defaultStateDir(env));
-  let profile: Profile;
-  try {
-    profile = applyProfileFlags(emptyProfile(rbacDelaySeconds), options.profile ?? {});
-  } catch (error) {
-    if (error instanceof ProfileError) throw new ConfigError(error.option, error.message);
-    throw error;
-  }
+  const profile: Profile = applyProfileFlags(emptyProfile(rbacDelaySeconds), options.profile ?? {});
   return Object.freeze({
     stateDir,
     port,

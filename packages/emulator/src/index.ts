@@ -6,7 +6,6 @@ export {
   applyProfileFlags,
   describeProfile,
   emptyProfile,
-  ProfileError,
   AZURE_THROTTLE,
   IMDS_LIMITS,
   type Profile,

@@ -7,6 +7,7 @@
 // into a read-only object; a running emulator swaps it through its admin endpoint.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Reply } from './http.js';
+import { ConfigError, parseNumberOption } from './options.js';
 
 /** Milliseconds added to each call, per front door. */
 export interface LatencyProfile {
@@ -71,17 +72,6 @@ export const IMDS_LIMITS: Readonly<ImdsLimitProfile> = Object.freeze({ requestsP
 /** The statuses an IMDS fault can take. */
 export const IMDS_FAULT_STATUSES: readonly number[] = [429, 500, 503, 410];
 
-/** A profile value that cannot be parsed; `option` is the flag name without dashes. */
-export class ProfileError extends Error {
-  override readonly name = 'ProfileError';
-  readonly code = 'EmulatorConfigInvalid';
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export function emptyProfile(rbacDelaySeconds = 0): Profile {
   return { latency: { arm: 0, entra: 0, imds: 0 }, rbacDelaySeconds };
@@ -90,20 +80,13 @@ export function emptyProfile(rbacDelaySeconds = 0): Profile {
 const OFF = new Set(['off', 'none', '0', 'false', 'no']);
 const ON = new Set(['on', 'azure', 'true', 'yes', 'default']);
 
-function number(option: string, text: string, min: number, max: number, integer = true): number {
-  const n = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    throw new ProfileError(option, `invalid --${option} value '${text}': expected a ${integer ? 'whole ' : ''}number from ${min} to ${max}`);
-  }
-  return n;
-}
 
 /** Splits `a=1,b=2` into pairs. */
 function pairs(option: string, text: string, keys: readonly string[]): [string, string][] {
   return text.split(',').map((part) => {
     const [key = '', value, ...rest] = part.split('=').map((s) => s.trim());
     if (value === undefined || rest.length > 0 || !keys.includes(key.toLowerCase())) {
-      throw new ProfileError(option, `invalid --${option} item '${part}': expected ${keys.map((k) => `${k}=N`).join(', ')}`);
+      throw new ConfigError(option, `invalid --${option} item '${part}': expected ${keys.map((k) => `${k}=N`).join(', ')}`);
     }
     return [key.toLowerCase(), value];
   });
@@ -114,11 +97,11 @@ export function parseLatency(text: string): LatencyProfile {
   const option = 'latency';
   if (OFF.has(text.trim().toLowerCase())) return { arm: 0, entra: 0, imds: 0 };
   if (/^\s*\d+\s*$/.test(text)) {
-    const ms = number(option, text, 0, 60_000);
+    const ms = parseNumberOption(option, text, 0, 60_000);
     return { arm: ms, entra: ms, imds: ms };
   }
   const latency = { arm: 0, entra: 0, imds: 0 };
-  for (const [key, value] of pairs(option, text, ['arm', 'entra', 'imds'])) latency[key as keyof LatencyProfile] = number(option, value, 0, 60_000);
+  for (const [key, value] of pairs(option, text, ['arm', 'entra', 'imds'])) latency[key as keyof LatencyProfile] = parseNumberOption(option, value, 0, 60_000);
   return latency;
 }
 
@@ -132,17 +115,17 @@ export function parseThrottle(text: string): ThrottleProfile | undefined {
   for (const [key, value] of pairs(option, text, ['reads', 'writes'])) {
     const [capacity = '', refill] = value.split('/');
     throttle[key as keyof ThrottleProfile] = {
-      capacity: number(option, capacity, 1, 1_000_000),
-      refillPerSecond: refill === undefined ? throttle[key as keyof ThrottleProfile].refillPerSecond : number(option, refill, 0, 1_000_000, false),
+      capacity: parseNumberOption(option, capacity, 1, 1_000_000),
+      refillPerSecond: refill === undefined ? throttle[key as keyof ThrottleProfile].refillPerSecond : parseNumberOption(option, refill, 0, 1_000_000, false),
     };
   }
   return throttle;
 }
 
 function faultStatus(text: string): number {
-  const status = number('imds-faults', text, 100, 599);
+  const status = parseNumberOption('imds-faults', text, 100, 599);
   if (!IMDS_FAULT_STATUSES.includes(status)) {
-    throw new ProfileError('imds-faults', `invalid --imds-faults status ${status}: expected one of ${IMDS_FAULT_STATUSES.join(', ')}`);
+    throw new ConfigError('imds-faults', `invalid --imds-faults status ${status}: expected one of ${IMDS_FAULT_STATUSES.join(', ')}`);
   }
   return status;
 }
@@ -159,7 +142,7 @@ export function parseImdsFaults(text: string): ImdsFaultProfile | undefined {
   for (const part of word.split('+').map((p) => p.trim())) {
     if (part.includes('%')) {
       const [rate = '', ...codes] = part.split(':');
-      faults.rate = number('imds-faults', rate.replace('%', ''), 0, 100, false) / 100;
+      faults.rate = parseNumberOption('imds-faults', rate.replace('%', ''), 0, 100, false) / 100;
       if (codes.length > 0) faults.statuses = codes.map(faultStatus);
     } else {
       faults.sequence.push(...part.split(',').map(faultStatus));
@@ -176,13 +159,13 @@ export function parseImdsLimits(text: string): ImdsLimitProfile | undefined {
   if (ON.has(word)) return { ...IMDS_LIMITS };
   const limits = { ...IMDS_LIMITS };
   for (const [key, value] of pairs(option, text, ['rps', 'concurrent'])) {
-    if (key === 'rps') limits.requestsPerSecond = number(option, value, 1, 100_000);
-    else limits.concurrent = number(option, value, 1, 10_000);
+    if (key === 'rps') limits.requestsPerSecond = parseNumberOption(option, value, 1, 100_000);
+    else limits.concurrent = parseNumberOption(option, value, 1, 10_000);
   }
   return limits;
 }
 
-/** Applies flags to `base` (flags not given keep their value). Throws {@link ProfileError}. */
+/** Applies flags to `base` (flags not given keep their value). Throws {@link ConfigError}. */
 export function applyProfileFlags(base: Profile, flags: ProfileFlags): Profile {
   const next = structuredClone(base);
   if (flags.latency !== undefined) next.latency = parseLatency(String(flags.latency));
@@ -201,7 +184,7 @@ export function applyProfileFlags(base: Profile, flags: ProfileFlags): Profile {
     if (limits) next.imdsLimits = limits;
     else delete next.imdsLimits;
   }
-  if (flags.rbacDelay !== undefined) next.rbacDelaySeconds = number('rbac-delay', String(flags.rbacDelay), 0, 3600);
+  if (flags.rbacDelay !== undefined) next.rbacDelaySeconds = parseNumberOption('rbac-delay', String(flags.rbacDelay), 0, 3600);
   return next;
 }
 
@@ -382,7 +365,7 @@ export function profileAdminReply(state: ProfileState, method: string, body: str
     const base = request.clear ? emptyProfile(0) : state.current();
     state.replace(applyProfileFlags(base, request.set ?? {}));
   } catch (error) {
-    if (error instanceof ProfileError) return { status: 400, body: { error: { code: 'InvalidProfile', message: error.message, target: error.option } } };
+    if (error instanceof ConfigError) return { status: 400, body: { error: { code: 'InvalidProfile', message: error.message, target: error.option } } };
     throw error;
   }
   return show();

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY_HEADER, ADMIN_PROFILE_PATH } from '../src/server.js';
-import { applyProfileFlags, emptyProfile, parseImdsFaults, parseLatency, parseThrottle, ProfileError, ProfileState, TokenBucket } from '../src/profiles.js';
+import { ConfigError } from '../src/options.js';
+import { applyProfileFlags, emptyProfile, parseImdsFaults, parseLatency, parseThrottle, ProfileState, TokenBucket } from '../src/profiles.js';
 import { BUILTIN_ROLE_IDS } from '../src/roles.js';
 import { SEED } from '../src/world.js';
 import { startTestEmulator, type TestEmulator } from './helpers.js';
@@ -31,11 +32,11 @@ describe('profile flags', () => {
       [{ imdsLimits: 'rps=0' }, 'imds-limits'],
       [{ rbacDelay: '-1' }, 'rbac-delay'],
     ] as const) {
-      expect(() => applyProfileFlags(emptyProfile(), flags)).toThrow(ProfileError);
+      expect(() => applyProfileFlags(emptyProfile(), flags)).toThrow(ConfigError);
       try {
         applyProfileFlags(emptyProfile(), flags);
       } catch (error) {
-        expect((error as ProfileError).option).toBe(option);
+        expect((error as ConfigError).option).toBe(option);
       }
     }
   });

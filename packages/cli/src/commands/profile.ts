@@ -6,10 +6,10 @@ import { EmulatorNotRunningError, MilabError } from '@milab/core';
 import {
   applyProfileFlags,
   callProfileAdmin,
+  ConfigError as OptionError,
   defaultStateDir,
   emptyProfile,
   parseConfig,
-  ProfileError,
   readConnection,
   type AdminProfileAnswer,
   type EmulatorConnection,
@@ -55,7 +55,7 @@ export function profileFlagsOf(options: ProfileOptions): ProfileFlags {
   return flags;
 }
 
-function usageError(error: ProfileError): MilabError {
+function usageError(error: OptionError): MilabError {
   return new MilabError(`${error.message}.`, { code: 'MILAB_USAGE', hint: `See \`pnpm milab emulator profile set --help\` for --${error.option}.`, exitCode: 1 });
 }
 
@@ -64,7 +64,7 @@ function validate(flags: ProfileFlags): void {
   try {
     applyProfileFlags(emptyProfile(), flags);
   } catch (error) {
-    if (error instanceof ProfileError) throw usageError(error);
+    if (error instanceof OptionError) throw usageError(error);
     throw error;
   }
 }

@@ -1,0 +1,27 @@
+// What the emulator's options (start flags, profile flags, the live profile endpoint) share: one
+// error for a value that cannot be used, named after the option, and one number parser.
+
+/** An option value that cannot be used, named after the option, with what was expected. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'EmulatorConfigInvalid';
+  constructor(
+    /** The option's flag name without dashes, e.g. `port`, `imds-faults`. */
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A number from `min` to `max` (a whole one unless `integer` is false), given as a number or as
+ * text; otherwise a {@link ConfigError} that names the option, the value and the range.
+ */
+export function parseNumberOption(option: string, value: number | string, min: number, max: number, integer = true): number {
+  const n = typeof value === 'number' ? value : /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new ConfigError(option, `invalid --${option} value '${value}': expected a ${integer ? 'whole ' : ''}number from ${min} to ${max}`);
+  }
+  return n;
+}
