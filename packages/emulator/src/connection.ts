@@ -31,6 +31,8 @@ export interface EmulatorConnection {
   /** Absolute path of the PEM CA certificate clients must trust. */
   caFile: string;
   tenantId: string;
+  /** The id of the world this emulator serves (new at every seed and reset). */
+  worldId?: string;
   subscriptionId: string;
   /** The seeded lab resource group. */
   resourceGroup: string;

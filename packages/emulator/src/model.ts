@@ -83,6 +83,11 @@ export interface OperationRecord {
 
 export interface WorldState {
   version: 1;
+  /**
+   * A fresh id each time the world is seeded (first start, `milab emulator reset`): progress
+   * records it, so results earned on an earlier world are shown as such.
+   */
+  worldId: string;
   tenantId: string;
   subscriptions: Record<string, SubscriptionRecord>;
   resourceGroups: Record<string, ResourceGroupRecord>;

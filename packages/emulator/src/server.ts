@@ -112,6 +112,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     store.replace(seedWorld());
     audit.clear();
     events.emit('reset');
+    writeConnection();
   }
 
   function adminAllowed(req: IncomingMessage): boolean {
@@ -185,6 +186,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         url,
         caFile: certificates.caFile,
         tenantId: store.state.tenantId,
+        worldId: store.state.worldId,
         subscriptionId: SEED.subscriptionId,
         resourceGroup: SEED.resourceGroup,
         location: SEED.location,

@@ -3,6 +3,7 @@
 // acknowledged. Mutations are synchronous functions, so two requests can never interleave
 // inside one: Node runs each to completion, which serializes writes without a lock.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { WorldState } from './model.js';
 import { seedWorld } from './world.js';
@@ -70,6 +71,8 @@ export class FileStore implements Store {
     const existing = readWorld(stateDir);
     const store = new FileStore(file, existing ?? seedWorld());
     if (!existing) store.#persist(store.#state);
+    // Worlds written before world ids existed get one (once, durably).
+    else if (typeof existing.worldId !== 'string') store.mutate((draft) => void (draft.worldId = randomUUID()));
     return store;
   }
 

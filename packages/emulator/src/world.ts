@@ -1,5 +1,6 @@
 // The seeded world: what a fresh (or reset) emulator contains. Ids are stable across state
 // directories so labs, docs and tests can name them; only client secrets are per directory.
+import { randomUUID } from 'node:crypto';
 import type { PrincipalName } from './connection.js';
 import { keyOf, type Principal, type ResourceRecord, type RoleAssignmentRecord, type WorldState } from './model.js';
 import { BUILTIN_ROLE_IDS } from './roles.js';
@@ -146,6 +147,7 @@ export function seedWorld(): WorldState {
   const vm = labVm();
   return {
     version: 1,
+    worldId: randomUUID(),
     tenantId: SEED.tenantId,
     subscriptions: {
       [SEED.subscriptionId]: {

@@ -98,8 +98,13 @@ describe('persistence', () => {
     const emu = await startTestEmulator();
     await emu.as('learner').msi.userAssignedIdentities.createOrUpdate('DevTest', 'gone-after-reset', { location: 'westus' });
     const secret = emu.connection.principals.grader.clientSecret;
+    const before = readWorld(emu.stateDir)!.worldId;
     emu.emulator.reset();
-    expect(readWorld(emu.stateDir)).toEqual(seedWorld());
+    const after = readWorld(emu.stateDir)!;
+    expect({ ...after, worldId: 'x' }).toEqual({ ...seedWorld(), worldId: 'x' });
+    // A new world id, so progress earned before the reset is known as such.
+    expect(after.worldId).not.toBe(before);
+    expect(emu.emulator.connection().worldId).toBe(after.worldId);
     expect(readAudit(emu.stateDir)).toEqual([]);
     const identities = [];
     for await (const i of emu.as('grader').msi.userAssignedIdentities.listBySubscription()) identities.push(i);
