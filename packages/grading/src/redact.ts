@@ -30,14 +30,29 @@ const WORD_KEYS = ['password', 'secret', 'token', 'sig', 'assertion'].join('|');
 
 /** A JWT: three base64url parts, the first two JSON objects (so they start with "ey"). */
 const JWT = /\bey[A-Za-z0-9_-]{8,}\.ey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+// Only values are replaced, never the words around them: a placeholder a grader writes as
+// guidance (`Authorization: Bearer <token>`, `Bearer ${token.accessToken}`,
+// `client_secret=${secret}`) is no credential and must reach the learner intact. A value that
+// starts like a placeholder (`<`, `${`, `{{`, `%NAME%`) is kept.
+const PLACEHOLDER = '<|\\$\\{|\\{\\{|%[A-Za-z_][A-Za-z0-9_]*%';
+/** RFC 7235 token68: what a credential after an auth scheme is made of. */
+const TOKEN68 = '[A-Za-z0-9._~+/-]+=*';
+// A plain word ("bearer authentication", "Authorization: required") is prose, not a credential.
+// The patterns using it are case-sensitive so that it can tell "Authentication" from "AbCdEfGhIj".
+const PROSE_WORD = '[A-Za-z][a-z]*\\b';
 /**
- * `Bearer <token>` / `Basic <credentials>` in headers, curl commands and messages. A plain word
- * after the scheme ("bearer authentication") is prose, not a credential, and is kept; the
- * pattern is case-sensitive so that lookahead can tell "Authentication" from "AbCdEfGhIjKlMnOp".
+ * `Bearer <token>` / `Basic <credentials>` in headers, curl commands and messages: the scheme is
+ * kept, the credential replaced.
  */
-const AUTH_SCHEME = /\b([Bb]earer|BEARER|[Bb]asic|BASIC)(\s+)(?![A-Za-z][a-z]*\b)[A-Za-z0-9._~+/-]{12,}=*/g;
-/** `Authorization: <anything>` up to the end of the value. */
-const AUTH_HEADER = /\b(authorization\\?["']?\s*[:=]\s*\\?["']?)(?!\[REDACTED\])(?:Bearer\s+|Basic\s+)?[^\s"'\\,;}]+/gi;
+const AUTH_SCHEME = new RegExp(`\\b([Bb]earer|BEARER|[Bb]asic|BASIC)(\\s+)(?!${PROSE_WORD})[A-Za-z0-9._~+/-]{12,}=*`, 'g');
+/**
+ * `Authorization: <credential>`, with or without a scheme (a token sent without `Bearer` is
+ * still a token): the header name and the scheme are kept, the credential replaced.
+ */
+const AUTH_HEADER = new RegExp(
+  `\\b((?:[Aa]uthorization|AUTHORIZATION)\\\\?["']?\\s*[:=]\\s*\\\\?["']?(?:[A-Za-z][A-Za-z0-9-]*\\s+)?)(?!\\[REDACTED\\]|${PROSE_WORD}|${PLACEHOLDER})(?=[A-Za-z0-9._~+/-]{8})${TOKEN68}`,
+  'g',
+);
 /**
  * `client_secret=…`, `"access_token":"…"`, `password=…`, including JSON that was itself escaped
  * into a string (`\"access_token\":\"…\"`). The value stops at a quote, space or separator.
@@ -48,7 +63,7 @@ const SECRET_FIELD = new RegExp(
     `(\\b(?:${SECRET_KEYS})(?:${QUOTE})?\\s*[:=]\\s*(?:${QUOTE})?)`,
     `(\\b(?:${WORD_KEYS})(?:${QUOTE}\\s*[:=]\\s*(?:${QUOTE})?|\\s*=\\s*(?:${QUOTE})?|\\s*:\\s*${QUOTE}))`,
   ]
-    .map((prefix) => `${prefix}(?!\\[REDACTED\\])[^\\s"'\\\\&,;}]+`)
+    .map((prefix) => `${prefix}(?!\\[REDACTED\\]|${PLACEHOLDER})[^\\s"'\\\\&,;}]+`)
     .join('|'),
   'gi',
 );

@@ -38,8 +38,11 @@ describe('Redactor', () => {
   it.each([
     ['a bare JWT', `token: ${JWT} end`, 'token: [REDACTED] end'],
     ['a JWT with an empty signature', 'eyJhbGciOiJub25lIn0.eyJvaWQiOiIxMjMifQ.', REDACTED],
-    ['a bearer header', 'Authorization: Bearer abcDEF123456789ghi', `Authorization: ${REDACTED}`],
-    ['a bearer value in curl', `curl -H "Authorization: Bearer ${JWT}"`, `curl -H "Authorization: ${REDACTED}"`],
+    ['a bearer header', 'Authorization: Bearer abcDEF123456789ghi', `Authorization: Bearer ${REDACTED}`],
+    ['a bearer value in curl', `curl -H "Authorization: Bearer ${JWT}"`, `curl -H "Authorization: Bearer ${REDACTED}"`],
+    ['a token sent without a scheme', 'Authorization: abcDEF123456789ghi', `Authorization: ${REDACTED}`],
+    ['a JWT sent without a scheme, in a fix line', `Send \`Authorization: Bearer <token>\`, not \`Authorization: ${JWT}\`.`, `Send \`Authorization: Bearer <token>\`, not \`Authorization: ${REDACTED}\`.`],
+    ['an opaque token in a fix line', 'fix: send `Authorization: Bearer abcDEF123456789ghi` instead', `fix: send \`Authorization: Bearer ${REDACTED}\` instead`],
     ['bearer without a header name', 'sent bearer 0123456789abcdefXYZ', `sent bearer ${REDACTED}`],
     ['a form-encoded client secret', 'grant_type=client_credentials&client_secret=s3cr3t~value&scope=x', `grant_type=client_credentials&client_secret=${REDACTED}&scope=x`],
     ['an access token in JSON', '{"token_type":"Bearer","access_token":"opaque-token-value","expires_in":"3599"}', `{"token_type":"Bearer","access_token":"${REDACTED}","expires_in":"3599"}`],
@@ -60,6 +63,21 @@ describe('Redactor', () => {
     'Reset the password with az vm user update',
     'a user-assigned identity named id-alice in rg-alice',
   ])('leaves prose alone: %s', (text) => {
+    expect(redactor.redact(text)).toBe(text);
+  });
+
+  // Guidance a grader writes must survive: redaction replaces values, never the words a learner needs.
+  it.each([
+    'a token for https://management.azure.com/ in `Authorization: Bearer <token>`',
+    'Send the header exactly `Authorization: Bearer ${token.accessToken}`, with a token for ARM (lab 04).',
+    'expected: `Authorization: Bearer ${token}`; found: `Authorization: ${token}` (no Bearer)',
+    "headers: { Authorization: `Bearer ${accessToken}` }",
+    'the header Authorization: Bearer is missing its scheme',
+    'Authorization: required',
+    'curl -H "Authorization: Bearer $TOKEN" https://management.azure.com/',
+    'curl -d client_secret=${CLIENT_SECRET} -d password=<your password>',
+    'set access_token=%ACCESS_TOKEN% first',
+  ])('leaves placeholders in guidance alone: %s', (text) => {
     expect(redactor.redact(text)).toBe(text);
   });
 
