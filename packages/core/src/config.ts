@@ -5,9 +5,10 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
-import { readConnection, type EmulatorConnection } from '@milab/emulator';
+import { normalizeRegion, suggestRegions } from '@milab/common';
+import { ConfigError as EmulatorOptionError, defaultPort, readConnection, type EmulatorConnection } from '@milab/emulator';
 import { ConfigError } from './errors.js';
-import { isValidLearnerId, labResourceNames, sanitizeLearnerId } from './naming.js';
+import { isGenericLearnerId, isValidLearnerId, labResourceNames, sanitizeLearnerId } from './naming.js';
 import { configFilePath, emulatorDir, milabHome } from './paths.js';
 
 /** Where milab sends its calls: the embedded emulator (default) or a real Azure subscription. */
@@ -72,7 +73,7 @@ export interface LoadConfigOptions {
   username?: string;
 }
 
-/** Default Azure region: the course's seed article works in West US. */
+/** Default Azure region: the course's examples work in West US. */
 export const DEFAULT_LOCATION = 'westus';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -94,6 +95,14 @@ export function assertConfigKey(key: string, origin = 'input'): asserts key is C
   }
 }
 
+/** The way to put a good value where a bad one came from: the environment variable, or `milab config set`. */
+function setCommand(origin: string, key: ConfigKey, example: string): string {
+  const envName = CONFIG_ENV[key];
+  return origin === `environment variable ${envName}`
+    ? `Set ${envName}=${example}, or unset it (\`unset ${envName}\`) to use the config file`
+    : `Use \`pnpm milab config set ${key} ${example}\``;
+}
+
 /**
  * Validates and normalises one value. Throws a {@link ConfigError} naming the input, what is
  * expected and the next step. `origin` names where the value came from (an environment variable,
@@ -102,8 +111,10 @@ export function assertConfigKey(key: string, origin = 'input'): asserts key is C
 export function validateConfigValue(key: string, rawValue: string, origin = 'input'): string {
   assertConfigKey(key, origin);
   const value = rawValue.trim();
+  // `input` is what the learner just typed: naming it adds nothing; a variable or a file must be named.
+  const from = origin === 'input' ? '' : ` (from ${origin})`;
   const fail = (expected: string, hint: string): never => {
-    throw new ConfigError(`Invalid ${key} "${rawValue}" (from ${origin}): expected ${expected}.`, { key, origin, hint });
+    throw new ConfigError(`Invalid ${key} "${rawValue}"${from}: expected ${expected}.`, { key, origin, hint });
   };
   switch (key) {
     case 'target':
@@ -117,11 +128,12 @@ export function validateConfigValue(key: string, rawValue: string, origin = 'inp
       }
       return value.toLowerCase();
     case 'tenantId':
-      // Entra accepts a tenant GUID or one of its domain names.
-      if (!GUID.test(value) && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(value)) {
-        fail('a tenant GUID or a domain like contoso.onmicrosoft.com', 'Find yours with `az account show --query tenantId -o tsv`.');
+      // A GUID only: Entra would also sign in with a domain name, but the graders compare this
+      // value with the token's `tid` claim, which is always the GUID.
+      if (!GUID.test(value)) {
+        fail(`a tenant GUID like ${EXAMPLE_GUID} (not a domain name)`, 'Find yours with `az account show --query tenantId -o tsv`.');
       }
-      return GUID.test(value) ? value.toLowerCase() : value;
+      return value.toLowerCase();
     case 'resourceGroup':
       // ARM's rule: 1-90 letters, digits, underscores, dashes, periods and parentheses, not ending in a period.
       if (!/^[\w\-.()]{1,90}$/u.test(value) || value.endsWith('.')) {
@@ -129,10 +141,19 @@ export function validateConfigValue(key: string, rawValue: string, origin = 'inp
       }
       return value;
     case 'location': {
-      // Accept the display name ("West US") and store the programmatic name ("westus").
-      const name = value.toLowerCase().replace(/\s+/g, '');
-      if (!/^[a-z][a-z0-9]{1,40}$/.test(name)) {
-        fail('an Azure region name like westus', 'List them with `az account list-locations --query [].name -o tsv`.');
+      // The one region list the emulator also uses (@milab/common): accept the display name
+      // ("West US") and store the programmatic name ("westus").
+      const name = normalizeRegion(value);
+      if (name === undefined) {
+        const close = suggestRegions(value).map((r) => r.name);
+        throw new ConfigError(
+          `Invalid location "${rawValue}"${from}: '${value}' is not an Azure region${close.length > 0 ? `; did you mean ${close.join(', ')}?` : '.'}`,
+          {
+            key,
+            origin,
+            hint: `${setCommand(origin, key, close[0] ?? DEFAULT_LOCATION)}; list the regions with \`az account list-locations --query [].name -o tsv\`.`,
+          },
+        );
       }
       return name;
     }
@@ -141,7 +162,7 @@ export function validateConfigValue(key: string, rawValue: string, origin = 'inp
         const suggestion = sanitizeLearnerId(value);
         fail(
           'lower-case letters, digits and dashes, at most 24 characters, starting and ending with a letter or digit',
-          suggestion ? `Use \`pnpm milab config set learnerId ${suggestion}\`.` : 'For example: `pnpm milab config set learnerId jane`.',
+          `${setCommand(origin, key, suggestion || 'jane')}.`,
         );
       }
       return value;
@@ -238,6 +259,37 @@ export function unsetConfigValue(key: string, env: Readonly<Record<string, strin
   return true;
 }
 
+/**
+ * Checks what the emulator reads from the environment (MILAB_EMULATOR_PORT), so a bad value is
+ * reported by every command, named after the variable, instead of being ignored until the
+ * emulator starts.
+ */
+function validateEmulatorEnv(env: Readonly<Record<string, string | undefined>>): void {
+  try {
+    defaultPort(env);
+  } catch (error) {
+    if (!(error instanceof EmulatorOptionError) || !error.envVar) throw error;
+    throw new ConfigError(`Invalid ${error.envVar} "${env[error.envVar] ?? ''}" (from environment variable ${error.envVar}): expected a whole number from 0 to 65535.`, {
+      key: error.envVar,
+      origin: `environment variable ${error.envVar}`,
+      hint: `Set ${error.envVar} to a free port (0 picks one), or unset it to use the default 8443: \`unset ${error.envVar}\`.`,
+      cause: error,
+    });
+  }
+}
+
+/**
+ * A warning when the learner id was taken from a generic OS user (root, azureuser, vscode, …),
+ * which every machine of a class shares; `undefined` when the id is the learner's own.
+ */
+export function learnerIdWarning(config: Pick<MilabConfig, 'learnerId' | 'origins'>): string | undefined {
+  if (config.origins.learnerId.source !== 'default' || !isGenericLearnerId(config.learnerId)) return undefined;
+  return (
+    `warning: your learner id "${config.learnerId}" comes from the OS user, which is the same on other machines of a class, ` +
+    `so your resources (id-milab-${config.learnerId}) would collide with theirs. Set your own: \`pnpm milab config set learnerId <your-name>\``
+  );
+}
+
 /** The OS user name, or `undefined` when the OS cannot tell (some containers). */
 function osUserName(env: Readonly<Record<string, string | undefined>>): string | undefined {
   try {
@@ -279,6 +331,7 @@ export function loadConfig(options: LoadConfigOptions = {}): MilabConfig {
   };
 
   const target = orDefault('target', fromEnvOrFile('target'), () => ({ source: 'default', value: 'emulator' })) as Target;
+  if (target === 'emulator') validateEmulatorEnv(env);
   const learnerId = orDefault('learnerId', fromEnvOrFile('learnerId'), () => ({
     source: 'default',
     detail: 'OS user name',

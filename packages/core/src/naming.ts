@@ -26,7 +26,22 @@ export function sanitizeLearnerId(raw: string): string {
     .replace(/-+$/, '');
 }
 
-/** Whether `id` is already a valid learner id (what {@link sanitizeLearnerId} produces). */
+/**
+ * OS user names that are the same on every class machine, VM image or dev container: a learner
+ * id taken from one of them collides with the next learner's (`id-milab-root`).
+ */
+export const GENERIC_USER_NAMES: readonly string[] = ['root', 'azureuser', 'ubuntu', 'vscode', 'codespace', 'node', 'admin', 'user', 'learner'];
+
+/** Whether `id` is a generic user name (see {@link GENERIC_USER_NAMES}), not a person's. */
+export function isGenericLearnerId(id: string): boolean {
+  return GENERIC_USER_NAMES.includes(id);
+}
+
+/**
+ * Whether `id` is already a valid learner id (what {@link sanitizeLearnerId} produces). The rule
+ * is stricter than ARM's (user-assigned identities allow 3-128 letters, digits, `-` and `_`; Linux
+ * VM names 1-64, no `_`): lower case, digits and dashes keep every derived name valid everywhere.
+ */
 export function isValidLearnerId(id: string): boolean {
   return id.length <= LEARNER_ID_MAX_LENGTH && LEARNER_ID_PATTERN.test(id);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLabResource, isValidLearnerId, labResourceNames, labTags, sanitizeLearnerId } from '../src/index.js';
+import { isGenericLearnerId, isLabResource, isValidLearnerId, labResourceNames, labTags, sanitizeLearnerId } from '../src/index.js';
 
 describe('naming', () => {
   it('sanitises user names into learner ids', () => {
@@ -11,6 +11,11 @@ describe('naming', () => {
     expect(sanitizeLearnerId('!!!')).toBe('');
     expect(isValidLearnerId(sanitizeLearnerId('Jane Doe'))).toBe(true);
     expect(isValidLearnerId('Jane')).toBe(false);
+  });
+
+  it('knows the OS user names every class machine shares (issue 10)', () => {
+    for (const name of ['root', 'azureuser', 'ubuntu', 'vscode', 'codespace', 'node', 'admin']) expect(isGenericLearnerId(name), name).toBe(true);
+    expect(isGenericLearnerId('jane')).toBe(false);
   });
 
   it('names and tags lab resources from the learner id', () => {

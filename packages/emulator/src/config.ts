@@ -69,9 +69,16 @@ export function defaultStateDir(env: Readonly<Record<string, string | undefined>
   return fromEnv ? resolve(fromEnv) : join(milabHome(env), 'emulator');
 }
 
-/** The default port: `$MILAB_EMULATOR_PORT`, else 8443. */
-export function defaultPort(env: NodeJS.ProcessEnv = process.env): number {
-  return env.MILAB_EMULATOR_PORT ? parseNumberOption('port', env.MILAB_EMULATOR_PORT, 0, 65535) : DEFAULT_PORT;
+/** The environment variable that sets the default port. */
+export const PORT_ENV = 'MILAB_EMULATOR_PORT';
+
+/**
+ * The default port: `$MILAB_EMULATOR_PORT`, else 8443. A value that is set but not a port throws a
+ * {@link ConfigError} naming the variable (never ignored, never reported as a flag).
+ */
+export function defaultPort(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const value = env[PORT_ENV];
+  return value !== undefined && value.trim() !== '' ? parseNumberOption('port', value, 0, 65535, true, PORT_ENV) : DEFAULT_PORT;
 }
 
 
