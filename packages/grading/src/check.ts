@@ -77,6 +77,14 @@ export interface CheckRunTools {
 }
 
 /**
+ * How a check counts towards the lab's score, so that a lab nobody has touched scores 0 %:
+ * - `work` (the default): checks the lab's own work; a pass earns the check's weight.
+ * - `prerequisite`: checks that something the lab builds on is there ("lab 01 is done"). It
+ *   earns no points (its weight is 0), but a lab whose prerequisite does not pass is not passed.
+ */
+export type CheckRole = 'work' | 'prerequisite';
+
+/**
  * One thing a grader verifies. Checks only read: they must pass when run with a Reader-only
  * principal.
  *
@@ -87,8 +95,17 @@ export interface Check<Ctx = unknown> {
   readonly id: string;
   /** One line in the learner's terms ("The identity exists"). */
   readonly title: string;
-  /** Share of the lab's score; a positive number, 1 when omitted. */
+  /** Share of the lab's score; a positive number, 1 when omitted (a prerequisite has none). */
   readonly weight?: number;
+  /** How the check counts towards the score; `work` when omitted. */
+  readonly role?: CheckRole;
+  /**
+   * Ids of earlier checks that must pass for this check's pass to earn points. For checks that
+   * hold on their own before any work exists ("no role beyond Reader" holds for an identity
+   * with no role at all): the check still runs and says what it found, but its points wait for
+   * the main work, so doing nothing earns nothing.
+   */
+  readonly earnsWith?: readonly string[];
   /**
    * Ids of earlier checks that must pass first; if one did not, this check is skipped with a
    * reason naming it instead of failing with a confusing second-order error.
@@ -101,7 +118,53 @@ export interface Check<Ctx = unknown> {
 export interface CheckInfo {
   readonly id: string;
   readonly title: string;
+  /** The points the check can earn (0 for a prerequisite). */
   readonly weight: number;
+  /** Present for a prerequisite only (absent means `work`). */
+  readonly role?: 'prerequisite';
+  /** As {@link Check.earnsWith}; absent when empty. */
+  readonly earnsWith?: readonly string[];
+}
+
+/** The {@link CheckInfo} of a check: its weight (0 for a prerequisite, 1 when omitted or invalid). */
+export function checkInfo(check: Check<never>): CheckInfo {
+  const prerequisite = check.role === 'prerequisite';
+  const weight = check.weight ?? 1;
+  return {
+    id: check.id,
+    title: check.title,
+    // Invalid weights are reported by checkProblems; 1 keeps the score arithmetic sane meanwhile.
+    weight: prerequisite ? 0 : Number.isFinite(weight) && weight > 0 ? weight : 1,
+    ...(prerequisite ? { role: 'prerequisite' as const } : {}),
+    ...(check.earnsWith !== undefined && check.earnsWith.length > 0 ? { earnsWith: [...check.earnsWith] } : {}),
+  };
+}
+
+/**
+ * What is wrong with how a check counts (its weight, role and `earnsWith`), as sentences; empty
+ * when nothing is. `earlier` holds the ids of the checks before it.
+ */
+export function scoringProblems(check: Check<never>, earlier: ReadonlySet<string>, all: readonly Check<never>[]): string[] {
+  const problems: string[] = [];
+  if (check.role !== undefined && check.role !== 'work' && check.role !== 'prerequisite') {
+    problems.push(`check ${check.id} has role ${String(check.role)}, expected work or prerequisite`);
+  }
+  if (check.role === 'prerequisite') {
+    if (check.weight !== undefined) problems.push(`check ${check.id} is a prerequisite, which earns no points, but has weight ${String(check.weight)}`);
+  } else if (check.weight !== undefined && !(Number.isFinite(check.weight) && check.weight > 0)) {
+    problems.push(`check ${check.id} has weight ${String(check.weight)}, expected a positive number`);
+  }
+  for (const id of check.earnsWith ?? []) {
+    if (id === check.id) problems.push(`check ${check.id} earns with itself`);
+    else if (!earlier.has(id)) {
+      problems.push(
+        all.some((other) => other.id === id)
+          ? `check ${check.id} earns with ${id}, which runs after it`
+          : `check ${check.id} earns with ${id}, which does not exist`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** Why grading as a whole could not go on: the environment, not the learner's work. */
@@ -126,6 +189,11 @@ export type CheckResult = CheckInfo & {
   readonly lab?: string;
   /** Wall-clock time the check took, in milliseconds (0 for checks that never ran). */
   readonly durationMs: number;
+  /**
+   * The points this result earned: its weight for a pass whose `earnsWith` checks passed too,
+   * else 0. Set on every result of a report (by `buildReport`); absent only before that.
+   */
+  readonly points?: number;
 } & (PassOutcome | FailOutcome | SkipOutcome | ErrorOutcome);
 
 /** The environment failed while this check ran, so it could not be judged. */

@@ -5,7 +5,10 @@ import type { CannotGradeInfo, CheckResult } from './check.js';
 /** `passed`: every check passed. `failed`: some check failed or was skipped. `error`: could not grade. */
 export type GradeStatus = 'passed' | 'failed' | 'error';
 
-/** The weighted score: passed checks earn their weight; every check counts towards `possible`. */
+/**
+ * The weighted score: a passed check earns its weight (a prerequisite has none; a check with
+ * `earnsWith` earns only once those checks pass too); every check counts towards `possible`.
+ */
 export interface Score {
   readonly earned: number;
   readonly possible: number;
@@ -67,13 +70,34 @@ export function exitCodeFor(report: Pick<GradeReport, 'status'>): 0 | 1 | 2 {
   }
 }
 
+/**
+ * The points a result earned: its weight when it passed and every check it `earnsWith` passed
+ * too (looked up among `results`, in the same lab), else 0.
+ */
+export function pointsOf(result: CheckResult, results: readonly CheckResult[]): number {
+  if (result.status !== 'pass') return 0;
+  const waiting = withheldBy(result, results);
+  return waiting.length === 0 ? result.weight : 0;
+}
+
+/**
+ * The `earnsWith` checks that keep a passed result from earning its points (none passed, or
+ * they are missing from `results`); empty when it earns them or did not pass.
+ */
+export function withheldBy(result: CheckResult, results: readonly CheckResult[]): string[] {
+  if (result.status !== 'pass') return [];
+  return (result.earnsWith ?? []).filter(
+    (id) => !results.some((other) => other.id === id && other.lab === result.lab && other.status === 'pass'),
+  );
+}
+
 /** Adds up the weighted score of some results. */
 export function scoreOf(results: readonly CheckResult[]): Score {
   let earned = 0;
   let possible = 0;
   for (const result of results) {
     possible += result.weight;
-    if (result.status === 'pass') earned += result.weight;
+    earned += pointsOf(result, results);
   }
   // Fractional weights (0.1 + 0.2) must not show as 0.30000000000000004 in reports.
   earned = roundWeight(earned);
@@ -98,7 +122,7 @@ export function statusOf(results: readonly CheckResult[], error: GradeError | un
   return results.length > 0 && results.every((r) => r.status === 'pass') ? 'passed' : 'failed';
 }
 
-/** Builds a report from results, computing score, counts and status. */
+/** Builds a report from results, computing each result's points, the score, counts and status. */
 export function buildReport(input: {
   lab?: string;
   title?: string;
@@ -109,7 +133,8 @@ export function buildReport(input: {
   error?: GradeError;
   labs?: readonly LabSummary[];
 }): GradeReport {
-  const { results, labs, ...head } = input;
+  const { labs, ...head } = input;
+  const results = input.results.map((result) => ({ ...result, points: pointsOf(result, input.results) }));
   return {
     ...summaryOf({ ...head, status: statusOf(results, input.error), score: scoreOf(results), counts: countsOf(results) }),
     results,

@@ -2,7 +2,7 @@
 // ARM throttles per principal, so parallelism buys little and costs clear progress output),
 // with a time limit per check and for the whole run. It never throws for anything a check
 // does: every way a check can end becomes a CheckResult.
-import type { CannotGradeInfo, Check, CheckInfo, CheckOutcome, CheckResult } from './check.js';
+import { checkInfo, scoringProblems, type CannotGradeInfo, type Check, type CheckInfo, type CheckOutcome, type CheckResult } from './check.js';
 import { classifyWith, messageOf, type ErrorClassifier } from './classify.js';
 import { buildReport, type GradeError, type GradeReport } from './report.js';
 
@@ -104,7 +104,7 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
   };
 
   for (const [index, check] of checks.entries()) {
-    const info: CheckInfo = { id: check.id, title: check.title, weight: weightOf(check) };
+    const info = checkInfo(check);
     const record = (outcome: CheckOutcome | ({ status: 'error' } & CannotGradeInfo), durationMs: number): void => {
       const result = {
         ...info,
@@ -301,9 +301,7 @@ export function validateChecks(checks: readonly Check<never>[]): string[] {
     if (typeof check.id !== 'string' || check.id.trim() === '') problems.push('a check has no id');
     else if (seen.has(check.id)) problems.push(`two checks have the id ${check.id}`);
     if (typeof check.title !== 'string' || check.title.trim() === '') problems.push(`check ${check.id} has no title`);
-    if (check.weight !== undefined && !(Number.isFinite(check.weight) && check.weight > 0)) {
-      problems.push(`check ${check.id} has weight ${String(check.weight)}, expected a positive number`);
-    }
+    problems.push(...scoringProblems(check, seen, checks));
     for (const dependency of check.dependsOn ?? []) {
       if (dependency === check.id) problems.push(`check ${check.id} depends on itself`);
       else if (!seen.has(dependency)) {
@@ -318,12 +316,6 @@ export function validateChecks(checks: readonly Check<never>[]): string[] {
     seen.add(check.id);
   }
   return problems;
-}
-
-function weightOf(check: Check<never>): number {
-  const weight = check.weight ?? 1;
-  // Invalid weights are reported by validateChecks; 1 keeps the score arithmetic sane meanwhile.
-  return Number.isFinite(weight) && weight > 0 ? weight : 1;
 }
 
 function cancelledError(lab: string | undefined, during: CheckInfo | undefined): GradeError {

@@ -6,13 +6,15 @@ import { fail, pass, runChecks, skip, type Check, type CheckOutcome, type GradeR
 export function check(
   id: string,
   outcome: CheckOutcome | (() => CheckOutcome | Promise<CheckOutcome>),
-  extra: Partial<Pick<Check, 'title' | 'weight' | 'dependsOn'>> = {},
+  extra: Partial<Pick<Check, 'title' | 'weight' | 'dependsOn' | 'role' | 'earnsWith'>> = {},
 ): Check {
   return {
     id,
     title: extra.title ?? `Title of ${id}`,
     ...(extra.weight === undefined ? {} : { weight: extra.weight }),
     ...(extra.dependsOn === undefined ? {} : { dependsOn: extra.dependsOn }),
+    ...(extra.role === undefined ? {} : { role: extra.role }),
+    ...(extra.earnsWith === undefined ? {} : { earnsWith: extra.earnsWith }),
     run: async () => (typeof outcome === 'function' ? outcome() : outcome),
   };
 }

@@ -37,10 +37,10 @@ describe('JSON reporter', () => {
       'results',
     ]);
     expect(parsed.results.map((result) => Object.keys(result))).toEqual([
-      ['id', 'title', 'lab', 'status', 'weight', 'durationMs', 'details'],
-      ['id', 'title', 'lab', 'status', 'weight', 'durationMs', 'found', 'expected', 'fix', 'retryAfterSeconds'],
-      ['id', 'title', 'lab', 'status', 'weight', 'durationMs', 'reason'],
-      ['id', 'title', 'lab', 'status', 'weight', 'durationMs', 'reason'],
+      ['id', 'title', 'lab', 'status', 'weight', 'points', 'durationMs', 'details'],
+      ['id', 'title', 'lab', 'status', 'weight', 'points', 'durationMs', 'found', 'expected', 'fix', 'retryAfterSeconds'],
+      ['id', 'title', 'lab', 'status', 'weight', 'points', 'durationMs', 'reason'],
+      ['id', 'title', 'lab', 'status', 'weight', 'points', 'durationMs', 'reason'],
     ]);
   });
 

@@ -17,10 +17,10 @@ describe('terminal reporter (not a TTY)', () => {
     expect(output).not.toContain(ESC);
     expect(output).toBe(
       [
-        '✔ The identity exists',
-        '✖ The identity has Reader on the resource group',
-        '○ The VM uses the identity (skipped)',
-        '○ Later check (skipped)',
+        '✔ The identity exists · 1/1 point',
+        '✖ The identity has Reader on the resource group · 0/2 points',
+        '○ The VM uses the identity (skipped) · 0/1 point',
+        '○ Later check (skipped) · 0/1 point',
         '',
         '✖ The identity has Reader on the resource group [01.reader]',
         '    found:    no Reader assignment for id-alice on rg-alice',
@@ -32,7 +32,7 @@ describe('terminal reporter (not a TTY)', () => {
         '○ Later check [01.later]',
         '    skipped:  the VM from lab 03 does not exist yet',
         '',
-        '1 passed, 1 failed, 2 skipped — score 20%',
+        '1 passed, 1 failed, 2 skipped — score 20% (1/5 points)',
         '',
       ].join('\n'),
     );
@@ -51,7 +51,7 @@ describe('terminal reporter (not a TTY)', () => {
       { ctx: undefined },
     );
     createTerminalReporter({ stream, env: {} }).summary(report);
-    expect(stream.text().trimEnd().split('\n').at(-1)).toBe('3 passed, 1 failed, 1 skipped — score 60%');
+    expect(stream.text().trimEnd().split('\n').at(-1)).toBe('3 passed, 1 failed, 1 skipped — score 60% (3/5 points)');
   });
 
   it('says which thing could not be checked and the next step when it could not grade', async () => {
@@ -69,11 +69,11 @@ describe('terminal reporter (not a TTY)', () => {
     );
     reporter.summary(report);
     const output = stream.text();
-    expect(output).toContain('! The VM has the identity (could not check)\n');
-    expect(output).toContain('○ C (skipped)\n');
+    expect(output).toContain('! The VM has the identity (could not check) · 0/1 point\n');
+    expect(output).toContain('○ C (skipped) · 0/1 point\n');
     // Explained once, in the could-not-grade block, not again among the failures.
     expect(output.match(/Nothing listens/g)).toHaveLength(1);
-    expect(output).toContain('1 passed, 0 failed, 1 skipped, 1 could not be checked — score 33%');
+    expect(output).toContain('1 passed, 0 failed, 1 skipped, 1 could not be checked — score 33% (1/3 points)');
     expect(output).toContain(
       [
         'Could not grade lab 03 (emulator): Nothing listens on 127.0.0.1:8443.',
@@ -105,7 +105,7 @@ describe('terminal reporter (not a TTY)', () => {
     // Lab 02 stopped the merged report; lab 03's stop is explained among the results.
     expect(stream.text()).toContain('! T3 [03.a]\n    problem:   sign-in: expired\n    next step: az login\n');
     expect(stream.text()).toContain('Could not grade lab 02 (network): down\n');
-    expect(stream.text()).toContain('  lab 01 One: 1 passed, 0 failed, 0 skipped — score 100%\n');
+    expect(stream.text()).toContain('  lab 01 One: 1 passed, 0 failed, 0 skipped — score 100% (1/1 point)\n');
     expect(stream.text()).toContain('  lab 02: 0 passed, 0 failed, 0 skipped, 1 could not be checked — could not grade\n');
   });
 
@@ -133,8 +133,8 @@ describe('terminal reporter (TTY)', () => {
     const output = stream.text();
     expect(output).toContain(`\r${ESC}[2K`);
     expect(output).toMatch(/⠋.* Quick/);
-    expect(output).toContain(`${ESC}[32m✔${ESC}[39m Quick\n`);
-    expect(output).toContain(`${ESC}[31m✖${ESC}[39m Title of b\n`);
+    expect(output).toContain(`${ESC}[32m✔${ESC}[39m Quick${ESC}[2m · 1/1 point${ESC}[22m\n`);
+    expect(output).toContain(`${ESC}[31m✖${ESC}[39m Title of b${ESC}[2m · 0/1 point${ESC}[22m\n`);
   });
 
   it('respects NO_COLOR but keeps the spinner', async () => {
@@ -143,7 +143,7 @@ describe('terminal reporter (TTY)', () => {
     const report = await runChecks([check('a', pass(), { title: 'Quick' })], { ctx: undefined, onEvent: reporter.onEvent });
     reporter.summary(report);
     const output = stream.text();
-    expect(output).toContain('✔ Quick\n');
+    expect(output).toContain('✔ Quick · 1/1 point\n');
     expect(output).not.toMatch(new RegExp(`${ESC}\\[\\d+m`));
     expect(output).toContain(`\r${ESC}[2K`);
   });

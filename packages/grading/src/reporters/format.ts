@@ -8,9 +8,34 @@ export function retryNote(retryAfterSeconds: number): string {
   return `this may be RBAC propagation delay; retry in ${retryAfterSeconds} s`;
 }
 
-/** "3 passed, 1 failed, 1 skipped — score 60%" (plus "1 could not be checked" when any). */
+/**
+ * "3 passed, 1 failed, 1 skipped — score 60% (3/5 points)" (plus "1 could not be checked" when
+ * any): the points say how a weighted score came about.
+ */
 export function summaryLine(report: Pick<GradeReport, 'counts' | 'score'>): string {
-  return `${countsText(report.counts)} — score ${report.score.percent}%`;
+  return `${countsText(report.counts)} — score ${report.score.percent}% (${pointsText(report.score.earned, report.score.possible)})`;
+}
+
+/** "2/3 points", "1/1 point". */
+export function pointsText(earned: number, possible: number): string {
+  return `${earned}/${possible} ${possible === 1 ? 'point' : 'points'}`;
+}
+
+/**
+ * What a result earned, for its line: "2/2 points", "prerequisite, no points", or for a pass
+ * whose points wait on other checks, "0/1 point until 02.reader passes". `waitingOn` holds the
+ * checks its points wait on (as report.ts's `withheldBy` says).
+ */
+export function resultPointsText(result: CheckResult, waitingOn: readonly string[]): string {
+  if (result.role === 'prerequisite') return 'prerequisite, no points';
+  const earned = result.status === 'pass' && waitingOn.length === 0 ? result.weight : 0;
+  const text = pointsText(earned, result.weight);
+  if (waitingOn.length === 0) return text;
+  return `${text} until ${joinAnd(waitingOn)} ${waitingOn.length === 1 ? 'passes' : 'pass'}`;
+}
+
+function joinAnd(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1) ?? ''}`;
 }
 
 /** "3 passed, 1 failed, 1 skipped", with errored checks only when there are any. */

@@ -1,6 +1,7 @@
 // The machine-readable report (`--json`): the GradeReport with a schema version, keys in a
 // fixed order so diffs and snapshots stay stable. The schema is documented in the README;
-// bump JSON_SCHEMA_VERSION on any change that removes or renames a field.
+// bump JSON_SCHEMA_VERSION on any change that removes or renames a field. Fields added since
+// version 1 came out (each result's `points`, `role`, `earnsWith`) are additions: still version 1.
 import type { CheckResult } from '../check.js';
 import { defaultRedactor, type Redactor } from '../redact.js';
 import { summaryOf, type GradeReport } from '../report.js';
@@ -62,6 +63,9 @@ function orderedResult(result: CheckResult): CheckResult {
     ...(result.lab === undefined ? {} : { lab: result.lab }),
     status,
     weight: result.weight,
+    points: result.points ?? 0,
+    ...(result.role === undefined ? {} : { role: result.role }),
+    ...(result.earnsWith === undefined ? {} : { earnsWith: [...result.earnsWith] }),
     durationMs: result.durationMs,
   });
   switch (result.status) {

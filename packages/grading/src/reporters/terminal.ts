@@ -3,9 +3,9 @@
 // summary line, and for a run that could not grade, what could not be checked and what to do.
 import type { CheckInfo, CheckResult } from '../check.js';
 import { defaultRedactor, type Redactor } from '../redact.js';
-import type { GradeReport } from '../report.js';
+import { withheldBy, type GradeReport } from '../report.js';
 import type { RunEvent } from '../runner.js';
-import { cannotGradeHeadline, countsText, explanation, printable, summaryLine } from './format.js';
+import { cannotGradeHeadline, countsText, explanation, pointsText, printable, resultPointsText, summaryLine } from './format.js';
 
 /** The part of a writable stream the reporter uses (process.stdout, a test buffer). */
 export interface OutputStream {
@@ -93,9 +93,12 @@ export function createTerminalReporter(options: TerminalReporterOptions = {}): T
     }
   };
 
+  // The results seen so far, so that a line can say whether a pass earned its points yet.
+  const seen: CheckResult[] = [];
   const progressLine = (result: CheckResult): string => {
     const suffix = result.status === 'skip' ? paint.dim(' (skipped)') : result.status === 'error' ? paint.dim(' (could not check)') : '';
-    return `${symbolOf(result.status)} ${clean(result.title)}${suffix}\n`;
+    const points = paint.dim(` · ${clean(resultPointsText(result, withheldBy(result, seen)))}`);
+    return `${symbolOf(result.status)} ${clean(result.title)}${suffix}${points}\n`;
   };
 
   return {
@@ -105,6 +108,7 @@ export function createTerminalReporter(options: TerminalReporterOptions = {}): T
         return;
       }
       stopSpinner();
+      seen.push(event.result);
       write(progressLine(event.result));
     },
 
@@ -131,7 +135,10 @@ export function createTerminalReporter(options: TerminalReporterOptions = {}): T
         for (const lab of report.labs) {
           const name = lab.lab === undefined ? '' : `lab ${lab.lab}`;
           const title = lab.title === undefined ? '' : ` ${clean(lab.title)}`;
-          const state = lab.status === 'error' ? paint.magenta('could not grade') : `score ${lab.score.percent}%`;
+          const state =
+            lab.status === 'error'
+              ? paint.magenta('could not grade')
+              : `score ${lab.score.percent}% (${pointsText(lab.score.earned, lab.score.possible)})`;
           lines.push(`  ${paint.bold(clean(name))}${title}: ${countsText(lab.counts)} — ${state}`);
         }
       }
