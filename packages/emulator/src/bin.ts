@@ -5,6 +5,7 @@
 //        [--imds-faults …] [--imds-limits …] (profile flags: see profiles.ts)
 import { parseArgs } from 'node:util';
 import { parseConfig } from './config.js';
+import { escapeControl, logError } from './log.js';
 import { createEmulator } from './server.js';
 
 async function main(): Promise<void> {
@@ -21,7 +22,12 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const log = (message: string) => console.error(`[milab emulator] ${message}`);
+  // One entry, one line: a control character in a logged value cannot start a forged line.
+  const log = (message: string) => console.error(`[milab emulator] ${escapeControl(message)}`);
+  // No request may stop the emulator: a promise or an event that fails with nothing to catch it
+  // is logged (with its stack) and the emulator goes on serving.
+  process.on('unhandledRejection', (reason) => log(`error: unhandled rejection (the emulator goes on): ${logError(reason)}`));
+  process.on('uncaughtException', (error) => log(`error: uncaught exception (the emulator goes on): ${logError(error)}`));
   const config = parseConfig({
     port: values.port,
     stateDir: values['state-dir'],

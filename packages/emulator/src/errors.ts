@@ -233,6 +233,53 @@ export const errors = {
   entraUnknownResource(resource: string, tenantId: string): EntraError {
     return new EntraError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`);
   },
+
+  // --- the front door (server.ts): request-target, body size, unexpected failures ---
+  /**
+   * A request-target that is not a path (absolute-form `http://x/`, authority-form `host:443`,
+   * asterisk-form `*`) or does not parse. (unconfirmed: ARM's code and text for this were not
+   * found; `BadRequest` is ARM's generic code.)
+   */
+  badRequestTarget(target: string): ArmError {
+    return new ArmError(400, 'BadRequest', `The request-target '${target}' is not a path. The milab emulator accepts only origin-form targets: a path starting with '/' and an optional query, such as 'GET /subscriptions?api-version=2022-12-01'.`);
+  },
+  /**
+   * A body over ARM's 4 MB limit. Status and limit: Azure/azure-resource-manager-rpc
+   * v1.0/common-api-details.md, "Max Request Body Size" ("The maximum size of a request body
+   * that ARM will accept is 4 MB ... a 413 Payload Too Large will be returned"). Code and text as
+   * ARM sent them (Azure/azure-api-management-devops-resource-kit#594, Azure/Azure-Landing-Zones#2644).
+   * Whether ARM's 4 MB is 4,000,000 or 4,194,304 bytes is unconfirmed; the emulator uses 4 MiB.
+   */
+  requestContentTooLarge(): ArmError {
+    return new ArmError(413, 'RequestContentTooLarge', 'The request content size exceeds the maximum size of 4 MB.');
+  },
+  /**
+   * A request Node's HTTP parser refused before any handler saw it (a malformed request line or
+   * header, headers over 16 KB, a request that took too long). (unconfirmed: ARM's front end
+   * answers these itself, in its own words.)
+   */
+  malformedHttpRequest(status: number, reason: string): ArmError {
+    if (status === 413) return errors.requestContentTooLarge();
+    if (status === 431) return new ArmError(431, 'RequestHeaderFieldsTooLarge', 'The request headers are too large: the milab emulator accepts at most 16 KB of request line and headers.');
+    if (status === 408) return new ArmError(408, 'RequestTimeout', 'The request was not received in time.');
+    return new ArmError(400, 'BadRequest', `The request could not be parsed as HTTP/1.1 (${reason}). Check the request line ('METHOD /path HTTP/1.1') and the headers.`);
+  },
+  /** ARM's answer when a request fails inside the service (the emulator logs the stack). */
+  internalServerError(): ArmError {
+    return new ArmError(500, 'InternalServerError', 'The milab emulator failed to process the request; see its log.');
+  },
+  /**
+   * A malformed Entra request (request-target, form, Authorization header). AADSTS9002313 and its
+   * text as Entra sends them (learn.microsoft.com/answers/questions/1291600); the `invalid_request`
+   * error and the detail after the text are the emulator's (unconfirmed).
+   */
+  entraMalformedRequest(detail: string): EntraError {
+    return new EntraError(400, 'invalid_request', 9002313, `Invalid request. Request is malformed or invalid. ${detail}`);
+  },
+  /** An Entra form body over the emulator's limit (unconfirmed: Entra's own limit and answer are not documented). */
+  entraBodyTooLarge(limitBytes: number): EntraError {
+    return new EntraError(413, 'invalid_request', 9002313, `Invalid request. Request is malformed or invalid. The request body exceeds the maximum size of ${limitBytes} bytes that the milab emulator's Entra accepts.`);
+  },
 } as const;
 
 /** ARM's timestamp format in error messages: `MM/DD/YYYY HH:mm:ss`. */

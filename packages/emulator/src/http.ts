@@ -1,6 +1,11 @@
-// Small HTTP helpers shared by the Entra and ARM handlers.
+// Small HTTP helpers shared by the listeners (the ARM/Entra HTTPS server, each IMDS) and the
+// handlers: the request-target as a URL, the body read within a limit, replies written as JSON,
+// and the answers a listener gives to what never reaches a handler (unparseable requests,
+// CONNECT), so that no request can stop the process.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 
 /** What a handler answers; the server writes it. */
 export interface Reply {
@@ -9,19 +14,110 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/** The request body as text (at most 4 MiB). */
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(buffer);
+/** The request body went over the listener's limit; nothing more is read. */
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+  constructor(readonly limitBytes: number) {
+    super(`the request body exceeds ${limitBytes} bytes`);
   }
-  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The client closed the connection before its request body was complete: there is no one to answer. */
+export class ClientGoneError extends Error {
+  override readonly name = 'ClientGoneError';
+  constructor() {
+    super('the client closed the connection before the request body was complete');
+  }
+}
+
+/**
+ * The request-target as a URL on `base`, or undefined when it is not in origin-form (a path
+ * starting with `/`): absolute-form (`http://x/`), authority-form (`host:443`) and asterisk-form
+ * (`*`) are not served. Concatenated, not resolved: a path like `//subscriptions/…` (an SDK
+ * scope with a leading slash) stays a path instead of naming a host.
+ */
+export function originFormUrl(target: string | undefined, base: string): URL | undefined {
+  if (!target?.startsWith('/')) return undefined;
+  try {
+    return new URL(`${base}${target}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The request body as text. Refuses at once (before reading) a body whose Content-Length is
+ * over `limitBytes`, and stops reading a chunked one as soon as it goes over; the caller answers
+ * and then calls `drainAfterReply` so the connection neither hangs nor is reset under the answer.
+ */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) return Promise.reject(new BodyTooLargeError(limitBytes));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onGone);
+      req.off('close', onGone);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        cleanup();
+        req.pause();
+        reject(new BodyTooLargeError(limitBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onGone = () => {
+      cleanup();
+      reject(new ClientGoneError());
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onGone);
+    req.once('close', onGone);
+  });
+}
+
+/** How long the rest of a refused body is read (and thrown away) before the connection is cut. */
+const DRAIN_MS = 5_000;
+
+/**
+ * After answering a request whose body was not read to the end: read the rest and throw it away
+ * (a client still sending would otherwise get a reset instead of the answer), for at most a few
+ * seconds, then cut the connection.
+ */
+export function drainAfterReply(req: IncomingMessage): void {
+  if (req.complete) return;
+  const timer = setTimeout(() => req.socket.destroy(), DRAIN_MS);
+  timer.unref();
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.on('error', () => undefined);
+  req.resume();
+}
+
+/**
+ * A header value Node accepts: characters outside printable ASCII (a resource name in a
+ * Location URL) are percent-encoded as in a URL, so writing the reply cannot throw.
+ */
+function headerSafe(value: string): string {
+  if (!/[^\t\x20-\x7e]/.test(value)) return value;
+  return value.replace(/[^\t\x20-\x7e]/gu, (char) => {
+    try {
+      return encodeURIComponent(char);
+    } catch {
+      return '%EF%BF%BD'; // a lone surrogate: U+FFFD, as a URL parser would write it
+    }
+  });
 }
 
 /** Writes a reply as JSON (or no body), with the headers ARM and Entra always send. */
@@ -30,8 +126,8 @@ export function send(res: ServerResponse, reply: Reply, method = 'GET'): void {
     'cache-control': 'no-cache',
     pragma: 'no-cache',
     'x-ms-request-id': randomUUID(),
-    ...reply.headers,
   };
+  for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name] = headerSafe(String(value));
   if (reply.body === undefined || method === 'HEAD') {
     if (reply.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
     res.writeHead(reply.status, headers);
@@ -43,4 +139,57 @@ export function send(res: ServerResponse, reply: Reply, method = 'GET'): void {
   headers['content-length'] = String(Buffer.byteLength(text));
   res.writeHead(reply.status, headers);
   res.end(text);
+}
+
+/** The status Node gives a request it could not parse, by the parser's error code. */
+function parseErrorStatus(code: string | undefined): number {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return 431;
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return 413;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return 408;
+    default:
+      return 400;
+  }
+}
+
+/** Writes a complete JSON answer straight on a socket (no request object exists) and closes it. */
+function writeRaw(socket: Duplex, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nx-ms-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${text}`,
+  );
+}
+
+/** How a listener words what it says to requests that never reach its handler. */
+export interface ListenerGuard {
+  /** The body for a request Node could not parse (`status` 400, 408, 413 or 431). */
+  unparseable(status: number, reason: string): unknown;
+  /** The body for a CONNECT request (authority-form target), answered 400. */
+  connect(target: string): unknown;
+  log(message: string): void;
+}
+
+/**
+ * Answers, in the listener's own error shape, what Node would otherwise answer with an empty
+ * 400 or a closed connection: requests the HTTP parser refuses (a malformed request line,
+ * headers over the limit) and CONNECT.
+ */
+export function guardListener(server: HttpServer | HttpsServer, guard: ListenerGuard): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = parseErrorStatus(error.code);
+    writeRaw(socket, status, guard.unparseable(status, error.code ?? 'unparseable request'));
+  });
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    // Node hands the socket over without its error listener: an error now must not end the process.
+    socket.on('error', () => undefined);
+    writeRaw(socket, 400, guard.connect(req.url ?? ''));
+  });
 }

@@ -13,12 +13,14 @@ import { ensureCertificates, type Certificates } from './certs.js';
 import type { EmulatorConfig } from './config.js';
 import { connectionPath, PRINCIPAL_NAMES, readConnection, type EmulatorConnection, type PrincipalName, type PrincipalSecret } from './connection.js';
 import { handleEntra, isEntraPath } from './entra/handlers.js';
+import { ArmError, EntraError, errors } from './errors.js';
 import { ensureSigningKey } from './entra/keys.js';
 import { TokenIssuer } from './entra/tokens.js';
 import { EmulatorEvents } from './events.js';
 import { ImdsManager } from './imds/manager.js';
 import { profileAdminReply, ProfileState } from './profiles.js';
-import { readBody, send, type Reply } from './http.js';
+import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, originFormUrl, readBody, send, type Reply } from './http.js';
+import { logError, logValue } from './log.js';
 import { ensureSecrets, type Secrets } from './secrets.js';
 import { FileStore, writeFileAtomic, type Store } from './store.js';
 import { SEED } from './world.js';
@@ -78,6 +80,15 @@ function principalsOf(secrets: Secrets): Record<PrincipalName, PrincipalSecret> 
   ) as Record<PrincipalName, PrincipalSecret>;
 }
 
+/** The path an absolute-form target (`https://host/path`) names, or '' for any other target. */
+function absolutePath(target: string): string {
+  try {
+    return new URL(target).pathname;
+  } catch {
+    return '';
+  }
+}
+
 export function createEmulator(config: EmulatorConfig): Emulator {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
   const certificates = ensureCertificates(config.stateDir);
@@ -121,15 +132,35 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     return presented.length === expected.length && timingSafeEqual(presented, expected);
   }
 
+  /**
+   * ARM's request body limit: 4 MB (Azure/azure-resource-manager-rpc v1.0/common-api-details.md,
+   * "Max Request Body Size"), taken as 4 MiB.
+   */
+  const ARM_MAX_BODY_BYTES = 4 * 1024 * 1024;
+  /** Entra's form bodies are a few parameters; 1 MiB is the emulator's own cap (unconfirmed: Entra's is not documented). */
+  const ENTRA_MAX_BODY_BYTES = 1024 * 1024;
+
+  /** The reply for an error thrown while handling a request, in the plane's shape; logs the unexpected. */
+  function failureReply(error: unknown, entra: boolean, method: string, target: string): Reply {
+    if (error instanceof BodyTooLargeError) error = entra ? errors.entraBodyTooLarge(error.limitBytes) : errors.requestContentTooLarge();
+    if (error instanceof EntraError) return { status: error.status, body: error.body(), headers: { 'cache-control': 'no-store, no-cache' } };
+    if (error instanceof ArmError) return { status: error.status, body: error.body(), headers: error.headers };
+    config.log(`error: ${logValue(method)} ${logValue(target)}: ${logError(error)}`);
+    const internal = errors.internalServerError();
+    return { status: internal.status, body: internal.body() };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const baseUrl = url ?? `https://127.0.0.1:${config.port}`;
-    // Concatenate, not resolve: a path like `//subscriptions/…` (an SDK scope with a leading
-    // slash) must stay a path, not become a host.
-    const requestUrl = new URL(`${baseUrl}${req.url ?? '/'}`);
+    const target = req.url ?? '';
+    const requestUrl = originFormUrl(target, baseUrl);
+    // A target that is not a path still picks its plane's error shape by the path it names.
+    const entra = isEntraPath(requestUrl?.pathname ?? absolutePath(target));
     let reply: Reply;
     try {
-      const body = await readBody(req);
+      if (!requestUrl) throw entra ? errors.entraMalformedRequest(`The request-target '${target}' is not a path.`) : errors.badRequestTarget(target);
+      const body = await readBody(req, entra ? ENTRA_MAX_BODY_BYTES : ARM_MAX_BODY_BYTES);
       await ready;
       if (requestUrl.pathname === ADMIN_RESET_PATH && method === 'POST') {
         if (!adminAllowed(req)) {
@@ -156,10 +187,33 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         reply = arm({ method, url: requestUrl, baseUrl, body, authorization: req.headers.authorization });
       }
     } catch (error) {
-      config.log(`error: ${method} ${requestUrl.pathname}: ${(error as Error).stack ?? String(error)}`);
-      reply = { status: 500, body: { error: { code: 'InternalServerError', message: 'The milab emulator failed to process the request; see its log.' } } };
+      if (error instanceof ClientGoneError) return;
+      reply = failureReply(error, entra, method, requestUrl?.pathname ?? target);
     }
     send(res, reply, method);
+    drainAfterReply(req);
+  }
+
+  /** The one HTTPS listener: every request answered, none able to end the process. */
+  function createFrontDoor(): Server {
+    const https = createServer({ key: certificates.keyPem, cert: certificates.certPem }, (req, res) => {
+      handle(req, res).catch((error: unknown) => {
+        // Only writing the reply itself can get here (a handler's failure is a 500 above).
+        config.log(`error: ${logValue(req.method)} ${logValue(req.url)}: writing the reply failed: ${logError(error)}`);
+        try {
+          if (!res.headersSent) send(res, failureReply(error, false, req.method ?? '', req.url ?? ''));
+          else res.destroy();
+        } catch {
+          res.destroy();
+        }
+      });
+    });
+    guardListener(https, {
+      unparseable: (status, reason) => errors.malformedHttpRequest(status, reason).body(),
+      connect: (target) => errors.badRequestTarget(target).body(),
+      log: config.log,
+    });
+    return https;
   }
 
   const emulator: Emulator = {
@@ -209,9 +263,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
       if (running && running.pid !== process.pid) {
         throw new EmulatorStartError('AlreadyRunning', `an emulator (pid ${running.pid}) already serves ${config.stateDir} at ${running.url}`);
       }
-      const https = createServer({ key: certificates.keyPem, cert: certificates.certPem }, (req, res) => {
-        void handle(req, res);
-      });
+      const https = createFrontDoor();
       https.keepAliveTimeout = 5_000;
       await new Promise<void>((resolve, reject) => {
         const onError = (error: NodeJS.ErrnoException) => {

@@ -1,6 +1,7 @@
 // The api-versions the emulator knows, per provider: what the pinned SDKs send and older ones
 // tutorials use. An unknown version is served anyway, with a warning logged once per version
 // (emulators that refuse new api-versions break after every SDK release).
+import { logValue, WarnOnce } from '../log.js';
 
 const RESOURCES = [
   '2014-04-01', '2015-01-01', '2015-11-01', '2016-02-01', '2016-06-01', '2016-07-01', '2016-09-01', '2017-05-10',
@@ -33,20 +34,18 @@ function providerOf(path: string): { name: string; versions: readonly string[] }
   return { name: 'Microsoft.Resources', versions: RESOURCES };
 }
 
-/** Remembers which unknown versions were already warned about. */
+/** Remembers which unknown versions were already warned about (one warning per provider and version). */
 export class ApiVersionPolicy {
-  readonly #warned = new Set<string>();
-  constructor(private readonly warn: (message: string) => void) {}
+  readonly #warnings: WarnOnce;
+  constructor(warn: (message: string) => void) {
+    this.#warnings = new WarnOnce(warn);
+  }
 
   /** Whether the version is known for the path's provider; warns once per unknown one. */
   check(path: string, apiVersion: string): boolean {
     const provider = providerOf(path);
     if (provider.versions.includes(apiVersion)) return true;
-    const key = `${provider.name} ${apiVersion}`;
-    if (!this.#warned.has(key)) {
-      this.#warned.add(key);
-      this.warn(`warning: api-version '${apiVersion}' is not one the emulator knows for ${provider.name}; serving it with the shapes of the newest known version`);
-    }
+    this.#warnings.warn(`${provider.name} ${apiVersion}`, () => `warning: api-version '${logValue(apiVersion)}' is not one the emulator knows for ${provider.name}; serving it with the shapes of the newest known version`);
     return false;
   }
 }

@@ -61,12 +61,28 @@ function parseForm(body: string): URLSearchParams {
   return new URLSearchParams(body);
 }
 
+/**
+ * The form-urlencoded client id or secret of an `Authorization: Basic` header (RFC 6749 2.3.1).
+ * A value that does not decode (`%zz`) is taken as it stands, as Entra takes unencoded values:
+ * it then fails as an unknown client or a wrong secret, in Entra's words, instead of a URIError.
+ */
+function formDecoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** The credentials of an `Authorization: Basic` header (client_secret_basic), if it holds any. */
 function basicAuth(header: string | undefined): { id: string; secret: string } | undefined {
   if (!header?.toLowerCase().startsWith('basic ')) return undefined;
-  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const encoded = header.slice(6).trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) throw errors.entraMalformedRequest("The 'Authorization: Basic' header is not base64 of 'client_id:client_secret'.");
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+  if (colon < 0) throw errors.entraMalformedRequest("The 'Authorization: Basic' header holds no ':' between client_id and client_secret.");
+  return { id: formDecoded(decoded.slice(0, colon)), secret: formDecoded(decoded.slice(colon + 1)) };
 }
 
 /** The resource a v2 scope names: `https://management.azure.com/.default` → `https://management.azure.com`. */

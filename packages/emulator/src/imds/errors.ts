@@ -113,4 +113,18 @@ export const imdsErrors = {
   methodNotAllowed(method: string): ImdsError {
     return instance(405, `Method not allowed: ${method}. IMDS supports only GET.`);
   },
+
+  // --- the listener itself (what never reaches an endpoint) ---
+  /** (unconfirmed wording) A request-target that is not a path: `http://x/`, `host:443`, `*`. */
+  badRequestTarget(target: string): ImdsError {
+    return instance(400, `Bad request. The request-target '${target}' is not a path; IMDS is asked for a path such as '/metadata/identity/oauth2/token?api-version=2018-02-01&resource=…'`);
+  },
+  /** (unconfirmed wording) A request Node's HTTP parser refused (status 400, 408, 413 or 431). */
+  unparseable(status: number, reason: string): ImdsError {
+    return instance(status, `Bad request. The request could not be parsed as HTTP/1.1 (${reason})`);
+  },
+  /** (unconfirmed wording) A failure inside the emulator; the stack is in its log. */
+  internal(): ImdsError {
+    return identity(500, 'server_error', 'The milab emulator failed to process the request; see its log.');
+  },
 } as const;

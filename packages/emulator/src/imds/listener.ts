@@ -12,6 +12,8 @@ import type { ProfileState } from '../profiles.js';
 import type { Store } from '../store.js';
 import { IDENTITY_INFO_PATH, INSTANCE_PATH, isKnownApiVersion, NEWEST_VERSIONS, IMDS_API_VERSIONS, TOKEN_PATH, VERSIONS_PATH } from './constants.js';
 import { ImdsError, imdsErrors } from './errors.js';
+import { guardListener } from '../http.js';
+import { logError, logValue, WarnOnce } from '../log.js';
 import { instanceMetadata } from './instance.js';
 import { issueManagedIdentityToken } from './token.js';
 
@@ -41,6 +43,32 @@ function firstDuplicate(query: URLSearchParams): string | undefined {
   return undefined;
 }
 
+/**
+ * The "future api-version" warning is given once per version for the whole IMDS plane: the
+ * listeners of one emulator share its log function, so warnings are kept per log function.
+ */
+const futureVersionWarnings = new WeakMap<ImdsDeps['log'], WarnOnce>();
+
+function warnFutureVersion(deps: ImdsDeps, apiVersion: string): void {
+  let warnings = futureVersionWarnings.get(deps.log);
+  if (!warnings) {
+    warnings = new WarnOnce(deps.log);
+    futureVersionWarnings.set(deps.log, warnings);
+  }
+  warnings.warn(apiVersion, () => `warning: IMDS api-version '${logValue(apiVersion)}' is newer than the emulator knows; answering as ${NEWEST_VERSIONS[0]}`);
+}
+
+/** The request's path and query, or undefined when the request-target is not a path (`http://x/`, `*`). */
+function requestUrl(target: string): URL | undefined {
+  if (!target.startsWith('/')) return undefined;
+  try {
+    // `AZURE_POD_IDENTITY_AUTHORITY_HOST` with a trailing slash makes MSAL ask for `//metadata/…`.
+    return new URL(target.replace(/^\/{2,}/, '/'), 'http://127.0.0.1');
+  } catch {
+    return undefined;
+  }
+}
+
 function metadataHeaderOk(req: IncomingMessage): boolean {
   return String(req.headers.metadata ?? '').toLowerCase() === 'true';
 }
@@ -48,8 +76,8 @@ function metadataHeaderOk(req: IncomingMessage): boolean {
 /** The answer of one VM's IMDS to one request. */
 export async function answerImds(deps: ImdsDeps, vmId: string, req: IncomingMessage): Promise<Answer> {
   const method = (req.method ?? 'GET').toUpperCase();
-  // `AZURE_POD_IDENTITY_AUTHORITY_HOST` with a trailing slash makes MSAL ask for `//metadata/…`.
-  const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'http://127.0.0.1');
+  const url = requestUrl(req.url ?? '');
+  if (!url) throw imdsErrors.badRequestTarget(req.url ?? '');
   const path = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
   const query = url.searchParams;
   const isIdentity = path.toLowerCase().startsWith('/metadata/identity');
@@ -69,7 +97,7 @@ export async function answerImds(deps: ImdsDeps, vmId: string, req: IncomingMess
   if (!apiVersion) throw isIdentity ? imdsErrors.identityParameterMissing('api-version') : imdsErrors.instanceApiVersionMissing(NEWEST_VERSIONS);
   const versionKind = isKnownApiVersion(apiVersion);
   if (versionKind === 'invalid') throw isIdentity ? imdsErrors.identityBadApiVersion(apiVersion, NEWEST_VERSIONS) : imdsErrors.instanceApiVersionInvalid(NEWEST_VERSIONS);
-  if (versionKind === 'future') deps.log(`warning: IMDS api-version '${apiVersion}' is newer than the emulator knows; answering as ${NEWEST_VERSIONS[0]}`);
+  if (versionKind === 'future') warnFutureVersion(deps, apiVersion);
 
   const vm = deps.store.state.resources[keyOf(vmId)];
   if (!vm) throw imdsErrors.notFound();
@@ -103,6 +131,7 @@ async function answerToken(deps: ImdsDeps, vm: ResourceRecord, query: URLSearchP
 }
 
 function write(res: ServerResponse, answer: Answer): void {
+  if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(answer.body);
   res.writeHead(answer.status, {
     'content-type': 'application/json; charset=utf-8',
@@ -133,10 +162,20 @@ export async function startImdsListener(deps: ImdsDeps, vmId: string, port: numb
           write(res, { status: error.status, body: error.body(), headers: error.headers });
           return;
         }
-        deps.log(`error: IMDS of ${vmId}: ${(error as Error).stack ?? String(error)}`);
-        write(res, { status: 500, body: { error: 'server_error', error_description: 'The milab emulator failed to process the request; see its log.' } });
+        deps.log(`error: IMDS of ${logValue(vmId)}: ${logValue(req.method)} ${logValue(req.url)}: ${logError(error)}`);
+        const internal = imdsErrors.internal();
+        write(res, { status: internal.status, body: internal.body() });
       },
-    );
+    ).catch((error: unknown) => {
+      // Only writing the answer can fail here; the connection is cut instead of the process.
+      deps.log(`error: IMDS of ${logValue(vmId)}: writing the answer failed: ${logError(error)}`);
+      res.destroy();
+    });
+  });
+  guardListener(server, {
+    unparseable: (status, reason) => imdsErrors.unparseable(status, reason).body(),
+    connect: (target) => imdsErrors.badRequestTarget(target).body(),
+    log: deps.log,
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
