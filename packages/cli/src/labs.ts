@@ -1,13 +1,13 @@
 // What the learner's commands (start, status, grade, hint, reset, solve) share: picking labs and
 // graders from an argument, grading and saving the result, where the learner stands (done, next),
 // and making sure the emulator runs when it is the target.
-import { loadConfig, MilabError, type MilabConfig, type Target } from '@milab/core';
-import { LaunchError, parseConfig, PROCESS_LOG_FILE, readConnection, startDetached, type EmulatorConnection } from '@milab/emulator';
-import { findGrader, GRADERS, gradeLabs, type Grader, type GradeLabsResult } from '@milab/graders';
+import { learnerIdWarning, loadConfig, MilabError, requireEmulator, type MilabConfig, type Target } from '@milab/core';
+import { LaunchError, parseConfig, PROCESS_LOG_FILE, readConnection, readWorld, startDetached, type EmulatorConnection } from '@milab/emulator';
+import { createGraderContext, findGrader, GRADERS, gradeLabs, type Grader, type GradeLabsResult } from '@milab/graders';
 import type { RunEvent } from '@milab/grading';
 import { listLabs, type Lab } from '@milab/labs';
 import { join } from 'node:path';
-import { recordGrades, type LabGrade, type Progress } from './progress.js';
+import { readProgress, recordGrades, type LabGrade, type Progress, type SavedIdentity } from './progress.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,17 +25,67 @@ export interface GradeAndSaveOptions {
   signal?: AbortSignal;
 }
 
-/** Grades the labs (reading as the grader) and saves each lab's result in the progress file. */
+/** The lab whose identity status shows (and lab 04 asks IMDS for). */
+const IDENTITY_LAB = '01';
+
+/**
+ * Grades the labs (reading as the grader) and saves each lab's result in the progress file, with
+ * the emulated world it was earned on and, once lab 01 passes, the identity's client and
+ * principal ids. On the emulator target, a stopped emulator is said as it is (exit 2), before
+ * anything else is read.
+ */
 export async function gradeAndSave(graders: readonly Grader[], options: GradeAndSaveOptions): Promise<GradeLabsResult & { progress: Progress }> {
   const env = options.env ?? process.env;
+  const { config } = options;
+  const connection = config.target === 'emulator' ? requireEmulator(config) : undefined;
+  // A progress file that cannot be used is said before grading, not after a minute of it.
+  readProgress(env);
+  const ctx = await createGraderContext({ config, env });
   const result = await gradeLabs(graders, {
-    config: options.config,
+    config,
     env,
+    ctx,
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const progress = recordGrades(result.reports, options.config.target, env);
+  const lab01 = result.reports.find((r) => r.lab === IDENTITY_LAB);
+  let identity: Omit<SavedIdentity, 'worldId'> | null | undefined;
+  if (lab01?.status === 'passed') {
+    // Read once already by the checks (the context caches it): no further request.
+    const found = await ctx.identity().catch(() => undefined);
+    if (found) {
+      identity = {
+        name: found.name,
+        id: found.id,
+        ...(found.clientId ? { clientId: found.clientId } : {}),
+        ...(found.principalId ? { principalId: found.principalId } : {}),
+      };
+    }
+  } else if (lab01?.status === 'failed') identity = null;
+  const progress = recordGrades(result.reports, config.target, env, { worldId: connection?.worldId, identity });
   return { ...result, progress };
+}
+
+/**
+ * The id of the emulated world the emulator target works on now: the running emulator's, else the
+ * one saved in its state directory; `undefined` on Azure or when it cannot be told.
+ */
+export function currentWorldId(config: MilabConfig): string | undefined {
+  if (config.target !== 'emulator') return undefined;
+  const connection = readConnection(config.paths.emulatorDir);
+  if (connection) return connection.worldId;
+  try {
+    return readWorld(config.paths.emulatorDir)?.worldId;
+  } catch {
+    // An unreadable world is the emulator's to report (on its next start), not status's.
+    return undefined;
+  }
+}
+
+/** Prints the learner id warning (a generic OS user's name) on stderr, when there is one. */
+export function warnAboutLearnerId(config: MilabConfig): void {
+  const warning = learnerIdWarning(config);
+  if (warning) process.stderr.write(`milab: ${warning}\n`);
 }
 
 /** One lab and its last grade on a target. */
@@ -43,16 +93,53 @@ export interface LabStanding {
   readonly lab: Lab;
   readonly grade: LabGrade | undefined;
   readonly done: boolean;
+  /** The grade was earned on another emulated world: before an `emulator reset`. It does not count. */
+  readonly stale: boolean;
 }
 
-/** Every lab with its last grade on `target`, and the first lab not done yet (`undefined`: all done). */
-export function standing(progress: Progress, target: Target): { labs: LabStanding[]; next: Lab | undefined } {
+/** Where a learner stands on a target. */
+export interface Standing {
+  labs: LabStanding[];
+  /** The first lab not done yet (`undefined`: all done). */
+  next: Lab | undefined;
+  /** Lab 01's identity, when lab 01 is done on this world. */
+  identity: SavedIdentity | undefined;
+}
+
+/**
+ * Every lab with its last grade on `target`, and the first lab not done yet. With `worldId` (the
+ * emulated world now), grades from another world are stale: from before a reset, not done.
+ */
+export function standing(progress: Progress, target: Target, worldId?: string): Standing {
   const grades = progress.grades[target] ?? {};
+  // A grade saved before worlds had ids cannot be told apart: it counts, as it did.
+  const fromOtherWorld = (saved: string | undefined) => worldId !== undefined && saved !== undefined && saved !== worldId;
   const labs = listLabs().map((lab) => {
     const grade = grades[lab.id];
-    return { lab, grade, done: grade?.status === 'passed' };
+    const stale = grade !== undefined && fromOtherWorld(grade.worldId);
+    return { lab, grade, stale, done: grade?.status === 'passed' && !stale };
   });
-  return { labs, next: labs.find((l) => !l.done)?.lab };
+  const saved = progress.identities?.[target];
+  const lab01 = labs.find((l) => l.lab.id === IDENTITY_LAB);
+  const identity = saved && lab01?.done && !fromOtherWorld(saved.worldId) ? saved : undefined;
+  return { labs, next: labs.find((l) => !l.done)?.lab, identity };
+}
+
+/** Lines that say what the saved grades cannot: results from before a reset, the identity's ids. */
+export function standingNotes(result: Standing): string[] {
+  const lines: string[] = [];
+  const stale = result.labs.filter((l) => l.stale);
+  if (stale.length > 0) {
+    lines.push(
+      `The results of lab${stale.length > 1 ? 's' : ''} ${stale.map((l) => l.lab.id).join(', ')} are from before the emulator was reset (\`milab emulator reset\`): ` +
+        'that work is gone from the emulated world, so they do not count. Do them again; `pnpm milab status --refresh` grades every lab now.',
+    );
+  }
+  if (result.identity) {
+    const { name, clientId, principalId } = result.identity;
+    lines.push(`Your identity (lab 01): ${name}, client id ${clientId ?? 'unknown'}, principal id ${principalId ?? 'unknown'}`);
+  }
+  return lines;
 }
 
 function ago(iso: string, now = Date.now()): string {
@@ -67,15 +154,21 @@ function ago(iso: string, now = Date.now()): string {
 /** One line per lab: mark, id, title, status and score, when graded; the next lab is marked `→`. */
 export function formatStanding(labs: readonly LabStanding[], next: Lab | undefined): string[] {
   const width = Math.max(...labs.map((l) => l.lab.title.length));
-  return labs.map(({ lab, grade, done }) => {
+  return labs.map(({ lab, grade, done, stale }) => {
     // A lab with nothing earned yet is work not started, not a failure: a newcomer's first
     // `milab start` shows "to do", and a cross only where some of the work is there but wrong.
+    // Neither shows a grading time: there is no result to date.
     const untouched = grade?.status === 'failed' && grade.score.earned === 0;
-    const mark = done ? '✔' : lab === next ? '→' : grade && !untouched ? '✖' : '·';
-    const status = grade?.status === 'error' ? 'could not grade' : untouched ? 'to do' : grade?.status;
+    const mark = done ? '✔' : lab === next ? '→' : grade && !untouched && !stale ? '✖' : '·';
+    const status = grade?.status === 'error' ? 'could not grade' : grade?.status;
+    const open = lab === next && grade && grade.open.length > 0 && !stale ? `; open: ${grade.open.join(', ')}` : '';
     const state = !grade
       ? 'not graded yet'
-      : `${status}${untouched ? '' : ` ${grade.score.percent}%`} (graded ${ago(grade.gradedAt)})${lab === next && grade.open.length > 0 ? `; open: ${grade.open.join(', ')}` : ''}`;
+      : stale
+        ? `to do (${status} ${grade.score.percent}% before the emulator was reset)`
+        : untouched
+          ? `to do${open}`
+          : `${status} ${grade.score.percent}% (graded ${ago(grade.gradedAt)})${open}`;
     return `${mark} ${lab.id}  ${lab.title.padEnd(width)}  ${state}`;
   });
 }

@@ -1,40 +1,73 @@
 // The learner's saved progress: `<milab home>/progress.json`, the last grade of every lab per
-// target (status, score, time) and how many hints of each lab were shown. Written atomically
-// (write, then rename), so an interrupted write never loses what was saved before.
+// target (status, score, time, and on the emulator the world it was earned on), the identity of
+// lab 01 once it is done, and how many hints of each lab were shown. Validated with zod when read:
+// a file of another shape is reported by name and never overwritten, so earlier results are kept.
+// Written atomically (write, then rename), so an interrupted write never loses what was saved before.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { milabHome, MilabError, type Target } from '@milab/core';
-import type { GradeReport, GradeStatus, Score } from '@milab/grading';
+import { z } from 'zod';
+import { EXIT_UNAVAILABLE, milabHome, MilabError, type Target } from '@milab/core';
+import type { GradeReport } from '@milab/grading';
+
+const LabGradeSchema = z.object({
+  status: z.enum(['passed', 'failed', 'error']),
+  score: z.object({ earned: z.number(), possible: z.number(), percent: z.number() }),
+  /** When it was graded (ISO 8601). */
+  gradedAt: z.string(),
+  /** Ids of the checks that did not pass, for `milab status`. */
+  open: z.array(z.string()),
+  /**
+   * Emulator target: the id of the emulated world it was earned on (connection.json `worldId`,
+   * new at every seed and reset). A grade from another world is from before a reset.
+   */
+  worldId: z.string().optional(),
+});
+
+const IdentitySchema = z.object({
+  name: z.string(),
+  id: z.string(),
+  clientId: z.string().optional(),
+  principalId: z.string().optional(),
+  worldId: z.string().optional(),
+});
+
+const perTarget = <T extends z.ZodType>(value: T) => z.partialRecord(z.enum(['emulator', 'azure'] satisfies Target[]), value);
+
+const ProgressSchema = z.object({
+  version: z.literal(1),
+  grades: perTarget(z.record(z.string(), LabGradeSchema)).default({}),
+  /** The identity lab 01 created, per target, as last graded: what lab 04 asks IMDS for. */
+  identities: perTarget(IdentitySchema).default({}),
+  hints: z.record(z.string(), z.number().int().nonnegative()).default({}),
+});
 
 /** The last grade of one lab. */
-export interface LabGrade {
-  readonly status: GradeStatus;
-  readonly score: Score;
-  /** When it was graded (ISO 8601). */
-  readonly gradedAt: string;
-  /** Ids of the checks that did not pass, for `milab status`. */
-  readonly open: readonly string[];
-}
+export type LabGrade = Readonly<z.infer<typeof LabGradeSchema>>;
+
+/** The learner's identity (lab 01) as last graded. */
+export type SavedIdentity = Readonly<z.infer<typeof IdentitySchema>>;
 
 /** Everything progress.json holds. */
 export interface Progress {
   readonly version: 1;
   /** Last grade per target (`emulator`, `azure`), per lab id. */
   readonly grades: Readonly<Partial<Record<Target, Readonly<Record<string, LabGrade>>>>>;
+  /** The identity of lab 01 per target, once lab 01 passed. */
+  readonly identities?: Readonly<Partial<Record<Target, SavedIdentity>>>;
   /** How many hints of each lab have been shown. */
   readonly hints: Readonly<Record<string, number>>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const EMPTY: Progress = Object.freeze({ version: 1, grades: {}, hints: {} });
+const EMPTY: Progress = Object.freeze({ version: 1, grades: {}, identities: {}, hints: {} });
 
 /** `<milab home>/progress.json`. */
 export function progressFile(env: Env = process.env): string {
   return join(milabHome(env), 'progress.json');
 }
 
-/** The saved progress; empty when nothing was saved yet. */
+/** The saved progress; empty when nothing was saved yet. Throws a MilabError naming the file when it cannot be used. */
 export function readProgress(env: Env = process.env): Progress {
   const file = progressFile(env);
   let text: string;
@@ -44,20 +77,26 @@ export function readProgress(env: Env = process.env): Progress {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY;
     throw progressError(file, (error as Error).message);
   }
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(text) as Partial<Progress>;
-    if (parsed.version !== 1) throw new Error(`unknown version ${String(parsed.version)}`);
-    return { version: 1, grades: parsed.grades ?? {}, hints: parsed.hints ?? {} };
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw progressError(file, (error as Error).message);
+    throw progressError(file, `it is not valid JSON (${(error as Error).message})`);
   }
+  const result = ProgressSchema.safeParse(parsed);
+  if (!result.success) {
+    const problems = result.error.issues.slice(0, 3).map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'the file'}: ${issue.message}`);
+    throw progressError(file, `it is not what milab writes (${problems.join('; ')})`);
+  }
+  return result.data;
 }
 
+/** A progress file that cannot be used: named, with the two ways out; exit 2 (nothing was graded or saved). */
 function progressError(file: string, reason: string): MilabError {
-  return new MilabError(`Cannot read your progress file ${file}: ${reason}.`, {
+  return new MilabError(`Cannot use your progress file ${file}: ${reason}. It was left as it is.`, {
     code: 'MILAB_PROGRESS_UNREADABLE',
-    hint: `Delete it (you lose saved grades and hint positions; \`pnpm milab status --refresh\` grades again): rm ${file}`,
-    exitCode: 1,
+    hint: `Fix it by hand, or move it aside and grade again (your work in Azure is not affected; hint positions start over): mv ${file} ${file}.bak && pnpm milab status --refresh`,
+    exitCode: EXIT_UNAVAILABLE,
   });
 }
 
@@ -70,8 +109,19 @@ export function writeProgress(progress: Progress, env: Env = process.env): void 
   renameSync(temp, file);
 }
 
+/** What {@link recordGrades} saves besides the reports. */
+export interface RecordContext {
+  /** Emulator target: the world the grades were earned on. */
+  worldId?: string | undefined;
+  /**
+   * Lab 01's identity as the grader read it (`null`: it does not exist); `undefined` leaves the
+   * saved one as it is.
+   */
+  identity?: Omit<SavedIdentity, 'worldId'> | null;
+}
+
 /** Records the grade of each lab report (one report per lab) for `target`, and returns the new progress. */
-export function recordGrades(reports: readonly GradeReport[], target: Target, env: Env = process.env): Progress {
+export function recordGrades(reports: readonly GradeReport[], target: Target, env: Env = process.env, context: RecordContext = {}): Progress {
   const progress = readProgress(env);
   const labs = { ...(progress.grades[target] ?? {}) };
   for (const report of reports) {
@@ -83,9 +133,13 @@ export function recordGrades(reports: readonly GradeReport[], target: Target, en
       score: report.score,
       gradedAt: new Date(Date.parse(report.startedAt) + report.durationMs).toISOString(),
       open: report.results.filter((r) => r.status !== 'pass').map((r) => r.id),
+      ...(context.worldId ? { worldId: context.worldId } : {}),
     };
   }
-  const next: Progress = { ...progress, grades: { ...progress.grades, [target]: labs } };
+  const identities = { ...(progress.identities ?? {}) };
+  if (context.identity === null) delete identities[target];
+  else if (context.identity) identities[target] = { ...context.identity, ...(context.worldId ? { worldId: context.worldId } : {}) };
+  const next: Progress = { ...progress, grades: { ...progress.grades, [target]: labs }, identities };
   writeProgress(next, env);
   return next;
 }

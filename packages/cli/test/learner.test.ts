@@ -4,12 +4,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { findLab } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { readProgress, recordGrades, resetHints, takeHint } from '../src/progress.js';
 import { cleanEnv, milab, repo } from './support.js';
+import { run } from './in-process.js';
 import { spawn } from 'node:child_process';
 import { createArmClients, createArmContext, loadConfig } from '@milab/core';
 import { Command } from 'commander';
@@ -18,37 +19,6 @@ import { registerHint } from '../src/commands/hint.js';
 import { registerReset } from '../src/commands/reset.js';
 import { registerSolve } from '../src/commands/solve.js';
 import { registerStatus } from '../src/commands/status.js';
-import { runMain } from '../src/run.js';
-
-/** Runs one learner command in-process (same definitions and error handling as the real entry), capturing its output. */
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command('milab');
-  for (const register of [registerStatus, registerGrade, registerHint, registerReset, registerSolve]) register(program);
-  let stdout = '';
-  let stderr = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {
-    stdout += `${parts.join(' ')}\n`;
-  });
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = 0;
-  try {
-    await runMain(program, ['node', 'milab', ...args], { stderr: { write: (text: string) => (stderr += text) }, env: process.env });
-  } finally {
-    log.mockRestore();
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, stdout, stderr };
-}
 
 describe('the learner commands against the emulator', () => {
   let home: string;
@@ -237,7 +207,7 @@ describe('progress.json', () => {
   it('explains an unreadable progress file', () => {
     const env = { MILAB_HOME: mkdtempSync(join(tmpdir(), 'milab-progress-bad-')) };
     writeFileSync(join(env.MILAB_HOME, 'progress.json'), '{ not json');
-    expect(() => readProgress(env)).toThrow(/Cannot read your progress file/);
+    expect(() => readProgress(env)).toThrow(/Cannot use your progress file .*progress\.json: it is not valid JSON/);
   });
 });
 

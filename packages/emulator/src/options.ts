@@ -28,8 +28,8 @@ export class ConfigError extends Error {
 export function parseNumberOption(option: string, value: number | string, min: number, max: number, integer = true, envVar?: string): number {
   const n = typeof value === 'number' ? value : /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    const what = envVar ? `the environment variable ${envVar}` : `--${option} value`;
-    throw new ConfigError(option, `invalid ${what} '${value}': expected a ${integer ? 'whole ' : ''}number from ${min} to ${max}`, envVar);
+    const what = envVar ? `${envVar} value '${value}' (from the environment)` : `--${option} value '${value}'`;
+    throw new ConfigError(option, `invalid ${what}: expected a ${integer ? 'whole ' : ''}number from ${min} to ${max}`, envVar);
   }
   return n;
 }

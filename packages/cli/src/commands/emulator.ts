@@ -21,6 +21,7 @@ import {
   readConnection,
   readWorld,
   startDetached,
+  StateFileError,
   stopEmulator,
   writeSeededWorld,
   type EmulatorConnection,
@@ -46,7 +47,11 @@ function requireRunning(stateDir: string): EmulatorConnection {
 
 function configError(error: unknown): never {
   if (error instanceof ConfigError) {
-    throw new MilabError(error.message, { code: 'MILAB_CONFIG_INVALID', hint: `Check --${error.option} (see \`pnpm milab emulator start --help\`).`, exitCode: 1 });
+    // A value from the environment names the variable: no flag was given.
+    const hint = error.envVar
+      ? `Set ${error.envVar} to a valid value, or unset it: \`unset ${error.envVar}\`.`
+      : `Check --${error.option} (see \`pnpm milab emulator start --help\`).`;
+    throw new MilabError(error.message, { code: 'MILAB_CONFIG_INVALID', hint, exitCode: 1 });
   }
   throw error;
 }
@@ -122,7 +127,7 @@ async function start(options: { detach?: boolean; port?: string; stateDir?: stri
     throw new MilabError(`the emulator is already running at ${running.url} (pid ${running.pid}, state ${config.stateDir}).`, {
       code: 'MILAB_EMULATOR_ALREADY_RUNNING',
       hint: 'Use it as it is, or stop it first with `pnpm milab emulator stop`.',
-      exitCode: 1,
+      exitCode: 2,
     });
   }
   const started = Date.now();
@@ -133,9 +138,12 @@ async function start(options: { detach?: boolean; port?: string; stateDir?: stri
     } catch (error) {
       if (error instanceof LaunchError) {
         const detail = error.logTail ? `\n${error.logTail}` : '';
+        // Exit code 2: the emulator refused (another one serves the directory, or a state file
+        // is corrupt); its own words, in the tail, say why and what to do.
+        const log = join(config.stateDir, PROCESS_LOG_FILE);
         throw new MilabError(`${error.message}.${detail}`, {
           code: 'MILAB_EMULATOR_START_FAILED',
-          hint: `See ${join(config.stateDir, PROCESS_LOG_FILE)}; if the port is taken, pass --port N (or set MILAB_EMULATOR_PORT).`,
+          hint: error.exitCode === 2 ? `See ${log}.` : `See ${log}; if the port is taken, pass --port N (or set MILAB_EMULATOR_PORT).`,
           exitCode: 2,
         });
       }
@@ -145,11 +153,15 @@ async function start(options: { detach?: boolean; port?: string; stateDir?: stri
     console.log('Sign in from a shell:  eval "$(pnpm --silent milab emulator env --as learner)"');
     return;
   }
-  const emulator = createEmulator(config);
+  let emulator: ReturnType<typeof createEmulator>;
   let url: string;
   try {
+    emulator = createEmulator(config);
     url = await emulator.listen();
   } catch (error) {
+    if (error instanceof StateFileError) {
+      throw new MilabError(`could not start the emulator: ${error.summary}.`, { code: 'MILAB_EMULATOR_STATE_CORRUPT', hint: `${error.waysOut}.`, exitCode: 2 });
+    }
     if (error instanceof EmulatorStartError) {
       throw new MilabError(`could not start the emulator: ${error.message}.`, {
         code: error.code === 'PortInUse' ? 'MILAB_PORT_IN_USE' : 'MILAB_EMULATOR_ALREADY_RUNNING',
@@ -211,7 +223,8 @@ async function reset(options: StateDirOption): Promise<void> {
   const stateDir = stateDirOf(options);
   const connection = readConnection(stateDir);
   if (!connection) {
-    writeSeededWorld(stateDir);
+    // A state file the emulator refused is put aside (as <file>.corrupt) and made anew.
+    for (const file of writeSeededWorld(stateDir)) console.log(`${file} was not usable: kept as ${file}.corrupt, replaced by a new one`);
     const audit = join(stateDir, AUDIT_FILE);
     // The audit log starts over with the world.
     if (existsSync(audit)) writeFileSync(audit, '', { mode: 0o600 });

@@ -9,7 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, repoRoot } from '@milab/core';
 import { exitCodeFor, type GradeReport } from '@milab/grading';
 import { showReport, terminalFor, type Grader } from '@milab/graders';
-import { gradeAndSave, selectGraders } from '../labs.js';
+import { gradeAndSave, selectGraders, warnAboutLearnerId } from '../labs.js';
 import { describeFailure } from '../run.js';
 
 /** Options of `milab grade`. */
@@ -147,6 +147,11 @@ export function registerGrade(program: Command): void {
     .addHelpText('after', '\nExamples:\n  pnpm milab grade 01\n  pnpm milab grade all --junit reports/milab.xml\n  pnpm milab grade 02 --watch')
     .action(async (lab: string, options: GradeOptions) => {
       const graders = selectGraders(lab);
+      try {
+        warnAboutLearnerId(loadConfig());
+      } catch {
+        // A bad config is reported by the grading run itself (and watched through with --watch).
+      }
       const report = options.watch ? await watchMode(graders, options) : await gradeOnce(graders, options);
       // No report at all: grading never got going (exit 2, could not grade).
       process.exitCode = report ? exitCodeFor(report) : 2;

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ARM_SCOPE, getCredential, loadConfig } from '@milab/core';
 import { GRADERS } from '@milab/graders';
 import { createLabContext, labNames, prepareLab } from '@milab/labs';
-import { ensureEmulator, formatStanding, gradeAndSave, nextSteps, standing } from '../labs.js';
+import { currentWorldId, ensureEmulator, formatStanding, gradeAndSave, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
 
 /** Registers `milab start`. */
 export function registerStart(program: Command): void {
@@ -21,15 +21,19 @@ export function registerStart(program: Command): void {
         // Fails with "run az login" when nobody is signed in.
         await getCredential(config).getToken(ARM_SCOPE);
       }
+      warnAboutLearnerId(config);
       const names = labNames(config);
       console.log(`Target: ${config.target}${config.target === 'emulator' ? ' (a local Azure; `pnpm milab config set target azure` for your subscription)' : ''}`);
       console.log(`You:    learner ${config.learnerId}, subscription ${names.subscriptionId}`);
       console.log(`Names:  resource group ${names.resourceGroup}, location ${names.location}, identity ${names.identity}, VM ${names.vm}`);
       console.log('');
       const { progress } = await gradeAndSave(GRADERS, { config });
-      const { labs, next } = standing(progress, config.target);
+      const result = standing(progress, config.target, currentWorldId(config));
+      const { labs, next } = result;
       for (const line of formatStanding(labs, next)) console.log(line);
       console.log('');
+      const notes = standingNotes(result);
+      if (notes.length > 0) console.log(`${notes.join('\n')}\n`);
       if (!next) {
         console.log('All labs done. Well done! `pnpm milab status` shows your scores.');
         return;

@@ -7,8 +7,11 @@ import {
   ImdsClient,
   claimDate,
   decodeClaims,
+  EXIT_UNAVAILABLE,
   formatDuration,
   isMilabError,
+  loadConfig,
+  MilabError,
   type ImdsToken,
   type TokenClaims,
 } from '@milab/core';
@@ -89,6 +92,28 @@ function json(token: ImdsToken, endpoint: string, now: number): string {
   );
 }
 
+/**
+ * Why `milab token` must not ask IMDS here, or `undefined` when it may. On the emulator target,
+ * IMDS is the emulated VM's, reached through AZURE_POD_IDENTITY_AUTHORITY_HOST (set by `milab vm
+ * exec` and `milab vm env`): without it the request would go to 169.254.169.254, which on a
+ * laptop is nobody (or, in a cloud VM or container, someone else's IMDS). Decided before any
+ * client exists, so nothing is sent.
+ */
+export function notOnEmulatedVm(env: Readonly<Record<string, string | undefined>> = process.env): MilabError | undefined {
+  if (env[IMDS_ENDPOINT_ENV]?.trim()) return undefined;
+  if (loadConfig({ env }).target !== 'emulator') return undefined;
+  return new MilabError(
+    `\`milab token\` asks the IMDS of the VM it runs on, and this is not an emulated VM: the target is "emulator" and ${IMDS_ENDPOINT_ENV} is not set. Nothing was sent to ${IMDS_DEFAULT_ENDPOINT}.`,
+    {
+      code: 'MILAB_NOT_ON_VM',
+      hint:
+        'Run it on the lab VM: `pnpm milab vm exec labvm -- milab token` (add `--client-id <id>` for your identity; `pnpm milab status` shows its client id). ' +
+        'On a real Azure VM, set the target first: `pnpm milab config set target azure`.',
+      exitCode: EXIT_UNAVAILABLE,
+    },
+  );
+}
+
 /** Registers `milab token`. */
 export function registerToken(program: Command): void {
   program
@@ -106,14 +131,17 @@ export function registerToken(program: Command): void {
         '',
         `IMDS endpoint: $${IMDS_ENDPOINT_ENV}, default ${IMDS_DEFAULT_ENDPOINT}.`,
         'Give at most one of --client-id, --object-id, --msi-res-id; none selects the system-assigned identity.',
-        'Exit codes: 0 a token, 1 IMDS refused (its error is printed), 2 IMDS unreachable.',
+        'On the emulator target it runs on an emulated VM only (`milab vm exec`), where that variable is set.',
+        'Exit codes: 0 a token, 1 IMDS refused (its error is printed), 2 IMDS unreachable or not on a VM.',
         '',
         'Examples:',
-        '  pnpm milab vm exec labvm -- pnpm milab token',
+        '  pnpm milab vm exec labvm -- milab token',
         '  curl -H "Authorization: Bearer $(pnpm --silent milab token --raw)" "https://management.azure.com/subscriptions?api-version=2022-12-01"',
       ].join('\n'),
     )
     .action(async (options: TokenOptions) => {
+      const refusal = notOnEmulatedVm();
+      if (refusal) throw refusal;
       const imds = new ImdsClient();
       try {
         const token = await imds.getToken({
