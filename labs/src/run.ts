@@ -1,11 +1,11 @@
 // Running lab programs: `runLab` is the last line of every starter and solution (it runs `main`
 // when the file is the process entry, and does nothing when a test or the CLI imports it);
-// `runLabProgram` starts one as a child process, the way a learner runs it, through zx with a
-// time limit and without throwing on failure.
+// `runLabProgram` starts one as a child process, the way a learner runs it, contained (a time
+// limit, capped output, its process tree gone after) and without throwing on failure.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { repoRoot, toMilabError } from '@milab/core';
-import { $ } from 'zx/core';
+import { runContained } from './contained.js';
 import { createLabContext, TodoError, type LabMain } from './context.js';
 import { labOfFile, type Lab } from './manifest.js';
 
@@ -63,6 +63,8 @@ export interface LabProgramResult {
   stderr: string;
   /** Whether the time limit stopped it. */
   timedOut: boolean;
+  /** The stream that went past its cap (1 MiB; the program was then killed). */
+  overflow?: 'stdout' | 'stderr';
 }
 
 /** Options of {@link runLabProgram}. */
@@ -75,14 +77,16 @@ export interface RunLabProgramOptions {
 /** Starts a lab's starter or solution in a child process with Node and tsx, from the repository root. */
 export async function runLabProgram(lab: Lab, kind: 'starter' | 'solution', options: RunLabProgramOptions = {}): Promise<LabProgramResult> {
   const file = kind === 'starter' ? lab.starter : lab.solution;
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const output = await $({
+  const run = await runContained(process.execPath, ['--conditions=source', '--import', 'tsx', file], {
     cwd: repoRoot(),
     env: options.env ?? process.env,
-    timeout: timeoutMs,
-    nothrow: true,
-    quiet: true,
-    verbose: false,
-  })`${process.execPath} --conditions=source --import tsx ${file}`;
-  return { exitCode: output.exitCode, stdout: output.stdout, stderr: output.stderr, timedOut: output.signal === 'SIGTERM' && output.exitCode === null };
+    timeoutMs: options.timeoutMs ?? 120_000,
+  });
+  return {
+    exitCode: run.exitCode,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    timedOut: run.timedOut,
+    ...(run.overflow && run.overflow !== 'result' ? { overflow: run.overflow } : {}),
+  };
 }

@@ -3,13 +3,14 @@
 // no ARM clients, only where IMDS and ARM are, the names, and the identity to choose.
 // `runVmLab` is the last line of such a starter or solution; `vmProgramEnv` and `runOnVm` start a
 // program "on" the VM: on the emulator with the environment `milab vm exec` gives (the VM's IMDS,
-// the emulator's ARM and CA); on Azure, as is (the caller is on the VM).
+// the emulator's ARM and CA); on Azure, as is (the caller is on the VM) — contained (contained.ts).
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, repoRoot, requireEmulator, type MilabConfig } from '@milab/core';
 import { readWorld, vmEndpoint, vmProcessEnv } from '@milab/emulator';
-import { $ } from 'zx/core';
+import { runContained, type ContainedOptions } from './contained.js';
+export { KILL_GRACE_MS, MAX_OUTPUT_BYTES, RUN_MARKER_ENV } from './contained.js';
 import { labOfFile, type Lab } from './manifest.js';
 import { labNames, type LabNames } from './names.js';
 import { describeLabFailure, isMainModule, type LabProgramResult } from './run.js';
@@ -114,23 +115,50 @@ export interface RunOnVmOptions {
   /** The environment on the VM (see {@link vmProgramEnv}). */
   env: NodeJS.ProcessEnv;
   args?: readonly string[];
-  /** Default 60 s. */
+  /** Default 60 s; then SIGTERM, and SIGKILL after {@link KILL_GRACE_MS}. */
   timeoutMs?: number;
   /** Print the program's output as it comes (default: captured only). */
   stream?: boolean;
+  /** Ends the run, and every process it started, when aborted. */
+  signal?: AbortSignal;
+  /** Called with each piece of output as it comes. */
+  onOutput?: ContainedOptions['onOutput'];
+  /** Open file descriptor 3 for a result the program writes there (`result`). */
+  resultChannel?: boolean;
 }
 
-/** Runs a TypeScript file with Node and tsx from the repository root, in the VM's environment, with a time limit. */
-export async function runOnVm(file: string, options: RunOnVmOptions): Promise<LabProgramResult> {
-  const output = await $({
+/** The outcome of {@link runOnVm}. */
+export interface VmProgramResult extends LabProgramResult {
+  /** What the program wrote to file descriptor 3, with `resultChannel`. */
+  result?: string;
+  /** Whether the caller's signal stopped it. */
+  aborted: boolean;
+}
+
+/**
+ * Runs a TypeScript file with Node and tsx from the repository root, in the VM's environment,
+ * contained: with a time limit, its stdout and stderr capped at {@link MAX_OUTPUT_BYTES} each,
+ * and its whole process tree gone when it returns (see {@link runContained}).
+ */
+export async function runOnVm(file: string, options: RunOnVmOptions): Promise<VmProgramResult> {
+  const run = await runContained(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...(options.args ?? [])], {
     cwd: repoRoot(),
     env: options.env,
-    timeout: options.timeoutMs ?? 60_000,
-    nothrow: true,
-    quiet: !options.stream,
-    verbose: false,
-  })`${process.execPath} --conditions=source --import tsx ${file} ${options.args ?? []}`;
-  return { exitCode: output.exitCode, stdout: output.stdout, stderr: output.stderr, timedOut: output.signal === 'SIGTERM' && output.exitCode === null };
+    timeoutMs: options.timeoutMs ?? 60_000,
+    ...(options.stream ? { stream: true } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+    ...(options.resultChannel ? { resultChannel: true } : {}),
+  });
+  return {
+    exitCode: run.exitCode,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    timedOut: run.timedOut,
+    aborted: run.aborted,
+    ...(run.overflow && run.overflow !== 'result' ? { overflow: run.overflow } : {}),
+    ...(run.result !== undefined ? { result: run.result } : {}),
+  };
 }
 
 /** What {@link installSolution} did. */
