@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { parseConfig } from './config.js';
 import { escapeControl, logError } from './log.js';
-import { createEmulator } from './server.js';
+import { createEmulator, EmulatorStartError } from './server.js';
+import { StateFileError } from './state-error.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -54,5 +55,7 @@ async function main(): Promise<void> {
 
 main().catch((error: Error & { code?: string }) => {
   console.error(`[milab emulator] could not start: ${error.message}`);
-  process.exit(1);
+  // 2: another emulator serves this state directory, or its state is corrupt (the user must
+  // choose what to do); 1: anything else.
+  process.exit((error instanceof EmulatorStartError && error.code === 'AlreadyRunning') || error instanceof StateFileError ? 2 : 1);
 });

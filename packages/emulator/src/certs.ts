@@ -1,12 +1,12 @@
 // The emulator's TLS material: a local CA and a server certificate for 127.0.0.1/localhost,
 // generated on first start into the state directory and reused afterwards. Keys come from
 // node:crypto (fast, native); node-forge only lays out the X.509 structures, node:crypto signs.
-import { createHash, createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Forge from 'node-forge';
+import { readStateText, StateFileError } from './state-error.js';
 import { writeFileAtomic } from './store.js';
 
 // node-forge is loaded only when a certificate has to be made (first start): it is large, and
@@ -18,9 +18,9 @@ function forge(): typeof Forge {
 }
 
 export const CA_FILE = 'ca.pem';
-const CA_KEY_FILE = 'ca-key.pem';
-const SERVER_CERT_FILE = 'server.pem';
-const SERVER_KEY_FILE = 'server-key.pem';
+export const CA_KEY_FILE = 'ca-key.pem';
+export const SERVER_CERT_FILE = 'server.pem';
+export const SERVER_KEY_FILE = 'server-key.pem';
 /** The Entra token signing key (entra/keys.ts reads it). */
 export const SIGNING_KEY_FILE = 'signing-key.pem';
 
@@ -39,21 +39,58 @@ export function newRsaKeyPem(): string {
   return privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 }
 
+/**
+ * The PEM private key in `file`, or undefined when there is none. A file that does not parse
+ * as one (or, with `rsaBits`, is not an RSA key of at least that size) is a StateFileError.
+ */
+export function readPrivateKeyFile(file: string, rsaBits?: number): string | undefined {
+  const pem = readStateText(file);
+  if (pem === undefined) return undefined;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem);
+  } catch (error) {
+    throw new StateFileError(file, `it is not a PEM private key (${(error as Error).message})`);
+  }
+  if (rsaBits !== undefined) {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (key.asymmetricKeyType !== 'rsa') throw new StateFileError(file, `it holds an ${String(key.asymmetricKeyType).toUpperCase()} key; tokens are signed RS256, which needs an RSA key`);
+    if (bits < rsaBits) throw new StateFileError(file, `its RSA key has ${bits} bits; RS256 needs at least ${rsaBits}`);
+  }
+  return pem;
+}
+
+/** The PEM certificate in `file` (parsed), or undefined when there is none; a StateFileError if it does not parse. */
+function readCertificateFile(file: string): { pem: string; cert: X509Certificate } | undefined {
+  const pem = readStateText(file);
+  if (pem === undefined) return undefined;
+  try {
+    return { pem, cert: new X509Certificate(pem) };
+  } catch (error) {
+    throw new StateFileError(file, `it is not a PEM certificate (${(error as Error).message})`);
+  }
+}
+
 /** The private key in `file`, created (mode 0600) if missing. */
 export function loadOrCreateKey(file: string, kind: 'rsa' | 'ec' = 'rsa'): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8');
+  const existing = readPrivateKeyFile(file);
+  if (existing !== undefined) return existing;
   const pem = kind === 'ec' ? newEcKeyPem() : newRsaKeyPem();
   writeFileAtomic(file, pem, 0o600);
   return pem;
 }
+
+/** The size of the token signing key (RS256 takes 2048 bits and more). */
+export const SIGNING_KEY_BITS = 2048;
 
 /**
  * The RSA private key in `file`, generated off the main thread (RSA key generation takes from
  * 0.1 to over 1 s) if missing.
  */
 export async function loadOrCreateRsaKeyAsync(file: string): Promise<string> {
-  if (existsSync(file)) return readFileSync(file, 'utf8');
-  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  const existing = readPrivateKeyFile(file, SIGNING_KEY_BITS);
+  if (existing !== undefined) return existing;
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: SIGNING_KEY_BITS });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   writeFileAtomic(file, pem, 0o600);
   return pem;
@@ -186,8 +223,11 @@ export function ensureCertificates(stateDir: string): Certificates {
   const caKeyPem = loadOrCreateKey(path(CA_KEY_FILE), 'ec');
   let caPem: string;
   let newCa = false;
-  if (existsSync(path(CA_FILE))) {
-    caPem = readFileSync(path(CA_FILE), 'utf8');
+  const storedCa = readCertificateFile(path(CA_FILE));
+  if (storedCa) {
+    // A CA that is not the CA key's would sign a server certificate no client trusts.
+    if (!storedCa.cert.checkPrivateKey(createPrivateKey(caKeyPem))) throw new StateFileError(path(CA_FILE), `its certificate is not the one of the key in ${CA_KEY_FILE}`);
+    caPem = storedCa.pem;
   } else {
     caPem = createCa(caKeyPem);
     writeFileAtomic(path(CA_FILE), caPem, 0o644);
@@ -195,8 +235,12 @@ export function ensureCertificates(stateDir: string): Certificates {
   }
   const serverKeyPem = loadOrCreateKey(path(SERVER_KEY_FILE), 'ec');
   let certPem: string;
-  if (existsSync(path(SERVER_CERT_FILE)) && !newCa) {
-    certPem = readFileSync(path(SERVER_CERT_FILE), 'utf8');
+  const storedServer = readCertificateFile(path(SERVER_CERT_FILE));
+  if (storedServer && !newCa) {
+    // Checked here, or TLS would fail at listen() with a message that names no file.
+    if (!storedServer.cert.checkPrivateKey(createPrivateKey(serverKeyPem))) throw new StateFileError(path(SERVER_CERT_FILE), `its certificate is not the one of the key in ${SERVER_KEY_FILE}`);
+    if (!storedServer.cert.verify(new X509Certificate(caPem).publicKey)) throw new StateFileError(path(SERVER_CERT_FILE), `its certificate is not signed by the CA in ${CA_FILE}`);
+    certPem = storedServer.pem;
   } else {
     certPem = createServerCert(caKeyPem, serverKeyPem);
     writeFileAtomic(path(SERVER_CERT_FILE), certPem, 0o644);

@@ -14,7 +14,9 @@ export {
 export { IMDS_PORTS_FILE, type ImdsManager } from './imds/manager.js';
 export { errors, ArmError, EntraError } from './errors.js';
 export { SEED, seedWorld } from './world.js';
-export { readWorld, writeSeededWorld, type Store } from './store.js';
+export { readWorld, type Store } from './store.js';
+export { writeSeededWorld } from './reset.js';
+export { StateFileError } from './state-error.js';
 export { readAudit, AUDIT_FILE, type AuditEntry, type AuditQuery } from './audit.js';
 export { BUILTIN_ROLES, BUILTIN_ROLE_IDS, type RoleDefinition } from './roles.js';
 export { TokenIssuer, MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS, APP_TOKEN_LIFETIME_SECONDS, type MintRequest, type MintedToken } from './entra/tokens.js';

@@ -1,7 +1,7 @@
 // Starting and stopping an emulator in the background: spawn bin.ts detached, wait for its
 // connection.json; stop it with SIGTERM and wait until it is gone. Used by the CLI and tests.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from './config.js';
@@ -33,17 +33,33 @@ export class LaunchError extends Error {
   override readonly name = 'LaunchError';
   constructor(
     message: string,
+    /** The last lines this start wrote to emulator.log (never an earlier run's). */
     readonly logTail: string,
+    /**
+     * The emulator's exit code, when it exited: 2 when it refused to start (another emulator
+     * serves the state directory, or a state file is corrupt: the tail says which).
+     */
+    readonly exitCode?: number | null,
   ) {
     super(message);
   }
 }
 
-function tail(file: string, lines = 10): string {
+/** The last `lines` lines of `file` written after byte `from` (where this start's output begins). */
+function tail(file: string, from: number, lines = 10): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    const text = readFileSync(file).subarray(from).toString('utf8');
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
     return '';
+  }
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 
@@ -53,6 +69,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function startDetached(options: DetachOptions): Promise<EmulatorConnection> {
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   const logFile = join(options.stateDir, PROCESS_LOG_FILE);
+  // Appended to by every run: this start's lines begin at the current end.
+  const logStart = sizeOf(logFile);
   const out = openSync(logFile, 'a', 0o600);
   const args = [...(FROM_SOURCE ? ['--conditions=source', '--import', 'tsx'] : []), binPath(), '--state-dir', options.stateDir];
   if (options.port !== undefined) args.push('--port', String(options.port));
@@ -78,12 +96,12 @@ export async function startDetached(options: DetachOptions): Promise<EmulatorCon
     const connection = readConnection(options.stateDir);
     if (connection && connection.pid === pid) return connection;
     if (exited !== undefined) {
-      throw new LaunchError(`the emulator exited with code ${exited} before it was serving`, tail(logFile));
+      throw new LaunchError(`the emulator exited with code ${exited} before it was serving`, tail(logFile, logStart), exited);
     }
     await sleep(15);
   }
   if (pid !== undefined && isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
-  throw new LaunchError(`the emulator did not start serving within ${(options.timeoutMs ?? 15_000) / 1000} s`, tail(logFile));
+  throw new LaunchError(`the emulator did not start serving within ${(options.timeoutMs ?? 15_000) / 1000} s`, tail(logFile, logStart));
 }
 
 /**

@@ -2,9 +2,10 @@
 // kept in `secrets.json` (mode 0600) and handed out only by `milab emulator env` and the
 // connection file. Never logged.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRINCIPAL_NAMES, type PrincipalName } from './connection.js';
+import { secretsSchema } from './schema.js';
+import { readJsonStateFile } from './state-error.js';
 import { writeFileAtomic } from './store.js';
 
 export const SECRETS_FILE = 'secrets.json';
@@ -16,13 +17,19 @@ function newSecret(): string {
   return `Mlb8Q~${randomBytes(32).toString('base64url').slice(0, 34)}`;
 }
 
-/** The seeded principals' secrets in `stateDir`, created on first use. */
+/**
+ * The seeded principals' secrets in `stateDir`, created when there is no secrets.json. One of
+ * the wrong shape is a StateFileError, never silently regenerated: the learner's saved
+ * credentials would stop working.
+ */
 export function ensureSecrets(stateDir: string): Secrets {
   const file = join(stateDir, SECRETS_FILE);
-  if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as { principals: Record<PrincipalName, string> };
-    if (PRINCIPAL_NAMES.every((name) => typeof stored.principals?.[name] === 'string')) return Object.freeze(stored.principals);
-  }
+  const stored = readJsonStateFile(file, secretsSchema);
+  if (stored) return Object.freeze(Object.fromEntries(PRINCIPAL_NAMES.map((name) => [name, stored.principals[name]])) as Record<PrincipalName, string>);
+  return writeNewSecrets(file);
+}
+
+function writeNewSecrets(file: string): Secrets {
   const principals = Object.fromEntries(PRINCIPAL_NAMES.map((name) => [name, newSecret()])) as Record<PrincipalName, string>;
   writeFileAtomic(file, JSON.stringify({ version: 1, principals }, null, 2), 0o600);
   return Object.freeze(principals);

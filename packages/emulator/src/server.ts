@@ -14,7 +14,7 @@ import type { EmulatorConfig } from './config.js';
 import { connectionPath, PRINCIPAL_NAMES, readConnection, type EmulatorConnection, type PrincipalName, type PrincipalSecret } from './connection.js';
 import { handleEntra, isEntraPath } from './entra/handlers.js';
 import { ArmError, EntraError, errors } from './errors.js';
-import { ensureSigningKey } from './entra/keys.js';
+import { ensureSigningKey, loadSigningKey, type SigningKey } from './entra/keys.js';
 import { TokenIssuer } from './entra/tokens.js';
 import { EmulatorEvents } from './events.js';
 import { ImdsManager } from './imds/manager.js';
@@ -23,6 +23,7 @@ import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, ori
 import { logError, logValue } from './log.js';
 import { ensureSecrets, type Secrets } from './secrets.js';
 import { FileStore, writeFileAtomic, type Store } from './store.js';
+import { StateLock } from './lock.js';
 import { SEED } from './world.js';
 import { seedWorld } from './world.js';
 
@@ -89,13 +90,37 @@ function absolutePath(target: string): string {
   }
 }
 
+/** The lock of `stateDir` for this emulator, or AlreadyRunning naming the one that holds it. */
+function lockStateDir(config: EmulatorConfig): StateLock {
+  const taken = StateLock.acquire(config.stateDir, config.port || undefined);
+  if ('lock' in taken) return taken.lock;
+  const { pid, port, url } = taken.owner;
+  const where = url ? ` at ${url} (port ${port})` : port ? ` on port ${port}` : ' (still starting: its port is not known yet)';
+  throw new EmulatorStartError('AlreadyRunning', `an emulator (pid ${pid}) already serves ${config.stateDir}${where}`);
+}
+
 export function createEmulator(config: EmulatorConfig): Emulator {
   mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const certificates = ensureCertificates(config.stateDir);
-  const secrets = ensureSecrets(config.stateDir);
-  const store = FileStore.open(config.stateDir);
+  // Before anything is read or written: a second emulator on this directory would overwrite
+  // the first one's acknowledged writes with its own snapshots.
+  let lock = lockStateDir(config);
+  let certificates: Certificates;
+  let secrets: Secrets;
+  let store: FileStore;
+  let storedKey: SigningKey | undefined;
+  try {
+    // Each refuses a file it cannot use (StateFileError: bin.ts and the CLI exit 2) and
+    // creates only what is missing.
+    certificates = ensureCertificates(config.stateDir);
+    secrets = ensureSecrets(config.stateDir);
+    storedKey = loadSigningKey(config.stateDir);
+    store = FileStore.open(config.stateDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   let issuer: TokenIssuer | undefined;
-  const ready = ensureSigningKey(config.stateDir).then((key) => {
+  const ready = (storedKey ? Promise.resolve(storedKey) : ensureSigningKey(config.stateDir)).then((key) => {
     issuer = new TokenIssuer(key, store.state.tenantId);
     return issuer;
   });
@@ -259,10 +284,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     },
     async listen(): Promise<string> {
       if (server) throw new Error('the emulator is already listening');
-      const running = readConnection(config.stateDir);
-      if (running && running.pid !== process.pid) {
-        throw new EmulatorStartError('AlreadyRunning', `an emulator (pid ${running.pid}) already serves ${config.stateDir} at ${running.url}`);
-      }
+      if (lock.released) lock = lockStateDir(config);
       const https = createFrontDoor();
       https.keepAliveTimeout = 5_000;
       await new Promise<void>((resolve, reject) => {
@@ -278,18 +300,25 @@ export function createEmulator(config: EmulatorConfig): Emulator {
           https.off('error', onError);
           resolve();
         });
+      }).catch((error: unknown) => {
+        lock.release();
+        throw error;
       });
       server = https;
       const { port } = https.address() as AddressInfo;
       url = `https://${config.host}:${port}`;
       startedAt = new Date().toISOString();
+      lock.update({ port, url });
       await imds.start();
       writeFileAtomic(connectionPath(config.stateDir), JSON.stringify(emulator.connection(), null, 2), 0o600);
       return url;
     },
     async close(): Promise<void> {
       const current = server;
-      if (!current) return;
+      if (!current) {
+        lock.release();
+        return;
+      }
       await imds.stop();
       server = undefined;
       const own = readConnection(config.stateDir);
@@ -299,6 +328,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         current.closeAllConnections();
       });
       url = undefined;
+      lock.release();
     },
   };
   return emulator;

@@ -2,10 +2,12 @@
 // snapshot durably (temp file, fsync, rename, fsync of the folder) before a write is
 // acknowledged. Mutations are synchronous functions, so two requests can never interleave
 // inside one: Node runs each to completion, which serializes writes without a lock.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { WorldState } from './model.js';
+import { worldSchema } from './schema.js';
+import { readJsonStateFile } from './state-error.js';
 import { seedWorld } from './world.js';
 
 export const WORLD_FILE = 'world.json';
@@ -43,16 +45,13 @@ export function writeFileAtomic(path: string, data: string, mode = 0o600): void 
   }
 }
 
-/** The world stored in `stateDir`, or `undefined` if none has been written yet. */
+/**
+ * The world stored in `stateDir`, or `undefined` if none has been written yet. A world.json
+ * that cannot be read, is not JSON or is not shaped as a world throws a StateFileError naming
+ * it: it is never treated as missing (that would reseed over it).
+ */
 export function readWorld(stateDir: string): WorldState | undefined {
-  const file = join(stateDir, WORLD_FILE);
-  if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as WorldState;
-}
-
-/** Writes the seeded world into `stateDir` (the offline half of `milab emulator reset`). */
-export function writeSeededWorld(stateDir: string): void {
-  writeFileAtomic(join(stateDir, WORLD_FILE), JSON.stringify(seedWorld()));
+  return readJsonStateFile(join(stateDir, WORLD_FILE), worldSchema) as WorldState | undefined;
 }
 
 /** The world as a JSON snapshot file in the state directory. */
@@ -65,7 +64,7 @@ export class FileStore implements Store {
     this.#state = state;
   }
 
-  /** Opens the store in `stateDir`, seeding it on first use. */
+  /** Opens the store in `stateDir`, seeding it when there is no world.json (only then). */
   static open(stateDir: string): FileStore {
     const file = join(stateDir, WORLD_FILE);
     const existing = readWorld(stateDir);
