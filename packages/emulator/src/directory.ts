@@ -37,6 +37,19 @@ export function deletePrincipal(draft: WorldState, objectId: string | undefined)
   if (objectId) delete draft.principals[objectId.toLowerCase()];
 }
 
+/**
+ * The `principalType` ARM gives a role assignment of this principal: `ServicePrincipal` for
+ * applications and managed identities alike (the only kinds the emulated directory holds).
+ */
+export function principalTypeOf(principal: Principal): 'ServicePrincipal' {
+  switch (principal.kind) {
+    case 'application':
+    case 'userAssignedIdentity':
+    case 'systemAssignedIdentity':
+      return 'ServicePrincipal';
+  }
+}
+
 /** A short name for logs: the seeded role (learner, grader, instructor) or the display name. */
 export function principalLabel(principal: Principal | undefined, objectId: string): string {
   if (!principal) return objectId;

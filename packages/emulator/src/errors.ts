@@ -121,12 +121,6 @@ export const errors = {
   missingLocation(): ArmError {
     return new ArmError(400, 'LocationRequired', 'The location property is required for this definition.');
   },
-  invalidResourceName(name: string, type: string): ArmError {
-    return new ArmError(400, 'InvalidResourceName', `Resource name '${name}' is invalid for resource type '${type}'. The name can contain only letters, digits, hyphens and underscores, must start with a letter or digit, and be at most 128 characters long.`);
-  },
-  invalidResourceGroupName(name: string): ArmError {
-    return new ArmError(400, 'InvalidResourceGroupName', `The resource group name '${name}' is invalid. It can contain only letters, digits, '.', '-', '_' and '(' ')', at most 90 characters, and cannot end with '.'.`);
-  },
   invalidFilter(filter: string): ArmError {
     return new ArmError(400, 'UnsupportedQuery', `The filter '${filter}' is not supported. Supported filters are atScope(), principalId eq '{id}' and assignedTo('{id}').`);
   },
@@ -279,6 +273,123 @@ export const errors = {
   /** An Entra form body over the emulator's limit (unconfirmed: Entra's own limit and answer are not documented). */
   entraBodyTooLarge(limitBytes: number): EntraError {
     return new EntraError(413, 'invalid_request', 9002313, `Invalid request. Request is malformed or invalid. The request body exceeds the maximum size of ${limitBytes} bytes that the milab emulator's Entra accepts.`);
+  },
+  // --- limits and shapes of ARM requests (tags, names, locations, paging, role assignments) ---
+  /**
+   * More than 50 tags. Code and text as Azure PowerShell (Az.Migrate) repeats ARM's answer:
+   * "InvalidTags : Too many tags specified. Requested tag count - 'N'. Maximum number of tags
+   * allowed - '50'." (the status, 400, unconfirmed). Limit: Microsoft Learn, "Use tags to
+   * organize your Azure resources", Limitations.
+   */
+  tooManyTags(count: number): ArmError {
+    return new ArmError(400, 'InvalidTags', `Too many tags specified. Requested tag count - '${count}'. Maximum number of tags allowed - '50'.`);
+  },
+  /** An empty or blank tag name (Az.Migrate repeats this `InvalidTagName` text; status unconfirmed). */
+  emptyTagName(): ArmError {
+    return new ArmError(400, 'InvalidTagName', 'The tag name must be non-null, non-empty and non-whitespace only. Please provide an actual value.');
+  },
+  /** Tag names over 512 characters (Az.Migrate repeats this `InvalidTagName` text; status unconfirmed). */
+  tagNameTooLong(names: string[]): ArmError {
+    return new ArmError(400, 'InvalidTagName', `Tag key too large. Following tag name '${names.join(', ')}' exceeded the maximum length. Maximum allowed length for tag name - '512' characters.`);
+  },
+  /** Tag values over 256 characters (Az.Migrate repeats this `InvalidTagValueLength` text; status unconfirmed). */
+  tagValueTooLong(values: string[]): ArmError {
+    return new ArmError(400, 'InvalidTagValueLength', `Tag value too large. Following tag value '${values.join(', ')}' exceeded the maximum length. Maximum allowed length for tag value - '256' characters.`);
+  },
+  /**
+   * Tag names with `< > % & \ ? /` or control characters. ARM's words, as the Azure CLI printed
+   * them in MicrosoftDocs/azure-docs-cli (tutorial "Learn Bash and PowerShell differences"):
+   * "(InvalidTagNameCharacters) The tag names '…' have reserved characters '<,>,%,&,\,?,/' …"; the
+   * "or control characters" ending as Az.Migrate repeats it.
+   */
+  invalidTagNameCharacters(names: string[]): ArmError {
+    return new ArmError(400, 'InvalidTagNameCharacters', `The tag names '${names.join(', ')}' have reserved characters '<,>,%,&,\\,?,/' or control characters.`);
+  },
+  /**
+   * A tag value that is not a string: ARM's deserializer refuses it, as quoted in
+   * Azure/azure-sdk-for-java#1891 ("… could not be deserialized: 'Error reading string. Unexpected
+   * token: StartObject. Path 'tags.dummy', line 1, position 42.'"). ARM may coerce numbers and
+   * booleans to strings (unconfirmed); the emulator refuses every non-string value.
+   */
+  tagValueNotString(name: string, token: string): ArmError {
+    return errors.invalidRequestContent(`Error reading string. Unexpected token: ${token}. Path 'tags.${name}'`);
+  },
+  /**
+   * A location that is no Azure region, for a resource type. Code and text as quoted from ARM on
+   * Microsoft Learn ("Troubleshoot Azure Virtual Desktop", "DevTest Labs FAQ"): "The provided
+   * location '…' is not available for resource type '…'. List of available regions for the
+   * resource type is '…'." (status 400: hashicorp/terraform logs quoting it).
+   */
+  locationNotAvailableForResourceType(location: string, type: string, regions: readonly string[]): ArmError {
+    return new ArmError(400, 'LocationNotAvailableForResourceType', `The provided location '${location}' is not available for resource type '${type}'. List of available regions for the resource type is '${regions.join(',')}'.`);
+  },
+  /**
+   * A location that is no Azure region, for a resource group: 400 as quoted from ARM by Azure CLI
+   * and Terraform users ("Status=400 Code=\"LocationNotAvailableForResourceGroup\" Message=\"The
+   * provided location 'polandcenter' is not available for resource group. List of available
+   * regions is '…'.\"").
+   */
+  locationNotAvailableForResourceGroup(location: string, regions: readonly string[]): ArmError {
+    return new ArmError(400, 'LocationNotAvailableForResourceGroup', `The provided location '${location}' is not available for resource group. List of available regions is '${regions.join(',')}'.`);
+  },
+  /**
+   * A PUT that would move an existing resource to another location: 400 `InvalidResourceLocation`
+   * as quoted in MicrosoftDocs/azure-docs#70422 (../shared/azure-facts.md, "More ARM answers").
+   */
+  invalidResourceLocation(name: string, existing: string, resourceGroup: string, requested: string): ArmError {
+    return new ArmError(400, 'InvalidResourceLocation', `The resource '${name}' already exists in location '${existing}' in resource group '${resourceGroup}'. A resource with the same name cannot be created in location '${requested}'. Please select a new resource name.`);
+  },
+  /**
+   * A resource group name with characters ARM refuses. Code and text as ARM sent them (quoted in
+   * grafana/azure-monitor-datasource#92 and by Azure Databricks deployments): "The provided resource
+   * group name '…' has these invalid characters: '…'. The name can only be a letter, digit, '-',
+   * '.', '(', ')' or '_'."
+   */
+  invalidResourceGroupCharacters(name: string, invalid: string): ArmError {
+    return new ArmError(400, 'InvalidResourceGroup', `The provided resource group name '${name}' has these invalid characters: '${invalid}'. The name can only be a letter, digit, '-', '.', '(', ')' or '_'.`);
+  },
+  /** A resource group name that is empty, over 90 characters or ends with a period (the code as for bad characters; the text unconfirmed). */
+  invalidResourceGroupShape(name: string): ArmError {
+    return new ArmError(400, 'InvalidResourceGroup', `The provided resource group name '${name}' is invalid. A resource group name must be 1-90 characters long and cannot end with a period. See https://aka.ms/ResourceGroupNamingRestrictions for more information.`);
+  },
+  /**
+   * A resource name against its type's naming rules (Microsoft Learn, "Naming rules and
+   * restrictions for Azure resources"); `rule` says which. The code and the text are unconfirmed:
+   * each resource provider words its own.
+   */
+  invalidResourceNameForType(name: string, type: string, rule: string): ArmError {
+    return new ArmError(400, 'InvalidResourceName', `Resource name '${name}' is invalid for resource type '${type}'. ${rule}`);
+  },
+  /**
+   * A `principalType` that is not the principal's: 400 `UnmatchedPrincipalType`, text as quoted
+   * in Azure/modern-web-app-pattern-dotnet#129 (../shared/azure-facts.md, "More ARM answers").
+   */
+  unmatchedPrincipalType(principalId: string, actual: string, requested: string): ArmError {
+    return new ArmError(400, 'UnmatchedPrincipalType', `The PrincipalId '${principalId.replace(/-/g, '')}' has type '${actual}' , which is different from specified PrincipalType '${requested}'.`);
+  },
+  /**
+   * A `$top` that is not a whole number from 1 to the limit: 400 `InvalidTopInQueryString` (ARM's
+   * code for `$top=1001` on `…/resources`, Azure/azure-sdk-for-js#18535); the text is the one
+   * the Power Platform's ARM-style APIs send with that code (unconfirmed for ARM itself).
+   */
+  invalidTop(value: string, max: number): ArmError {
+    return new ArmError(400, 'InvalidTopInQueryString', `The value '${value}' of the $top query parameter is invalid. Top value must be positive integer less than or equal to ${max}.`);
+  },
+  /**
+   * A `$skiptoken` the emulator did not issue. (unconfirmed: ARM's code and text were not found;
+   * Azure Resource Graph answers `CouldNotDecodeSkipToken`, "Skip token could not be decoded.",
+   * microsoft/ARI#201.)
+   */
+  invalidSkipToken(value: string): ArmError {
+    return new ArmError(400, 'InvalidSkipToken', `The value '${value}' of the $skiptoken query parameter could not be decoded. Use the nextLink of the previous page as it is.`);
+  },
+  /**
+   * A scope that is no ARM resource path (e.g. `…/resourceGroups/rg/x`). ARM routes such a path as
+   * no registered resource type and refuses it (Azure/azure-cli#6114, #8892 quote an api-version
+   * complaint for it); the emulator answers with its no-route error naming the scope.
+   */
+  invalidScope(method: string, path: string, scope: string): ArmError {
+    return new ArmError(400, 'InvalidScope', `The scope '${scope}' in the request '${method} ${path}' is not a valid ARM scope: expected '/', '/subscriptions/{id}', '/subscriptions/{id}/resourceGroups/{name}' or a resource id '…/providers/{namespace}/{type}/{name}'. (The code is the milab emulator's; ARM refuses such a path as an unknown route.)`);
   },
 } as const;
 

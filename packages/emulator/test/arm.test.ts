@@ -83,7 +83,8 @@ describe('ARM', () => {
     it("serves the seed's 2016-06-01 resource group shape and the newer one with type", async () => {
       const token = await emu.token('grader');
       const old = await emu.http('GET', `${rg}?api-version=2016-06-01`, { token });
-      expect(old.body).toEqual({ id: rg, name: 'DevTest', location: 'westus', properties: { provisioningState: 'Succeeded' } });
+      // Azure returns `tags: {}` on an untagged group (recorded traffic), at every api-version.
+      expect(old.body).toEqual({ id: rg, name: 'DevTest', location: 'westus', tags: {}, properties: { provisioningState: 'Succeeded' } });
       const current = await emu.http('GET', `${rg}?api-version=2025-04-01`, { token });
       expect(current.body.type).toBe('Microsoft.Resources/resourceGroups');
     });

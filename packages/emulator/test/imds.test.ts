@@ -107,7 +107,7 @@ describe('IMDS of an emulated VM', () => {
     const fresh = (await imdsGet(imds, tokenQuery())).body.access_token as string;
     const after = await emu.http('GET', `${RG_ID}?api-version=2016-09-01`, { token: fresh });
     expect(after.status).toBe(200);
-    expect(after.body).toEqual({ id: RG_ID, name: 'DevTest', location: 'westus', properties: { provisioningState: 'Succeeded' } });
+    expect(after.body).toEqual({ id: RG_ID, name: 'DevTest', location: 'westus', tags: {}, properties: { provisioningState: 'Succeeded' } });
   });
 
   it('accepts the known resources (with or without the slash) and answers invalid_resource for others', async () => {

@@ -36,6 +36,7 @@ describe('seed steps 1–3 with the real SDK clients', () => {
       id: `${sub}/resourceGroups/DevTest`,
       name: 'DevTest',
       location: 'westus',
+      tags: {},
       properties: { provisioningState: 'Succeeded' },
     });
   });

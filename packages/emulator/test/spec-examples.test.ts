@@ -65,6 +65,10 @@ describe.skipIf(!existsSync(SPECS) && !process.env.CI)('Azure REST API spec exam
       'resourceGroups/myResourceGroup': 'resourceGroups/DevTest',
       '0b5fe924-9a61-425c-96af-cfe6e287ca2d': BUILTIN_ROLE_IDS.Reader,
       'ce2ce14e-85d7-4629-bdbc-454d0519d987': principalId,
+      // A resource scope must exist: the identity created first stands in for the examples' Cosmos DB account.
+      'providers/Microsoft.DocumentDb/databaseAccounts/test-db-account': 'providers/Microsoft.ManagedIdentity/userAssignedIdentities/myIdentity',
+      // The examples' principal is a user; here it is the identity created first (a service principal).
+      '"principalType": "User"': '"principalType": "ServicePrincipal"',
       ...extra,
     };
     for (const [from, to] of Object.entries(map)) text = text.split(from).join(to);

@@ -79,10 +79,19 @@ export class ArmContext {
     return rg;
   }
 
-  /** One page of `items` with ARM's `nextLink` paging (`$skiptoken`). */
+  /**
+   * One page of `items` with ARM's `nextLink` paging (`$skiptoken`). `$top` must be a whole
+   * number from 1 to 1000 and `$skiptoken` one the emulator issued (an offset), else 400: every
+   * chain of nextLinks ends, and no item comes twice.
+   */
   page<T>(items: T[]): { value: T[]; nextLink?: string } {
-    const offset = Number(this.url.searchParams.get('$skiptoken') ?? '0') || 0;
-    const top = Number(this.url.searchParams.get('$top') ?? '0') || 0;
+    const skiptoken = this.url.searchParams.get('$skiptoken');
+    if (skiptoken !== null && !/^(0|[1-9]\d{0,8})$/.test(skiptoken)) throw errors.invalidSkipToken(skiptoken);
+    const offset = Number(skiptoken ?? '0');
+    const topParam = this.url.searchParams.get('$top');
+    // ARM refuses $top=1001 on …/resources (InvalidTopInQueryString): 1000 is its largest page.
+    if (topParam !== null && (!/^[1-9]\d{0,3}$/.test(topParam) || Number(topParam) > 1000)) throw errors.invalidTop(topParam, 1000);
+    const top = Number(topParam ?? '0');
     const size = top > 0 ? Math.min(top, this.config.pageSize) : this.config.pageSize;
     const value = items.slice(offset, offset + size);
     if (offset + size >= items.length) return { value };

@@ -1,25 +1,56 @@
-// Microsoft.Resources: resource groups (get, head, put, patch, delete, list), the resources in a
-// resource group or subscription, and the operation results of a resource group deletion.
+// Microsoft.Resources: resource groups (get, head, put, patch, delete, list with tag filters,
+// exportTemplate), the resources in a resource group or subscription, and the operation results
+// of a resource group deletion or export.
 import type { ArmContext } from '../arm/context.js';
-import { removeResourceGroup } from '../arm/lifecycle.js';
-import { tagsOf } from '../arm/tracked.js';
+import { allBeingDeleted, beingDeleted, DELETE_MIN_MS, pollDeletion, removeResourceGroup, startDeleting, stopDeleting } from '../arm/lifecycle.js';
+import { regionOf, sameLocation, tagsOf } from '../arm/tracked.js';
 import { errors } from '../errors.js';
 import type { Reply } from '../http.js';
 import { keyOf, type ResourceGroupRecord, type ResourceRecord } from '../model.js';
 import { actionFor } from '../rbac.js';
+import { exportResult, exportTemplate } from './exportTemplate.js';
 
 const RG_TYPE = 'Microsoft.Resources/subscriptions/resourceGroups';
-const RG_NAME = /^[-\w._()]{1,90}$/u;
+/** Letters (any script), digits, '.', '-', '_', '(' and ')' (Microsoft Learn, "Naming rules …", Microsoft.Resources). */
+const RG_CHARACTER = /[\p{L}\p{Nd}._()-]/u;
 
-/** Resource groups gained `type` in their body with api-version 2017-05-10. */
-function rgToWire(rg: ResourceGroupRecord, apiVersion: string): Record<string, unknown> {
+/** 400 `InvalidResourceGroup` unless `name` follows ARM's resource group naming rules. */
+function checkResourceGroupName(name: string): void {
+  const invalid = [...new Set([...name].filter((c) => !RG_CHARACTER.test(c)))].join('');
+  if (invalid !== '') throw errors.invalidResourceGroupCharacters(name, invalid);
+  if (name.length === 0 || name.length > 90 || name.endsWith('.')) throw errors.invalidResourceGroupShape(name);
+}
+
+/**
+ * A resource group as ARM returns it: `type` since api-version 2017-05-10, `tags` always (`{}`
+ * when none: recorded Azure traffic shows them so), `provisioningState` `Deleting` while a
+ * deletion runs.
+ */
+function rgToWire(rg: ResourceGroupRecord, apiVersion: string, provisioningState = 'Succeeded'): Record<string, unknown> {
   const body: Record<string, unknown> = { id: rg.id, name: rg.name };
   if (apiVersion >= '2017-05-10') body.type = 'Microsoft.Resources/resourceGroups';
   body.location = rg.location;
   if (rg.managedBy) body.managedBy = rg.managedBy;
-  if (rg.tags && Object.keys(rg.tags).length > 0) body.tags = rg.tags;
-  body.properties = { provisioningState: 'Succeeded' };
+  body.tags = rg.tags ?? {};
+  body.properties = { provisioningState };
   return body;
+}
+
+/**
+ * The resource-group list's `$filter`: `tagName eq '…'`, optionally `and tagValue eq '…'` (the
+ * REST reference's ResourceGroups_List: "You can filter by tag names and values").
+ */
+function tagFilter(filter: string | null): ((rg: ResourceGroupRecord) => boolean) | undefined {
+  if (filter === null || filter.trim() === '') return undefined;
+  const match = /^\s*tagName\s+eq\s+'((?:[^']|'')*)'(?:\s+and\s+tagValue\s+eq\s+'((?:[^']|'')*)')?\s*$/i.exec(filter);
+  if (!match) throw errors.invalidFilter(filter);
+  const name = (match[1] ?? '').replace(/''/g, "'").toLowerCase();
+  const value = match[2]?.replace(/''/g, "'");
+  return (rg) => {
+    // Tag names compare without case, values with (Microsoft Learn, "Use tags …").
+    const entry = Object.entries(rg.tags ?? {}).find(([k]) => k.toLowerCase() === name);
+    return entry !== undefined && (value === undefined || entry[1] === value);
+  };
 }
 
 /** The generic shape of a resource in `…/resources` lists. */
@@ -49,12 +80,17 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
     ctx.requireSubscription(sub);
     const action = actionFor('GET', RG_TYPE);
     ctx.action = action;
+    const byTag = tagFilter(ctx.url.searchParams.get('$filter'));
     // At subscription level ARM lists what the caller may read.
-    const groups = Object.values(ctx.state.resourceGroups).filter(
-      (rg) => rg.id.toLowerCase().startsWith(`/subscriptions/${sub.toLowerCase()}/`) && ctx.permits(action, rg.id),
-    );
-    if (groups.length === 0 && !ctx.permits(action, `/subscriptions/${sub}`)) ctx.authorize(action, `/subscriptions/${sub}`);
-    return { status: 200, body: ctx.page(groups.map((rg) => rgToWire(rg, ctx.apiVersion))) };
+    const inSubscription = (rg: ResourceGroupRecord) => rg.id.toLowerCase().startsWith(`/subscriptions/${sub.toLowerCase()}/`) && ctx.permits(action, rg.id);
+    const groups = Object.values(ctx.state.resourceGroups).filter(inSubscription);
+    const deleting = allBeingDeleted(ctx.store).filter(inSubscription);
+    if (groups.length === 0 && deleting.length === 0 && !ctx.permits(action, `/subscriptions/${sub}`)) ctx.authorize(action, `/subscriptions/${sub}`);
+    const wire = [
+      ...groups.filter((rg) => !byTag || byTag(rg)).map((rg) => rgToWire(rg, ctx.apiVersion)),
+      ...deleting.filter((rg) => !byTag || byTag(rg)).map((rg) => rgToWire(rg, ctx.apiVersion, 'Deleting')),
+    ];
+    return { status: 200, body: ctx.page(wire) };
   }
 
   match = /^\/subscriptions\/([^/]+)\/resources\/?$/i.exec(path);
@@ -88,7 +124,19 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
     ctx.action = 'Microsoft.Resources/subscriptions/operationresults/read';
     const operation = ctx.state.operations[token];
     if (!operation) throw errors.operationNotFound(token);
+    if (pollDeletion(ctx.store, token)) return { status: 202, headers: { location: `${ctx.baseUrl}${ctx.url.pathname}${ctx.url.search}`, 'retry-after': String(Math.ceil(DELETE_MIN_MS / 1000)) } };
+    const result = exportResult(ctx.store, token);
+    if (result) return { status: 200, body: result };
     return { status: operation.status === 'InProgress' ? 202 : 200 };
+  }
+
+  match = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/exporttemplate\/?$/i.exec(path);
+  if (match) {
+    if (method !== 'POST') throw errors.methodNotAllowed(method, path);
+    const [, sub = '', name = ''] = match;
+    ctx.requireSubscription(sub);
+    ctx.authorize('Microsoft.Resources/subscriptions/resourceGroups/exportTemplate/action', `/subscriptions/${sub}/resourceGroups/${name}`);
+    return exportTemplate(ctx, sub, ctx.requireResourceGroup(sub, name));
   }
 
   match = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/?$/i.exec(path);
@@ -98,41 +146,43 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
   const id = `/subscriptions/${sub}/resourceGroups/${name}`;
   ctx.authorize(actionFor(method, RG_TYPE), id);
   const existing = ctx.state.resourceGroups[keyOf(id)];
+  const deleting = existing ? undefined : beingDeleted(ctx.store, id);
 
   switch (method) {
     case 'GET':
+      if (deleting) return { status: 200, body: rgToWire(deleting, ctx.apiVersion, 'Deleting') };
       if (!existing) throw errors.resourceGroupNotFound(name);
       return { status: 200, body: rgToWire(existing, ctx.apiVersion) };
     case 'HEAD':
-      return { status: existing ? 204 : 404 };
+      return { status: existing || deleting ? 204 : 404 };
     case 'PUT': {
-      if (!RG_NAME.test(name) || name.endsWith('.')) throw errors.invalidResourceGroupName(name);
+      checkResourceGroupName(name);
       const body = ctx.json();
-      const location = typeof body.location === 'string' ? body.location : undefined;
-      if (!location) throw errors.missingLocation();
-      if (existing && existing.location.replace(/\s/g, '').toLowerCase() !== location.replace(/\s/g, '').toLowerCase()) {
-        throw errors.resourceGroupLocationConflict(location, existing.location);
-      }
+      const requested = typeof body.location === 'string' ? body.location : undefined;
+      if (!requested) throw errors.missingLocation();
+      const location = regionOf(requested, undefined);
+      if (existing && !sameLocation(existing.location, location)) throw errors.resourceGroupLocationConflict(requested, existing.location);
+      const tags = tagsOf(body.tags);
       const record = ctx.store.mutate((draft) => {
         const rg: ResourceGroupRecord = {
           id: existing?.id ?? id,
           name: existing?.name ?? name,
           location: existing?.location ?? location,
         };
-        const tags = tagsOf(body.tags);
         if (tags) rg.tags = tags;
         if (typeof body.managedBy === 'string') rg.managedBy = body.managedBy;
         draft.resourceGroups[keyOf(id)] = rg;
         return rg;
       });
+      stopDeleting(ctx.store, id);
       return { status: existing ? 200 : 201, body: rgToWire(record, ctx.apiVersion) };
     }
     case 'PATCH': {
       if (!existing) throw errors.resourceGroupNotFound(name);
       const body = ctx.json();
+      const tags = tagsOf(body.tags);
       const record = ctx.store.mutate((draft) => {
         const rg = draft.resourceGroups[keyOf(id)] as ResourceGroupRecord;
-        const tags = tagsOf(body.tags);
         if (tags) rg.tags = tags;
         if (typeof body.managedBy === 'string') rg.managedBy = body.managedBy;
         return rg;
@@ -141,15 +191,17 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
     }
     case 'DELETE': {
       if (!existing) throw errors.resourceGroupNotFound(name);
-      const { removed, statusUrl } = ctx.store.mutate((draft) => {
+      const { removed, statusUrl, operationId } = ctx.store.mutate((draft) => {
         const gone = removeResourceGroup(draft, existing.id);
-        const operation = ctx.recordOperation(draft, (operationId) => `/subscriptions/${sub}/operationresults/${operationId}`);
-        return { removed: gone, statusUrl: operation.statusUrl };
+        const operation = ctx.recordOperation(draft, (opId) => `/subscriptions/${sub}/operationresults/${opId}`);
+        return { removed: gone, statusUrl: operation.statusUrl, operationId: operation.operationId };
       });
+      startDeleting(ctx.store, existing, operationId);
       for (const r of removed) {
         if (r.type.toLowerCase() === 'microsoft.compute/virtualmachines') ctx.events.emit('vm', { vmId: r.id, kind: 'deleted', identity: undefined });
       }
-      return { status: 202, headers: { location: statusUrl, 'retry-after': '0' } };
+      // As the spec's ForceDeleteVMsInResourceGroup example: 202 with Location (operationresults).
+      return { status: 202, headers: { location: statusUrl, 'retry-after': String(Math.ceil(DELETE_MIN_MS / 1000)) } };
     }
     default:
       throw errors.methodNotAllowed(method, path);

@@ -2,7 +2,7 @@
 // subscription, resource group, resource) and by id, with `$filter` `atScope()`,
 // `principalId eq '…'` and `assignedTo('…')`; 409 RoleAssignmentExists; 400 PrincipalNotFound.
 import type { ArmContext } from '../arm/context.js';
-import { findByObjectId } from '../directory.js';
+import { findByObjectId, principalTypeOf } from '../directory.js';
 import { errors } from '../errors.js';
 import type { Reply } from '../http.js';
 import { keyOf, type RoleAssignmentRecord } from '../model.js';
@@ -90,6 +90,12 @@ function create(ctx: ArmContext, scope: string, name: string): Reply {
   if (!role) throw errors.roleDefinitionDoesNotExist(roleGuidOf(roleDefinitionId));
   const principal = findByObjectId(ctx.state, principalId);
   if (!principal) throw errors.principalNotFound(principalId, ctx.state.tenantId);
+  // Every principal in the emulated directory (seeded apps, managed identities) is a service principal.
+  const actualType = principalTypeOf(principal);
+  const requestedType = props.principalType;
+  if (requestedType !== undefined && requestedType !== null && (typeof requestedType !== 'string' || requestedType.toLowerCase() !== actualType.toLowerCase())) {
+    throw errors.unmatchedPrincipalType(principalId, actualType, String(requestedType));
+  }
 
   const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name.toLowerCase()}`;
   const existing = ctx.state.roleAssignments[keyOf(id)];
@@ -111,7 +117,7 @@ function create(ctx: ArmContext, scope: string, name: string): Reply {
       scope,
       roleDefinitionName: role.name,
       principalId,
-      principalType: typeof props.principalType === 'string' ? props.principalType : 'ServicePrincipal',
+      principalType: actualType,
       description: typeof props.description === 'string' ? props.description : (existing?.description ?? null),
       condition: typeof props.condition === 'string' ? props.condition : null,
       conditionVersion: typeof props.conditionVersion === 'string' ? props.conditionVersion : null,

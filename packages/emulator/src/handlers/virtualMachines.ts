@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ArmContext } from '../arm/context.js';
 import { removeResource } from '../arm/lifecycle.js';
 import { matchProviderPath } from '../arm/paths.js';
-import { isObject, listTracked, trackedTarget } from '../arm/tracked.js';
+import { isObject, listTracked, regionOf, sameLocation, tagsOf, trackedTarget } from '../arm/tracked.js';
 import { errors } from '../errors.js';
 import type { Reply } from '../http.js';
 import { applyIdentity, ASSIGN_ACTION, planIdentity } from '../identity.js';
@@ -15,13 +15,40 @@ import { keyOf, type ResourceRecord } from '../model.js';
 import { actionFor } from '../rbac.js';
 
 export const VM_TYPE = 'Microsoft.Compute/virtualMachines';
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
+/**
+ * Microsoft Learn, "Naming rules and restrictions for Azure resources", Microsoft.Compute
+ * virtualMachines: Windows 1-15 and Linux 1-64 characters; no spaces, control characters or
+ * `~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \ | ; : ' " , < > / ?`; Windows names no period and no
+ * hyphen at the end, Linux names no period or hyphen at the end.
+ */
+const VM_NAME_FORBIDDEN = /[\s\p{Cc}~!@#$%^&*()=+_[\]{}\\|;:'",<>/?]/u;
+
+function checkVmName(name: string, windows: boolean): void {
+  const rule = windows
+    ? 'A Windows VM name must be 1-15 characters, without spaces, periods or ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : \' " , < > / ?, and cannot end with a hyphen.'
+    : 'A Linux VM name must be 1-64 characters, without spaces or ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : \' " , < > / ?, and cannot end with a period or a hyphen.';
+  const bad = name.length === 0 || name.length > (windows ? 15 : 64) || VM_NAME_FORBIDDEN.test(name) || /[-.]$/.test(name) || (windows && name.includes('.'));
+  if (bad) throw errors.invalidResourceNameForType(name, VM_TYPE, rule);
+}
+
+/** Whether a VM's properties describe a Windows VM (OS configuration, OS disk type or image publisher). */
+function isWindows(properties: Record<string, unknown>): boolean {
+  const osProfile = isObject(properties.osProfile) ? properties.osProfile : undefined;
+  if (osProfile && 'windowsConfiguration' in osProfile) return true;
+  if (osProfile && 'linuxConfiguration' in osProfile) return false;
+  const storage = isObject(properties.storageProfile) ? properties.storageProfile : undefined;
+  const osDisk = storage && isObject(storage.osDisk) ? storage.osDisk : undefined;
+  if (typeof osDisk?.osType === 'string') return osDisk.osType.toLowerCase() === 'windows';
+  const image = storage && isObject(storage.imageReference) ? storage.imageReference : {};
+  return /windows/i.test(String(image.publisher ?? ''));
+}
 /** Properties a VM never returns (secrets), and ones the platform owns. */
 const WRITE_ONLY = ['adminPassword', 'customData'];
 
+/** A VM as Compute returns it: `tags` always (`{}` when none, as recorded Azure traffic shows). */
 function toWire(r: ResourceRecord, provisioningState?: string): Record<string, unknown> {
   const body: Record<string, unknown> = { name: r.name, id: r.id, type: VM_TYPE, location: r.location };
-  if (r.tags && Object.keys(r.tags).length > 0) body.tags = r.tags;
+  body.tags = r.tags ?? {};
   if (r.identity) body.identity = structuredClone(r.identity);
   if (r.zones) body.zones = r.zones;
   body.properties = { ...r.properties, provisioningState: provisioningState ?? 'Succeeded' };
@@ -54,8 +81,7 @@ function platformProperties(name: string, properties: Record<string, unknown>, e
   next.timeCreated = (existing?.properties.timeCreated as string | undefined) ?? new Date().toISOString().replace('Z', '0000+00:00');
   const storage = isObject(next.storageProfile) ? next.storageProfile : undefined;
   const osProfile = isObject(next.osProfile) ? next.osProfile : undefined;
-  const image = storage && isObject(storage.imageReference) ? storage.imageReference : {};
-  const windows = osProfile && 'windowsConfiguration' in osProfile ? true : osProfile && 'linuxConfiguration' in osProfile ? false : /windows/i.test(String(image.publisher ?? ''));
+  const windows = isWindows(next);
   if (storage) {
     storage.dataDisks ??= [];
     if (isObject(storage.osDisk)) {
@@ -71,6 +97,37 @@ function platformProperties(name: string, properties: Record<string, unknown>, e
     else osProfile.linuxConfiguration ??= { disablePasswordAuthentication: false, provisionVMAgent: true };
   }
   return next;
+}
+
+/**
+ * The VM's instance view (`…/instanceView`, and `properties.instanceView` under
+ * `$expand=instanceView`), in the shape of the compute spec's VirtualMachine_Get_InstanceView
+ * example; boot diagnostics, extensions and patch status appear only when a VM has them, and
+ * emulated VMs have none.
+ */
+function instanceView(vm: ResourceRecord): Record<string, unknown> {
+  const windows = isWindows(vm.properties);
+  const succeeded = { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time: vm.createdAt };
+  const storage = isObject(vm.properties.storageProfile) ? vm.properties.storageProfile : {};
+  const osDisk = isObject(storage.osDisk) ? storage.osDisk : {};
+  const dataDisks = Array.isArray(storage.dataDisks) ? storage.dataDisks.filter(isObject) : [];
+  const disks = [osDisk, ...dataDisks].filter((d) => typeof d.name === 'string').map((d) => ({ name: d.name, statuses: [succeeded] }));
+  return {
+    platformUpdateDomain: 0,
+    platformFaultDomain: 0,
+    computerName: (vm.properties.osProfile as { computerName?: string } | undefined)?.computerName ?? vm.name,
+    osName: windows ? 'Windows Server 2022 Datacenter' : 'ubuntu',
+    osVersion: windows ? 'Microsoft Windows NT 10.0.20348.0' : '24.04',
+    vmAgent: {
+      vmAgentVersion: windows ? '2.7.41491.1102' : '2.11.1.12',
+      statuses: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Ready', message: 'GuestAgent is running and accepting new configurations.', time: vm.createdAt }],
+      extensionHandlers: [],
+    },
+    disks,
+    hyperVGeneration: 'V2',
+    isVMInStandbyPool: false,
+    statuses: [succeeded, { code: 'PowerState/running', level: 'Info', displayStatus: 'VM running' }],
+  };
 }
 
 function linkedCheck(ctx: ArmContext, vmId: string, linked: string[]): void {
@@ -120,33 +177,30 @@ export function handleVirtualMachines(ctx: ArmContext): Reply | undefined {
     if (method !== 'GET') throw errors.methodNotAllowed(method, ctx.path);
     const { existing: vm, notFound } = trackedTarget(ctx, p, VM_TYPE, `${VM_TYPE}/instanceView/read`);
     if (!vm) throw notFound();
-    return {
-      status: 200,
-      body: {
-        computerName: (vm.properties.osProfile as { computerName?: string } | undefined)?.computerName ?? vm.name,
-        osName: 'ubuntu',
-        osVersion: '24.04',
-        statuses: [
-          { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time: vm.createdAt },
-          { code: 'PowerState/running', level: 'Info', displayStatus: 'VM running' },
-        ],
-      },
-    };
+    return { status: 200, body: instanceView(vm) };
   }
   if (p.child !== '') return undefined;
 
   const { id, name, rg, existing, notFound } = trackedTarget(ctx, p, VM_TYPE);
   switch (method) {
-    case 'GET':
+    case 'GET': {
       if (!existing) throw notFound();
-      return { status: 200, body: toWire(existing) };
+      const body = toWire(existing);
+      // `$expand=instanceView` puts the instance view in the properties (VirtualMachines_Get, compute spec).
+      const expand = (ctx.url.searchParams.get('$expand') ?? '').split(',').map((e) => e.trim().toLowerCase());
+      if (expand.includes('instanceview')) (body.properties as Record<string, unknown>).instanceView = instanceView(existing);
+      return { status: 200, body };
+    }
     case 'PUT': {
-      if (!NAME.test(name)) throw errors.invalidResourceName(name, VM_TYPE);
       const body = ctx.json();
-      const location = typeof body.location === 'string' ? body.location : existing?.location;
-      if (!location) throw errors.missingLocation();
+      const requested = typeof body.location === 'string' ? body.location : existing?.location;
+      if (!requested) throw errors.missingLocation();
+      const location = regionOf(requested, VM_TYPE);
+      if (existing && !sameLocation(existing.location, location)) throw errors.invalidResourceLocation(existing.name, existing.location, rg.name, requested);
       const properties = isObject(body.properties) ? body.properties : undefined;
       if (!properties && !existing) throw errors.invalidVmBody('properties');
+      if (!existing) checkVmName(name, isWindows(properties ?? {}));
+      const tags = tagsOf(body.tags);
       const plan = planIdentity(ctx.state, existing?.identity, body.identity, 'put');
       linkedCheck(ctx, id, plan.linked);
       const { record, statusUrl } = ctx.store.mutate((draft) => {
@@ -154,7 +208,7 @@ export function handleVirtualMachines(ctx: ArmContext): Reply | undefined {
           ? (draft.resources[keyOf(id)] as ResourceRecord)
           : { id, name, type: VM_TYPE, location, resourceGroup: rg.name, properties: {}, createdAt: new Date().toISOString() };
         r.properties = platformProperties(name, properties ?? existing?.properties ?? {}, existing);
-        if (isObject(body.tags)) r.tags = body.tags as Record<string, string>;
+        if (tags) r.tags = tags;
         else if (!existing) delete r.tags;
         if (Array.isArray(body.zones)) r.zones = body.zones as string[];
         draft.resources[keyOf(id)] = r;
@@ -168,12 +222,13 @@ export function handleVirtualMachines(ctx: ArmContext): Reply | undefined {
     case 'PATCH': {
       if (!existing) throw notFound();
       const body = ctx.json();
+      const tags = tagsOf(body.tags);
       const plan = planIdentity(ctx.state, existing.identity, body.identity, 'patch');
       linkedCheck(ctx, id, plan.linked);
       const { record, statusUrl } = ctx.store.mutate((draft) => {
         const r = draft.resources[keyOf(id)] as ResourceRecord;
         if (isObject(body.properties)) r.properties = platformProperties(r.name, merge(structuredClone(r.properties), body.properties), r);
-        if (isObject(body.tags)) r.tags = body.tags as Record<string, string>;
+        if (tags) r.tags = tags;
         applyIdentity(draft, r, plan.next);
         const operation = ctx.recordOperation(draft, operationPath(p.subscriptionId, r.location));
         return { record: structuredClone(r), statusUrl: operation.statusUrl };
