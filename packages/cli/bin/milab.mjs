@@ -1,9 +1,18 @@
 #!/usr/bin/env node
-// The `milab` command without a build: runs src/main.ts through tsx, resolving the workspace
-// packages' TypeScript sources (their "source" export condition).
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// The `milab` command without a build step: `pnpm milab …` runs this bin (the root package depends
+// on @milab/cli), so pnpm prints no command line and no ELIFECYCLE, and the exit code is milab's.
+// It loads src/main.ts in this same process, as `node --conditions=source --import tsx` would:
+// tsx compiles TypeScript, and a resolve hook adds the "source" export condition under which the
+// workspace packages point at their TypeScript sources. Re-running node with those flags instead
+// would start a second process (about 0.2 s slower, and signals would need forwarding).
+import { register } from 'node:module';
+import { register as registerTsx } from 'tsx/esm/api';
 
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const result = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', main, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exitCode = result.status ?? 1;
+registerTsx();
+// Hooks registered later run first: this one adds the condition, then tsx and Node resolve.
+register(
+  `data:text/javascript,${encodeURIComponent(
+    "export function resolve(specifier, context, next) { return next(specifier, context.conditions.includes('source') ? context : { ...context, conditions: [...context.conditions, 'source'] }); }",
+  )}`,
+);
+await import(new URL('../src/main.ts', import.meta.url).href);
