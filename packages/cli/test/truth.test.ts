@@ -39,6 +39,47 @@ describe('with the emulator stopped', () => {
   }, 60_000);
 });
 
+describe('config values are validated where they are set and where they are read', () => {
+  let home: string;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'milab-truth-config-'));
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it('`config set location mars` is refused with the region list, and nothing is saved', async () => {
+    // Before: "location = mars (saved in …)", exit 0; the grader then said "create it in mars".
+    const result = await milab(['config', 'set', 'location', 'mars'], { MILAB_HOME: home });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`milab: Invalid location "mars": 'mars' is not an Azure region.`);
+    expect(result.stderr).toContain('az account list-locations');
+    const near = await milab(['config', 'set', 'location', 'westeuropa'], { MILAB_HOME: home });
+    expect(near.stderr).toContain('did you mean westeurope?');
+    expect(() => readFileSync(join(home, 'config.json'))).toThrow();
+  }, 60_000);
+
+  it('doctor fails the config line for a bad value from the environment, naming the variable, with the fix', async () => {
+    // Before: MILAB_EMULATOR_PORT=abc passed doctor's config check (silently ignored).
+    for (const [name, value] of [['MILAB_EMULATOR_PORT', 'abc'], ['MILAB_EMULATOR_PORT', '99999'], ['MILAB_LOCATION', 'mars']] as const) {
+      const result = await milab(['doctor'], { MILAB_HOME: home, MILAB_LEARNER: 'ada', [name]: value });
+      expect(result.code, `${name}=${value}`).toBe(1);
+      expect(result.stdout).toMatch(new RegExp(`^✖ Config +Invalid ${name === 'MILAB_LOCATION' ? 'location' : name} "${value}" \\(from environment variable ${name}\\).* — fix: .*${name}`, 'm'));
+      expect(result.stdout).not.toContain('--port');
+    }
+  }, 60_000);
+
+  it('the emulator names MILAB_EMULATOR_PORT, never --port, for a bad value from the environment', async () => {
+    // Before: "unexpected error: invalid --port value '99999'".
+    for (const args of [['emulator', 'start', '--detach'], ['start']]) {
+      const result = await milab(args, { MILAB_HOME: home, MILAB_LEARNER: 'ada', MILAB_EMULATOR_PORT: '99999' });
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr).toContain('MILAB_EMULATOR_PORT');
+      expect(result.stderr).toContain('unset MILAB_EMULATOR_PORT');
+      expect(result.stderr).not.toContain('--port');
+      expect(result.stderr).not.toContain('unexpected error');
+    }
+  }, 60_000);
+});
+
 describe('milab token on the host, emulator target', () => {
   let home: string;
   beforeEach(() => {
