@@ -1,7 +1,8 @@
 // Removing resources with what hangs off them: a user-assigned identity takes its service
 // principal along, a VM its system-assigned one. Role assignments at a deleted resource's
 // scope (or below a deleted resource group) go too; assignments elsewhere that name a deleted
-// principal stay behind, orphaned, as in Azure.
+// principal stay behind, orphaned, as in Azure. A resource group being deleted shows as
+// `Deleting` until its operation ends (see `startDeleting`).
 import { deletePrincipal } from '../directory.js';
 import { removeIdentity, USER_ASSIGNED_IDENTITY_TYPE } from '../identity.js';
 import { keyOf, type ResourceGroupRecord, type ResourceRecord, type WorldState } from '../model.js';
