@@ -27,9 +27,9 @@ describe('with the emulator stopped', () => {
   });
   afterEach(() => rmSync(home, { recursive: true, force: true }));
 
-  it('grade and status --refresh say the emulator is not running, how to start it, and exit 2', async () => {
+  it('grade, status --refresh and solve say the emulator is not running, how to start it, and exit 2', async () => {
     // Before: "No subscriptionId is configured: the labs need one.", exit 1.
-    for (const args of [['grade', '01'], ['status', '--refresh']]) {
+    for (const args of [['grade', '01'], ['status', '--refresh'], ['solve', '01']]) {
       const result = await milab(args, { MILAB_HOME: home, MILAB_LEARNER: 'ada' });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toContain('The emulator is not running');

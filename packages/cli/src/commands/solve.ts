@@ -4,7 +4,7 @@
 // (04, 05, which run on the VM), the solution goes into the starter and runs on the VM.
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
-import { loadConfig, MilabError, toMilabError, type MilabConfig } from '@milab/core';
+import { loadConfig, MilabError, requireEmulator, toMilabError, type MilabConfig } from '@milab/core';
 import { createLabContext, findLab, installSolution, labNames, prepareLab, runOnVm, vmProgramEnv, type Lab, type LabContext } from '@milab/labs';
 
 /**
@@ -42,6 +42,8 @@ export function registerSolve(program: Command): void {
     .action(async (input: string) => {
       const lab = findLab(input);
       const config = loadConfig();
+      // Said as it is (exit 2), not as a missing subscription id the emulator would have provided.
+      if (config.target === 'emulator') requireEmulator(config);
       if (lab.runsOn === 'vm') return solveOnVm(lab, config);
       const ctx = await createLabContext(lab, { config, log: (line) => console.log(`  ${line}`) });
       console.log(`Lab ${lab.id} — ${lab.title}: running labs/${lab.folder}/solution/index.ts on the ${config.target} as ${config.learnerId}`);
