@@ -1,20 +1,29 @@
 // A client for a running emulator's profile admin endpoint (`/_milab/profile`, guarded by the
-// admin key in connection.json): `milab emulator profile` and the graders that inject IMDS faults
-// while they run a learner's code use it.
+// admin key in connection.json): `milab emulator profile`, and the graders that open a fault
+// scope of the lab VM's IMDS while they run a learner's code.
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import type { EmulatorConnection } from './connection.js';
-import type { Profile, ProfileFlags } from './profiles.js';
+import type { AdminProfileRequest, Profile } from './profiles.js';
 import { ADMIN_KEY_HEADER, ADMIN_PROFILE_PATH } from './server.js';
 
 /** The admin endpoint's answer. */
 export interface AdminProfileAnswer {
   status: number;
-  body: { profile?: Profile; description?: string[]; error?: { message?: string } };
+  body: {
+    profile?: Profile;
+    description?: string[];
+    /** The fault scope opened (`id`, the query parameter `param` that carries it), or whether one was closed. */
+    scope?: { id?: string; param?: string; vm?: string; closed?: boolean };
+    error?: { message?: string };
+  };
 }
 
-/** GET (no body) or POST (`{"set": flags}`, `{"clear": true}`) the profile of a running emulator. */
-export function callProfileAdmin(connection: EmulatorConnection, body?: { set?: ProfileFlags; clear?: boolean }): Promise<AdminProfileAnswer> {
+/**
+ * GET (no body) or POST (`{"set": flags}`, `{"clear": true}`, or a fault scope:
+ * `{"scope": {"vm", "imdsFaults"}}` / `{"scope": {"close": id}}`) the profile of a running emulator.
+ */
+export function callProfileAdmin(connection: EmulatorConnection, body?: AdminProfileRequest): Promise<AdminProfileAnswer> {
   if (!connection.adminKey) return Promise.reject(new Error('the running emulator has no profile endpoint (no admin key in connection.json)'));
   const text = body === undefined ? undefined : JSON.stringify(body);
   return new Promise<AdminProfileAnswer>((resolve, reject) => {

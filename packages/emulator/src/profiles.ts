@@ -4,7 +4,9 @@
 // VM); the RBAC propagation delay. Defaults: none of it, so tests stay fast.
 //
 // Profiles are given as short flag strings (`--latency arm=200,entra=50`), parsed here once
-// into a read-only object; a running emulator swaps it through its admin endpoint.
+// into a read-only object; a running emulator swaps it through its admin endpoint. Fault scopes
+// sit beside the profile: one VM's fault sequence for the requests that name the scope.
+import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Reply } from './http.js';
 import { ConfigError, parseNumberOption } from './options.js';
@@ -71,6 +73,14 @@ export const AZURE_THROTTLE: Readonly<ThrottleProfile> = Object.freeze({
 export const IMDS_LIMITS: Readonly<ImdsLimitProfile> = Object.freeze({ requestsPerSecond: 20, concurrent: 5 });
 /** The statuses an IMDS fault can take. */
 export const IMDS_FAULT_STATUSES: readonly number[] = [429, 500, 503, 410];
+/**
+ * The query parameter that puts an IMDS token request in a fault scope (see
+ * {@link ProfileState.openFaultScope}); real IMDS ignores parameters it does not know, and so
+ * does the emulator's token endpoint.
+ */
+export const FAULT_SCOPE_PARAM = 'milab-fault-scope';
+/** How long a fault scope lives when its opener does not close it (a grader killed with SIGKILL). */
+export const FAULT_SCOPE_TTL_SECONDS = 600;
 
 
 export function emptyProfile(rbacDelaySeconds = 0): Profile {
@@ -247,6 +257,8 @@ export class ProfileState {
   #faultsServed = 0;
   #windows = new Map<string, number[]>();
   #inFlight = new Map<string, number>();
+  /** Fault scopes by id: one VM's own fault sequence, for the requests that name the scope. */
+  #scopes = new Map<string, { vm: string; faults: ImdsFaultProfile; served: number; expires: number }>();
 
   constructor(
     initial: Profile,
@@ -306,8 +318,18 @@ export class ProfileState {
     return { ok: true, headers: { [`x-ms-ratelimit-remaining-subscription-${kind}s`]: String(taken.remaining) } };
   }
 
-  /** The fault status the next IMDS token request gets, if any. */
-  nextImdsFault(): number | undefined {
+  /**
+   * The fault status the next IMDS token request gets, if any. A request naming a fault scope
+   * ({@link FAULT_SCOPE_PARAM}) of its VM gets that scope's faults only; any other request, the
+   * profile's (emulator-wide) faults.
+   */
+  nextImdsFault(vmName?: string, query?: URLSearchParams): number | undefined {
+    const scopeId = query?.get(FAULT_SCOPE_PARAM);
+    if (scopeId) {
+      const scope = this.#liveScope(scopeId);
+      if (!scope || scope.vm !== vmName?.toLowerCase()) return undefined;
+      return scope.faults.sequence[scope.served++];
+    }
     const faults = this.#profile.imdsFaults;
     if (!faults) return undefined;
     const scripted = faults.sequence[this.#faultsServed];
@@ -319,6 +341,43 @@ export class ProfileState {
       return faults.statuses[Math.floor(this.random() * faults.statuses.length)];
     }
     return undefined;
+  }
+
+  /**
+   * Opens a fault scope: a scripted fault sequence (`503,503`) for the token requests to `vm`'s
+   * IMDS that carry `FAULT_SCOPE_PARAM=<id>`, apart from the profile and from every other scope
+   * (a grader injecting faults while it runs a learner's code: two at once do not share a queue,
+   * and the learner's own profile is never touched, so there is nothing to restore). It ends on
+   * {@link closeFaultScope} or after `ttlSeconds`. Throws {@link ConfigError} for bad flags.
+   */
+  openFaultScope(vm: string, imdsFaults: string, ttlSeconds: number = FAULT_SCOPE_TTL_SECONDS, now: number = Date.now()): { id: string; param: string; vm: string } {
+    const faults = parseImdsFaults(imdsFaults);
+    if (faults && faults.rate > 0) throw new ConfigError('imds-faults', `invalid --imds-faults '${imdsFaults}' for a fault scope: expected a sequence such as 429,503 (a rate is not scoped)`);
+    const ttl = parseNumberOption('ttl-seconds', String(ttlSeconds), 1, 3600);
+    for (const [id, scope] of this.#scopes) if (scope.expires <= now) this.#scopes.delete(id);
+    const id = randomUUID();
+    this.#scopes.set(id, { vm: vm.toLowerCase(), faults: faults ?? { sequence: [], rate: 0, statuses: [] }, served: 0, expires: now + ttl * 1000 });
+    return { id, param: FAULT_SCOPE_PARAM, vm };
+  }
+
+  /** Ends a fault scope; `false` when there was none of that id. */
+  closeFaultScope(id: string): boolean {
+    return this.#scopes.delete(id);
+  }
+
+  /** How many fault scopes are open. */
+  get openFaultScopes(): number {
+    for (const id of [...this.#scopes.keys()]) this.#liveScope(id);
+    return this.#scopes.size;
+  }
+
+  #liveScope(id: string) {
+    const scope = this.#scopes.get(id);
+    if (scope && scope.expires <= Date.now()) {
+      this.#scopes.delete(id);
+      return undefined;
+    }
+    return scope;
   }
 
   /**
@@ -349,19 +408,30 @@ export class ProfileState {
 /**
  * The admin endpoint's answer: GET shows the profile; POST `{"set": ProfileFlags}` changes the
  * settings given, `{"clear": true}` returns to no profile at all (both may be combined: clear
- * first). A bad value is a 400 naming the flag.
+ * first). POST `{"scope": {"vm": "labvm", "imdsFaults": "429,503", "ttlSeconds"?: N}}` opens a
+ * fault scope instead (the answer's `scope` says its id and the query parameter that carries
+ * it), and `{"scope": {"close": "<id>"}}` ends one; neither changes the profile. A bad value is a
+ * 400 naming the flag.
  */
 export function profileAdminReply(state: ProfileState, method: string, body: string): Reply {
-  const show = (): Reply => ({ status: 200, body: { profile: state.current(), description: describeProfile(state.current()) } });
+  const show = (extra: Record<string, unknown> = {}): Reply => ({ status: 200, body: { profile: state.current(), description: describeProfile(state.current()), ...extra } });
   if (method === 'GET') return show();
   if (method !== 'POST') return { status: 405, body: { error: { code: 'MethodNotAllowed', message: `Use GET or POST on the profile, not ${method}.` } } };
-  let request: { set?: ProfileFlags; clear?: boolean };
+  let request: AdminProfileRequest;
   try {
     request = JSON.parse(body || '{}') as typeof request;
   } catch {
-    return { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'The body must be JSON: {"set": {...}} or {"clear": true}.' } } };
+    return { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'The body must be JSON: {"set": {...}}, {"clear": true} or {"scope": {...}}.' } } };
   }
   try {
+    if (request.scope) {
+      const { vm, imdsFaults, ttlSeconds, close } = request.scope;
+      if (typeof close === 'string') return show({ scope: { closed: state.closeFaultScope(close) } });
+      if (typeof vm !== 'string' || vm.trim() === '' || typeof imdsFaults !== 'string') {
+        return { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'A fault scope needs {"vm": "<VM name>", "imdsFaults": "<sequence>"}, or {"close": "<scope id>"}.' } } };
+      }
+      return show({ scope: state.openFaultScope(vm.trim(), imdsFaults, ttlSeconds) });
+    }
     const base = request.clear ? emptyProfile(0) : state.current();
     state.replace(applyProfileFlags(base, request.set ?? {}));
   } catch (error) {
@@ -369,4 +439,11 @@ export function profileAdminReply(state: ProfileState, method: string, body: str
     throw error;
   }
   return show();
+}
+
+/** What POST on the profile admin endpoint takes (see {@link profileAdminReply}). */
+export interface AdminProfileRequest {
+  set?: ProfileFlags;
+  clear?: boolean;
+  scope?: { vm?: string; imdsFaults?: string; ttlSeconds?: number; close?: string };
 }

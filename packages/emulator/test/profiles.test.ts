@@ -179,6 +179,46 @@ describe('latency, IMDS faults and limits, and the admin endpoint', () => {
     await admin({ clear: true });
   });
 
+  it('a fault scope: its own sequence for the requests that name it, on its VM only; the profile and other scopes untouched', async () => {
+    await admin({ clear: true, set: { imdsFaults: '410' } });
+    const opened = await Promise.all([admin({ scope: { vm: 'labvm', imdsFaults: '429,503' } }), admin({ scope: { vm: 'labvm', imdsFaults: '500' } })]);
+    const [a, b] = opened.map((answer) => {
+      expect(answer.status).toBe(200);
+      // Opening a scope changes nothing of the profile.
+      expect(answer.body.profile.imdsFaults).toEqual({ sequence: [410], rate: 0, statuses: [429, 500, 503, 410] });
+      expect(answer.body.scope).toMatchObject({ param: 'milab-fault-scope', vm: 'labvm' });
+      return answer.body.scope as { id: string; param: string };
+    });
+    const inScope = (scope: { id: string; param: string }) => tokenQuery({ [scope.param]: scope.id });
+    // Interleaved, each scope serves its own queue, then answers normally; the profile's 410 is for the rest.
+    const statuses = [];
+    for (const query of [inScope(a!), inScope(b!), inScope(a!), inScope(b!), inScope(a!)]) statuses.push((await imdsGet(imds, query)).status);
+    expect(statuses).toEqual([429, 500, 503, 200, 200]);
+    expect((await imdsGet(imds, tokenQuery())).status).toBe(410);
+    expect((await imdsGet(imds, tokenQuery())).status).toBe(200);
+    // A scope of another VM: no faults here.
+    const other = (await admin({ scope: { vm: 'othervm', imdsFaults: '503' } })).body.scope as { id: string; param: string };
+    expect((await imdsGet(imds, inScope(other))).status).toBe(200);
+    // Closed (or unknown): no faults, and never the profile's.
+    await admin({ set: { imdsFaults: '503' } });
+    const c = (await admin({ scope: { vm: 'labvm', imdsFaults: '429' } })).body.scope as { id: string; param: string };
+    expect((await admin({ scope: { close: c.id } })).body.scope).toEqual({ closed: true });
+    expect((await imdsGet(imds, inScope(c))).status).toBe(200);
+    expect((await admin()).body.profile.imdsFaults.sequence).toEqual([503]);
+    const bad = await admin({ scope: { vm: 'labvm', imdsFaults: '10%' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'InvalidProfile', target: 'imds-faults' });
+    expect((await admin({ scope: { imdsFaults: '503' } })).status).toBe(400);
+    await admin({ clear: true });
+  });
+
+  it('a fault scope ends by itself after its time to live', () => {
+    const state = new ProfileState(emptyProfile());
+    const scope = state.openFaultScope('labvm', '503,503', 1, Date.now() - 2_000);
+    expect(state.nextImdsFault('labvm', new URLSearchParams({ [scope.param]: scope.id }))).toBeUndefined();
+    expect(state.openFaultScopes).toBe(0);
+  });
+
   it('the RBAC delay can be changed while running', async () => {
     await admin({ clear: true, set: { rbacDelay: 60 } });
     const { authorization } = emu.as('learner');

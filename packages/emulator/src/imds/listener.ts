@@ -118,7 +118,7 @@ async function answerToken(deps: ImdsDeps, vm: ResourceRecord, query: URLSearchP
   if (!done) throw imdsErrors.tooManyRequests();
   try {
     await deps.profiles.delay('imds');
-    const fault = deps.profiles.nextImdsFault();
+    const fault = deps.profiles.nextImdsFault(vm.name, query);
     if (fault !== undefined) throw imdsErrors.fault(fault);
     if (!query.get('resource')) throw imdsErrors.identityParameterMissing('resource');
     const tokens = await deps.tokens();
