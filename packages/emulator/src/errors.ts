@@ -82,14 +82,20 @@ export const errors = {
     const message = `The access token has been obtained for wrong audience or resource '${audience}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`;
     return new ArmError(401, 'InvalidAuthenticationTokenAudience', message, wwwAuthenticate(tenantId, message));
   },
-  wrongIssuer(tenantId: string): ArmError {
-    const message = `The access token is from the wrong issuer. It must match the tenant 'https://sts.windows.net/${tenantId}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${tenantId}' to get the token.`;
+  /**
+   * A token from another tenant (its `iss`, or its `tid` under this tenant's issuer: the issuer
+   * shown is then the tid's, unconfirmed). Wording as ARM answers it, quoted in
+   * Azure/azure-sdk-for-python#38382 and Azure/LogicAppsUX#9068.
+   */
+  wrongIssuer(tenantId: string, tokenIssuer: string): ArmError {
+    const message = `The access token is from the wrong issuer '${tokenIssuer}'. It must match the tenant 'https://sts.windows.net/${tenantId}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${tenantId}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.`;
     return new ArmError(401, 'InvalidAuthenticationTokenTenant', message, wwwAuthenticate(tenantId, message));
   },
   expiredToken(tenantId: string, expiry: Date, now: Date): ArmError {
     const message = `The access token expiry UTC time '${armTime(expiry)}' is earlier than current UTC time '${armTime(now)}'.`;
     return new ArmError(401, 'ExpiredAuthenticationToken', message, wwwAuthenticate(tenantId, message));
   },
+  /** A token whose `nbf` or `iat` is in the future (beyond the clock skew). Code and wording unconfirmed. */
   tokenNotYetValid(tenantId: string): ArmError {
     const message = 'The access token is not yet valid.';
     return new ArmError(401, 'InvalidAuthenticationToken', message, wwwAuthenticate(tenantId, message));

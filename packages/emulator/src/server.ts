@@ -121,7 +121,8 @@ export function createEmulator(config: EmulatorConfig): Emulator {
   }
   let issuer: TokenIssuer | undefined;
   const ready = (storedKey ? Promise.resolve(storedKey) : ensureSigningKey(config.stateDir)).then((key) => {
-    issuer = new TokenIssuer(key, store.state.tenantId);
+    // ARM takes its own origin as an audience once it listens (`url`), no other loopback one.
+    issuer = new TokenIssuer(key, store.state.tenantId, () => url);
     return issuer;
   });
   // Surface a key failure on the first request, not as an unhandled rejection.
@@ -203,13 +204,13 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         }
       } else if (isEntraPath(requestUrl.pathname)) {
         await profiles.delay('entra');
-        reply = handleEntra({ baseUrl, tenantId: store.state.tenantId, store, secrets, tokens: tokens() }, method, requestUrl, body, req.headers.authorization) ?? {
+        reply = (await handleEntra({ baseUrl, tenantId: store.state.tenantId, store, secrets, tokens: tokens() }, method, requestUrl, body, req.headers.authorization)) ?? {
           status: 404,
           body: { error: 'not_found', error_description: `The milab emulator has no Entra endpoint '${method} ${requestUrl.pathname}'.` },
         };
       } else {
         await profiles.delay('arm');
-        reply = arm({ method, url: requestUrl, baseUrl, body, authorization: req.headers.authorization });
+        reply = await arm({ method, url: requestUrl, baseUrl, body, authorization: req.headers.authorization });
       }
     } catch (error) {
       if (error instanceof ClientGoneError) return;

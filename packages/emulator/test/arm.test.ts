@@ -48,7 +48,7 @@ describe('ARM', () => {
     it('401 for an expired, a badly signed, or a wrong-audience token', async () => {
       const principal = emu.emulator.store.state.principals[SEED.principals.learner.objectId];
       if (!principal) throw new Error('seeded principal missing');
-      const expired = emu.emulator.tokens.mint({ principal, audience: 'https://management.azure.com/', now: new Date(Date.now() - 2 * 3600_000) });
+      const expired = await emu.emulator.tokens.mint({ principal, audience: 'https://management.azure.com/', now: new Date(Date.now() - 2 * 3600_000) });
       const response = await emu.http('GET', path, { token: expired.accessToken });
       expect(response.status).toBe(401);
       expect(response.body.error.code).toBe('ExpiredAuthenticationToken');
@@ -58,7 +58,7 @@ describe('ARM', () => {
       const badSig = await emu.http('GET', path, { token: tampered });
       expect(badSig.status).toBe(401);
       expect(badSig.body.error).toEqual(errors.invalidSignature(SEED.tenantId).body().error);
-      const vault = emu.emulator.tokens.mint({ principal, audience: 'https://vault.azure.net' });
+      const vault = await emu.emulator.tokens.mint({ principal, audience: 'https://vault.azure.net' });
       const wrongAudience = await emu.http('GET', path, { token: vault.accessToken });
       expect(wrongAudience.status).toBe(401);
       expect(wrongAudience.body.error.code).toBe('InvalidAuthenticationTokenAudience');

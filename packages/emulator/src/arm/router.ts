@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit.js';
 import type { EmulatorConfig } from '../config.js';
 import { findByObjectId, principalLabel } from '../directory.js';
-import { isArmAudience, type TokenIssuer } from '../entra/tokens.js';
+import { issuerFor, type TokenIssuer } from '../entra/tokens.js';
 import { ArmError, errors } from '../errors.js';
 import type { EmulatorEvents } from '../events.js';
 import type { Reply } from '../http.js';
@@ -49,12 +49,12 @@ export interface ArmRequest {
   authorization: string | undefined;
 }
 
-function authenticate(deps: ArmDeps, authorization: string | undefined): Caller {
+async function authenticate(deps: ArmDeps, authorization: string | undefined): Promise<Caller> {
   const tenantId = deps.store.state.tenantId;
   if (!authorization) throw errors.authenticationMissing(tenantId);
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw errors.authenticationInvalidHeader(tenantId);
-  const result = deps.tokens().verify(match[1] ?? '', isArmAudience);
+  const result = await deps.tokens().verifyForArm(match[1] ?? '');
   if (!result.ok) {
     const problem = result.problem;
     switch (problem.kind) {
@@ -63,7 +63,9 @@ function authenticate(deps: ArmDeps, authorization: string | undefined): Caller 
       case 'signature':
         throw errors.invalidSignature(tenantId);
       case 'issuer':
-        throw errors.wrongIssuer(tenantId);
+        throw errors.wrongIssuer(tenantId, problem.issuer);
+      case 'tenant':
+        throw errors.wrongIssuer(tenantId, issuerFor(problem.tenant));
       case 'audience':
         throw errors.wrongAudience(tenantId, problem.audience);
       case 'notYetValid':
@@ -80,10 +82,10 @@ function authenticate(deps: ArmDeps, authorization: string | undefined): Caller 
 }
 
 /** Creates the ARM request handler. */
-export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Reply {
+export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promise<Reply> {
   const apiVersions = new ApiVersionPolicy(deps.config.log);
 
-  return (request) => {
+  return async (request) => {
     const started = Date.now();
     const { method, url } = request;
     let path: string;
@@ -105,7 +107,7 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Reply 
       } else {
         if (!apiVersion) throw errors.missingApiVersion();
         apiVersions.check(path, apiVersion);
-        caller = authenticate(deps, request.authorization);
+        caller = await authenticate(deps, request.authorization);
         const admission = deps.profiles?.admitArm(method, path, caller.objectId);
         if (admission && !admission.ok) {
           throttleHeaders = { [`x-ms-ratelimit-remaining-subscription-${admission.kind}s`]: '0' };

@@ -6,7 +6,7 @@ import type { Reply } from '../http.js';
 import type { Secrets } from '../secrets.js';
 import { secretMatches } from '../secrets.js';
 import type { Store } from '../store.js';
-import { isArmAudience, type TokenIssuer } from './tokens.js';
+import type { TokenIssuer } from './tokens.js';
 
 export interface EntraContext {
   /** `https://127.0.0.1:PORT`, the authority host. */
@@ -94,7 +94,7 @@ function resourceOfScope(scope: string): string | undefined {
   return only.slice(0, -'/.default'.length);
 }
 
-function issueToken(ctx: EntraContext, tenant: string, form: URLSearchParams, authorization: string | undefined, v2: boolean): Reply {
+async function issueToken(ctx: EntraContext, tenant: string, form: URLSearchParams, authorization: string | undefined, v2: boolean): Promise<Reply> {
   if (tenant.toLowerCase() !== ctx.tenantId) throw errors.entraTenantNotFound(tenant);
   const grantType = form.get('grant_type');
   if (!grantType) throw errors.entraMissingParameter('grant_type');
@@ -118,9 +118,9 @@ function issueToken(ctx: EntraContext, tenant: string, form: URLSearchParams, au
     resource = form.get('resource') ?? undefined;
     if (!resource) throw errors.entraMissingParameter('resource');
   }
-  if (!isArmAudience(resource)) throw errors.entraUnknownResource(resource, ctx.tenantId);
+  if (!ctx.tokens.acceptsArmAudience(resource)) throw errors.entraUnknownResource(resource, ctx.tenantId);
 
-  const token = ctx.tokens.mint({ principal, audience: resource, appidacr: '1' });
+  const token = await ctx.tokens.mint({ principal, audience: resource, appidacr: '1' });
   const headers = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
   if (v2) {
     return {
@@ -148,7 +148,7 @@ function issueToken(ctx: EntraContext, tenant: string, form: URLSearchParams, au
  * Answers an Entra request, or `undefined` when the path is not an Entra endpoint.
  * Token endpoint errors come back in Entra's error shape.
  */
-export function handleEntra(ctx: EntraContext, method: string, url: URL, body: string, authorization: string | undefined): Reply | undefined {
+export async function handleEntra(ctx: EntraContext, method: string, url: URL, body: string, authorization: string | undefined): Promise<Reply | undefined> {
   const segments = url.pathname.split('/').filter(Boolean);
   const [tenant = '', ...rest] = segments;
   const route = rest.join('/').toLowerCase();
@@ -180,7 +180,7 @@ export function handleEntra(ctx: EntraContext, method: string, url: URL, body: s
       }
     }
     if (method === 'POST' && (route === 'oauth2/v2.0/token' || route === 'oauth2/token')) {
-      return issueToken(ctx, tenant, parseForm(body), authorization, route === 'oauth2/v2.0/token');
+      return await issueToken(ctx, tenant, parseForm(body), authorization, route === 'oauth2/v2.0/token');
     }
     return undefined;
   } catch (error) {

@@ -1,7 +1,9 @@
 // Minting and verifying access tokens: RS256 JWTs with the claims real Entra v1 app tokens
-// carry. `mint` is the one way a token is made, for client-credential sign-ins today and for
-// managed identities (IMDS) next: principal + audience in, signed JWT out.
-import { randomBytes, sign, verify } from 'node:crypto';
+// carry, signed and verified by jose. `mint` is the one way a token is made, for
+// client-credential sign-ins and managed identities (IMDS) alike: principal + audience in,
+// signed JWT out. `verify` is ARM's check of a bearer token.
+import { randomBytes } from 'node:crypto';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Principal } from '../model.js';
 import type { SigningKey } from './keys.js';
 
@@ -11,6 +13,12 @@ export const APP_TOKEN_LIFETIME_SECONDS = 3599;
 export const MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS = 86_399;
 /** Entra back-dates iat/nbf by five minutes to absorb clock skew. */
 const BACKDATE_SECONDS = 300;
+/**
+ * How far in the future `nbf` and `iat` may be: 5 minutes, the default ClockSkew of
+ * Microsoft.IdentityModel's TokenValidationParameters ("300 seconds (5 minutes)", learn.microsoft.com
+ * TokenValidationParameters.DefaultClockSkew), which Microsoft's services validate tokens with.
+ */
+export const CLOCK_SKEW_SECONDS = 300;
 
 export interface MintRequest {
   principal: Principal;
@@ -51,9 +59,12 @@ export interface AccessTokenClaims {
 export type TokenProblem =
   | { kind: 'malformed' }
   | { kind: 'signature' }
-  | { kind: 'issuer' }
+  | { kind: 'issuer'; issuer: string }
+  /** Signed by this tenant's key and issuer, but `tid` names another tenant. */
+  | { kind: 'tenant'; tenant: string }
   | { kind: 'audience'; audience: string }
   | { kind: 'expired'; expiry: Date; now: Date }
+  /** `nbf` or `iat` later than now plus the clock skew. */
   | { kind: 'notYetValid' };
 
 export type VerifyResult = { ok: true; claims: AccessTokenClaims } | { ok: false; problem: TokenProblem };
@@ -62,19 +73,17 @@ export function issuerFor(tenantId: string): string {
   return `https://sts.windows.net/${tenantId}/`;
 }
 
-function b64json(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
 /** Mints and verifies tokens for one tenant with one signing key. */
 export class TokenIssuer {
   constructor(
     readonly key: SigningKey,
     readonly tenantId: string,
+    /** The emulator's own origin (`https://127.0.0.1:PORT`) once it listens: an ARM audience too. */
+    readonly ownOrigin: () => string | undefined = () => undefined,
   ) {}
 
-  /** A signed access token for `principal`, audience `audience`. */
-  mint(request: MintRequest): MintedToken {
+  /** A signed access token for `principal`, audience `audience` (RS256, signed by jose). */
+  async mint(request: MintRequest): Promise<MintedToken> {
     const nowSeconds = Math.floor((request.now ?? new Date()).getTime() / 1000);
     const lifetime = request.lifetimeSeconds ?? APP_TOKEN_LIFETIME_SECONDS;
     const issuedAt = nowSeconds - BACKDATE_SECONDS;
@@ -100,49 +109,79 @@ export class TokenIssuer {
       xms_tcdt: 1_700_000_000,
       ...request.extraClaims,
     };
-    const header = { typ: 'JWT', alg: 'RS256', x5t: this.key.kid, kid: this.key.kid };
-    const signingInput = `${b64json(header)}.${b64json(claims)}`;
-    const signature = sign('RSA-SHA256', Buffer.from(signingInput), this.key.privateKey).toString('base64url');
-    return {
-      accessToken: `${signingInput}.${signature}`,
-      issuedAt,
-      notBefore: issuedAt,
-      expiresOn,
-      expiresIn: lifetime,
-    };
+    // The header Entra sends, in its order.
+    const accessToken = await new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'RS256', x5t: this.key.kid, kid: this.key.kid }).sign(this.key.privateKey);
+    return { accessToken, issuedAt, notBefore: issuedAt, expiresOn, expiresIn: lifetime };
   }
 
   /**
-   * Verifies signature, issuer, lifetime and audience. `acceptAudience` decides which `aud`
-   * values this endpoint takes.
+   * Whether ARM takes `aud`: one of ARM's own audiences, or exactly this emulator's origin
+   * (older generated SDK clients scope to `${endpoint}/.default`), not any other loopback one.
    */
-  verify(token: string, acceptAudience: (aud: string) => boolean, now: Date = new Date()): VerifyResult {
-    const parts = token.split('.');
-    if (parts.length !== 3) return { ok: false, problem: { kind: 'malformed' } };
-    const [headerPart = '', payloadPart = '', signaturePart = ''] = parts;
+  acceptsArmAudience(aud: string): boolean {
+    return isArmAudience(aud, this.ownOrigin());
+  }
+
+  /**
+   * Verifies a token as ARM does (through jose): RS256 only and signed by this tenant's key
+   * (`alg: none`, HS256 keyed with the public key and other keys are refused), the issuer,
+   * `tid`, lifetime (`exp` strictly; `nbf` and `iat` up to the clock skew in the future), and
+   * the audience, which `acceptAudience` decides.
+   */
+  async verify(token: string, acceptAudience: (aud: string) => boolean, now: Date = new Date()): Promise<VerifyResult> {
+    const fail = (problem: TokenProblem): VerifyResult => ({ ok: false, problem });
     let header: { alg?: string; kid?: string };
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      return fail({ kind: 'malformed' });
+    }
+    if (header.alg !== 'RS256' || header.kid !== this.key.kid) return fail({ kind: 'signature' });
     let claims: AccessTokenClaims;
     try {
-      header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as { alg?: string; kid?: string };
-      claims = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8')) as AccessTokenClaims;
-    } catch {
-      return { ok: false, problem: { kind: 'malformed' } };
+      const verified = await jwtVerify(token, this.key.publicKey, {
+        algorithms: ['RS256'],
+        issuer: issuerFor(this.tenantId),
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        currentDate: now,
+        requiredClaims: ['exp', 'iat'],
+      });
+      claims = verified.payload as AccessTokenClaims;
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) return fail({ kind: 'expired', expiry: new Date(Number(error.payload.exp) * 1000), now });
+      if (error instanceof joseErrors.JWTClaimValidationFailed) {
+        if (error.claim === 'iss') return fail({ kind: 'issuer', issuer: String(error.payload.iss) });
+        if (error.claim === 'nbf') return fail({ kind: 'notYetValid' });
+        return fail({ kind: 'malformed' });
+      }
+      if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JOSEAlgNotAllowed) return fail({ kind: 'signature' });
+      return fail({ kind: 'malformed' });
     }
-    if (header.alg !== 'RS256' || header.kid !== this.key.kid) return { ok: false, problem: { kind: 'signature' } };
-    const valid = verify('RSA-SHA256', Buffer.from(`${headerPart}.${payloadPart}`), this.key.publicKey, Buffer.from(signaturePart, 'base64url'));
-    if (!valid) return { ok: false, problem: { kind: 'signature' } };
-    if (typeof claims.oid !== 'string' || typeof claims.exp !== 'number') return { ok: false, problem: { kind: 'malformed' } };
-    if (claims.iss !== issuerFor(this.tenantId)) return { ok: false, problem: { kind: 'issuer' } };
+    if (typeof claims.oid !== 'string' || typeof claims.appid !== 'string' || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return fail({ kind: 'malformed' });
     const nowSeconds = now.getTime() / 1000;
-    if (claims.exp <= nowSeconds) return { ok: false, problem: { kind: 'expired', expiry: new Date(claims.exp * 1000), now } };
-    if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds + BACKDATE_SECONDS) return { ok: false, problem: { kind: 'notYetValid' } };
-    if (typeof claims.aud !== 'string' || !acceptAudience(claims.aud)) {
-      return { ok: false, problem: { kind: 'audience', audience: String(claims.aud) } };
-    }
+    // jose forgives `exp` by the skew too; ARM's message speaks of the expiry itself, so the
+    // emulator keeps it exact, as it always has.
+    if (claims.exp <= nowSeconds) return fail({ kind: 'expired', expiry: new Date(claims.exp * 1000), now });
+    // jose checks `iat` only against a maximum age; a token issued in the future is not yet valid.
+    if (claims.iat > nowSeconds + CLOCK_SKEW_SECONDS) return fail({ kind: 'notYetValid' });
+    if (claims.tid !== this.tenantId) return fail({ kind: 'tenant', tenant: String(claims.tid) });
+    if (typeof claims.aud !== 'string' || !acceptAudience(claims.aud)) return fail({ kind: 'audience', audience: String(claims.aud) });
     return { ok: true, claims };
+  }
+
+  /** {@link verify} with ARM's audiences ({@link acceptsArmAudience}). */
+  verifyForArm(token: string, now?: Date): Promise<VerifyResult> {
+    return this.verify(token, (aud) => this.acceptsArmAudience(aud), now);
   }
 }
 
+/**
+ * ARM's audiences, as ARM lists them in its InvalidAuthenticationTokenAudience message: "It
+ * should exactly match with one of the allowed audiences 'https://management.core.windows.net/',
+ * 'https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'"
+ * (quoted in microsoft/azure-tools-for-java#2077 and
+ * Azure-Samples/active-directory-dotnetcore-daemon-v2#145).
+ */
 const ARM_AUDIENCES = new Set([
   'https://management.azure.com/',
   'https://management.azure.com',
@@ -151,10 +190,13 @@ const ARM_AUDIENCES = new Set([
 ]);
 
 /**
- * Whether `resource` names ARM: the public ARM audiences, or the emulator's own URL (older
- * generated SDK clients default their scope to `${endpoint}/.default`).
+ * Whether `resource` names ARM: the public ARM audiences, or exactly `ownOrigin` (the
+ * emulator's URL, with or without a trailing slash) when given.
  */
-export function isArmAudience(resource: string): boolean {
-  if (ARM_AUDIENCES.has(resource.toLowerCase())) return true;
-  return /^https:\/\/(127\.0\.0\.1|localhost)(:\d+)?\/?$/i.test(resource);
+export function isArmAudience(resource: string, ownOrigin: string | undefined): boolean {
+  const value = resource.toLowerCase();
+  if (ARM_AUDIENCES.has(value)) return true;
+  if (!ownOrigin) return false;
+  const origin = ownOrigin.toLowerCase().replace(/\/+$/, '');
+  return value === origin || value === `${origin}/`;
 }

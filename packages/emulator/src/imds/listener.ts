@@ -124,7 +124,7 @@ async function answerToken(deps: ImdsDeps, vm: ResourceRecord, query: URLSearchP
     const tokens = await deps.tokens();
     // Read the VM again: it may have changed while this request waited.
     const current = deps.store.state.resources[keyOf(vm.id)] ?? vm;
-    return { status: 200, body: issueManagedIdentityToken(deps.store.state, tokens, current, query) };
+    return { status: 200, body: await issueManagedIdentityToken(deps.store.state, tokens, current, query) };
   } finally {
     done();
   }

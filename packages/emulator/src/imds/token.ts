@@ -3,7 +3,7 @@
 // mi_res_id), whether Entra knows the resource, and the token itself, minted by the emulator's
 // Entra for the identity's service principal (`xms_mirid`, `appidacr` 2, about a day).
 import { findByObjectId } from '../directory.js';
-import { isArmAudience, MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS, type TokenIssuer } from '../entra/tokens.js';
+import { MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS, type TokenIssuer } from '../entra/tokens.js';
 import { managedIdentityResourceId } from '../identity.js';
 import type { Principal, ResourceRecord, WorldState } from '../model.js';
 import { isKnownResource } from './constants.js';
@@ -79,16 +79,17 @@ export function selectIdentity(state: Readonly<WorldState>, vm: ResourceRecord, 
 }
 
 /** The IMDS token response (every field a string, as IMDS sends them). */
-export function issueManagedIdentityToken(
+export async function issueManagedIdentityToken(
   state: Readonly<WorldState>,
   tokens: TokenIssuer,
   vm: ResourceRecord,
   query: URLSearchParams,
-): Record<string, string> {
+): Promise<Record<string, string>> {
   const resource = query.get('resource') ?? '';
   const { candidate, principal, selector } = selectIdentity(state, vm, query);
-  if (!isKnownResource(resource, isArmAudience)) throw imdsErrors.invalidResource(resource, state.tenantId);
-  const minted = tokens.mint({
+  if (!isKnownResource(resource, (r) => tokens.acceptsArmAudience(r))) throw imdsErrors.invalidResource(resource, state.tenantId);
+  // The same issuer as Entra's token endpoint: one signing path, one set of claims.
+  const minted = await tokens.mint({
     principal,
     audience: resource,
     appidacr: '2',
