@@ -6,12 +6,14 @@ import { isLabResource, WORKSHOP_TAG_VALUE } from '@milab/core';
 import { fail, pass, skip, type Check } from '@milab/grading';
 import type { LabNames } from '@milab/labs';
 import type { GraderContext, IdentityView } from './lib/context.js';
+import { both, createIdentity, deleteIdentity } from './lib/fixes.js';
 import { defineGrader } from './lib/grader.js';
 import { runGraderIfMain } from './lib/main.js';
+import { nearMiss } from './lib/near-miss.js';
 
 /** The az command that creates (or, run again, re-tags) the identity. */
 export function createIdentityCommand(names: LabNames): string {
-  return `az identity create -g ${names.resourceGroup} -n ${names.identity} -l ${names.location} --tags workshop=${WORKSHOP_TAG_VALUE} learner=${names.learnerId} lab=01`;
+  return createIdentity(names).az;
 }
 
 /** Identities elsewhere in the subscription that look like the learner's attempt: same name, or tagged for the learner. */
@@ -39,7 +41,7 @@ const identityExists: Check<GraderContext> = {
       return fail({
         found: `${names.identity} exists, but in resource group ${elsewhere.resourceGroup}, not in ${names.resourceGroup}`,
         expected: `the identity ${names.identity} in the lab resource group ${names.resourceGroup}`,
-        fix: `An identity cannot be moved by the lab: create it in ${names.resourceGroup} (\`${createIdentityCommand(names)}\`), then delete the misplaced one (\`az identity delete -g ${elsewhere.resourceGroup} -n ${elsewhere.name}\`).`,
+        fix: `An identity cannot be moved by the lab: create it in ${names.resourceGroup} (${both(createIdentity(names))}), then delete the misplaced one (${both(deleteIdentity(elsewhere.resourceGroup, elsewhere.name))}).`,
       });
     }
     const wrongName = tagged[0];
@@ -47,13 +49,13 @@ const identityExists: Check<GraderContext> = {
       return fail({
         found: `an identity tagged for you, but named ${wrongName.name} (in ${wrongName.resourceGroup}), not ${names.identity}`,
         expected: `the identity named exactly ${names.identity} (graders and later labs find it by name)`,
-        fix: `Identities cannot be renamed: create ${names.identity} (\`${createIdentityCommand(names)}\`), then delete ${wrongName.name} (\`az identity delete -g ${wrongName.resourceGroup} -n ${wrongName.name}\`).`,
+        fix: `Identities cannot be renamed: create ${names.identity} (${both(createIdentity(names))}), then delete ${wrongName.name} (${both(deleteIdentity(wrongName.resourceGroup, wrongName.name))}).`,
       });
     }
     return fail({
       found: `no user-assigned identity named ${names.identity} in resource group ${names.resourceGroup} (subscription ${names.subscriptionId}), nor anywhere else in the subscription`,
       expected: `a user-assigned identity named ${names.identity} in ${names.resourceGroup}, ${names.location}`,
-      fix: `Create it: \`${createIdentityCommand(names)}\`, or complete labs/01-create-identity/starter/index.ts and run it (see the lab README).`,
+      fix: `Create it: ${both(createIdentity(names))}, or complete labs/01-create-identity/starter/index.ts and run it (see the lab README).`,
     });
   },
 };
@@ -76,7 +78,7 @@ const identityLocation: Check<GraderContext> = {
     return fail({
       found: `${identity.name} is in ${identity.location}`,
       expected: `the lab location ${ctx.names.location}`,
-      fix: `A resource cannot change location: delete it (\`az identity delete -g ${ctx.names.resourceGroup} -n ${identity.name}\`) and create it in ${ctx.names.location} (\`${createIdentityCommand(ctx.names)}\`). Do this before lab 02: a new identity has a new principal id.`,
+      fix: `A resource cannot change location: delete it (${both(deleteIdentity(ctx.names.resourceGroup, identity.name))}) and create it in ${ctx.names.location} (${both(createIdentity(ctx.names))}). Do this before lab 02: a new identity has a new principal id.`,
     });
   },
 };
@@ -89,16 +91,24 @@ const identityTags: Check<GraderContext> = {
     const identity = await requireIdentity(ctx);
     if ('status' in identity) return identity;
     const expected: Record<string, string> = { workshop: WORKSHOP_TAG_VALUE, learner: ctx.names.learnerId, lab: '01' };
+    // A key that is one slip from an expected one is named ("`leaner=root` — did you mean
+    // `learner`?"), never reported as a missing tag with the misspelled one left unmentioned.
+    const stray = Object.keys(identity.tags).filter((key) => !(key in expected));
     const problems = Object.entries(expected).flatMap(([key, value]) => {
       const actual = identity.tags[key];
-      if (actual === undefined) return [`no ${key} tag`];
-      return actual === value ? [] : [`${key}=${actual}`];
+      if (actual === undefined) {
+        const typo = nearMiss(key, stray);
+        return [typo === undefined ? `no ${key} tag` : `\`${typo}=${identity.tags[typo] ?? ''}\` — did you mean \`${key}\`?${identity.tags[typo] === value ? '' : ` (with the value ${value})`}`];
+      }
+      if (actual === value) return [];
+      const typo = nearMiss(value, [actual]);
+      return [typo === undefined ? `${key}=${actual}` : `\`${key}=${actual}\` — did you mean \`${value}\`?`];
     });
     if (problems.length === 0) return pass({ details: Object.entries(expected).map(([k, v]) => `${k}=${v}`).join(', ') });
     return fail({
       found: `${identity.name} is ${Object.keys(identity.tags).length === 0 ? 'untagged' : `tagged wrongly: ${problems.join(', ')}`}`,
       expected: `tags ${Object.entries(expected).map(([k, v]) => `${k}=${v}`).join(', ')} (they are how graders, a shared class and clean-up find your resources)`,
-      fix: `Run the create command again with the tags; it updates the existing identity and keeps its principal id: \`${createIdentityCommand(ctx.names)}\` (Portal: the identity's Tags blade).`,
+      fix: `Run the create command again with the tags; it replaces the identity's tags (a misspelled one goes) and keeps its principal id: ${both(createIdentity(ctx.names))} (Portal: the identity's Tags blade).`,
     });
   },
 };

@@ -8,6 +8,7 @@ import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading'
 import { ROLE_IDS, sameArmId, type LabNames } from '@milab/labs';
 import grader01 from './01-create-identity.js';
 import { atScope, lastSegment, type AssignmentView, type GraderContext, type IdentityView } from './lib/context.js';
+import { both, deleteAssignment, grantReader } from './lib/fixes.js';
 import { defineGrader, labDone } from './lib/grader.js';
 import { runGraderIfMain } from './lib/main.js';
 
@@ -16,7 +17,7 @@ export const RBAC_PROPAGATION_SECONDS = 600;
 
 /** The az command that grants the lab's assignment. */
 export function grantReaderCommand(names: LabNames, principalId: string): string {
-  return `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role Reader --scope ${names.subscriptionScope}`;
+  return grantReader(names, principalId).az;
 }
 
 const isReader = (a: AssignmentView) => a.roleGuid === ROLE_IDS.Reader;
@@ -60,13 +61,13 @@ async function whoIs(ctx: GraderContext, a: AssignmentView): Promise<{ kind: 'yo
 async function explainMissingReader(ctx: GraderContext, identity: IdentityView, mine: AssignmentView[]): Promise<CheckOutcome> {
   const { names } = ctx;
   const principalId = identity.principalId ?? '';
-  const grant = grantReaderCommand(names, principalId);
+  const grant = both(grantReader(names, principalId));
   const readerElsewhere = mine.find(isReader);
   if (readerElsewhere) {
     return fail({
       found: `${identity.name} has Reader at ${describeScope(names, readerElsewhere.scope)}, not at the subscription`,
-      expected: `Reader at the subscription scope ${names.subscriptionScope}, as the seed article does (the identity reads every resource group, not one)`,
-      fix: `Assign it at the subscription: \`${grant}\`, then remove the narrower one: \`az role assignment delete --ids ${readerElsewhere.id}\`.`,
+      expected: `Reader at the subscription scope ${names.subscriptionScope}, as the lab asks (the identity reads every resource group, not one)`,
+      fix: `Assign it at the subscription: ${grant}, then remove the narrower one: ${both(deleteAssignment(readerElsewhere.id))}.`,
     });
   }
   const broader = mine.find((a) => atScope(a, names.subscriptionScope));
@@ -75,7 +76,7 @@ async function explainMissingReader(ctx: GraderContext, identity: IdentityView, 
     return fail({
       found: `${identity.name} has ${role.name} at the subscription instead of Reader`,
       expected: 'Reader: the identity only needs to read',
-      fix: `Assign Reader (\`${grant}\`) and remove ${role.name}: \`az role assignment delete --ids ${broader.id}\`.`,
+      fix: `Assign Reader (${grant}) and remove ${role.name}: ${both(deleteAssignment(broader.id))}.`,
     });
   }
   // Reader granted, but not to this identity's principal: say to whom.
@@ -88,7 +89,7 @@ async function explainMissingReader(ctx: GraderContext, identity: IdentityView, 
     return fail({
       found: `Reader at ${describeScope(names, orphan.a.scope)} is assigned to ${orphan.who.label}: the principal of an identity that was deleted. ${identity.name} was deleted and re-created, so its principal id changed (it is now ${principalId}) and the old assignment is orphaned (the Portal shows it as "Identity not found")`,
       expected: `Reader at the subscription for the current principal id ${principalId}`,
-      fix: `Assign Reader to the new principal id: \`${grant}\`; then remove the orphan: \`az role assignment delete --ids ${orphan.a.id}\`.`,
+      fix: `Assign Reader to the new principal id: ${grant}; then remove the orphan: ${both(deleteAssignment(orphan.a.id))}.`,
     });
   }
   const misdirected = candidates.find((c) => c.who.kind === 'you' || c.who.kind === 'vm-system');
@@ -96,13 +97,13 @@ async function explainMissingReader(ctx: GraderContext, identity: IdentityView, 
     return fail({
       found: `Reader was granted to ${misdirected.who.label}, not to ${identity.name} (principal ${principalId})`,
       expected: `Reader at the subscription for ${identity.name}'s principal id ${principalId} (not its client id, not you, not the VM's system-assigned identity)`,
-      fix: `Assign it to the identity: \`${grant}\`; then remove the misdirected one: \`az role assignment delete --ids ${misdirected.a.id}\`.`,
+      fix: `Assign it to the identity: ${grant}; then remove the misdirected one: ${both(deleteAssignment(misdirected.a.id))}.`,
     });
   }
   return fail({
     found: `${identity.name} (principal ${principalId}) has no role assignment${mine.length > 0 ? ' with Reader' : ''}`,
     expected: `Reader at the subscription scope ${names.subscriptionScope}, principalType ServicePrincipal`,
-    fix: `\`${grant}\`, or complete labs/02-grant-reader/starter/index.ts and run it (see the lab README).`,
+    fix: `Assign it: ${grant}, or complete labs/02-grant-reader/starter/index.ts and run it (see the lab README).`,
   });
 }
 
@@ -139,7 +140,7 @@ const principalType: Check<GraderContext> = {
       found: `the assignment's principalType is ${reader.principalType ?? 'not set'}`,
       expected:
         'principalType ServicePrincipal: a managed identity is a service principal, and saying so lets ARM skip the directory lookup that fails with PrincipalNotFound right after the identity is created (replication delay)',
-      fix: `Delete it (\`az role assignment delete --ids ${reader.id}\`) and assign again with the type: \`${grantReaderCommand(ctx.names, identity.principalId ?? '')}\`.`,
+      fix: `Delete it (${both(deleteAssignment(reader.id))}) and assign again with the type: ${both(grantReader(ctx.names, identity.principalId ?? ''))}.`,
     });
   },
 };
@@ -148,6 +149,8 @@ const notOverPrivileged: Check<GraderContext> = {
   id: '02.not-over-privileged',
   title: 'The identity has no role beyond Reader',
   dependsOn: ['02.identity-ready'],
+  // It holds for an identity with no role at all: it earns its point with the Reader grant.
+  earnsWith: ['02.reader-at-subscription'],
   async run(ctx) {
     const identity = await requireIdentity(ctx);
     if ('status' in identity) return identity;
@@ -163,7 +166,7 @@ const notOverPrivileged: Check<GraderContext> = {
       found: `${identity.name} also holds ${list}`,
       expected:
         'Reader only (least privilege): anything running on the VM can use the identity, so Contributor or Owner would let that code change or delete resources (Owner: and grant access to others), where the lab needs only reads',
-      fix: `Remove ${extra.length === 1 ? 'it' : 'them'}: ${extra.map(({ a }) => `\`az role assignment delete --ids ${a.id}\``).join(', ')}${mine.some((a) => isReader(a) && atScope(a, ctx.names.subscriptionScope)) ? '' : `, and assign Reader: \`${grantReaderCommand(ctx.names, identity.principalId ?? '')}\``}.`,
+      fix: `Remove ${extra.length === 1 ? 'it' : 'them'}: ${extra.map(({ a }) => both(deleteAssignment(a.id))).join(', ')}${mine.some((a) => isReader(a) && atScope(a, ctx.names.subscriptionScope)) ? '' : `, and assign Reader: ${both(grantReader(ctx.names, identity.principalId ?? ''))}`}.`,
     });
   },
 };
@@ -188,7 +191,7 @@ const noOrphans: Check<GraderContext> = {
     return fail({
       found: `${roles.join('; ')}: ${left.length === 1 ? 'its principal no longer exists' : 'their principals no longer exist'} (an identity was deleted, e.g. ${ctx.names.identity} before it was re-created), so ${left.length === 1 ? 'the assignment is' : 'they are'} orphaned`,
       expected: 'no orphaned role assignments (the Portal lists them as "Identity not found"; they count against the subscription\'s assignment limit and confuse every access review)',
-      fix: `Remove ${left.length === 1 ? 'it' : 'them'}: ${left.map((a) => `\`az role assignment delete --ids ${a.id}\``).join(', ')}.`,
+      fix: `Remove ${left.length === 1 ? 'it' : 'them'}: ${left.map((a) => both(deleteAssignment(a.id))).join(', ')}.`,
     });
   },
 };

@@ -8,7 +8,7 @@
 // Run alone: node --conditions=source --import tsx graders/04-imds-token.ts [--json] [--junit FILE]
 import { fail, pass, skip, type Check } from '@milab/grading';
 import { findLab, sameArmId } from '@milab/labs';
-import grader03 from './03-attach-to-vm.js';
+import grader03, { describeStale, staleAttachment } from './03-attach-to-vm.js';
 import type { GraderContext } from './lib/context.js';
 import { defineGrader, labDone, type Grader } from './lib/grader.js';
 import { runGraderIfMain } from './lib/main.js';
@@ -27,8 +27,16 @@ async function whoIs(ctx: GraderContext, oid: string): Promise<string> {
   return `principal ${oid}`;
 }
 
-/** Why a getToken call failed, in the learner's terms. */
-function diagnose(call: Extract<CallOutcome, { ok: false }>, clientId: string | undefined): { found: string; expected: string; fix: string } {
+/**
+ * Why a getToken call failed, in the learner's terms. `stale` is set when the VM holds the
+ * identity as it was before it was deleted and re-created (what lab 03 checks): IMDS then does
+ * not know the client id the code correctly sends, and the code is not to blame.
+ */
+export function diagnose(
+  call: Extract<CallOutcome, { ok: false }>,
+  clientId: string | undefined,
+  stale?: string,
+): { found: string; expected: string; fix: string } {
   const said = `getToken threw ${call.errorName}: "${call.message}"`;
   if (/TODO:/.test(call.message)) {
     return { found: 'getToken still throws the starter\'s TODO', expected: 'getToken to request a token from IMDS', fix: 'Complete the TODOs in labs/04-imds-token/starter/index.ts (`pnpm milab hint 04`).' };
@@ -45,6 +53,13 @@ function diagnose(call: Extract<CallOutcome, { ok: false }>, clientId: string | 
       found: `the request did not choose an identity (no client_id) while the VM has several attached; ${said}`,
       expected: `client_id=${clientId ?? '<your identity\'s client id>'} in the query, so that IMDS returns a token for your identity`,
       fix: "Put the client id in the query: `if (clientId) url.searchParams.set('client_id', clientId)`.",
+    };
+  }
+  if (/identity not found/i.test(call.message) && stale !== undefined) {
+    return {
+      found: `IMDS does not know the identity asked for (${said}), and not because of your code: ${stale}. IMDS on the VM knows only the old identity`,
+      expected: `the VM to hold your identity as it is now (lab 03), so that IMDS knows client_id=${clientId ?? '<client id>'}`,
+      fix: 'Your getToken sends the right client id. Attach the identity to the VM again: `pnpm milab grade 03` says how (detach the stale entry, attach the identity); then grade lab 04 again.',
     };
   }
   if (/identity not found/i.test(call.message)) {
@@ -75,7 +90,9 @@ export function checks04(program: string = lab.starter): Check<GraderContext>[] 
       if (!call) return fail({ found: 'the harness made no call', expected: 'a getToken call', fix: 'Report this as a milab bug.' });
       if (call.ok) return pass({ details: `token sha256:${call.fingerprint} (aud ${String(call.claims.aud)})` });
       const identity = await ctx.identity();
-      return fail(diagnose(call, identity?.clientId));
+      const vm = await ctx.vm();
+      const stale = vm && identity ? staleAttachment(vm, identity) : undefined;
+      return fail(diagnose(call, identity?.clientId, vm && stale ? describeStale(vm, stale) : undefined));
     },
   };
 

@@ -46,6 +46,15 @@ function diagnose(error: string): { found: string; expected: string; fix: string
       fix: 'Retry 404, 410, 429 and 5xx with exponential backoff in getToken (lab 04, `04.retries`).',
     };
   }
+  // ARM's words for a header that is not `Bearer <token>` (the emulator's, quoted from ARM in
+  // packages/emulator/src/errors.ts): "The 'Authorization' header is provided in an invalid format."
+  if (/AuthenticationFailed/.test(error) && /invalid format/i.test(error)) {
+    return {
+      found: `${found}: ARM refused the request (401 AuthenticationFailed) because the Authorization header is not in the form \`Bearer <token>\`: the word Bearer and a space before the token are missing`,
+      expected: 'the header `Authorization: Bearer <token>`: the scheme, a space, then the access token',
+      fix: 'Send the header exactly `Authorization: Bearer ${accessToken}`: the word Bearer, a space, then the token.',
+    };
+  }
   if (/InvalidAuthenticationToken|401/.test(error)) {
     return { found: `${found}: ARM refused the token (401)`, expected: 'a token for https://management.azure.com/ in `Authorization: Bearer <token>`', fix: 'Send the header exactly `Authorization: Bearer ${token.accessToken}`, with a token for ARM (lab 04).' };
   }
@@ -119,7 +128,11 @@ export function checks05(program: string = lab.starter, previous: Grader = grade
     },
   };
 
-  const noTokenInOutput = noTokenInOutputCheck('05', program, '05.lab-04-done', 'Do not log the request headers (an Authorization header holds the token) or the token; log the URL and the status instead.');
+  const noTokenInOutput: Check<GraderContext> = {
+    ...noTokenInOutputCheck('05', program, '05.lab-04-done', 'Do not log the request headers (an Authorization header holds the token) or the token; log the URL and the status instead.'),
+    // A program that does not run yet prints no token either: the point comes with the work.
+    earnsWith: ['05.program-runs'],
+  };
 
   return [labDone('05.lab-04-done', previous), programRuns, resourceGroup, resources, noTokenInOutput];
 }

@@ -48,6 +48,19 @@ export interface VmView {
   readonly systemPrincipalId: string | undefined;
   /** Ids of the attached user-assigned identities, as ARM spells them. */
   readonly userAssigned: readonly string[];
+  /**
+   * The attached user-assigned identities with the principal and client ids the VM holds for
+   * them: ids the identity had when it was attached, so an identity deleted and re-created
+   * since (same id, new principal) shows here with its old ids.
+   */
+  readonly userAssignedIdentities: readonly AttachedIdentity[];
+}
+
+/** A user-assigned identity as a VM's identity block lists it. */
+export interface AttachedIdentity {
+  readonly id: string;
+  readonly principalId: string | undefined;
+  readonly clientId: string | undefined;
 }
 
 /** A role definition's name and whether it only reads. */
@@ -129,16 +142,20 @@ function identityView(raw: RawIdentity): IdentityView {
 interface RawVm {
   id?: string;
   name?: string;
-  identity?: { type?: string; principalId?: string; userAssignedIdentities?: Record<string, unknown> };
+  identity?: { type?: string; principalId?: string; userAssignedIdentities?: Record<string, { principalId?: string; clientId?: string } | null | undefined> };
 }
 
 function vmView(raw: RawVm): VmView {
+  const attached = Object.entries(raw.identity?.userAssignedIdentities ?? {});
   return Object.freeze({
     id: raw.id ?? '',
     name: raw.name ?? '',
     identityType: raw.identity?.type ?? 'None',
     systemPrincipalId: raw.identity?.principalId?.toLowerCase(),
-    userAssigned: Object.freeze(Object.keys(raw.identity?.userAssignedIdentities ?? {})),
+    userAssigned: Object.freeze(attached.map(([id]) => id)),
+    userAssignedIdentities: Object.freeze(
+      attached.map(([id, ids]) => Object.freeze({ id, principalId: ids?.principalId?.toLowerCase(), clientId: ids?.clientId?.toLowerCase() })),
+    ),
   });
 }
 

@@ -1,7 +1,8 @@
 // A grader is one lab's checks plus the lab's metadata; `gradeLabs` runs one or more of them with
 // @milab/grading's runner (one shared context, so each Azure read happens once), and `labDone`
-// makes the first check of a later lab: it passes when the earlier lab's key check passes and
-// otherwise skips, naming that check, so the rest of the later lab is skipped too.
+// makes the first check of a later lab: a prerequisite (it earns no points) that passes when the
+// earlier lab's key check passes and otherwise skips, naming that check, so the rest of the later
+// lab is skipped too.
 import { toMilabError } from '@milab/core';
 import { findLab, type Lab } from '@milab/labs';
 import { mergeReports, pass, runChecks, skip, type CannotGradeInfo, type Check, type CheckOutcome, type GradeReport, type RunEvent } from '@milab/grading';
@@ -36,6 +37,8 @@ export function labDone(id: string, previous: Grader): Check<GraderContext> {
   return {
     id,
     title: `Lab ${previous.lab.id} is done (${key.id})`,
+    // Work done in an earlier lab earns its points there, not again here.
+    role: 'prerequisite',
     async run(ctx, tools): Promise<CheckOutcome> {
       const outcome = await key.run(ctx, tools);
       if (outcome.status === 'pass') return pass(outcome.details === undefined ? {} : { details: outcome.details });

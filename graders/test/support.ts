@@ -2,6 +2,7 @@
 // milab home (never the developer's running one), the configuration core reads from it, lab
 // contexts signed in as the learner, SDK clients as any seeded principal, and grading as the
 // grader. `reset()` returns the emulator to its seeded world between tests.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,11 @@ export async function startLabWorld(): Promise<LabWorld> {
     },
     async grade(...ids) {
       const graders = ids.length === 0 ? GRADERS : GRADERS.filter((g) => ids.includes(g.lab.id));
-      return (await gradeLabs(graders, { config, env })).report;
+      const { report } = await gradeLabs(graders, { config, env });
+      // Every grade a test makes holds the graders to it: az cannot sign in to the emulator yet.
+      const azOnly = fixesWithoutTypeScript(report);
+      if (azOnly.length > 0) throw new Error(`fix lines give an az command without the TypeScript way: ${azOnly.join('; ')}`);
+      return report;
     },
     reset: () => emulator.reset(),
     async stop() {
@@ -86,6 +91,31 @@ export async function startLabWorld(): Promise<LabWorld> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The failed checks whose fix gives an az command but not the same step in TypeScript (as
+ * "`az …` (TypeScript: `…`)"), as "id: fix"; empty when every fix gives both.
+ */
+export function fixesWithoutTypeScript(report: GradeReport): string[] {
+  return report.results.flatMap((r) => {
+    if (r.status !== 'fail') return [];
+    const az = (r.fix.match(/`az /g) ?? []).length;
+    const ts = (r.fix.match(/\(TypeScript: `/g) ?? []).length;
+    return az > ts ? [`${r.id}: ${r.fix}`] : [];
+  });
+}
+
+/**
+ * Runs the TypeScript steps a fix line gives ("TypeScript: `await clients.…`"), in order, with
+ * `clients` — the way a learner would paste them into a lab program. The one TypeScript-only
+ * construct the steps use, `as never`, is dropped so that they run as JavaScript.
+ */
+export async function runTypeScriptSteps(fix: string, clients: ArmClients): Promise<number> {
+  const steps = [...fix.matchAll(/TypeScript: `([^`]+)`/g)].map((m) => m[1]!.replace(/ as never\b/g, ''));
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<void>;
+  for (const step of steps) await new AsyncFunction('clients', 'randomUUID', step)(clients, randomUUID);
+  return steps.length;
 }
 
 /** The result of one check, by id; fails the test when the report has no such check. */
