@@ -392,10 +392,11 @@ export const errors = {
   /**
    * A scope that is no ARM resource path (e.g. `…/resourceGroups/rg/x`). ARM routes such a path as
    * no registered resource type and refuses it (Azure/azure-cli#6114, #8892 quote an api-version
-   * complaint for it); the emulator answers with its no-route error naming the scope.
+   * complaint for it); the emulator names the scope instead. (unconfirmed: code and text are the
+   * emulator's.)
    */
   invalidScope(method: string, path: string, scope: string): ArmError {
-    return new ArmError(400, 'InvalidScope', `The scope '${scope}' in the request '${method} ${path}' is not a valid ARM scope: expected '/', '/subscriptions/{id}', '/subscriptions/{id}/resourceGroups/{name}' or a resource id '…/providers/{namespace}/{type}/{name}'. (The code is the milab emulator's; ARM refuses such a path as an unknown route.)`);
+    return new ArmError(400, 'InvalidScope', `The scope '${scope}' of the request '${method} ${path}' is not a valid scope. A scope is '/', '/subscriptions/{id}', '/subscriptions/{id}/resourceGroups/{name}' or a resource id ('/subscriptions/{id}/resourceGroups/{name}/providers/{namespace}/{type}/{name}'); names cannot contain '/' (nor an encoded '%2F').`);
   },
 } as const;
 
