@@ -1,29 +1,61 @@
 // The graders' harness for labs 04 and 05, run *on the lab VM* (on the emulator with the
 // environment `milab vm exec` gives): it imports the learner's program, calls its functions, and
-// prints one line, `MILAB_HARNESS_RESULT {json}`, with what happened — the token's claims and a
-// fingerprint, never the token. Everything the learner's code writes is captured, searched for
-// tokens (JWTs), and kept only with tokens blotted out. The learner's HTTP requests are observed
+// writes one JSON result on file descriptor 3 with what happened — the token's claims and a
+// fingerprint, never the token. Everything the learner's code writes is captured (up to 1 MiB per
+// stream: past it the harness reports "printed too much" and ends), searched for tokens (JWTs,
+// also encoded, reversed or split), and kept only with tokens blotted out. The learner's HTTP requests are observed
 // through undici's diagnostics channel (method, path, whether `Metadata: true` was sent).
 // Usage: node --conditions=source --import tsx graders/lib/vm-harness.ts '<HarnessInput JSON>'
 import { createHash } from 'node:crypto';
+import { writeSync } from 'node:fs';
 import { subscribe } from 'node:diagnostics_channel';
 import { request as httpRequest } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { decodeClaims } from '@milab/core';
-import { createVmLabContext, findLab, type VmLabContext } from '@milab/labs';
-import { blot, RESULT_MARKER, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest } from './vm-protocol.js';
+import { createVmLabContext, findLab, MAX_OUTPUT_BYTES, type VmLabContext } from '@milab/labs';
+import { blot, containsToken, RESULT_FD, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest } from './vm-protocol.js';
+
+/** Writes the one result on the result channel (file descriptor 3; stdout when run by hand). */
+function report(output: HarnessOutput): void {
+  const text = `${JSON.stringify(output)}\n`;
+  try {
+    writeSync(RESULT_FD, text);
+  } catch {
+    writeSync(1, text);
+  }
+}
 
 async function harness(input: HarnessInput): Promise<HarnessOutput> {
   const out: HarnessOutput = { tokenSeenIn: [] };
   const lab = findLab(input.lab);
-  // What the learner's code writes goes here, not to the terminal.
+  // What the learner's code writes goes here, not to the terminal: up to the cap per stream,
+  // then the harness reports and ends the process (the learner's loop cannot fill its memory).
   let captured = { stdout: '', stderr: '' };
-  process.stdout.write = ((chunk: string | Uint8Array) => ((captured.stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((captured.stderr += String(chunk)), true)) as typeof process.stderr.write;
+  const total = { stdout: 0, stderr: 0 };
+  // Everything written, put together, for a token split across calls (within the cap).
+  const transcript = { stdout: '', stderr: '' };
+  let during = 'loading the program';
+  const capture = (stream: 'stdout' | 'stderr') =>
+    ((chunk: string | Uint8Array) => {
+      const size = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      total[stream] += size;
+      if (total[stream] > MAX_OUTPUT_BYTES) {
+        out.printedTooMuch = { stream, where: during };
+        take(during);
+        report(out);
+        process.exit(0);
+      }
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      captured[stream] += text;
+      transcript[stream] += text;
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = capture('stdout');
+  process.stderr.write = capture('stderr');
   const take = (where: string) => {
     const taken = captured;
     captured = { stdout: '', stderr: '' };
-    for (const [stream, text] of Object.entries(taken)) if (blot(text) !== text) out.tokenSeenIn.push(`${where} (${stream})`);
+    for (const [stream, text] of Object.entries(taken)) if (containsToken(text)) out.tokenSeenIn.push(`${where} (${stream})`);
     return { stdout: blot(taken.stdout), stderr: blot(taken.stderr) };
   };
 
@@ -44,7 +76,9 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
   try {
     mod = (await import(pathToFileURL(input.program).href)) as typeof mod;
   } catch (error) {
-    out.loadError = blot(error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    if (containsToken(message)) out.tokenSeenIn.push('loading the program (the error message)');
+    out.loadError = blot(message);
     take('loading the program');
     return out;
   }
@@ -56,6 +90,7 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
 
   const call = async (where: string, resource: string): Promise<CallOutcome> => {
     requests = [];
+    during = where;
     const started = Date.now();
     try {
       if (typeof mod.getToken !== 'function') throw new Error(`${input.program} exports no getToken function`);
@@ -68,7 +103,7 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
       const elapsedMs = Date.now() - started;
       take(where);
       const message = error instanceof Error ? error.message : String(error);
-      if (blot(message) !== message) out.tokenSeenIn.push(`${where} (the error message)`);
+      if (containsToken(message)) out.tokenSeenIn.push(`${where} (the error message)`);
       return { ok: false, errorName: error instanceof Error ? error.name : typeof error, message: blot(message).slice(0, 600), elapsedMs, requests, timedOut: error instanceof HarnessTimeout };
     }
   };
@@ -81,15 +116,18 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     out.token = await call('getToken', input.resource);
     out.badResource = await call('getToken for an unknown resource', input.badResource);
   }
+  during = 'main';
   try {
     if (typeof mod.main !== 'function') throw new Error(`${input.program} exports no main function`);
     await within(mod.main(ctx));
     out.main = { ok: true, ...take('main') };
   } catch (error) {
     const raw = error instanceof Error ? error.message : String(error);
-    if (blot(raw) !== raw) out.tokenSeenIn.push('main (the error message)');
+    if (containsToken(raw)) out.tokenSeenIn.push('main (the error message)');
     out.main = { ok: false, error: blot(raw).slice(0, 600), ...take('main') };
   }
+  // A token in pieces written by different calls shows only in everything put together.
+  if (out.tokenSeenIn.length === 0) for (const [stream, text] of Object.entries(transcript)) if (containsToken(text)) out.tokenSeenIn.push(`the program's output put together (${stream})`);
   return out;
 }
 
@@ -119,8 +157,6 @@ async function drain(endpoint: string, input: HarnessInput, max: number): Promis
   }
 }
 
-const write = process.stdout.write.bind(process.stdout);
 const input = JSON.parse(process.argv[2] ?? '{}') as HarnessInput;
-const output = await harness(input);
-write(`${RESULT_MARKER}${JSON.stringify(output)}\n`);
+report(await harness(input));
 process.exit(0);

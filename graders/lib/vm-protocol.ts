@@ -1,5 +1,6 @@
 // What the graders of labs 04 and 05 and their harness on the VM (vm-harness.ts) say to each
-// other: the input (argv), the one result line, and how tokens are blotted out of text.
+// other: the input (argv), the one result (on file descriptor 3), and how tokens — as is,
+// encoded, reversed or split across lines — are found in text and blotted out of it.
 /** What the grader asks for. */
 export interface HarnessInput {
   lab: '04' | '05';
@@ -27,22 +28,64 @@ export type CallOutcome =
   | { ok: true; claims: Record<string, unknown>; fingerprint: string; elapsedMs: number; requests: SeenRequest[] }
   | { ok: false; errorName: string; message: string; elapsedMs: number; requests: SeenRequest[]; timedOut: boolean };
 
-/** What the harness prints. */
+/** What the harness reports (on file descriptor 3, the result channel). */
 export interface HarnessOutput {
   loadError?: string;
   faults?: CallOutcome;
   token?: CallOutcome;
   badResource?: CallOutcome;
   main?: { ok: boolean; error?: string; stdout: string; stderr: string };
-  /** Where a JWT appeared in what the learner's code wrote or threw. */
+  /** Where a token (a JWT, in full or encoded) appeared in what the learner's code wrote or threw. */
   tokenSeenIn: string[];
+  /** The program printed more than the cap: the stream, and during what (the harness stopped there). */
+  printedTooMuch?: { stream: 'stdout' | 'stderr'; where: string };
 }
 
-export const RESULT_MARKER = 'MILAB_HARNESS_RESULT ';
+/** The file descriptor the harness writes its one result to (the learner's output cannot get in its way). */
+export const RESULT_FD = 3;
 export const JWT = /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const JWT_ONCE = new RegExp(JWT.source);
+// A JWT written backwards ('…'.split('').reverse().join('')).
+const REVERSED_JWT = /[A-Za-z0-9_-]*\.[A-Za-z0-9_-]{4,}Jye\.[A-Za-z0-9_-]{4,}Jye/g;
+// Runs long enough to hold an encoded JWT (the shortest is about 20 characters).
+const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+const HEX_RUN = /[0-9a-fA-F]{32,}/g;
 
-/** Blots out every JWT in a text. */
-export function blot(text: string): string {
-  return text.replace(JWT, '[a token]');
+/** Whether a run of base64, base64url or hex characters decodes (from some offset) to text holding a JWT. */
+function encodesJwt(run: string, kind: 'base64' | 'hex'): boolean {
+  const offsets = kind === 'hex' ? 2 : 4;
+  for (let offset = 0; offset < offsets; offset++) {
+    // Node's base64 decoder reads base64url too.
+    if (JWT_ONCE.test(Buffer.from(run.slice(offset), kind).toString('latin1'))) return true;
+  }
+  return false;
 }
 
+/** Blots out JWTs written as is, backwards, or base64/base64url/hex-encoded, each where it stands. */
+function blotInPlace(text: string): string {
+  return text
+    .replace(JWT, '[a token]')
+    .replace(REVERSED_JWT, '[a token, reversed]')
+    .replace(BASE64_RUN, (run) => (encodesJwt(run, 'base64') ? '[a token, encoded]' : run))
+    .replace(HEX_RUN, (run) => (encodesJwt(run, 'hex') ? '[a token, encoded]' : run));
+}
+
+/**
+ * Whether a text holds a token: a JWT as is, backwards, base64/base64url/hex-encoded, or split
+ * across lines and chunks (compared with the whitespace between them taken out). Says only
+ * whether, never where or what, so nothing built from it can show the token.
+ */
+export function containsToken(text: string): boolean {
+  if (blotInPlace(text) !== text) return true;
+  const squeezed = text.replace(/\s+/g, '');
+  return squeezed !== text && blotInPlace(squeezed) !== squeezed;
+}
+
+/**
+ * Blots out every token in a text (see {@link containsToken}); a text holding a token that is
+ * split across lines, which cannot be blotted where it stands, is withheld whole.
+ */
+export function blot(text: string): string {
+  const blotted = blotInPlace(text);
+  return containsToken(blotted) ? '[output withheld: it holds a token split across lines]' : blotted;
+}

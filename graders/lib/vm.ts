@@ -9,22 +9,22 @@
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { requireEmulator } from '@milab/core';
-import { callProfileAdmin } from '@milab/emulator';
 import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
-import { ARM_RESOURCE, findLab, IMDS_ADDRESS, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
-import type { Profile } from '@milab/emulator';
+import { ARM_RESOURCE, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
 import type { GraderContext } from './context.js';
-import { blot, RESULT_MARKER, type HarnessInput, type HarnessOutput } from './vm-protocol.js';
+import { openImdsFront } from './imds-front.js';
+import { blot, containsToken, type HarnessInput, type HarnessOutput } from './vm-protocol.js';
 
 /** The IMDS faults queued before lab 04's program runs: a throttle, then an outage. */
 export const FAULTS = [429, 503] as const;
 /** A resource Entra does not know (IMDS answers 400 invalid_resource). */
 export const BAD_RESOURCE = 'https://milab-no-such-resource.invalid/';
 /**
- * Time limit of the whole run on the VM, and of each call into the learner's code: the run fits
- * in the grading runner's 30 s per check (the first check to ask waits for it).
+ * Time limit of the whole run on the VM, and of each call into the learner's code: the run, and
+ * the grace for a program that ignores SIGTERM (KILL_GRACE_MS, 2 s), fit in the grading runner's
+ * 30 s per check (the first check to ask waits for it).
  */
-export const RUN_TIMEOUT_MS = 28_000;
+export const RUN_TIMEOUT_MS = 27_000;
 export const CALL_TIMEOUT_MS = 8_000;
 
 // Beside this file: vm-harness.ts in the sources, vm-harness.js when built (dist/).
@@ -35,18 +35,25 @@ export type VmRun =
   | { kind: 'ran'; output: HarnessOutput; faultsInjected: boolean; program: string }
   /** Not run: the grader is not on the lab VM (Azure). */
   | { kind: 'elsewhere'; reason: string }
-  /** The process on the VM ended without a result (killed by the time limit, or the program exited it). */
-  | { kind: 'crashed'; reason: string };
+  /**
+   * The process on the VM ended without a result (killed by the time limit, or the program exited
+   * it), or printed too much (`printedTooMuch`: it was stopped there).
+   */
+  | { kind: 'crashed'; reason: string; printedTooMuch?: boolean };
 
 const cache = new WeakMap<GraderContext, Map<string, Promise<VmRun>>>();
 
-/** Runs `program` (lab `lab`'s learner program) on the lab VM once per grading context. */
-export function runOnLabVm(ctx: GraderContext, lab: '04' | '05', program: string): Promise<VmRun> {
+/**
+ * Runs `program` (lab `lab`'s learner program) on the lab VM once per grading context. `signal`
+ * (the asking check's, which the runner aborts when the check times out or grading is cancelled)
+ * ends the run and every process it started; it is the first asker's, which waits for the run.
+ */
+export function runOnLabVm(ctx: GraderContext, lab: '04' | '05', program: string, signal?: AbortSignal): Promise<VmRun> {
   let runs = cache.get(ctx);
   if (!runs) cache.set(ctx, (runs = new Map()));
   const key = `${lab}\n${program}`;
   let run = runs.get(key);
-  if (!run) runs.set(key, (run = runNow(ctx, lab, program)));
+  if (!run) runs.set(key, (run = runNow(ctx, lab, program, signal)));
   return run;
 }
 
@@ -71,7 +78,7 @@ function onLabVm(vmId: string): Promise<string | undefined> {
   });
 }
 
-async function runNow(ctx: GraderContext, lab: '04' | '05', program: string): Promise<VmRun> {
+async function runNow(ctx: GraderContext, lab: '04' | '05', program: string, signal: AbortSignal | undefined): Promise<VmRun> {
   const { config, names } = ctx;
   const identity = await ctx.identity();
   // The names the program sees on the VM: the grader's configuration, whatever the environment.
@@ -108,30 +115,42 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string): Pr
     faults: faults ? FAULTS.length : 0,
     callTimeoutMs: CALL_TIMEOUT_MS,
   };
-  const connection = faults ? requireEmulator(config) : undefined;
-  // The faults the emulator had before (a learner may be practising with some) come back after.
-  const before = connection ? (await callProfileAdmin(connection)).body.profile?.imdsFaults : undefined;
-  if (connection) await callProfileAdmin(connection, { set: { imdsFaults: FAULTS.join(',') } });
+  // On the emulator, the program's IMDS is this run's front: the faults reach this run only.
+  const front = faults ? await openImdsFront(requireEmulator(config), names.vm, env.AZURE_POD_IDENTITY_AUTHORITY_HOST ?? '', FAULTS) : undefined;
+  if (front) env.AZURE_POD_IDENTITY_AUTHORITY_HOST = front.url;
   try {
-    const result = await runOnVm(HARNESS, { env, args: [JSON.stringify(input)], timeoutMs: RUN_TIMEOUT_MS });
-    const line = result.stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
-    if (!line) {
+    const result = await runOnVm(HARNESS, { env, args: [JSON.stringify(input)], timeoutMs: RUN_TIMEOUT_MS, resultChannel: true, ...(signal ? { signal } : {}) });
+    // What went around the harness's capture (a write straight to file descriptor 1 or 2).
+    const around = `${result.stdout}\n${result.stderr}`;
+    if (result.overflow) return printedTooMuch(result.overflow, 'writing straight to its file descriptors');
+    let output: HarnessOutput | undefined;
+    try {
+      output = result.result ? (JSON.parse(result.result) as HarnessOutput) : undefined;
+    } catch {
+      output = undefined;
+    }
+    if (output?.printedTooMuch) return printedTooMuch(output.printedTooMuch.stream, output.printedTooMuch.where);
+    if (!output) {
       const tail = blot(result.stderr.trim()).split('\n').slice(-5).join('\n');
       return {
         kind: 'crashed',
         reason: result.timedOut
-          ? `the program did not finish within ${RUN_TIMEOUT_MS / 1000} s on the VM`
-          : `the program stopped the process on the VM (exit code ${result.exitCode ?? 'none'})${tail ? `: ${tail}` : ''}`,
+          ? `the program did not finish within ${RUN_TIMEOUT_MS / 1000} s on the VM (it was stopped, with every process it started)`
+          : result.aborted
+            ? 'grading stopped the program on the VM (the check timed out or grading was cancelled)'
+            : `the program stopped the process on the VM (exit code ${result.exitCode ?? 'none'})${tail ? `: ${tail}` : ''}`,
       };
     }
-    const output = JSON.parse(line.slice(RESULT_MARKER.length)) as HarnessOutput;
-    // What went around the harness's capture (a write straight to file descriptor 1 or 2).
-    const around = [...result.stdout.split('\n').filter((l) => l !== line), result.stderr].join('\n');
-    if (blot(around) !== around) output.tokenSeenIn.push('the process output on the VM');
+    if (containsToken(around)) output.tokenSeenIn.push('the process output on the VM');
     return { kind: 'ran', output, faultsInjected: faults, program };
   } finally {
-    if (connection) await callProfileAdmin(connection, { set: { imdsFaults: faultFlags(before) } });
+    await front?.close();
   }
+}
+
+/** The outcome of a program stopped for printing more than the cap. */
+function printedTooMuch(stream: 'stdout' | 'stderr', where: string): VmRun {
+  return { kind: 'crashed', printedTooMuch: true, reason: `the program printed more than ${MAX_OUTPUT_BYTES / (1 << 20)} MiB to ${stream} (${where}), so grading stopped it there` };
 }
 
 /** How the learner runs lab `lab`'s program on the emulated VM. */
@@ -145,6 +164,13 @@ export function runCommand(lab: '04' | '05'): string {
  */
 export function notRanOutcome(run: VmRun, lab: '04' | '05'): CheckOutcome | undefined {
   if (run.kind === 'elsewhere') return skip({ reason: run.reason });
+  if (run.kind === 'crashed' && run.printedTooMuch) {
+    return fail({
+      found: run.reason,
+      expected: 'a few lines of output: what the lab asks the program to print',
+      fix: `Look for a print in a loop, or a whole response or object printed: run it yourself and watch the output: \`${runCommand(lab)}\`.`,
+    });
+  }
   if (run.kind === 'crashed') {
     return fail({
       found: run.reason,
@@ -162,30 +188,23 @@ export function notRanOutcome(run: VmRun, lab: '04' | '05'): CheckOutcome | unde
   return undefined;
 }
 
-/** The check that nothing the program writes to stdout or stderr contains a token. */
+/** The check that nothing the program writes to stdout or stderr contains a token, as is, encoded, reversed or split. */
 export function noTokenInOutputCheck(lab: '04' | '05', program: string, dependsOn: string, fix: string): Check<GraderContext> {
   return {
     id: `${lab}.no-token-in-output`,
     title: 'The program never prints or logs a token',
     // Judged once the program has had a token to print.
     dependsOn: [dependsOn],
-    async run(ctx) {
-      const r = await runOnLabVm(ctx, lab, program);
+    async run(ctx, { signal }) {
+      const r = await runOnLabVm(ctx, lab, program, signal);
       const stopped = notRanOutcome(r, lab);
       if (stopped || r.kind !== 'ran') return stopped ?? skip({ reason: 'not run' });
-      if (r.output.tokenSeenIn.length === 0) return pass({ details: 'no JWT in what the program wrote to stdout or stderr' });
+      if (r.output.tokenSeenIn.length === 0) return pass({ details: 'no token (as is, encoded, reversed or split across lines) in what the program wrote to stdout or stderr' });
       return fail({
-        found: `a token appeared in full in ${[...new Set(r.output.tokenSeenIn)].join(', ')}`,
+        found: `a token appeared (in full, encoded, reversed or in pieces) in ${[...new Set(r.output.tokenSeenIn)].join(', ')}`,
         expected: 'no token in any output: a token is a password for about 24 hours, and logs are read by many',
         fix,
       });
     },
   };
-}
-
-/** `--imds-faults` flags that set `faults` again (`off` when there were none). */
-function faultFlags(faults: Profile['imdsFaults']): string {
-  if (!faults) return 'off';
-  const parts = [faults.sequence.join(','), faults.rate > 0 ? `${Math.round(faults.rate * 1000) / 10}%:${faults.statuses.join(':')}` : ''].filter(Boolean);
-  return parts.join('+') || 'off';
 }

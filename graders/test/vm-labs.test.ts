@@ -166,7 +166,7 @@ describe('lab 04 mistakes', () => {
     expect(result(report, '04.identity').status).toBe('pass');
     const check = result(report, '04.no-token-in-output');
     expect(check.status).toBe('fail');
-    expect(said(check)).toContain('a token appeared in full in getToken under IMDS faults (stdout), getToken (stdout), main (stdout)');
+    expect(said(check)).toContain('a token appeared (in full, encoded, reversed or in pieces) in getToken under IMDS faults (stdout), getToken (stdout), main (stdout)');
     expect(said(check)).toContain('decodeClaims');
     expect(JSON.stringify(report)).not.toMatch(/eyJ[\w-]+\.eyJ/);
   }, 30_000);
@@ -242,7 +242,7 @@ describe('lab 05 mistakes', () => {
     const report = await grade05(variant05('logged', (s) => s.replace('const url = new URL(pathOrUrl, ctx.armEndpoint);', 'const url = new URL(pathOrUrl, ctx.armEndpoint);\n  ctx.log(`Authorization: Bearer ${accessToken}`);')));
     const check = result(report, '05.no-token-in-output');
     expect(check.status).toBe('fail');
-    expect(said(check)).toContain('a token appeared in full in main (stderr)');
+    expect(said(check)).toContain('a token appeared (in full, encoded, reversed or in pieces) in main (stderr)');
     expect(JSON.stringify(report)).not.toMatch(/eyJ[\w-]+\.eyJ/);
   }, 30_000);
 
@@ -302,7 +302,7 @@ describe("lab 04's mistakes seen from lab 05 (its program imports lab 04's getTo
     const report = await grade05With('printed');
     const check = result(report, '05.no-token-in-output');
     expect(check.status).toBe('fail');
-    expect(said(check)).toContain('a token appeared in full in main (stdout)');
+    expect(said(check)).toContain('a token appeared (in full, encoded, reversed or in pieces) in main (stdout)');
     expect(JSON.stringify(report)).not.toMatch(/eyJ[\w-]+\.eyJ/);
   }, 30_000);
 });
