@@ -73,6 +73,13 @@ export function readLockOwner(stateDir: string): LockOwner | undefined {
   return owner && ownerAlive(owner) ? owner : undefined;
 }
 
+/** `an emulator (pid N) already serves DIR at URL (port P)`: what a refused start or reset says. */
+export function describeOwner(stateDir: string, owner: Readonly<LockOwner>): string {
+  const { pid, port, url } = owner;
+  const where = url ? ` at ${url} (port ${port})` : port ? ` on port ${port}` : ' (still starting: its port is not known yet)';
+  return `an emulator (pid ${pid}) already serves ${stateDir}${where}`;
+}
+
 function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

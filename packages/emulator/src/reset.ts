@@ -2,11 +2,13 @@
 // refuses to start on. The world goes back to the seed; secrets, keys and certificates are
 // kept, except one that is unusable (a StateFileError at start), which is moved aside as
 // `<file>.corrupt` and made anew. Nothing is deleted.
-import { renameSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCertificates } from './certs.js';
 import { loadSigningKey } from './entra/keys.js';
+import { describeOwner, StateLock } from './lock.js';
 import { ensureSecrets } from './secrets.js';
+import { EmulatorStartError } from './server.js';
 import { StateFileError } from './state-error.js';
 import { readWorld, WORLD_FILE, writeFileAtomic } from './store.js';
 import { seedWorld } from './world.js';
@@ -27,9 +29,22 @@ function repair(load: () => unknown, moved: string[]): void {
 
 /**
  * Writes the seeded world into `stateDir` and makes anew any secrets, key or certificate file
- * the emulator would refuse. Returns the files it moved aside (as `<file>.corrupt`).
+ * the emulator would refuse. Returns the files it moved aside (as `<file>.corrupt`). Refused
+ * (EmulatorStartError `AlreadyRunning`) while an emulator holds the directory's lock.
  */
 export function writeSeededWorld(stateDir: string): string[] {
+  // Held while resetting, so no emulator starts on (or serves) a directory being rewritten.
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const taken = StateLock.acquire(stateDir);
+  if ('owner' in taken) throw new EmulatorStartError('AlreadyRunning', `${describeOwner(stateDir, taken.owner)}: run \`pnpm milab emulator reset\` again once it serves (it resets a running emulator), or stop it first`);
+  try {
+    return reseed(stateDir);
+  } finally {
+    taken.lock.release();
+  }
+}
+
+function reseed(stateDir: string): string[] {
   const moved: string[] = [];
   const world = join(stateDir, WORLD_FILE);
   // Only a world that is not usable is kept aside: a good one is simply replaced, as always.

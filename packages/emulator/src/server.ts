@@ -23,7 +23,7 @@ import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, ori
 import { logError, logValue } from './log.js';
 import { ensureSecrets, type Secrets } from './secrets.js';
 import { FileStore, writeFileAtomic, type Store } from './store.js';
-import { StateLock } from './lock.js';
+import { describeOwner, StateLock } from './lock.js';
 import { SEED } from './world.js';
 import { seedWorld } from './world.js';
 
@@ -94,9 +94,7 @@ function absolutePath(target: string): string {
 function lockStateDir(config: EmulatorConfig): StateLock {
   const taken = StateLock.acquire(config.stateDir, config.port || undefined);
   if ('lock' in taken) return taken.lock;
-  const { pid, port, url } = taken.owner;
-  const where = url ? ` at ${url} (port ${port})` : port ? ` on port ${port}` : ' (still starting: its port is not known yet)';
-  throw new EmulatorStartError('AlreadyRunning', `an emulator (pid ${pid}) already serves ${config.stateDir}${where}`);
+  throw new EmulatorStartError('AlreadyRunning', describeOwner(config.stateDir, taken.owner));
 }
 
 export function createEmulator(config: EmulatorConfig): Emulator {

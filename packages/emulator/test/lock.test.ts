@@ -10,6 +10,7 @@ import { parseConfig } from '../src/config.js';
 import { isProcessAlive, readConnection, type EmulatorConnection } from '../src/connection.js';
 import { LaunchError, startDetached, stopEmulator } from '../src/launcher.js';
 import { LOCK_FILE, readLockOwner } from '../src/lock.js';
+import { writeSeededWorld } from '../src/reset.js';
 import { createEmulator, EmulatorStartError } from '../src/server.js';
 import { readWorld } from '../src/store.js';
 import { clientsFor, tempStateDir } from './helpers.js';
@@ -40,17 +41,18 @@ describe('one emulator per state directory', () => {
     }
   });
 
-  it('20 simultaneous starts: exactly one serves, the others exit 2 naming its pid and port, and no write acknowledged meanwhile is lost', async () => {
+  it('20 simultaneous starts: exactly one serves, the others (and 5 more started while it takes writes) exit 2 naming its pid and port, and no write acknowledged meanwhile is lost', async () => {
     const dir = tempStateDir();
     dirs.push(dir);
     const port = await freePort();
-    const starts = Array.from({ length: 20 }, () => startDetached({ stateDir: dir, port, timeoutMs: 120_000 }));
+    const start = () => startDetached({ stateDir: dir, port, timeoutMs: 120_000 });
+    const starts = Array.from({ length: 20 }, start);
     let settled = false;
-    const all = Promise.allSettled(starts).finally(() => {
-      settled = true;
-    });
-    // Write to whichever emulator serves as soon as one does, while the others are still starting.
+    const all = Promise.allSettled(starts);
+    // Write to whichever emulator serves as soon as one does, while the others are still
+    // starting; a second wave of 5 starts races the writes too.
     const acknowledged: string[] = [];
+    let secondWave: Promise<PromiseSettledResult<EmulatorConnection>[]> = Promise.resolve([]);
     const writer = (async () => {
       let connection: EmulatorConnection | undefined;
       while (!connection && !settled) {
@@ -58,6 +60,10 @@ describe('one emulator per state directory', () => {
         if (!connection) await new Promise((resolve) => setTimeout(resolve, 20));
       }
       if (!connection) return;
+      secondWave = Promise.allSettled(Array.from({ length: 5 }, start));
+      void Promise.all([all, secondWave]).finally(() => {
+        settled = true;
+      });
       const { msi } = clientsFor(connection, readFileSync(connection.caFile, 'utf8'), 'learner');
       for (let i = 0; !settled || i < 5; i++) {
         const name = `raced-${i}`;
@@ -67,6 +73,9 @@ describe('one emulator per state directory', () => {
     })();
     const results = await all;
     await writer;
+    const late = await secondWave;
+    expect(late).toHaveLength(5);
+    for (const result of late) expect(result.status === 'rejected' && (result.reason as LaunchError).exitCode).toBe(2);
     const served = results.filter((r): r is PromiseFulfilledResult<EmulatorConnection> => r.status === 'fulfilled');
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(served).toHaveLength(1);
@@ -109,6 +118,19 @@ describe('one emulator per state directory', () => {
     const second = createEmulator(quiet(dir));
     await second.listen();
     await second.close();
+  });
+
+  it('an offline reset is refused while an emulator holds the directory, and leaves its world alone', async () => {
+    const dir = tempStateDir();
+    dirs.push(dir);
+    const emulator = createEmulator(quiet(dir));
+    const url = await emulator.listen();
+    const before = readFileSync(join(dir, 'world.json'), 'utf8');
+    expect(() => writeSeededWorld(dir)).toThrow(`an emulator (pid ${process.pid}) already serves ${dir} at ${url}`);
+    expect(readFileSync(join(dir, 'world.json'), 'utf8')).toBe(before);
+    await emulator.close();
+    expect(writeSeededWorld(dir)).toEqual([]);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
   it('takes over a lock left by a process that is gone', async () => {
