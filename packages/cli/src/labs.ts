@@ -135,11 +135,13 @@ export function standingNotes(result: Standing): string[] {
         'that work is gone from the emulated world, so they do not count. Do them again; `pnpm milab status --refresh` grades every lab now.',
     );
   }
-  if (result.identity) {
-    const { name, clientId, principalId } = result.identity;
-    lines.push(`Your identity (lab 01): ${name}, client id ${clientId ?? 'unknown'}, principal id ${principalId ?? 'unknown'}`);
-  }
+  if (result.identity) lines.push(identityLine(result.identity));
   return lines;
+}
+
+/** The line that gives lab 01's identity: lab 02 needs its principal id, lab 04 its client id. */
+export function identityLine({ name, clientId, principalId }: SavedIdentity): string {
+  return `Your identity (lab 01): ${name}, client id ${clientId ?? 'unknown'}, principal id ${principalId ?? 'unknown'}`;
 }
 
 function ago(iso: string, now = Date.now()): string {
@@ -167,7 +169,7 @@ export function formatStanding(labs: readonly LabStanding[], next: Lab | undefin
       : stale
         ? `to do (${status} ${grade.score.percent}% before the emulator was reset)`
         : untouched
-          ? `to do${open}`
+          ? 'to do'
           : `${status} ${grade.score.percent}% (graded ${ago(grade.gradedAt)})${open}`;
     return `${mark} ${lab.id}  ${lab.title.padEnd(width)}  ${state}`;
   });

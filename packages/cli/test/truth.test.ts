@@ -177,7 +177,9 @@ describe('results and the emulated world', () => {
 
   it('status shows the identity after lab 01, and after `emulator reset` says the results are from before it', async () => {
     expect((await run('solve', '01')).code).toBe(0);
-    expect((await run('grade', '01')).code).toBe(0);
+    const graded = await run('grade', '01');
+    expect(graded.code).toBe(0);
+    expect(graded.stdout).toMatch(/^Your identity \(lab 01\): id-milab-ada, client id [0-9a-f-]{36}, principal id [0-9a-f-]{36}$/m);
     const worldId = readConnection(join(home, 'emulator'))?.worldId;
     expect(worldId).toMatch(/^[0-9a-f-]{36}$/);
     const progress = JSON.parse(readFileSync(join(home, 'progress.json'), 'utf8')) as { grades: { emulator: Record<string, { worldId?: string }> } };

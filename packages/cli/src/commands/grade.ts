@@ -9,7 +9,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfig, repoRoot } from '@milab/core';
 import { exitCodeFor, type GradeReport } from '@milab/grading';
 import { showReport, terminalFor, type Grader } from '@milab/graders';
-import { gradeAndSave, selectGraders, warnAboutLearnerId } from '../labs.js';
+import { currentWorldId, gradeAndSave, identityLine, selectGraders, standing, warnAboutLearnerId } from '../labs.js';
 import { describeFailure } from '../run.js';
 
 /** Options of `milab grade`. */
@@ -28,8 +28,12 @@ export const WATCH_POLL_SECONDS = 15;
 async function gradeOnce(graders: readonly Grader[], options: GradeOptions, signal?: AbortSignal): Promise<GradeReport> {
   const terminal = terminalFor(options);
   try {
-    const { report } = await gradeAndSave(graders, { config: loadConfig(), onEvent: terminal.onEvent, ...(signal ? { signal } : {}) });
+    const config = loadConfig();
+    const { report, progress } = await gradeAndSave(graders, { config, onEvent: terminal.onEvent, ...(signal ? { signal } : {}) });
     await showReport(report, terminal, options);
+    // Lab 02 needs the principal id and lab 04 the client id: say them where lab 01 is graded.
+    const { identity } = standing(progress, config.target, currentWorldId(config));
+    if (!options.json && identity && graders.some((g) => g.lab.id === '01')) console.log(`\n${identityLine(identity)}`);
     return report;
   } finally {
     terminal.close();
