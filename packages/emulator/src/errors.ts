@@ -390,6 +390,18 @@ export const errors = {
     return new ArmError(400, 'InvalidSkipToken', `The value '${value}' of the $skiptoken query parameter could not be decoded. Use the nextLink of the previous page as it is.`);
   },
   /**
+   * A VM's `osProfile.computerName` that Windows or Linux refuses. Compute's words, as New-AzVM
+   * and the Azure CLI print them (e.g. Azure/azure-cli, Terraform and PowerShell sources repeat
+   * them): "Windows computer name cannot be more than 15 characters long, be entirely numeric,
+   * or contain the following characters: …" / "Linux host name cannot exceed 64 characters in
+   * length or contain the following characters: …". Code `InvalidParameter`; the target is unconfirmed.
+   */
+  invalidComputerName(windows: boolean): ArmError {
+    return windows
+      ? new ArmError(400, 'InvalidParameter', "Windows computer name cannot be more than 15 characters long, be entirely numeric, or contain the following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : . ' \" , < > / ?.", {}, 'computerName')
+      : new ArmError(400, 'InvalidParameter', "Linux host name cannot exceed 64 characters in length or contain the following characters: ` ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : ' \" , < > / ?.", {}, 'computerName');
+  },
+  /**
    * A scope that is no ARM resource path (e.g. `…/resourceGroups/rg/x`). ARM routes such a path as
    * no registered resource type and refuses it (Azure/azure-cli#6114, #8892 quote an api-version
    * complaint for it); the emulator names the scope instead. (unconfirmed: code and text are the

@@ -114,19 +114,32 @@ describe('ARM limits', () => {
       }
     });
 
-    it('VMs: Linux 1-64 without _ and the other forbidden characters, not ending with . or -; Windows 1-15 without periods', async () => {
-      for (const name of ['under_score', 'ends-', 'ends.', 'sp ace', 'x'.repeat(65), 'semi;colon']) {
+    it('VMs: a resource name of 1-64 characters; a host name (computerName) as Windows (1-15) or Linux (1-64) allows it', async () => {
+      for (const name of ['x'.repeat(65), 'ends.', 'hash#', 'co:lon', 'per%cent']) {
         const response = await emu.http('PUT', vmPath(encodeURIComponent(name)), { token, body: vmBody() });
         expect(response.status, name).toBe(400);
         expect(response.body.error.code).toBe('InvalidResourceName');
       }
-      const windows = vmBody();
-      (windows.properties as { osProfile: Record<string, unknown> }).osProfile = { computerName: 'win', adminUsername: 'azureuser', adminPassword: 'x', windowsConfiguration: {} };
-      for (const name of ['win.dows', 'w'.repeat(16)]) {
-        expect((await emu.http('PUT', vmPath(name), { token, body: windows })).status, name).toBe(400);
+      const withHost = (computerName: string, windows = false) => {
+        const body = vmBody();
+        const osProfile = (body.properties as { osProfile: Record<string, unknown> }).osProfile;
+        osProfile.computerName = computerName;
+        if (windows) {
+          delete osProfile.linuxConfiguration;
+          osProfile.windowsConfiguration = {};
+          osProfile.adminPassword = 'not-a-real-password-1A';
+        }
+        return body;
+      };
+      for (const host of ['under_score', 'sp ace', 'x'.repeat(65), 'semi;colon']) {
+        await refused('PUT', vmPath('linuxhost'), withHost(host), errors.invalidComputerName(false));
       }
-      expect((await emu.http('PUT', vmPath('w'.repeat(15)), { token, body: windows })).status).toBe(201);
-      expect((await emu.http('PUT', vmPath(`linux.vm-${'x'.repeat(55)}`), { token, body: vmBody() })).status).toBe(201);
+      for (const host of ['win.dows', 'w'.repeat(16), '12345', 'a_b']) {
+        await refused('PUT', vmPath('winhost'), withHost(host, true), errors.invalidComputerName(true));
+      }
+      // The resource name may hold what the host name may not, when computerName is set.
+      expect((await emu.http('PUT', vmPath('under_score.vm'), { token, body: withHost('linux-vm.local') })).status).toBe(201);
+      expect((await emu.http('PUT', vmPath(`windows-${'x'.repeat(20)}`), { token, body: withHost('win-15-chars-ok', true) })).status).toBe(201);
     });
 
     it('role assignments: the name must be a GUID', async () => {

@@ -16,19 +16,32 @@ import { actionFor } from '../rbac.js';
 
 export const VM_TYPE = 'Microsoft.Compute/virtualMachines';
 /**
- * Microsoft Learn, "Naming rules and restrictions for Azure resources", Microsoft.Compute
- * virtualMachines: Windows 1-15 and Linux 1-64 characters; no spaces, control characters or
- * `~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \ | ; : ' " , < > / ?`; Windows names no period and no
- * hyphen at the end, Linux names no period or hyphen at the end.
+ * A VM has two names (Microsoft Learn, "Naming rules and restrictions for Azure resources",
+ * Microsoft.Compute, and its note): the resource name, up to 64 characters, and the host name
+ * (`osProfile.computerName`), Windows 1-15 and Linux 1-64 characters without the characters
+ * Compute lists in its errors. The resource name also keeps ARM's rule for every resource
+ * name: no `< > % & : \ ? /`, `#` or control characters, and no period or space at the end.
  */
-const VM_NAME_FORBIDDEN = /[\s\p{Cc}~!@#$%^&*()=+_[\]{}\\|;:'",<>/?]/u;
+const RESOURCE_NAME_FORBIDDEN = /[<>%&:\\?/#\p{Cc}]/u;
+const WINDOWS_HOST_FORBIDDEN = /[`~!@#$%^&*()=+_[\]{}\\|;:.'",<>/?\s]/;
+const LINUX_HOST_FORBIDDEN = /[`~!@#$%^&*()=+_[\]{}\\|;:'",<>/?\s]/;
+const VM_NAME_RULE = 'A VM name must be 1-64 characters, without < > % & : \\ ? / # or control characters, and cannot end with a period or a space.';
 
-function checkVmName(name: string, windows: boolean): void {
-  const rule = windows
-    ? 'A Windows VM name must be 1-15 characters, without spaces, periods or ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : \' " , < > / ?, and cannot end with a hyphen.'
-    : 'A Linux VM name must be 1-64 characters, without spaces or ~ ! @ # $ % ^ & * ( ) = + _ [ ] { } \\ | ; : \' " , < > / ?, and cannot end with a period or a hyphen.';
-  const bad = name.length === 0 || name.length > (windows ? 15 : 64) || VM_NAME_FORBIDDEN.test(name) || /[-.]$/.test(name) || (windows && name.includes('.'));
-  if (bad) throw errors.invalidResourceNameForType(name, VM_TYPE, rule);
+function checkVmName(name: string): void {
+  if (name.length === 0 || name.length > 64 || RESOURCE_NAME_FORBIDDEN.test(name) || /[. ]$/.test(name)) {
+    throw errors.invalidResourceNameForType(name, VM_TYPE, VM_NAME_RULE);
+  }
+}
+
+/** 400 unless the host name (the request's `computerName`, else the VM's name) suits the OS. */
+function checkComputerName(name: string, properties: Record<string, unknown>): void {
+  const windows = isWindows(properties);
+  const osProfile = isObject(properties.osProfile) ? properties.osProfile : undefined;
+  const host = typeof osProfile?.computerName === 'string' ? osProfile.computerName : name;
+  const bad = windows
+    ? host.length === 0 || host.length > 15 || /^\d+$/.test(host) || WINDOWS_HOST_FORBIDDEN.test(host)
+    : host.length === 0 || host.length > 64 || LINUX_HOST_FORBIDDEN.test(host);
+  if (bad) throw errors.invalidComputerName(windows);
 }
 
 /** Whether a VM's properties describe a Windows VM (OS configuration, OS disk type or image publisher). */
@@ -199,7 +212,10 @@ export function handleVirtualMachines(ctx: ArmContext): Reply | undefined {
       if (existing && !sameLocation(existing.location, location)) throw errors.invalidResourceLocation(existing.name, existing.location, rg.name, requested);
       const properties = isObject(body.properties) ? body.properties : undefined;
       if (!properties && !existing) throw errors.invalidVmBody('properties');
-      if (!existing) checkVmName(name, isWindows(properties ?? {}));
+      if (!existing) {
+        checkVmName(name);
+        checkComputerName(name, properties ?? {});
+      }
       const tags = tagsOf(body.tags);
       const plan = planIdentity(ctx.state, existing?.identity, body.identity, 'put');
       linkedCheck(ctx, id, plan.linked);
