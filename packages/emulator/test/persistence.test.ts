@@ -2,13 +2,15 @@
 // writes are safe, reset returns to the seed; the audit log records every ARM call without
 // tokens or secrets.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../src/audit.js';
 import { parseConfig } from '../src/config.js';
 import { createEmulator } from '../src/server.js';
 import { isProcessAlive, readConnection } from '../src/connection.js';
 import { startDetached, stopEmulator } from '../src/launcher.js';
+import { LOCK_FILE, readLockOwner } from '../src/lock.js';
 import { readWorld } from '../src/store.js';
 import { BUILTIN_ROLE_IDS } from '../src/roles.js';
 import { SEED, seedWorld } from '../src/world.js';
@@ -63,8 +65,12 @@ describe('persistence', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(readConnection(dir)).toBeUndefined();
+    // kill -9 leaves the lock behind; its owner is gone, so the next start takes it over.
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(true);
+    expect(readLockOwner(dir)).toBeUndefined();
 
     const restarted = await startDetached({ stateDir: dir, port: 0 });
+    expect(readLockOwner(dir)?.pid).toBe(restarted.pid);
     expect(restarted.pid).not.toBe(connection.pid);
     const grader = clientsFor(restarted, ca, 'grader');
     expect((await grader.msi.userAssignedIdentities.get('DevTest', 'durable')).principalId).toBe(identity.principalId);
