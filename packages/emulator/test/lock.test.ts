@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config.js';
+import { parseConfig, repoRoot } from '../src/config.js';
 import { isProcessAlive, readConnection, type EmulatorConnection } from '../src/connection.js';
 import { LaunchError, startDetached, stopEmulator } from '../src/launcher.js';
 import { LOCK_FILE, readLockOwner } from '../src/lock.js';
@@ -130,6 +130,26 @@ describe('one emulator per state directory', () => {
     expect(readFileSync(join(dir, 'world.json'), 'utf8')).toBe(before);
     await emulator.close();
     expect(writeSeededWorld(dir)).toEqual([]);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('a process that exits without close() leaves no lock behind', async () => {
+    const dir = tempStateDir();
+    dirs.push(dir);
+    const code = [
+      `import { createEmulator } from ${JSON.stringify(new URL('../src/server.ts', import.meta.url).pathname)};`,
+      `import { parseConfig } from ${JSON.stringify(new URL('../src/config.ts', import.meta.url).pathname)};`,
+      `const emulator = createEmulator(parseConfig({ stateDir: ${JSON.stringify(dir)}, port: 0, log: () => undefined }));`,
+      'await emulator.listen();',
+      "import { existsSync } from 'node:fs';",
+      `process.stdout.write(existsSync(${JSON.stringify(join(dir, LOCK_FILE))}) ? 'locked' : 'unlocked');`,
+      'process.exit(0);',
+    ].join('\n');
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', code], { cwd: repoRoot() });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exitCode = await new Promise((resolve) => child.once('exit', resolve));
+    expect({ exitCode, out }).toEqual({ exitCode: 0, out: 'locked' });
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
