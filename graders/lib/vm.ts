@@ -9,7 +9,7 @@
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { requireEmulator } from '@milab/core';
-import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
+import { currentCheckSignal, fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
 import { ARM_RESOURCE, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
 import type { GraderContext } from './context.js';
 import { openImdsFront } from './imds-front.js';
@@ -45,10 +45,11 @@ const cache = new WeakMap<GraderContext, Map<string, Promise<VmRun>>>();
 
 /**
  * Runs `program` (lab `lab`'s learner program) on the lab VM once per grading context. `signal`
- * (the asking check's, which the runner aborts when the check times out or grading is cancelled)
- * ends the run and every process it started; it is the first asker's, which waits for the run.
+ * (default: the running check's, which the runner aborts when the check times out or grading is
+ * cancelled) ends the run and every process it started; it is the first asker's, which waits for
+ * the run.
  */
-export function runOnLabVm(ctx: GraderContext, lab: '04' | '05', program: string, signal?: AbortSignal): Promise<VmRun> {
+export function runOnLabVm(ctx: GraderContext, lab: '04' | '05', program: string, signal: AbortSignal | undefined = currentCheckSignal()): Promise<VmRun> {
   let runs = cache.get(ctx);
   if (!runs) cache.set(ctx, (runs = new Map()));
   const key = `${lab}\n${program}`;
@@ -195,8 +196,8 @@ export function noTokenInOutputCheck(lab: '04' | '05', program: string, dependsO
     title: 'The program never prints or logs a token',
     // Judged once the program has had a token to print.
     dependsOn: [dependsOn],
-    async run(ctx, { signal }) {
-      const r = await runOnLabVm(ctx, lab, program, signal);
+    async run(ctx) {
+      const r = await runOnLabVm(ctx, lab, program);
       const stopped = notRanOutcome(r, lab);
       if (stopped || r.kind !== 'ran') return stopped ?? skip({ reason: 'not run' });
       if (r.output.tokenSeenIn.length === 0) return pass({ details: 'no token (as is, encoded, reversed or split across lines) in what the program wrote to stdout or stderr' });

@@ -40,6 +40,7 @@ export {
   type Score,
 } from './report.js';
 export {
+  currentCheckSignal,
   DEFAULT_PER_CHECK_TIMEOUT_MS,
   DEFAULT_TOTAL_TIMEOUT_MS,
   runChecks,

@@ -2,6 +2,7 @@
 // ARM throttles per principal, so parallelism buys little and costs clear progress output),
 // with a time limit per check and for the whole run. It never throws for anything a check
 // does: every way a check can end becomes a CheckResult.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { checkInfo, scoringProblems, type CannotGradeInfo, type Check, type CheckInfo, type CheckOutcome, type CheckResult } from './check.js';
 import { classifyWith, messageOf, type ErrorClassifier } from './classify.js';
 import { buildReport, type GradeError, type GradeReport } from './report.js';
@@ -209,6 +210,18 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+// The running check's signal, for what it calls without passing its tools along.
+const checkSignal = new AsyncLocalStorage<AbortSignal>();
+
+/**
+ * The abort signal of the check running in this async context (the one its `run` got), or
+ * `undefined` outside a check. It aborts when the check times out, ends, or grading is
+ * cancelled, so work a check starts deep down (a learner's program on the VM) can end with it.
+ */
+export function currentCheckSignal(): AbortSignal | undefined {
+  return checkSignal.getStore();
+}
+
 type Settled =
   | { kind: 'outcome'; outcome: unknown }
   | { kind: 'threw'; error: unknown }
@@ -230,7 +243,7 @@ async function settle<Ctx>(check: Check<Ctx>, ctx: Ctx, limitMs: number, cancel:
       cancel?.addEventListener('abort', onCancel, { once: true });
       // Promise.resolve().then() also turns a synchronous throw from run() into a rejection.
       Promise.resolve()
-        .then(() => check.run(ctx, { signal: controller.signal }))
+        .then(() => checkSignal.run(controller.signal, () => check.run(ctx, { signal: controller.signal })))
         .then(
           (outcome) => resolve({ kind: 'outcome', outcome }),
           (error: unknown) => resolve({ kind: 'threw', error }),

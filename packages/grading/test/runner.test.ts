@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CannotGradeError,
+  currentCheckSignal,
   exitCodeFor,
   fail,
   pass,
@@ -130,6 +131,35 @@ describe('runChecks', () => {
       expect(seen.aborted).toBe(true);
       expect(byId(report.results, '01.next').status).toBe('pass');
       expect(exitCodeFor(report)).toBe(1);
+    });
+
+    it('work a check starts deep down sees its signal (currentCheckSignal), aborted when the check times out', async () => {
+      expect(currentCheckSignal()).toBeUndefined();
+      const seen: { same?: boolean; abortedLater?: Promise<boolean> } = {};
+      // A helper that gets no tools, as a learner program's run on the VM does.
+      const deepDown = () => {
+        const signal = currentCheckSignal();
+        seen.abortedLater = new Promise((resolve) => signal?.addEventListener('abort', () => resolve(true), { once: true }));
+        return new Promise<never>(() => undefined);
+      };
+      const report = await runChecks(
+        [
+          {
+            id: 'a',
+            title: 'a',
+            run: async (_ctx, { signal }) => {
+              await Promise.resolve();
+              seen.same = currentCheckSignal() === signal;
+              return deepDown();
+            },
+          },
+        ],
+        { ctx: undefined, perCheckTimeoutMs: 50 },
+      );
+      expect(byId(report.results, 'a').status).toBe('fail');
+      expect(seen.same).toBe(true);
+      expect(await seen.abortedLater).toBe(true);
+      expect(currentCheckSignal()).toBeUndefined();
     });
 
     it('skips the checks left when the whole run reaches its time limit', async () => {
