@@ -96,7 +96,7 @@ describe('milab vm', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       status: 200,
       oid: identity.principalId,
-      body: { id: `/subscriptions/${emulator.connection().subscriptionId}/resourceGroups/DevTest`, name: 'DevTest', location: 'westus', properties: { provisioningState: 'Succeeded' } },
+      body: { id: `/subscriptions/${emulator.connection().subscriptionId}/resourceGroups/DevTest`, name: 'DevTest', location: 'westus', tags: {}, properties: { provisioningState: 'Succeeded' } },
     });
     expect(result.stdout).not.toContain('eyJ');
   });
