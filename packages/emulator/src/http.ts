@@ -128,17 +128,18 @@ export function send(res: ServerResponse, reply: Reply, method = 'GET'): void {
     'x-ms-request-id': randomUUID(),
   };
   for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name] = headerSafe(String(value));
-  if (reply.body === undefined || method === 'HEAD') {
-    if (reply.body !== undefined) headers['content-type'] = 'application/json; charset=utf-8';
+  if (reply.body === undefined) {
     res.writeHead(reply.status, headers);
     res.end();
     return;
   }
   const text = JSON.stringify(reply.body);
   headers['content-type'] ??= 'application/json; charset=utf-8';
+  // HEAD: the headers GET would have, Content-Length included (without it Node closes the
+  // connection, resetting a client that is still sending its body).
   headers['content-length'] = String(Buffer.byteLength(text));
   res.writeHead(reply.status, headers);
-  res.end(text);
+  res.end(method === 'HEAD' ? undefined : text);
 }
 
 /** The status Node gives a request it could not parse, by the parser's error code. */
@@ -155,12 +156,22 @@ function parseErrorStatus(code: string | undefined): number {
   }
 }
 
-/** Writes a complete JSON answer straight on a socket (no request object exists) and closes it. */
+/**
+ * Writes a complete JSON answer straight on a socket (no request object exists) and closes it.
+ * What the client still sends is read and thrown away (the HTTP parser is detached) for a few
+ * seconds at most: closing with unread data would reset the connection under the answer.
+ */
 function writeRaw(socket: Duplex, status: number, body: unknown): void {
   const text = JSON.stringify(body);
+  socket.removeAllListeners('data');
+  socket.on('data', () => undefined);
+  const timer = setTimeout(() => socket.destroy(), DRAIN_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nx-ms-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${text}`,
   );
+  socket.resume();
 }
 
 /** How a listener words what it says to requests that never reach its handler. */
@@ -180,7 +191,10 @@ export interface ListenerGuard {
 export function guardListener(server: HttpServer | HttpsServer, guard: ListenerGuard): void {
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     socket.on('error', () => undefined);
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // Once a response on this connection (`_httpMessage`, Node's own field) has started, no
+    // other answer can follow it: the connection is cut, as Node's own handler does.
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
       socket.destroy();
       return;
     }

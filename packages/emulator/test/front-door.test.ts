@@ -4,6 +4,7 @@
 // lines no client can forge. After each, a normal call still works.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errors } from '../src/errors.js';
 import { imdsErrors } from '../src/imds/errors.js';
@@ -78,6 +79,30 @@ describe('the front door', () => {
     expect(answer.status).toBe(status);
     expect(answer.body.error.code).toBe(errors.malformedHttpRequest(status, '').code);
     await stillServes();
+  });
+
+  it('a request Node cannot parse is answered even while its client is still sending a large body', async () => {
+    // An unknown method is refused by Node's parser; the 4 MB behind it must not reset the answer.
+    const dispatcher = new Agent({ connect: { ca: emu.caPem } });
+    try {
+      const answer = await request(`${emu.url}${SUB}/resourceGroups?api-version=2022-09-01`, { method: 'FOO', body: 'p'.repeat(4 * MiB), dispatcher });
+      expect(answer.statusCode).toBe(400);
+      expect(((await answer.body.json()) as { error: { code: string } }).error.code).toBe('BadRequest');
+    } finally {
+      await dispatcher.close();
+    }
+    await stillServes();
+  });
+
+  it('HEAD carries the Content-Length GET would have, so the connection is kept', async () => {
+    // Unauthenticated: the same 401 body either way.
+    const path = `${SUB}/resourceGroups?api-version=2022-09-01`;
+    const get = await emu.http('GET', path);
+    const head = await emu.http('HEAD', path);
+    expect(head.status).toBe(401);
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(0);
+    expect(head.headers['content-length']).toBe(get.headers['content-length']);
+    expect(head.body).toBeUndefined();
   });
 
   it.each(['http://x/metadata/instance', '*'])("IMDS: the request-target '%s' is not a path: 400 in IMDS's shape", async (target) => {
