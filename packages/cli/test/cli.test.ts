@@ -169,7 +169,7 @@ describe('milab config', () => {
     expect(badKey.stderr).toContain('Unknown config key "colour". Expected one of: target, subscriptionId, tenantId, resourceGroup, location, learnerId.');
     expect(badKey.stderr).toContain('next step:');
     expect(badSub.code).toBe(1);
-    expect(badSub.stderr).toContain('Invalid subscriptionId "not-a-guid" (from input): expected a GUID');
+    expect(badSub.stderr).toContain('Invalid subscriptionId "not-a-guid": expected a GUID');
     expect(badSub.stderr).toContain('az account show');
     expect(badTarget.stderr).toContain('expected one of emulator, azure');
     expect(() => readFileSync(join(home, 'config.json'))).toThrow();
