@@ -164,6 +164,15 @@ export function createEmulator(config: EmulatorConfig): Emulator {
   /** Entra's form bodies are a few parameters; 1 MiB is the emulator's own cap (unconfirmed: Entra's is not documented). */
   const ENTRA_MAX_BODY_BYTES = 1024 * 1024;
 
+  /** Whether a request is Entra's; a target that is not a path still names one by its path. */
+  function isEntraTarget(target: string, requestUrl: URL | undefined): boolean {
+    return isEntraPath(requestUrl?.pathname ?? absolutePath(target));
+  }
+
+  function bodyLimit(entra: boolean): number {
+    return entra ? ENTRA_MAX_BODY_BYTES : ARM_MAX_BODY_BYTES;
+  }
+
   /** The reply for an error thrown while handling a request, in the plane's shape; logs the unexpected. */
   function failureReply(error: unknown, entra: boolean, method: string, target: string): Reply {
     if (error instanceof BodyTooLargeError) error = entra ? errors.entraBodyTooLarge(error.limitBytes) : errors.requestContentTooLarge();
@@ -179,12 +188,11 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     const baseUrl = url ?? `https://127.0.0.1:${config.port}`;
     const target = req.url ?? '';
     const requestUrl = originFormUrl(target, baseUrl);
-    // A target that is not a path still picks its plane's error shape by the path it names.
-    const entra = isEntraPath(requestUrl?.pathname ?? absolutePath(target));
+    const entra = isEntraTarget(target, requestUrl);
     let reply: Reply;
     try {
       if (!requestUrl) throw entra ? errors.entraMalformedRequest(`The request-target '${target}' is not a path.`) : errors.badRequestTarget(target);
-      const body = await readBody(req, entra ? ENTRA_MAX_BODY_BYTES : ARM_MAX_BODY_BYTES);
+      const body = await readBody(req, bodyLimit(entra));
       await ready;
       if (requestUrl.pathname === ADMIN_RESET_PATH && method === 'POST') {
         if (!adminAllowed(req)) {
@@ -220,7 +228,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
 
   /** The one HTTPS listener: every request answered, none able to end the process. */
   function createFrontDoor(): Server {
-    const https = createServer({ key: certificates.keyPem, cert: certificates.certPem }, (req, res) => {
+    const serve = (req: IncomingMessage, res: ServerResponse): void => {
       handle(req, res).catch((error: unknown) => {
         // Only writing the reply itself can get here (a handler's failure is a 500 above).
         config.log(`error: ${logValue(req.method)} ${logValue(req.url)}: writing the reply failed: ${logError(error)}`);
@@ -231,6 +239,15 @@ export function createEmulator(config: EmulatorConfig): Emulator {
           res.destroy();
         }
       });
+    };
+    const https = createServer({ key: certificates.keyPem, cert: certificates.certPem }, serve);
+    // `Expect: 100-continue`: the client waits for a go-ahead before it sends its body. A body
+    // declared over the limit gets its 413 instead, and is never sent.
+    https.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      const target = req.url ?? '';
+      const declared = Number(req.headers['content-length']);
+      if (!(declared > bodyLimit(isEntraTarget(target, originFormUrl(target, url ?? 'https://127.0.0.1'))))) res.writeContinue();
+      serve(req, res);
     });
     guardListener(https, {
       unparseable: (status, reason) => errors.malformedHttpRequest(status, reason).body(),

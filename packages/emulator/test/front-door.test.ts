@@ -132,6 +132,16 @@ describe('the front door', () => {
     await stillServes();
   });
 
+  it('Expect: 100-continue with a body declared over 4 MiB gets 413 instead of the go-ahead', async () => {
+    const answer = await rawRequest(https, `PUT ${SUB}/resourceGroups/big?api-version=2022-09-01 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${learner}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${50 * MiB}`);
+    expect(answer.status).toBe(413);
+    expect(answer.body).toEqual(errors.requestContentTooLarge().body());
+    // Under the limit, the go-ahead comes first.
+    const small = await rawRequest(https, `PUT ${SUB}/resourceGroups/small?api-version=2022-09-01 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${learner}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 2`);
+    expect(small.status).toBe(100);
+    await stillServes();
+  });
+
   it('a chunked body is read only up to 4 MiB, then answered 413 while the client still sends', async () => {
     const answer = await rawExchange(https, (socket) => {
       socket.write(`PUT ${SUB}/resourceGroups/big?api-version=2022-09-01 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${learner}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
