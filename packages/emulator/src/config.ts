@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { escapingLog } from './log.js';
 import { ConfigError, parseNumberOption } from './options.js';
 import { applyProfileFlags, emptyProfile, type Profile, type ProfileFlags } from './profiles.js';
 
@@ -97,6 +98,8 @@ export function parseConfig(options: EmulatorOptions = {}, env: NodeJS.ProcessEn
     rbacDelaySeconds,
     pageSize,
     profile,
-    log: options.log ?? ((message: string) => console.error(message)),
+    // Every line the emulator logs, through whichever sink: control characters escaped, so a
+    // value from a request cannot start a line of its own (log.ts).
+    log: escapingLog(options.log ?? ((message: string) => console.error(message))),
   });
 }

@@ -1,8 +1,9 @@
 // Log lines that cannot be forged. Anything a client sends (api-versions, paths, names) and
 // anything built from it (error messages, stacks) may hold a newline or another control
 // character; written raw, it starts a line of its own that reads like the emulator's. Every
-// value that goes into a log line passes through `logValue`, and the process's own log sink
-// (bin.ts) passes whole lines through `escapeControl`, so one log entry is always one line.
+// value that goes into a log line passes through `logValue`, and the configuration's log
+// (config.ts, whatever its sink) passes whole lines through `escapeControl`, so one log entry is
+// always one line.
 
 /** C0 and C1 control characters, DEL, and the two Unicode line and paragraph separators. */
 // eslint-disable-next-line no-control-regex
@@ -13,6 +14,11 @@ const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 /** `text` with every control character written as an escape (`\n`, `\r`, `\t`, `\u001b`, …). */
 export function escapeControl(text: string): string {
   return text.replace(CONTROL, (char) => NAMED[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A log sink that writes every message with its control characters escaped: one entry, one line. */
+export function escapingLog(sink: (message: string) => void): (message: string) => void {
+  return (message) => sink(escapeControl(message));
 }
 
 /** How many characters of one value a log line shows (a 4 MB api-version is not logged whole). */

@@ -6,6 +6,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
 import { errors } from '../src/errors.js';
 import { imdsErrors } from '../src/imds/errors.js';
 import { escapeControl, logValue, WarnOnce } from '../src/log.js';
@@ -250,6 +251,12 @@ describe('log values', () => {
     const long = logValue('v'.repeat(5000));
     expect(long.length).toBeLessThan(300);
     expect(long).toMatch(/… \(4800 more characters\)$/);
+  });
+
+  it("the configuration's log escapes every line, whatever its sink", () => {
+    const lines: string[] = [];
+    parseConfig({ log: (line) => lines.push(line) }).log('error: GET /x\n[milab emulator] forged');
+    expect(lines).toEqual(['error: GET /x\\n[milab emulator] forged']);
   });
 
   it('WarnOnce warns once per key and stops after its limit with one last line', () => {
