@@ -22,6 +22,8 @@ const CONCURRENCY = 6;
 const SLOW_MS = 5_000;
 /** How much the emulator's resident memory may grow over the run. */
 const RSS_GROWTH_LIMIT_MB = 200;
+/** How many lines the emulator may log over the run (each unknown api-version once, at most 50 per plane). */
+const LOG_LINES_LIMIT = 200;
 
 /** mulberry32: a small, seeded PRNG (the run must reproduce; Math.random cannot be seeded). */
 class Rng {
@@ -442,11 +444,17 @@ describe('fuzz: the emulator process', () => {
     const rssEnd = alive ? rssMb(connection.pid) : 0;
     const summary = `statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}, refused by undici ${refusedByClient}, RSS ${rssStart.toFixed(0)} → ${rssEnd.toFixed(0)} MB`;
     const log = existsSync(join(dir, PROCESS_LOG_FILE)) ? readFileSync(join(dir, PROCESS_LOG_FILE), 'utf8') : '';
-    console.log(`fuzz (seed ${SEED_VALUE}): ${summary}`);
+    const logLines = log.split('\n').filter(Boolean);
+    console.log(`fuzz (seed ${SEED_VALUE}): ${summary}, ${logLines.length} log lines`);
     expect(exitedAt ?? (alive ? undefined : 'at the end'), `the emulator exited; log tail:\n${log.slice(-3000)}`).toBeUndefined();
     expect(failures, `${summary}\nlog tail:\n${log.slice(-3000)}`).toEqual([]);
     expect(slow, summary).toEqual([]);
     expect(rssEnd - rssStart, summary).toBeLessThan(RSS_GROWTH_LIMIT_MB);
+    // Failures nothing caught are logged, not fatal: they must not have happened either.
+    expect(logLines.filter((line) => /unhandled rejection|uncaught exception/.test(line))).toEqual([]);
+    // Every line one line (no forged ones), and warnings once each: the log stays short.
+    expect(logLines.every((line) => line.startsWith('[milab emulator] ')), log.slice(-3000)).toBe(true);
+    expect(logLines.length, log.slice(-3000)).toBeLessThan(LOG_LINES_LIMIT);
 
     // And it still serves a normal call.
     const after = await request(`${connection.url}${SUB}/resourceGroups?api-version=2022-09-01`, { headers: { authorization: `Bearer ${tokens[0]}` }, dispatcher: https });
