@@ -12,7 +12,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { request as httpRequest } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { decodeClaims } from '@milab/core';
-import { createVmLabContext, findLab, MAX_OUTPUT_BYTES, type VmLabContext } from '@milab/labs';
+import { createVmLabContext, findLab, MAX_OUTPUT_BYTES, startRunWatchdog, type VmLabContext } from '@milab/labs';
 import { blot, containsToken, RESULT_FD, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest } from './vm-protocol.js';
 
 /** Writes the one result on the result channel (file descriptor 3; stdout when run by hand). */
@@ -156,6 +156,10 @@ async function drain(endpoint: string, input: HarnessInput, max: number): Promis
     if (status !== 429 && status < 500) return;
   }
 }
+
+// If the grader is killed outright (SIGKILL: no chance to clean up), this process and all it
+// started end too.
+startRunWatchdog();
 
 const input = JSON.parse(process.argv[2] ?? '{}') as HarnessInput;
 report(await harness(input));

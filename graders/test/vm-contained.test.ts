@@ -2,7 +2,7 @@
 // printed encoded, reversed or in pieces is found (and never shown); a program that prints too
 // much is stopped with a failure that says so; one that ignores SIGTERM and spins is killed and
 // the grade returns; no process it started outlives the grade, after success too, nor after the
-// grading process is interrupted (Ctrl-C); and two grades at once each get their own IMDS faults
+// grading process is interrupted (Ctrl-C) or killed outright; and two grades at once each get their own IMDS faults
 // and leave the learner's profile as they found it. On an in-process emulator; the programs —
 // variants of lab 04's solution written to a temporary folder — run in child processes "on" labvm.
 import { spawn } from 'node:child_process';
@@ -143,24 +143,28 @@ describe('no process of the program outlives the grade', () => {
     await callProfileAdmin(world.emulator.connection(), { set: { imdsFaults: 'off' } });
   }, 90_000);
 
-  it('Ctrl-C of the grading process: the program and its children are gone, and the profile is as it was', async () => {
+  // Ctrl-C, and the grader killed outright (no cleanup: the harness's watchdog ends the run).
+  it.each(['SIGINT', 'SIGKILL'] as const)('%s to the grading process: the program and its children are gone, and the profile is as it was', async (signal) => {
     await callProfileAdmin(world.emulator.connection(), { set: { imdsFaults: '5%:410' } });
     const before = await profile();
-    const pidFile = join(dir, 'interrupted.pids');
-    const program = atStart('interrupted', `${detachedChild(pidFile)}\n  process.on('SIGTERM', () => {});\n  for (;;) {}`);
+    const pidFile = join(dir, `interrupted-${signal}.pids`);
+    const program = atStart(`interrupted-${signal}`, `${detachedChild(pidFile)}\n  process.on('SIGTERM', () => {});\n  for (;;) {}`);
     // `milab grade 04`, in short: a process that grades lab 04 with this program.
-    const script = join(dir, 'grade.mts');
+    const script = join(dir, `grade-${signal}.mts`);
     const graders = fileURLToPath(new URL('..', import.meta.url));
     writeFileSync(
       script,
       `import { createGrader04 } from ${JSON.stringify(join(graders, '04-imds-token.ts'))};\nimport { gradeLabs } from ${JSON.stringify(join(graders, 'index.ts'))};\nawait gradeLabs([createGrader04(${JSON.stringify(program)})]);\n`,
     );
-    const grading = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], { env: { ...process.env, ...world.env }, stdio: 'ignore' });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => grading.once('exit', (_code, signal) => resolve(signal)));
-    for (let i = 0; i < 600 && !existsSync(pidFile); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(existsSync(pidFile), 'the program started on the VM').toBe(true);
-    grading.kill('SIGINT');
-    expect(await exited).toBe('SIGINT');
+    const grading = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], { env: { ...process.env, ...world.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    grading.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    let ended = false;
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => grading.once('exit', (_code, sig) => resolve(sig))).finally(() => (ended = true));
+    for (let i = 0; i < 600 && !ended && !existsSync(pidFile); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(existsSync(pidFile), `the program started on the VM (grading said: ${stderr})`).toBe(true);
+    grading.kill(signal);
+    expect(await exited).toBe(signal);
     expect(await allGone(pidFile)).toHaveLength(2);
     expect(await profile()).toEqual(before);
     await callProfileAdmin(world.emulator.connection(), { set: { imdsFaults: 'off' } });

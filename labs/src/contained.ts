@@ -12,6 +12,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 
 /** Most bytes collected from each of stdout and stderr (and from the result channel, times 4). */
 export const MAX_OUTPUT_BYTES = 1 << 20;
@@ -152,6 +153,38 @@ class Tree {
     for (const pid of members) signal(pid, sig);
     return members.length;
   }
+}
+
+// The watchdog's code: plain JavaScript that loads no module but Node's own and runs without
+// the parent's loaders (execArgv: []), since loading modules in a worker can wait on the main
+// thread, which a learner's loop may block. It repeats, in short, what Tree finds: the processes
+// carrying the marker, and the group.
+const WATCHDOG = `
+const { readdirSync, readFileSync } = require('node:fs');
+const { parent, marker, self } = require('node:worker_threads').workerData;
+const kill = (pid) => { try { process.kill(pid, 'SIGKILL'); } catch {} };
+setInterval(() => {
+  if (process.ppid === parent) return;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\\d+$/.test(name) || Number(name) === self) continue;
+    try { if (readFileSync('/proc/' + name + '/environ', 'latin1').split('\\0').includes(marker)) kill(Number(name)); } catch {}
+  }
+  kill(-self);
+  kill(self);
+}, 500);
+`;
+
+/**
+ * Called inside a program run contained: starts a watchdog on its own thread that, once the
+ * process that started the run is gone (killed outright, so it could not clean up), kills with
+ * SIGKILL every process of the run — those carrying its marker, its process group — and this one.
+ * Does nothing outside a contained run or where there is no /proc.
+ */
+export function startRunWatchdog(): void {
+  const id = process.env[RUN_MARKER_ENV];
+  if (!id || !hasProc) return;
+  const watchdog = new Worker(WATCHDOG, { eval: true, execArgv: [], workerData: { parent: process.ppid, marker: `${RUN_MARKER_ENV}=${id}`, self: process.pid } });
+  watchdog.unref();
 }
 
 // The trees of the runs still going, killed if this process exits or is interrupted first.

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, repoRoot, requireEmulator, type MilabConfig } from '@milab/core';
 import { readWorld, vmEndpoint, vmProcessEnv } from '@milab/emulator';
 import { runContained, type ContainedOptions } from './contained.js';
-export { KILL_GRACE_MS, MAX_OUTPUT_BYTES, RUN_MARKER_ENV } from './contained.js';
+export { KILL_GRACE_MS, MAX_OUTPUT_BYTES, RUN_MARKER_ENV, startRunWatchdog } from './contained.js';
 import { labOfFile, type Lab } from './manifest.js';
 import { labNames, type LabNames } from './names.js';
 import { describeLabFailure, isMainModule, type LabProgramResult } from './run.js';
