@@ -2,17 +2,19 @@
 // Node cannot parse, CONNECT, bodies over the limit (answered at once, while the client is still
 // sending), a malformed `Authorization: Basic`, an unexpected failure inside a handler, and log
 // lines no client can forge. After each, a normal call still works.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
+import { isProcessAlive } from '../src/connection.js';
 import { errors } from '../src/errors.js';
 import { imdsErrors } from '../src/imds/errors.js';
+import { PROCESS_LOG_FILE, startDetached, stopEmulator } from '../src/launcher.js';
 import { escapeControl, logValue, WarnOnce } from '../src/log.js';
 import { WORLD_FILE } from '../src/store.js';
 import { SEED } from '../src/world.js';
-import { startTestEmulator, type TestEmulator } from './helpers.js';
+import { startTestEmulator, tempStateDir, type TestEmulator } from './helpers.js';
 import { imdsGet, imdsOf, tokenQuery } from './imds-helpers.js';
 import { rawExchange, rawRequest, type RawTarget } from './raw-http.js';
 
@@ -241,6 +243,33 @@ describe('the front door', () => {
     for (let i = 0; i < 3; i++) expect((await imdsGet(imdsUrl, tokenQuery({ 'api-version': '2999-01-01' }))).status).toBeLessThan(500);
     const added = emu.warnings.slice(before).filter((line) => line.includes('2999-01-01'));
     expect(added).toHaveLength(1);
+  });
+});
+
+describe('the emulator process', () => {
+  it('logs an unhandled rejection and an uncaught exception, with their stacks, and goes on serving', { timeout: 60_000 }, async () => {
+    const dir = tempStateDir();
+    // Loaded before bin.ts: once bin.ts listens for them, fail a promise and throw in a timer.
+    const preload = `const t=setInterval(()=>{if(process.listenerCount('unhandledRejection')>0){clearInterval(t);Promise.reject(new Error('rejected\\nforged'));setTimeout(()=>{throw new Error('thrown')},10)}},20)`;
+    try {
+      const connection = await startDetached({ stateDir: dir, port: 0, env: { ...process.env, NODE_OPTIONS: `--import=data:text/javascript,${encodeURIComponent(preload)}` } });
+      const logFile = join(dir, PROCESS_LOG_FILE);
+      const logged = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+      for (let waited = 0; !/uncaught exception/.test(logged()) && waited < 20_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      const log = logged();
+      expect(log).toMatch(/^\[milab emulator\] error: unhandled rejection \(the emulator goes on\): Error: rejected\\nforged\\n {4}at /m);
+      expect(log).toMatch(/^\[milab emulator\] error: uncaught exception \(the emulator goes on\): Error: thrown\\n {4}at /m);
+      expect(log).not.toMatch(/^forged/m);
+      expect(isProcessAlive(connection.pid)).toBe(true);
+      const dispatcher = new Agent({ connect: { ca: readFileSync(connection.caFile, 'utf8') } });
+      const answer = await request(`${connection.url}/metadata/endpoints?api-version=2022-09-01`, { dispatcher });
+      expect(answer.statusCode).toBe(200);
+      await answer.body.text();
+      await dispatcher.close();
+    } finally {
+      await stopEmulator(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
