@@ -116,6 +116,12 @@ describe('the front door', () => {
     expect((await imdsGet(imdsUrl, '/metadata/instance?api-version=2021-02-01')).status).toBe(200);
   });
 
+  it('IMDS: a target starting with a backslash is a path, not a host', async () => {
+    const answer = await rawRequest(imds, 'GET /\\evil.example/metadata/instance?api-version=2021-02-01 HTTP/1.1\r\nHost: 169.254.169.254\r\nMetadata: true\r\nConnection: close');
+    expect(answer.status).toBe(404);
+    expect(answer.body).toEqual(imdsErrors.notFound().body());
+  });
+
   it("IMDS: CONNECT and an unparseable request get 400 in IMDS's shape", async () => {
     expect((await rawRequest(imds, 'CONNECT host:443 HTTP/1.1\r\nHost: host:443')).body).toEqual(imdsErrors.badRequestTarget('host:443').body());
     const garbage = await rawRequest(imds, 'GET /a b HTTP/1.1\r\nHost: x');

@@ -12,7 +12,7 @@ import type { ProfileState } from '../profiles.js';
 import type { Store } from '../store.js';
 import { IDENTITY_INFO_PATH, INSTANCE_PATH, isKnownApiVersion, NEWEST_VERSIONS, IMDS_API_VERSIONS, TOKEN_PATH, VERSIONS_PATH } from './constants.js';
 import { ImdsError, imdsErrors } from './errors.js';
-import { guardListener } from '../http.js';
+import { guardListener, originFormUrl } from '../http.js';
 import { logError, logValue, WarnOnce } from '../log.js';
 import { instanceMetadata } from './instance.js';
 import { issueManagedIdentityToken } from './token.js';
@@ -60,13 +60,8 @@ function warnFutureVersion(deps: ImdsDeps, apiVersion: string): void {
 
 /** The request's path and query, or undefined when the request-target is not a path (`http://x/`, `*`). */
 function requestUrl(target: string): URL | undefined {
-  if (!target.startsWith('/')) return undefined;
-  try {
-    // `AZURE_POD_IDENTITY_AUTHORITY_HOST` with a trailing slash makes MSAL ask for `//metadata/…`.
-    return new URL(target.replace(/^\/{2,}/, '/'), 'http://127.0.0.1');
-  } catch {
-    return undefined;
-  }
+  // `AZURE_POD_IDENTITY_AUTHORITY_HOST` with a trailing slash makes MSAL ask for `//metadata/…`.
+  return originFormUrl(target.replace(/^\/{2,}/, '/'), 'http://127.0.0.1');
 }
 
 function metadataHeaderOk(req: IncomingMessage): boolean {
