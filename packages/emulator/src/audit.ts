@@ -2,6 +2,7 @@
 // api-version). Never tokens, secrets or bodies. Graders' read-only promise is checked from it.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { escapeControl } from './log.js';
 
 export const AUDIT_FILE = 'audit.log';
 
@@ -30,8 +31,14 @@ export class AuditLog {
     this.file = join(stateDir, AUDIT_FILE);
   }
 
+  /**
+   * Appends one entry. Its strings are stored with control characters escaped: JSON keeps the
+   * file one entry per line anyway, but a path decoded from `%0A` or `%1B` would otherwise come
+   * back raw to whoever prints the entry (`milab emulator log`) and forge a line there.
+   */
   append(entry: AuditEntry): void {
-    appendFileSync(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    const safe = Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, typeof value === 'string' ? escapeControl(value) : value]));
+    appendFileSync(this.file, `${JSON.stringify(safe)}\n`, { mode: 0o600 });
   }
 
   clear(): void {

@@ -2,17 +2,16 @@
 // Node cannot parse, CONNECT, bodies over the limit (answered at once, while the client is still
 // sending), a malformed `Authorization: Basic`, an unexpected failure inside a handler, and log
 // lines no client can forge. After each, a normal call still works.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { isProcessAlive } from '../src/connection.js';
 import { errors } from '../src/errors.js';
 import { imdsErrors } from '../src/imds/errors.js';
 import { PROCESS_LOG_FILE, startDetached, stopEmulator } from '../src/launcher.js';
 import { escapeControl, logValue, WarnOnce } from '../src/log.js';
-import { WORLD_FILE } from '../src/store.js';
 import { SEED } from '../src/world.js';
 import { startTestEmulator, tempStateDir, type TestEmulator } from './helpers.js';
 import { imdsGet, imdsOf, tokenQuery } from './imds-helpers.js';
@@ -213,20 +212,20 @@ describe('the front door', () => {
   });
 
   it('an unexpected failure inside a handler answers 500 InternalServerError, logs the stack on one line, and the emulator goes on', async () => {
-    // world.json cannot be written while a directory sits where its temporary file goes.
-    const blocker = join(emu.stateDir, `${WORLD_FILE}.${process.pid}.tmp`);
-    mkdirSync(blocker);
+    // A fault injected where no handler expects one: the store fails to write.
+    const failing = vi.spyOn(emu.emulator.store, 'mutate').mockImplementation(() => {
+      throw new Error('injected: the disk is full\nforged line');
+    });
     try {
       const answer = await emu.http('PUT', `${SUB}/resourceGroups/blocked?api-version=2022-09-01`, { token: learner, body: { location: 'westus' } });
       expect(answer.status).toBe(500);
       expect(answer.body).toEqual(errors.internalServerError().body());
     } finally {
-      rmSync(blocker, { recursive: true });
+      failing.mockRestore();
     }
     const logged = emu.warnings.filter((line) => line.startsWith('error: PUT'));
     expect(logged).toHaveLength(1);
-    expect(logged[0]).toMatch(/EISDIR/);
-    expect(logged[0]).toMatch(/\\n {4}at /);
+    expect(logged[0]).toContain('Error: injected: the disk is full\\nforged line\\n    at ');
     expect(logged[0]).not.toMatch(/\n/);
     await stillServes();
   });
