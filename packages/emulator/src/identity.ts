@@ -104,7 +104,8 @@ export function applyIdentity(draft: WorldState, resource: ResourceRecord, next:
 
 /** Removes a resource's identity block (and its system-assigned principal) before deletion. */
 export function removeIdentity(draft: WorldState, resource: ResourceRecord): void {
-  applyIdentity(draft, resource, undefined);
+  // On a copy: the resource may be the committed (frozen) record, and is deleted next anyway.
+  applyIdentity(draft, { ...resource }, undefined);
 }
 
 /**

@@ -1,8 +1,10 @@
 // Azure RBAC as ARM evaluates it: the action a request needs (from method and resource type),
 // the role assignments at or above the scope (inherited down the hierarchy), and each role's
 // actions minus its notActions, matched case-insensitively with `*` wildcards.
+
 import type { RoleAssignmentRecord, WorldState } from './model.js';
 import { findRole } from './roles.js';
+import { indexesOf } from './state/indexes.js';
 
 /** The verb ARM derives from an HTTP method. */
 export function verbOf(method: string): 'read' | 'write' | 'delete' {
@@ -65,10 +67,15 @@ export function isEffective(assignment: RoleAssignmentRecord, options: RbacOptio
   return Date.parse(assignment.createdOn) + delay * 1000 <= now;
 }
 
-/** The assignments that apply to `principalId` at `scope` (at or above it, in effect). */
+/**
+ * The assignments that apply to `principalId` at `scope` (at or above it, in effect). For the
+ * world a store serves, only the principal's assignments or those on the scope's path are
+ * looked at (the store's indexes); any other world is scanned.
+ */
 export function applicableAssignments(state: Readonly<WorldState>, principalId: string, scope: string, options: RbacOptions = {}): RoleAssignmentRecord[] {
   const oid = principalId.toLowerCase();
-  return Object.values(state.roleAssignments).filter(
+  const candidates = indexesOf(state)?.assignmentsOnPath(principalId, scope) ?? Object.values(state.roleAssignments);
+  return candidates.filter(
     (a) => a.principalId.toLowerCase() === oid && isAtOrBelow(scope, a.scope) && isEffective(a, options),
   );
 }

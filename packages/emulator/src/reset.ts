@@ -3,14 +3,13 @@
 // kept, except one that is unusable (a StateFileError at start), which is moved aside as
 // `<file>.corrupt` and made anew. Nothing is deleted.
 import { mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
 import { ensureCertificates } from './certs.js';
 import { loadSigningKey } from './entra/keys.js';
 import { describeOwner, StateLock } from './lock.js';
 import { ensureSecrets } from './secrets.js';
 import { EmulatorStartError } from './server.js';
 import { StateFileError } from './state-error.js';
-import { readWorld, WORLD_FILE, writeFileAtomic } from './store.js';
+import { readWorld, writeWorld } from './store.js';
 import { seedWorld } from './world.js';
 
 /** Runs `load` until it stops refusing a file, moving each refused file aside. */
@@ -46,10 +45,10 @@ export function writeSeededWorld(stateDir: string): string[] {
 
 function reseed(stateDir: string): string[] {
   const moved: string[] = [];
-  const world = join(stateDir, WORLD_FILE);
-  // Only a world that is not usable is kept aside: a good one is simply replaced, as always.
+  // Only a world that is not usable (world.mdb, or a world.json not migrated yet) is kept
+  // aside: a good one is simply replaced, as always.
   repair(() => readWorld(stateDir), moved);
-  writeFileAtomic(world, JSON.stringify(seedWorld()));
+  writeWorld(stateDir, seedWorld());
   repair(() => ensureSecrets(stateDir), moved);
   repair(() => loadSigningKey(stateDir), moved);
   repair(() => ensureCertificates(stateDir), moved);

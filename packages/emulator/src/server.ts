@@ -332,6 +332,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     async close(): Promise<void> {
       const current = server;
       if (!current) {
+        store.close();
         lock.release();
         return;
       }
@@ -344,6 +345,8 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         current.closeAllConnections();
       });
       url = undefined;
+      // Before the lock goes: the next holder (or an offline reset) opens world.mdb anew.
+      store.close();
       lock.release();
     },
   };

@@ -125,9 +125,9 @@ describe('one emulator per state directory', () => {
     dirs.push(dir);
     const emulator = createEmulator(quiet(dir));
     const url = await emulator.listen();
-    const before = readFileSync(join(dir, 'world.json'), 'utf8');
+    const before = readFileSync(join(dir, 'world.mdb'));
     expect(() => writeSeededWorld(dir)).toThrow(`an emulator (pid ${process.pid}) already serves ${dir} at ${url}`);
-    expect(readFileSync(join(dir, 'world.json'), 'utf8')).toBe(before);
+    expect(readFileSync(join(dir, 'world.mdb')).equals(before)).toBe(true);
     await emulator.close();
     expect(writeSeededWorld(dir)).toEqual([]);
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);

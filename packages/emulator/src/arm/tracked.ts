@@ -10,19 +10,25 @@ import type { ProviderPath } from './paths.js';
 
 /**
  * The resources of `type` a list call returns. By resource group: the caller needs read there
- * (else 403). By subscription: ARM returns the ones the caller may read.
+ * (else 403). By subscription: ARM returns the ones the caller may read. Served from the
+ * store's indexes (resources by group, by type); a caller who may read the whole subscription
+ * is not checked resource by resource.
  */
 export function listTracked(ctx: ArmContext, p: ProviderPath, type: string): ResourceRecord[] {
   const action = actionFor('GET', type);
-  const subScope = `/subscriptions/${p.subscriptionId}`.toLowerCase();
-  const ofType = Object.values(ctx.state.resources).filter((r) => r.type.toLowerCase() === type.toLowerCase());
+  const subScope = `/subscriptions/${p.subscriptionId}`;
+  const lowerType = type.toLowerCase();
   if (p.resourceGroup !== undefined) {
-    ctx.authorize(action, `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}`);
-    const rg = ctx.requireResourceGroup(p.subscriptionId, p.resourceGroup);
-    return ofType.filter((r) => r.resourceGroup.toLowerCase() === rg.name.toLowerCase() && r.id.toLowerCase().startsWith(`${subScope}/`));
+    const rgScope = `${subScope}/resourceGroups/${p.resourceGroup}`;
+    ctx.authorize(action, rgScope);
+    ctx.requireResourceGroup(p.subscriptionId, p.resourceGroup);
+    return [...ctx.store.indexes.resourcesInGroup(rgScope).values()].filter((r) => r.type.toLowerCase() === lowerType);
   }
   ctx.action = action;
-  return ofType.filter((r) => r.id.toLowerCase().startsWith(`${subScope}/`) && ctx.permits(action, r.id));
+  const prefix = `${subScope.toLowerCase()}/`;
+  const inSubscription = [...ctx.store.indexes.resourcesOfType(type).values()].filter((r) => r.id.toLowerCase().startsWith(prefix));
+  if (ctx.permits(action, subScope)) return inSubscription;
+  return inSubscription.filter((r) => ctx.permits(action, r.id));
 }
 
 export interface TrackedTarget {
