@@ -180,7 +180,6 @@ export interface ListenerGuard {
   unparseable(status: number, reason: string): unknown;
   /** The body for a CONNECT request (authority-form target), answered 400. */
   connect(target: string): unknown;
-  log(message: string): void;
 }
 
 /**

@@ -252,7 +252,6 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     guardListener(https, {
       unparseable: (status, reason) => errors.malformedHttpRequest(status, reason).body(),
       connect: (target) => errors.badRequestTarget(target).body(),
-      log: config.log,
     });
     return https;
   }

@@ -170,7 +170,6 @@ export async function startImdsListener(deps: ImdsDeps, vmId: string, port: numb
   guardListener(server, {
     unparseable: (status, reason) => imdsErrors.unparseable(status, reason).body(),
     connect: (target) => imdsErrors.badRequestTarget(target).body(),
-    log: deps.log,
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
