@@ -95,7 +95,7 @@ export async function measureStore(learners: number, rounds = 100): Promise<Stor
     await emulator.ready();
     emulator.store.replace(learnersWorld(learners));
     const connection = emulator.connection();
-    const tls = new Agent({ connect: { ca: emulator.certificates.caPem }, pipelining: 0 });
+    const tls = new Agent({ connect: { ca: emulator.certificates.caPem } });
     const tokenOf = async (name: 'learner' | 'grader'): Promise<string> => {
       const p = connection.principals[name];
       const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: p.clientId, client_secret: p.clientSecret, scope: 'https://management.azure.com/.default' });

@@ -1,4 +1,5 @@
-// The shapes of the state files the emulator loads (world.json, secrets.json), as zod schemas.
+// The shapes of the state the emulator loads (the world, from world.mdb or a world.json not yet
+// migrated; secrets.json), as zod schemas.
 // Objects are loose: a field this version does not know is kept, not stripped, so a world
 // written by a newer emulator survives an older one. A schema checks what the handlers rely on
 // (a record where they index, a string where they compare), not every business rule.
@@ -81,8 +82,8 @@ const operation = z.looseObject({
 });
 
 /**
- * world.json. `worldId` may be missing: worlds written before world ids existed get one when
- * the store opens them.
+ * The world (world.mdb's entries put together, or an older emulator's world.json). `worldId`
+ * may be missing: worlds written before world ids existed get one when the store opens them.
  */
 export const worldSchema = z.looseObject({
   version: z.literal(1),

@@ -25,8 +25,10 @@ export function listTracked(ctx: ArmContext, p: ProviderPath, type: string): Res
     return [...ctx.store.indexes.resourcesInGroup(rgScope).values()].filter((r) => r.type.toLowerCase() === lowerType);
   }
   ctx.action = action;
-  const prefix = `${subScope.toLowerCase()}/`;
-  const inSubscription = [...ctx.store.indexes.resourcesOfType(type).values()].filter((r) => r.id.toLowerCase().startsWith(prefix));
+  // The index's keys are the ids' keys (lower case): no per-resource lower-casing.
+  const prefix = `${keyOf(subScope)}/`;
+  const inSubscription: ResourceRecord[] = [];
+  for (const [key, r] of ctx.store.indexes.resourcesOfType(type)) if (key.startsWith(prefix)) inSubscription.push(r);
   if (ctx.permits(action, subScope)) return inSubscription;
   return inSubscription.filter((r) => ctx.permits(action, r.id));
 }
