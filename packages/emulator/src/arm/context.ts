@@ -82,9 +82,12 @@ export class ArmContext {
   /**
    * One page of `items` with ARM's `nextLink` paging (`$skiptoken`). `$top` must be a whole
    * number from 1 to 1000 and `$skiptoken` one the emulator issued (an offset), else 400: every
-   * chain of nextLinks ends, and no item comes twice.
+   * chain of nextLinks ends, and no item comes twice. `wire`, when given, turns only the page's
+   * items into their answer (not every item of the list).
    */
-  page<T>(items: T[]): { value: T[]; nextLink?: string } {
+  page<T>(items: T[]): { value: T[]; nextLink?: string };
+  page<T, U>(items: T[], wire: (item: T) => U): { value: U[]; nextLink?: string };
+  page<T, U>(items: T[], wire?: (item: T) => U): { value: (T | U)[]; nextLink?: string } {
     const skiptoken = this.url.searchParams.get('$skiptoken');
     if (skiptoken !== null && !/^(0|[1-9]\d{0,8})$/.test(skiptoken)) throw errors.invalidSkipToken(skiptoken);
     const offset = Number(skiptoken ?? '0');
@@ -93,7 +96,8 @@ export class ArmContext {
     if (topParam !== null && (!/^[1-9]\d{0,3}$/.test(topParam) || Number(topParam) > 1000)) throw errors.invalidTop(topParam, 1000);
     const top = Number(topParam ?? '0');
     const size = top > 0 ? Math.min(top, this.config.pageSize) : this.config.pageSize;
-    const value = items.slice(offset, offset + size);
+    const slice = items.slice(offset, offset + size);
+    const value = wire ? slice.map(wire) : slice;
     if (offset + size >= items.length) return { value };
     // Keep the query as sent, with `$skiptoken` spelled as ARM spells it (not %24skiptoken).
     const query = this.url.search

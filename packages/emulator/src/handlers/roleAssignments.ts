@@ -75,7 +75,7 @@ function list(ctx: ArmContext, scope: string): Reply {
     return filter.atScope ? above : above || below;
   });
   items.sort((x, y) => x.createdOn.localeCompare(y.createdOn) || x.name.localeCompare(y.name));
-  return { status: 200, body: ctx.page(items.map((a) => toWire(a, ctx.apiVersion))) };
+  return { status: 200, body: ctx.page(items, (a) => toWire(a, ctx.apiVersion)) };
 }
 
 function create(ctx: ArmContext, scope: string, name: string): Reply {

@@ -44,7 +44,7 @@ export function handleUserAssignedIdentities(ctx: ArmContext): Reply | undefined
 
   if (p.name === undefined) {
     if (method !== 'GET') throw errors.methodNotAllowed(method, ctx.path);
-    return { status: 200, body: ctx.page(listTracked(ctx, p, USER_ASSIGNED_IDENTITY_TYPE).map(wire)) };
+    return { status: 200, body: ctx.page(listTracked(ctx, p, USER_ASSIGNED_IDENTITY_TYPE), wire) };
   }
 
   const { rg, existing, notFound, name } = trackedTarget(ctx, p, USER_ASSIGNED_IDENTITY_TYPE);

@@ -183,7 +183,7 @@ export function handleVirtualMachines(ctx: ArmContext): Reply | undefined {
 
   if (p.name === undefined) {
     if (method !== 'GET') throw errors.methodNotAllowed(method, ctx.path);
-    return { status: 200, body: ctx.page(listTracked(ctx, p, VM_TYPE).map((r) => toWire(r))) };
+    return { status: 200, body: ctx.page(listTracked(ctx, p, VM_TYPE), (r) => toWire(r)) };
   }
 
   if (p.child === 'instanceview') {
