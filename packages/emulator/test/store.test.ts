@@ -12,7 +12,7 @@ import { applicableAssignments, permits } from '../src/rbac.js';
 import { BUILTIN_ROLE_IDS } from '../src/roles.js';
 import { FileStore, readWorld, WORLD_DB_FILE } from '../src/store.js';
 import { SEED, seededVmId, seedWorld } from '../src/world.js';
-import { tempStateDir } from './helpers.js';
+import { startTestEmulator, tempStateDir } from './helpers.js';
 
 const sub = `/subscriptions/${SEED.subscriptionId}`;
 const vmKey = keyOf(seededVmId());
@@ -214,4 +214,37 @@ describe('the store', () => {
     store.mutate((draft) => void delete draft.resources[vmKey]);
     expect(readWorld(dir)?.resources[vmKey]).toBeUndefined();
   }, 60_000);
+});
+
+describe('lists served from the indexes', () => {
+  it('a subscription-wide list shows a caller without subscription-wide read exactly what it may read, in order and paged', async () => {
+    const emu = await startTestEmulator({ pageSize: 2 });
+    try {
+      const { msi, resources } = emu.as('learner');
+      await resources.resourceGroups.createOrUpdate('other', { location: 'westus' });
+      for (const [group, name] of [['DevTest', 'dev-1'], ['other', 'other-1'], ['DevTest', 'dev-2'], ['other', 'other-2'], ['other', 'other-3']] as const) {
+        await msi.userAssignedIdentities.createOrUpdate(group, name, { location: 'westus' });
+      }
+      const grader = SEED.principals.grader.objectId;
+      const other2 = Object.values(emu.emulator.store.state.resources).find((r) => r.name === 'other-2')?.id ?? '';
+      // The grader loses its subscription-wide Reader and reads DevTest and one identity in 'other' only.
+      emu.emulator.store.mutate((draft) => {
+        for (const [key, a] of Object.entries(draft.roleAssignments)) if (a.principalId === grader) delete draft.roleAssignments[key];
+        for (const scope of [`${sub}/resourceGroups/DevTest`, other2]) {
+          const a = assignment(grader, scope);
+          draft.roleAssignments[keyOf(a.id)] = a;
+        }
+      });
+      const seen: string[] = [];
+      for await (const i of emu.as('grader').msi.userAssignedIdentities.listBySubscription()) seen.push(i.name ?? '');
+      expect(seen).toEqual(['dev-1', 'dev-2', 'other-2']);
+      const learnerSees: string[] = [];
+      for await (const i of msi.userAssignedIdentities.listBySubscription()) learnerSees.push(i.name ?? '');
+      expect(learnerSees).toEqual(['dev-1', 'other-1', 'dev-2', 'other-2', 'other-3']);
+      const inOther = await emu.http('GET', `${sub}/resourceGroups/other/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=2023-01-31`, { token: await emu.token('grader') });
+      expect(inOther.status).toBe(403);
+    } finally {
+      await emu.stop();
+    }
+  });
 });
