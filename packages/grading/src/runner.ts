@@ -1,6 +1,7 @@
-// The runner: runs a grader's checks in order, one at a time (checks read shared state and
-// ARM throttles per principal, so parallelism buys little and costs clear progress output),
-// with a time limit per check and for the whole run. It never throws for anything a check
+// The runner: runs a grader's checks, each as soon as the checks it depends on have passed (so
+// independent checks run at once and grading waits only on real dependencies; shared reads are
+// made once by the grader's context), with a time limit per check and for the whole run, and
+// reports them in the declared order. It never throws for anything a check
 // does: every way a check can end becomes a CheckResult.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { checkInfo, scoringProblems, type CannotGradeInfo, type Check, type CheckInfo, type CheckOutcome, type CheckResult } from './check.js';
@@ -35,7 +36,7 @@ export interface RunOptions<Ctx> {
   readonly totalTimeoutMs?: number;
   /** Receives progress events; an exception it throws is ignored (a display must not change a grade). */
   readonly onEvent?: (event: RunEvent) => void;
-  /** Cancels the run (Ctrl-C): the running check is abandoned, the rest are skipped, status `error`. */
+  /** Cancels the run (Ctrl-C): the running checks are abandoned, the rest are skipped, status `error`. */
   readonly signal?: AbortSignal;
   /**
    * Recognises environment failures (sign-in, network, emulator down) among thrown errors;
@@ -52,12 +53,15 @@ const UNEXPECTED_ERROR_FIX =
   'The grader did not expect this error: run `pnpm milab grade` again, and if it repeats, report it with this output.';
 
 /**
- * Runs checks in order and returns the report.
+ * Runs checks and returns the report, its results (and the events) in the declared order.
  *
+ * - A check starts as soon as every check in its `dependsOn` has finished and passed, so checks
+ *   that do not depend on one another run concurrently.
  * - A check whose `dependsOn` did not all pass is skipped, naming them.
  * - A check that throws fails with the error's message; if the error is an environment failure
  *   ({@link CannotGradeError} or recognised by the classifier), grading stops: that check is
- *   `error`, the rest are skipped, and the report's status is `error` (exit code 2).
+ *   `error`, the checks not started yet are skipped (those already running finish), and the
+ *   report's status is `error` (exit code 2).
  * - A check that exceeds its time limit fails with "timed out after N s"; the run goes on.
  * - Checks not started before the whole run's time limit are skipped with that reason.
  * - An invalid grader (duplicate ids, unknown or later dependencies, bad weights, no checks)
@@ -78,7 +82,6 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
   const start = performance.now();
   const deadline = start + totalMs;
 
-  const results: CheckResult[] = [];
   const byId = new Map<string, CheckResult>();
   let error: GradeError | undefined;
   // Once set, every remaining check is skipped with this reason.
@@ -104,8 +107,31 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
     }
   };
 
-  for (const [index, check] of checks.entries()) {
-    const info = checkInfo(check);
+  // Checks run as soon as their dependencies have passed, so several may run at once; events
+  // still go out in the declared order, as if they ran one after another: a check's `start` once
+  // every earlier check has finished (and it has started), its `finish` once it has too.
+  const slots: { info: CheckInfo; started: boolean; result?: CheckResult }[] = checks.map((check) => ({ info: checkInfo(check), started: false }));
+  let shown = 0;
+  let startShown = -1;
+  const flush = (): void => {
+    while (shown < slots.length) {
+      const slot = slots[shown]!;
+      const where = { index: shown, total: checks.length, ...(lab === undefined ? {} : { lab }) };
+      if (slot.started && startShown < shown) {
+        startShown = shown;
+        emit({ type: 'start', check: slot.info, ...where });
+      }
+      if (slot.result === undefined) return;
+      emit({ type: 'finish', result: slot.result, ...where });
+      shown += 1;
+    }
+  };
+
+  const runOne = async (check: Check<Ctx>, index: number, after: readonly Promise<void>[]): Promise<void> => {
+    // Checks with no dependencies start at once (no extra turn of the event loop).
+    if (after.length > 0) await Promise.all(after);
+    const slot = slots[index]!;
+    const info = slot.info;
     const record = (outcome: CheckOutcome | ({ status: 'error' } & CannotGradeInfo), durationMs: number): void => {
       const result = {
         ...info,
@@ -113,13 +139,13 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
         durationMs: Math.round(durationMs),
         ...outcome,
       } as CheckResult;
-      results.push(result);
+      slot.result = result;
       byId.set(check.id, result);
-      emit({ type: 'finish', result, index, total: checks.length, ...(lab === undefined ? {} : { lab }) });
+      flush();
     };
 
     if (stopReason === undefined && options.signal?.aborted === true) {
-      error = cancelledError(lab, undefined);
+      error ??= cancelledError(lab, undefined);
       stopReason = 'not checked: grading was cancelled';
     }
     if (stopReason === undefined && performance.now() >= deadline) {
@@ -127,20 +153,21 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
     }
     if (stopReason !== undefined) {
       record({ status: 'skip', reason: stopReason }, 0);
-      continue;
+      return;
     }
 
     const blocking = (check.dependsOn ?? []).filter((id) => byId.get(id)?.status !== 'pass');
     if (blocking.length > 0) {
       const names = blocking.map((id) => `${id} (${byId.get(id)?.title ?? 'unknown check'})`);
       record({ status: 'skip', reason: `needs ${joinAnd(names)} to pass first` }, 0);
-      continue;
+      return;
     }
 
     const remaining = deadline - performance.now();
     const limitedByRun = remaining < perCheckMs;
     const limitMs = Math.max(0, Math.min(perCheckMs, remaining));
-    emit({ type: 'start', check: info, index, total: checks.length, ...(lab === undefined ? {} : { lab }) });
+    slot.started = true;
+    flush();
     const began = performance.now();
     const settled = await settle(check, options.ctx, limitMs, options.signal);
     const took = performance.now() - began;
@@ -150,6 +177,9 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
         record(checkedOutcome(settled.outcome), took);
         break;
       case 'timeout':
+        if (limitedByRun) {
+          stopReason ??= `not checked: the whole run's time limit of ${seconds(totalMs)} was reached`;
+        }
         record(
           {
             status: 'fail',
@@ -161,14 +191,11 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
           },
           took,
         );
-        if (limitedByRun) {
-          stopReason = `not checked: the whole run's time limit of ${seconds(totalMs)} was reached`;
-        }
         break;
       case 'cancelled':
+        error ??= cancelledError(lab, info);
+        stopReason ??= 'not checked: grading was cancelled';
         record({ status: 'skip', reason: 'cancelled before this check finished' }, took);
-        error = cancelledError(lab, info);
-        stopReason = 'not checked: grading was cancelled';
         break;
       case 'threw': {
         const environment = classifyWith(options.classifyError, settled.error);
@@ -184,18 +211,30 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
           );
           break;
         }
-        record({ status: 'error', kind: environment.kind, message: environment.message, hint: environment.hint }, took);
-        error = {
+        // The first environment failure is the one reported; checks already running finish.
+        error ??= {
           ...environment,
           ...(lab === undefined ? {} : { lab }),
           checkId: info.id,
           checkTitle: info.title,
         };
-        stopReason = `not checked: grading stopped at ${info.id} because of a ${environment.kind} problem`;
+        stopReason ??= `not checked: grading stopped at ${info.id} because of a ${environment.kind} problem`;
+        record({ status: 'error', kind: environment.kind, message: environment.message, hint: environment.hint }, took);
         break;
       }
     }
+  };
+
+  // A check waits for its dependencies (all earlier, as validation makes sure) to finish; an
+  // invalid grader's checks wait for nothing, since they are all skipped.
+  const done: Promise<void>[] = [];
+  const indexOf = new Map(checks.map((check, index) => [check.id, index]));
+  for (const [index, check] of checks.entries()) {
+    const after = stopReason === undefined ? (check.dependsOn ?? []).map((id) => done[indexOf.get(id)!]!) : [];
+    done.push(runOne(check, index, after));
   }
+  await Promise.all(done);
+  const results = slots.map((slot) => slot.result!);
 
   return buildReport({
     ...(lab === undefined ? {} : { lab }),

@@ -163,7 +163,8 @@ describe('runChecks', () => {
     });
 
     it('skips the checks left when the whole run reaches its time limit', async () => {
-      const report = await runChecks([hanging('a'), check('b', pass()), check('c', pass())], {
+      // b and c wait for a (an independent check would run at once, beside it).
+      const report = await runChecks([hanging('a'), check('b', pass(), { dependsOn: ['a'] }), check('c', pass(), { dependsOn: ['b'] })], {
         ctx: undefined,
         perCheckTimeoutMs: 10_000,
         totalTimeoutMs: 50,
@@ -197,16 +198,18 @@ describe('runChecks', () => {
 
     it('skips checks not started before the total limit even when each one was quick', async () => {
       let calls = 0;
-      const sleepy = (id: string): Check => ({
+      // A chain, so that each starts after the one before it.
+      const sleepy = (id: string, after?: string): Check => ({
         id,
         title: id,
+        ...(after === undefined ? {} : { dependsOn: [after] }),
         run: () =>
           new Promise((resolve) => {
             calls += 1;
             setTimeout(() => resolve(pass()), 40);
           }),
       });
-      const report = await runChecks([sleepy('a'), sleepy('b'), sleepy('c'), sleepy('d')], {
+      const report = await runChecks([sleepy('a'), sleepy('b', 'a'), sleepy('c', 'b'), sleepy('d', 'c')], {
         ctx: undefined,
         perCheckTimeoutMs: 1_000,
         totalTimeoutMs: 60,
@@ -255,7 +258,9 @@ describe('runChecks', () => {
         [
           check('01.a', pass()),
           throwing('01.b', new CannotGradeError('sign-in', 'No Azure CLI session.', 'Run `az login`.'), { title: 'B' }),
-          check('01.c', pass()),
+          // Runs beside 01.b (it depends on nothing) and finishes; 01.d starts after 01.b stopped grading.
+          check('01.c', () => new Promise((resolve) => setTimeout(() => resolve(pass()), 20))),
+          check('01.d', pass(), { dependsOn: ['01.c'] }),
         ],
         { ctx: undefined, lab: '01' },
       );
@@ -270,11 +275,12 @@ describe('runChecks', () => {
         checkTitle: 'B',
       });
       expect(byId(report.results, '01.b')).toMatchObject({ status: 'error', kind: 'sign-in' });
-      expect(byId(report.results, '01.c')).toMatchObject({
+      expect(byId(report.results, '01.c').status).toBe('pass');
+      expect(byId(report.results, '01.d')).toMatchObject({
         status: 'skip',
         reason: 'not checked: grading stopped at 01.b because of a sign-in problem',
       });
-      expect(report.counts).toEqual({ passed: 1, failed: 0, skipped: 1, errored: 1 });
+      expect(report.counts).toEqual({ passed: 2, failed: 0, skipped: 1, errored: 1 });
     });
 
     it('classify network errors (also inside a cause chain) as could-not-grade', async () => {
@@ -358,7 +364,7 @@ describe('runChecks', () => {
           return pass();
         },
       };
-      const report = await runChecks([started, hanging('b', seen), check('c', pass())], {
+      const report = await runChecks([started, { ...hanging('b', seen), dependsOn: ['a'] }, check('c', pass(), { dependsOn: ['b'] })], {
         ctx: undefined,
         signal: controller.signal,
       });
@@ -407,5 +413,108 @@ describe('runChecks', () => {
       });
       expect(report.status).toBe('passed');
     });
+  });
+});
+
+describe('runChecks, concurrently', () => {
+  /** A check that resolves `outcome` when `gate` opens, counting how many run at once. */
+  const gated = (id: string, gate: Promise<void>, live: { now: number; peak: number; order: string[] }, extra: Partial<Pick<Check, 'dependsOn'>> = {}, outcome = pass()): Check => ({
+    id,
+    title: `Title of ${id}`,
+    ...extra,
+    run: async () => {
+      live.order.push(`start:${id}`);
+      live.now += 1;
+      live.peak = Math.max(live.peak, live.now);
+      await gate;
+      live.now -= 1;
+      live.order.push(`end:${id}`);
+      return outcome;
+    },
+  });
+
+  it('runs independent checks at once, and a check only after its dependencies passed', async () => {
+    const live = { now: 0, peak: 0, order: [] as string[] };
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const pending = runChecks(
+      [gated('a', gate, live), gated('b', gate, live), gated('c', gate, live), gated('d', Promise.resolve(), live, { dependsOn: ['a', 'b'] })],
+      { ctx: undefined },
+    );
+    // Sequential running would have started only a by now.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(live.order).toEqual(['start:a', 'start:b', 'start:c']);
+    open();
+    const report = await pending;
+    expect(live.peak).toBe(3);
+    // d started after both of its dependencies ended.
+    expect(live.order.indexOf('start:d')).toBeGreaterThan(Math.max(live.order.indexOf('end:a'), live.order.indexOf('end:b')));
+    expect(report.status).toBe('passed');
+  });
+
+  it('reports results and events in the declared order, not in the order checks finished', async () => {
+    const slow = check('slow', () => new Promise((resolve) => setTimeout(() => resolve(pass()), 30)));
+    const quick = check('quick', fail({ found: 'f', expected: 'e', fix: 'x' }));
+    const after = check('after', pass(), { dependsOn: ['quick'] });
+    const events: string[] = [];
+    const report = await runChecks([slow, quick, after, check('last', pass())], {
+      ctx: undefined,
+      onEvent: (event) => events.push(`${event.type}:${event.type === 'start' ? event.check.id : event.result.id}`),
+    });
+    expect(report.results.map((r) => [r.id, r.status])).toEqual([
+      ['slow', 'pass'],
+      ['quick', 'fail'],
+      ['after', 'skip'],
+      ['last', 'pass'],
+    ]);
+    expect(events).toEqual(['start:slow', 'finish:slow', 'start:quick', 'finish:quick', 'finish:after', 'start:last', 'finish:last']);
+    // quick and last ran beside slow: the durations say so (last did not wait 30 ms to start).
+    expect(byId(report.results, 'quick').durationMs).toBeLessThan(byId(report.results, 'slow').durationMs + 1);
+  });
+
+  it('gives each concurrent check its own signal through currentCheckSignal, aborting only the one that timed out', async () => {
+    const seen: Record<string, { signal?: AbortSignal; abortedAtEnd?: boolean }> = { slow: {}, quick: {} };
+    let slowAborted!: () => void;
+    const slowAbortedNow = new Promise<void>((resolve) => (slowAborted = resolve));
+    const deepDown = (id: string) => {
+      // What a helper without tools sees, after an await (another check ran meanwhile).
+      seen[id]!.signal = currentCheckSignal();
+    };
+    const report = await runChecks(
+      [
+        {
+          id: 'slow',
+          title: 'slow',
+          run: async () => {
+            await Promise.resolve();
+            deepDown('slow');
+            currentCheckSignal()?.addEventListener('abort', () => slowAborted(), { once: true });
+            return new Promise<never>(() => undefined);
+          },
+        },
+        {
+          id: 'quick',
+          title: 'quick',
+          run: async () => {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            deepDown('quick');
+            await slowAbortedNow;
+            seen.quick!.abortedAtEnd = currentCheckSignal()?.aborted;
+            return pass();
+          },
+        },
+      ],
+      // Both time limits are 200 ms from the same instant; slow's timer was set first, so it fires
+      // first and quick answers (in the microtasks after it) before its own fires.
+      { ctx: undefined, perCheckTimeoutMs: 200 },
+    );
+    expect(byId(report.results, 'slow').status).toBe('fail');
+    expect(byId(report.results, 'quick').status).toBe('pass');
+    expect(seen.slow!.signal).toBeDefined();
+    expect(seen.quick!.signal).toBeDefined();
+    expect(seen.slow!.signal).not.toBe(seen.quick!.signal);
+    expect(seen.slow!.signal?.aborted).toBe(true);
+    // quick's signal was still live when slow's aborted.
+    expect(seen.quick!.abortedAtEnd).toBe(false);
   });
 });
