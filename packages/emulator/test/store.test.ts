@@ -3,7 +3,7 @@
 // answer what a scan of the world answers; another process reads the world while it serves.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,8 @@ describe('the store', () => {
     store.mutate((draft) => void delete draft.principals.newcomer);
     expect(changedKeys(after, entries(dir))).toEqual(['principals:newcomer']);
     expect(readWorld(dir)).toEqual(store.state);
+    // Owner-only, as world.json was.
+    expect(statSync(join(dir, WORLD_DB_FILE)).mode & 0o777).toBe(0o600);
   });
 
   it('a change that throws leaves the world and world.mdb as they were', () => {

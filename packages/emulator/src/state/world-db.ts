@@ -5,7 +5,7 @@
 // returns. Reading validates every entry and the whole world with the world schema: a file
 // that is not a usable world is a StateFileError naming it, never treated as missing.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { open, type Database } from 'lmdb';
 import type { WorldState } from '../model.js';
@@ -172,6 +172,8 @@ export function writeWorldDb(file: string, world: Readonly<LoadedWorld | WorldSt
   } finally {
     db.close();
   }
+  // Owner-only, as world.json was (LMDB creates it 0644).
+  chmodSync(temp, 0o600);
   renameSync(temp, file);
   rmSync(`${temp}-lock`, { force: true });
   fsyncDir(dirname(file));
