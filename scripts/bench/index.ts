@@ -1,0 +1,83 @@
+// The benchmark suite (issue 11): every part measures what the code does now, side by side with
+// its reference in the same run, and the suite prints one table of ratios with the issue's
+// targets. It asserts nothing and always exits 0 when the measurements could be taken (a ✖ is a
+// finding, not a failure); exit 1 when a part could not run, 2 for bad arguments.
+//   node --conditions=source --import tsx scripts/bench/index.ts [--only NAME[,NAME…]] [--quick]
+//   pnpm bench [-- --only NAME]
+// Numbers are as good as the machine is quiet: run it alone for figures to quote.
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Part } from './part.js';
+import { armGet } from './parts/arm-get.js';
+import { cli } from './parts/cli.js';
+import { coldStart } from './parts/cold-start.js';
+import { grading } from './parts/grading.js';
+import { store } from './parts/store.js';
+import { formatTable, type Row } from './table.js';
+
+const PARTS: readonly Part[] = [grading, armGet, coldStart, store, cli];
+
+function usage(): string {
+  return [
+    'Usage: pnpm bench [-- OPTIONS]   (or: node --conditions=source --import tsx scripts/bench/index.ts [OPTIONS])',
+    '',
+    'Measures milab against its references in one run and prints one table: measured, reference,',
+    "ratio (measured ÷ reference) and issue 11's target with ✔ or ✖. Servers run on 127.0.0.1 only,",
+    'in temporary state directories and homes, and are stopped at the end.',
+    '',
+    'Options:',
+    '  --only NAME[,NAME…]  run only these parts (repeatable)',
+    '  --quick              the smallest counts that exercise every step (for the suite\'s own test;',
+    '                       the numbers mean little)',
+    '  -h, --help           this help',
+    '',
+    'Parts:',
+    ...PARTS.map((p) => `  ${p.name.padEnd(12)} ${p.summary}`),
+  ].join('\n');
+}
+
+function parse(argv: readonly string[]): { parts: readonly Part[]; quick: boolean } | undefined {
+  const { values } = parseArgs({ args: [...argv], options: { only: { type: 'string', multiple: true }, quick: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  if (values.help) return undefined;
+  const wanted = (values.only ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  const unknown = wanted.filter((name) => !PARTS.some((p) => p.name === name));
+  if (unknown.length > 0) throw new Error(`--only ${unknown.join(',')}: no such part; expected one of ${PARTS.map((p) => p.name).join(', ')}`);
+  return { parts: wanted.length === 0 ? PARTS : PARTS.filter((p) => wanted.includes(p.name)), quick: values.quick === true };
+}
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parse>;
+  try {
+    // `pnpm bench -- --only cli` may hand the `--` on: it separates nothing here.
+    const args = process.argv.slice(2);
+    options = parse(args[0] === '--' ? args.slice(1) : args);
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message.split('\n')[0]!.replace(/\.$/, '')}; see --help.`);
+    return 2;
+  }
+  if (!options) {
+    console.log(usage());
+    return 0;
+  }
+  const log = (line: string) => console.error(`  … ${line}`);
+  const rows: Row[] = [];
+  const failed: string[] = [];
+  const started = performance.now();
+  for (const part of options.parts) {
+    log(`${part.name}: ${part.summary}`);
+    try {
+      rows.push(...(await part.run({ quick: options.quick, log })));
+    } catch (error) {
+      // One part that cannot run must not hide the others' numbers: its row says why.
+      const message = (error as Error).message.split('\n')[0] ?? String(error);
+      failed.push(part.name);
+      rows.push({ part: part.name, name: 'could not run', note: message });
+    }
+  }
+  console.log(`milab benchmarks — Node ${process.version}, ${cpus().length} cores${options.quick ? ', --quick (tiny counts: not figures to quote)' : ''}; ratio = measured ÷ reference`);
+  console.log(formatTable(rows));
+  console.log(`${((performance.now() - started) / 1000).toFixed(0)} s.${failed.length > 0 ? ` Could not run: ${failed.join(', ')}.` : ''}`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();
