@@ -1,8 +1,10 @@
 // Minting and verifying access tokens: RS256 JWTs with the claims real Entra v1 app tokens
 // carry, signed and verified by jose. `mint` is the one way a token is made, for
 // client-credential sign-ins and managed identities (IMDS) alike: principal + audience in,
-// signed JWT out. `verify` is ARM's check of a bearer token.
-import { randomBytes } from 'node:crypto';
+// signed JWT out. `verify` is ARM's check of a bearer token; a token whose signature and issuer
+// were verified once is remembered by its SHA-256 until it expires (VerifiedTokens), so a client
+// sending the same bearer token on every call pays RS256 once, not per request.
+import { createHash, randomBytes } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Principal } from '../model.js';
 import type { SigningKey } from './keys.js';
@@ -73,8 +75,56 @@ export function issuerFor(tenantId: string): string {
   return `https://sts.windows.net/${tenantId}/`;
 }
 
+/** How many verified tokens {@link VerifiedTokens} remembers (the least recently used go first). */
+export const VERIFIED_TOKEN_CACHE_SIZE = 4096;
+
+/**
+ * Payloads of tokens whose header, RS256 signature and issuer have been verified against one
+ * signing key, keyed by the SHA-256 of the token (the token itself is never kept), least
+ * recently used first, dropped once `exp` has passed. Only what cannot change for the same token
+ * and key is skipped on a hit: lifetime, tenant and audience are checked again on every call,
+ * against that call's time and audience rule.
+ */
+export class VerifiedTokens {
+  readonly #entries = new Map<string, AccessTokenClaims>();
+  constructor(readonly capacity = VERIFIED_TOKEN_CACHE_SIZE) {}
+
+  /** The cache key: base64url SHA-256 of the token. */
+  static keyOf(token: string): string {
+    return createHash('sha256').update(token).digest('base64url');
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The verified payload under `key`, unless it expired by `nowSeconds` (then it is dropped). */
+  get(key: string, nowSeconds: number): AccessTokenClaims | undefined {
+    const claims = this.#entries.get(key);
+    if (!claims) return undefined;
+    this.#entries.delete(key);
+    if (claims.exp <= nowSeconds) return undefined;
+    // Re-inserted: the Map's order is the recency order.
+    this.#entries.set(key, claims);
+    return claims;
+  }
+
+  set(key: string, claims: AccessTokenClaims): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, Object.freeze({ ...claims }));
+    while (this.#entries.size > this.capacity) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+  }
+}
+
 /** Mints and verifies tokens for one tenant with one signing key. */
 export class TokenIssuer {
+  /** Tokens verified with this issuer's key (signature and issuer), by hash. */
+  readonly verified = new VerifiedTokens();
+
   constructor(
     readonly key: SigningKey,
     readonly tenantId: string,
@@ -126,9 +176,22 @@ export class TokenIssuer {
    * Verifies a token as ARM does (through jose): RS256 only and signed by this tenant's key
    * (`alg: none`, HS256 keyed with the public key and other keys are refused), the issuer,
    * `tid`, lifetime (`exp` strictly; `nbf` and `iat` up to the clock skew in the future), and
-   * the audience, which `acceptAudience` decides.
+   * the audience, which `acceptAudience` decides. A token already verified by this issuer skips
+   * the header, signature and issuer checks (see {@link VerifiedTokens}); the rest run every time.
    */
   async verify(token: string, acceptAudience: (aud: string) => boolean, now: Date = new Date()): Promise<VerifyResult> {
+    const key = VerifiedTokens.keyOf(token);
+    const cached = this.verified.get(key, now.getTime() / 1000);
+    if (cached) return this.#checkClaims(cached, acceptAudience, now);
+    const signed = await this.#verifySignature(token, now);
+    if (!signed.ok) return signed;
+    // Remembered whatever the call-dependent checks below decide: they run again on every hit.
+    this.verified.set(key, signed.claims);
+    return this.#checkClaims(signed.claims, acceptAudience, now);
+  }
+
+  /** The header, RS256 signature and issuer, by jose (which also checks the lifetime at `now`). */
+  async #verifySignature(token: string, now: Date): Promise<VerifyResult> {
     const fail = (problem: TokenProblem): VerifyResult => ({ ok: false, problem });
     let header: { alg?: string; kid?: string };
     try {
@@ -137,7 +200,6 @@ export class TokenIssuer {
       return fail({ kind: 'malformed' });
     }
     if (header.alg !== 'RS256' || header.kid !== this.key.kid) return fail({ kind: 'signature' });
-    let claims: AccessTokenClaims;
     try {
       const verified = await jwtVerify(token, this.key.publicKey, {
         algorithms: ['RS256'],
@@ -146,7 +208,7 @@ export class TokenIssuer {
         currentDate: now,
         requiredClaims: ['exp', 'iat'],
       });
-      claims = verified.payload as AccessTokenClaims;
+      return { ok: true, claims: verified.payload as AccessTokenClaims };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) return fail({ kind: 'expired', expiry: new Date(Number(error.payload.exp) * 1000), now });
       if (error instanceof joseErrors.JWTClaimValidationFailed) {
@@ -157,12 +219,19 @@ export class TokenIssuer {
       if (error instanceof joseErrors.JWSSignatureVerificationFailed || error instanceof joseErrors.JOSEAlgNotAllowed) return fail({ kind: 'signature' });
       return fail({ kind: 'malformed' });
     }
+  }
+
+  /** What depends on the call: the claims' shape, lifetime at `now`, tenant and audience. */
+  #checkClaims(claims: AccessTokenClaims, acceptAudience: (aud: string) => boolean, now: Date): VerifyResult {
+    const fail = (problem: TokenProblem): VerifyResult => ({ ok: false, problem });
     if (typeof claims.oid !== 'string' || typeof claims.appid !== 'string' || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return fail({ kind: 'malformed' });
     const nowSeconds = now.getTime() / 1000;
     // jose forgives `exp` by the skew too; ARM's message speaks of the expiry itself, so the
     // emulator keeps it exact, as it always has.
     if (claims.exp <= nowSeconds) return fail({ kind: 'expired', expiry: new Date(claims.exp * 1000), now });
-    // jose checks `iat` only against a maximum age; a token issued in the future is not yet valid.
+    // jose checks `nbf` at its own verification only, and `iat` only against a maximum age: both
+    // are checked here on every call, a cached token included.
+    if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds + CLOCK_SKEW_SECONDS) return fail({ kind: 'notYetValid' });
     if (claims.iat > nowSeconds + CLOCK_SKEW_SECONDS) return fail({ kind: 'notYetValid' });
     if (claims.tid !== this.tenantId) return fail({ kind: 'tenant', tenant: String(claims.tid) });
     if (typeof claims.aud !== 'string' || !acceptAudience(claims.aud)) return fail({ kind: 'audience', audience: String(claims.aud) });
