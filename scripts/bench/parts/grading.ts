@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { criticalPath } from '../critical-path.js';
-import type { Part } from '../part.js';
+import type { PartOptions } from '../part.js';
 import { cliEnv, launcherPath, runProcess, timeProcess } from '../processes.js';
 import { median, sample } from '../stats.js';
 import type { Row } from '../table.js';
@@ -40,52 +40,49 @@ async function gradeOnce(world: LabWorld): Promise<void> {
   if (report.status !== 'passed') throw new Error(`grading the solved labs 01–03 did not pass (${report.status}): ${report.results.filter((r) => r.status !== 'pass').map((r) => r.id).join(', ')}`);
 }
 
-export const grading: Part = {
-  name: 'grading',
-  summary: 'grading labs 01–03 vs an az-CLI grader of the same checks (az start-up per check) and vs the critical path at ARM latency 50 ms',
-  async run({ quick, log }) {
-    const runs = quick ? 1 : 3;
-    const checks = GRADERS.filter((g) => (LABS as readonly string[]).includes(g.lab.id)).reduce((n, g) => n + g.checks.length, 0);
-    log(`grading: az start-up, ${runs} run(s)`);
-    const az = await azPerCall(runs);
-    const world = await startLabWorld();
-    try {
-      log('grading: solving labs 01–03 in a temporary home');
-      await world.solve(...LABS);
-      await gradeOnce(world);
-      const inProcess = median(await sample(runs, () => gradeOnce(world)));
-      // --quick: lab 01's process only (keeps the suite's own test short).
-      const processLabs = quick ? LABS.slice(0, 1) : LABS;
-      log(`grading: milab grade ${processLabs.join(', ')} as processes`);
-      const env = cliEnv(world.home, world.env);
-      // The first run after the sources change may build what later runs reuse: not timed.
-      if (!quick) await timeProcess('milab --help (warm-up)', process.execPath, [launcherPath(), '--help'], 1, { env });
-      let processes = 0;
-      for (const lab of processLabs) processes += median(await timeProcess(`milab grade ${lab}`, process.execPath, [launcherPath(), 'grade', lab], quick ? 1 : 2, { env }));
-      log('grading: counting the ARM calls on the critical path (audit log)');
-      const path = await criticalPath(world, LABS);
-      log(`grading: the same grading at ARM latency ${LATENCY_MS} ms`);
-      world.emulator.profiles.update({ latency: `arm=${LATENCY_MS}` });
-      const slow = median(await sample(quick ? 1 : 2, () => gradeOnce(world)));
-      world.emulator.profiles.update({ latency: 'off' });
-      const part = 'grading';
-      const azRef = () => (typeof az === 'number' ? { reference: { name: `az floor, ${checks} checks × ${az.toFixed(0)} ms`, value: az * checks, unit: 'ms' as const } } : { note: az });
-      const tenTimes = { text: '≤ 0.1 × az (10 × faster)', test: (r: number) => r <= 0.1 };
-      const rows: Row[] = [
-        { part, name: `grade labs 01–03 (${checks} checks), in-process`, measured: { value: inProcess, unit: 'ms' }, ...azRef(), target: tenTimes },
-        { part, name: `milab grade ${processLabs.join(' + ')}, ${processLabs.length} process(es)`, measured: { value: processes, unit: 'ms' }, ...(quick ? {} : { ...azRef(), target: tenTimes }) },
-        {
-          part,
-          name: `grade labs 01–03 in-process, ARM latency ${LATENCY_MS} ms`,
-          measured: { value: slow, unit: 'ms' },
-          reference: { name: `critical path, ${path.calls} calls × ${LATENCY_MS} ms`, value: path.calls * LATENCY_MS, unit: 'ms' },
-          footnote: `critical path of labs 01–03: ${path.chain.map((id) => `${id} (${path.weights[id]})`).join(' → ')}, ARM calls per check from the audit log${path.calls > path.chain.reduce((n, id) => n + (path.weights[id] ?? 0), 0) ? ', plus the grader context\'s own' : ''}`,
-          target: { text: '≤ 1.3 × critical path', test: (r) => r <= 1.3 },
-        },
-      ];
-      return rows;
-    } finally {
-      await world.stop();
-    }
-  },
-};
+/** Runs this part of the suite. */
+export async function run({ quick, log }: PartOptions): Promise<Row[]> {
+  const runs = quick ? 1 : 3;
+  const checks = GRADERS.filter((g) => (LABS as readonly string[]).includes(g.lab.id)).reduce((n, g) => n + g.checks.length, 0);
+  log(`grading: az start-up, ${runs} run(s)`);
+  const az = await azPerCall(runs);
+  const world = await startLabWorld();
+  try {
+    log('grading: solving labs 01–03 in a temporary home');
+    await world.solve(...LABS);
+    await gradeOnce(world);
+    const inProcess = median(await sample(runs, () => gradeOnce(world)));
+    // --quick: lab 01's process only (keeps the suite's own test short).
+    const processLabs = quick ? LABS.slice(0, 1) : LABS;
+    log(`grading: milab grade ${processLabs.join(', ')} as processes`);
+    const env = cliEnv(world.home, world.env);
+    // The first run after the sources change may build what later runs reuse: not timed.
+    if (!quick) await timeProcess('milab --help (warm-up)', process.execPath, [launcherPath(), '--help'], 1, { env });
+    let processes = 0;
+    for (const lab of processLabs) processes += median(await timeProcess(`milab grade ${lab}`, process.execPath, [launcherPath(), 'grade', lab], quick ? 1 : 2, { env }));
+    log('grading: counting the ARM calls on the critical path (audit log)');
+    const path = await criticalPath(world, LABS);
+    log(`grading: the same grading at ARM latency ${LATENCY_MS} ms`);
+    world.emulator.profiles.update({ latency: `arm=${LATENCY_MS}` });
+    const slow = median(await sample(quick ? 1 : 2, () => gradeOnce(world)));
+    world.emulator.profiles.update({ latency: 'off' });
+    const part = 'grading';
+    const azRef = () => (typeof az === 'number' ? { reference: { name: `az floor, ${checks} checks × ${az.toFixed(0)} ms`, value: az * checks, unit: 'ms' as const } } : { note: az });
+    const tenTimes = { text: '≤ 0.1 × az (10 × faster)', test: (r: number) => r <= 0.1 };
+    const rows: Row[] = [
+      { part, name: `grade labs 01–03 (${checks} checks), in-process`, measured: { value: inProcess, unit: 'ms' }, ...azRef(), target: tenTimes },
+      { part, name: `milab grade ${processLabs.join(' + ')}, ${processLabs.length} process(es)`, measured: { value: processes, unit: 'ms' }, ...(quick ? {} : { ...azRef(), target: tenTimes }) },
+      {
+        part,
+        name: `grade labs 01–03 in-process, ARM latency ${LATENCY_MS} ms`,
+        measured: { value: slow, unit: 'ms' },
+        reference: { name: `critical path, ${path.calls} calls × ${LATENCY_MS} ms`, value: path.calls * LATENCY_MS, unit: 'ms' },
+        footnote: `critical path of labs 01–03: ${path.chain.map((id) => `${id} (${path.weights[id]})`).join(' → ')}, ARM calls per check from the audit log${path.calls > path.chain.reduce((n, id) => n + (path.weights[id] ?? 0), 0) ? ', plus the grader context\'s own' : ''}`,
+        target: { text: '≤ 1.3 × critical path', test: (r) => r <= 1.3 },
+      },
+    ];
+    return rows;
+  } finally {
+    await world.stop();
+  }
+}
