@@ -1,18 +1,19 @@
 // A grader is one lab's checks plus the lab's metadata; `gradeLabs` runs one or more of them with
-// @milab/grading's runner (one shared context, so each Azure read happens once), and `labDone`
-// makes the first check of a later lab: a prerequisite (it earns no points) that passes when the
-// earlier lab's key check passes and otherwise skips, naming that check, so the rest of the later
-// lab is skipped too.
+// @milab/grading's runner (one shared context, so each Azure read happens once; checks and labs
+// wait only on what they depend on), and `labDone` makes the first check of a later lab: a
+// prerequisite (it earns no points) that passes when the earlier lab's key check passes and
+// otherwise skips, naming that check, so the rest of the later lab is skipped too.
 import { toMilabError } from '@milab/core';
 import { findLab, type Lab } from '@milab/labs';
-import { mergeReports, pass, runChecks, skip, type CannotGradeInfo, type Check, type CheckOutcome, type GradeReport, type RunEvent } from '@milab/grading';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CannotGradeError, mergeReports, pass, runChecks, skip, type CannotGradeInfo, type Check, type CheckOutcome, type CheckResult, type GradeReport, type RunEvent } from '@milab/grading';
 import { createGraderContext, type GraderContext, type GraderContextOptions } from './context.js';
 
 /** One lab's grader. */
 export interface Grader {
   readonly lab: Lab;
   readonly checks: readonly Check<GraderContext>[];
-  /** The check that says the lab's main job is done; the next lab's first check runs it. */
+  /** The check that says the lab's main job is done; the next lab's first check waits on its result. */
   readonly keyCheck: Check<GraderContext>;
 }
 
@@ -29,8 +30,75 @@ export function finishFirst(labId: string): string {
 }
 
 /**
- * The first check of a lab that builds on `previous`: runs the earlier lab's key check and
- * passes when it passes; otherwise skips with its id and what it found.
+ * The results of the checks graded in one `gradeLabs` call, by grader, as promises that settle
+ * when each check finishes: a later lab's "lab NN is done" check waits on these instead of
+ * running the earlier lab's key check again. Held in async context (each check's `run` is called
+ * inside it), so that two gradings at once never see each other's results.
+ */
+type Results = Map<Grader, Map<string, Promise<CheckResult>>>;
+const gradingRun = new AsyncLocalStorage<Results>();
+
+// The key-check chains run for a lab graded without the lab it builds on, once per context.
+const chains = new WeakMap<GraderContext, Map<Grader, Promise<ReadonlyMap<string, CheckResult>>>>();
+
+/** The checks `id` depends on, itself included, in the grader's declared order. */
+function chainOf(grader: Grader, id: string): Check<GraderContext>[] {
+  const needed = new Set<string>();
+  const visit = (at: string): void => {
+    if (needed.has(at)) return;
+    needed.add(at);
+    for (const dependency of grader.checks.find((check) => check.id === at)?.dependsOn ?? []) visit(dependency);
+  };
+  visit(id);
+  return grader.checks.filter((check) => needed.has(check.id));
+}
+
+/**
+ * The result of `previous`'s key check: from this grading run when it grades that lab too, else
+ * by running only the key check and what it depends on (once per context: two later labs asking
+ * share the run).
+ */
+async function keyResult(ctx: GraderContext, previous: Grader): Promise<{ result: CheckResult; of: (id: string) => Promise<CheckResult | undefined> }> {
+  const key = previous.keyCheck.id;
+  const inRun = gradingRun.getStore()?.get(previous);
+  const fromRun = inRun?.get(key);
+  if (inRun && fromRun) return { result: await fromRun, of: async (id) => inRun.get(id) };
+  let byGrader = chains.get(ctx);
+  if (!byGrader) chains.set(ctx, (byGrader = new Map()));
+  let chain = byGrader.get(previous);
+  if (!chain) {
+    chain = runChecks(chainOf(previous, key), { ctx, lab: previous.lab.id, target: ctx.config.target, classifyError: classifyGraderError }).then(
+      (report) => new Map(report.results.map((result) => [result.id, result])),
+    );
+    byGrader.set(previous, chain);
+  }
+  const results = await chain;
+  const result = results.get(key);
+  if (!result) throw new Error(`grader ${previous.lab.id}: its key check ${key} gave no result`);
+  return { result, of: async (id) => results.get(id) };
+}
+
+/**
+ * Why a check did not pass, in the words of the check where it started: a check skipped because
+ * a dependency did not pass says what that dependency found (recursively), not "needs … first".
+ */
+async function whyNot(grader: Grader, result: CheckResult, of: (id: string) => Promise<CheckResult | undefined>): Promise<string> {
+  if (result.status === 'fail') return result.found;
+  if (result.status === 'error') return result.message;
+  if (result.status === 'pass') return 'it passed';
+  for (const dependency of grader.checks.find((check) => check.id === result.id)?.dependsOn ?? []) {
+    const earlier = await of(dependency);
+    if (earlier && earlier.status !== 'pass') return whyNot(grader, earlier, of);
+  }
+  return result.reason;
+}
+
+/**
+ * The first check of a lab that builds on `previous`: passes when the earlier lab's key check
+ * passes, and otherwise skips with its id and what it found, so the rest of the later lab is
+ * skipped too. The key check is not run again: its result comes from the same grading run when
+ * that grades the earlier lab (`grade all`), or from running only its chain of `dependsOn`, once
+ * per context, when the later lab is graded alone.
  */
 export function labDone(id: string, previous: Grader): Check<GraderContext> {
   const key = previous.keyCheck;
@@ -39,10 +107,12 @@ export function labDone(id: string, previous: Grader): Check<GraderContext> {
     title: `Lab ${previous.lab.id} is done (${key.id})`,
     // Work done in an earlier lab earns its points there, not again here.
     role: 'prerequisite',
-    async run(ctx, tools): Promise<CheckOutcome> {
-      const outcome = await key.run(ctx, tools);
-      if (outcome.status === 'pass') return pass(outcome.details === undefined ? {} : { details: outcome.details });
-      const why = outcome.status === 'fail' ? outcome.found : outcome.reason;
+    async run(ctx): Promise<CheckOutcome> {
+      const { result, of } = await keyResult(ctx, previous);
+      if (result.status === 'pass') return pass(result.details === undefined ? {} : { details: result.details });
+      // The environment failed in the earlier lab's chain: grading stops here as it would there.
+      if (result.status === 'error') throw new CannotGradeError(result.kind, result.message, result.hint);
+      const why = await whyNot(previous, result, of);
       return skip({ reason: `lab ${previous.lab.id} is not done: ${key.id} (${key.title}) does not pass: ${why}. ${finishFirst(previous.lab.id)}` });
     },
   };
@@ -79,26 +149,74 @@ export interface GradeLabsResult {
   readonly report: GradeReport;
 }
 
-/** Grades the labs in order with one shared context. */
+/**
+ * Grades the labs with one shared context. Each lab's checks run as soon as their dependencies
+ * have passed; a lab starts once the key check of the lab before it has finished (its "lab NN is
+ * done" check then reads that result), while the rest of the earlier lab is still running. Events
+ * are passed on lab by lab, in the declared order, as if the labs ran one after another.
+ */
 export async function gradeLabs(graders: readonly Grader[], options: GradeLabsOptions = {}): Promise<GradeLabsResult> {
   const ctx = options.ctx ?? (await createGraderContext(options));
-  const reports: GradeReport[] = [];
+  const results: Results = new Map();
+  const settlers = new Map<Grader, Map<string, (result: CheckResult) => void>>();
   for (const grader of graders) {
-    reports.push(
-      await runChecks(grader.checks, {
-        ctx,
-        lab: grader.lab.id,
-        title: grader.lab.title,
-        target: ctx.config.target,
-        classifyError: classifyGraderError,
-        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.perCheckTimeoutMs ? { perCheckTimeoutMs: options.perCheckTimeoutMs } : {}),
-        ...(options.totalTimeoutMs ? { totalTimeoutMs: options.totalTimeoutMs } : {}),
-      }),
-    );
-    if (options.signal?.aborted) break;
+    const byId = new Map<string, Promise<CheckResult>>();
+    const settle = new Map<string, (result: CheckResult) => void>();
+    for (const check of grader.checks) byId.set(check.id, new Promise((resolve) => settle.set(check.id, resolve)));
+    results.set(grader, byId);
+    settlers.set(grader, settle);
   }
+  // Events of a lab wait until every earlier lab's run (and its events) are done.
+  let shownUpTo = 0;
+  const held = graders.map(() => [] as RunEvent[]);
+  const ended = graders.map(() => false);
+  const show = (): void => {
+    while (shownUpTo < graders.length) {
+      for (const event of held[shownUpTo]!.splice(0)) {
+        try {
+          options.onEvent?.(event);
+        } catch {
+          // Ignored, as the runner does: a broken progress display must not change the grade.
+        }
+      }
+      if (!ended[shownUpTo]) return;
+      shownUpTo += 1;
+    }
+  };
+
+  const runs: Promise<GradeReport>[] = [];
+  for (const [index, grader] of graders.entries()) {
+    const previous = index > 0 ? graders[index - 1] : undefined;
+    const settle = settlers.get(grader)!;
+    const run = async (): Promise<GradeReport> => {
+      if (previous) await results.get(previous)!.get(previous.keyCheck.id);
+      const report = await gradingRun.run(results, () =>
+        runChecks(grader.checks, {
+          ctx,
+          lab: grader.lab.id,
+          title: grader.lab.title,
+          target: ctx.config.target,
+          classifyError: classifyGraderError,
+          onEvent: (event) => {
+            if (event.type === 'finish') settle.get(event.result.id)?.(event.result);
+            held[index]!.push(event);
+            show();
+          },
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.perCheckTimeoutMs ? { perCheckTimeoutMs: options.perCheckTimeoutMs } : {}),
+          ...(options.totalTimeoutMs ? { totalTimeoutMs: options.totalTimeoutMs } : {}),
+        }),
+      );
+      ended[index] = true;
+      show();
+      return report;
+    };
+    runs.push(run());
+  }
+  const all = await Promise.all(runs);
+  // A cancelled grading reports the labs up to the one it stopped in, as before.
+  const stoppedAt = all.findIndex((report) => report.status === 'error' && options.signal?.aborted === true);
+  const reports = stoppedAt === -1 ? all : all.slice(0, stoppedAt + 1);
   const report = reports.length === 1 && reports[0] ? reports[0] : mergeReports(reports, { title: 'labs ' + graders.map((g) => g.lab.id).join(', '), target: ctx.config.target });
   return { reports, report };
 }

@@ -18,7 +18,8 @@ export interface ImdsFront {
 
 /** Opens a fault scope of `vm` with `faults` and a front that puts every request of the program in it. */
 export async function openImdsFront(connection: EmulatorConnection, vm: string, upstream: string, faults: readonly number[]): Promise<ImdsFront> {
-  const answer = await callProfileAdmin(connection, { scope: { vm, imdsFaults: faults.join(',') } });
+  // No faults is a scope too ('off'): it keeps the learner's practice profile out of the run.
+  const answer = await callProfileAdmin(connection, { scope: { vm, imdsFaults: faults.length > 0 ? faults.join(',') : 'off' } });
   const scope = answer.body.scope;
   if (answer.status !== 200 || !scope?.id || !scope.param) {
     throw new Error(`the emulator did not open a fault scope for ${vm} (${answer.status}: ${answer.body.error?.message ?? 'no scope in the answer'}); restart it: \`pnpm milab emulator stop\`, then \`pnpm milab emulator start --detach\``);

@@ -5,8 +5,11 @@
 // there), checked through IMDS's instance metadata; no faults can be injected there. The VM Run
 // Command API is not used: it is a write (`virtualMachines/runCommand/action`) that a Reader-only
 // grader may not make. Results are cached per grading context, so lab 05's "lab 04 is done"
-// check reuses lab 04's run.
+// check reuses lab 04's run; and lab 05's run meets no IMDS faults when its getToken is the lab 04
+// program this context has already seen survive them (see faultsFor05), so the back-off is paid once.
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireEmulator } from '@milab/core';
 import { currentCheckSignal, fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
@@ -106,7 +109,7 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string, sig
     }
     env = { ...process.env, ...settings };
   }
-  const faults = config.target === 'emulator';
+  const faults = config.target === 'emulator' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
   const input: HarnessInput = {
     lab,
     program,
@@ -117,7 +120,9 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string, sig
     callTimeoutMs: CALL_TIMEOUT_MS,
   };
   // On the emulator, the program's IMDS is this run's front: the faults reach this run only.
-  const front = faults ? await openImdsFront(requireEmulator(config), names.vm, env.AZURE_POD_IDENTITY_AUTHORITY_HOST ?? '', FAULTS) : undefined;
+  // (A run without faults on the emulator still gets its own front, with none: the learner's
+  // practice profile stays out of it.)
+  const front = config.target === 'emulator' ? await openImdsFront(requireEmulator(config), names.vm, env.AZURE_POD_IDENTITY_AUTHORITY_HOST ?? '', faults ? FAULTS : []) : undefined;
   if (front) env.AZURE_POD_IDENTITY_AUTHORITY_HOST = front.url;
   try {
     const result = await runOnVm(HARNESS, { env, args: [JSON.stringify(input)], timeoutMs: RUN_TIMEOUT_MS, resultChannel: true, ...(signal ? { signal } : {}) });
@@ -147,6 +152,40 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string, sig
   } finally {
     await front?.close();
   }
+}
+
+/**
+ * The lab 04 program that lab 05's `program` imports getToken from, read from its source (a
+ * relative or absolute specifier, `.js` standing for the `.ts` beside it); `undefined` when its
+ * source cannot be read or imports getToken from nowhere this can tell.
+ */
+export function getTokenSource(program: string): string | undefined {
+  let source: string;
+  try {
+    source = readFileSync(program, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const imports = [...source.matchAll(/import\s*\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g)].filter(([, names]) => /(^|[\s,])getToken([\s,]|$)/.test(names ?? ''));
+  if (imports.length !== 1) return undefined;
+  const specifier = imports[0]![2]!;
+  if (!specifier.startsWith('.') && !specifier.startsWith('/')) return undefined;
+  return resolve(dirname(program), specifier).replace(/\.js$/, '.ts');
+}
+
+/**
+ * Whether lab 05's `program` takes its getToken from a lab 04 program this context has run under
+ * IMDS faults (lab 04's grader in the same run, or lab 05's "lab 04 is done" check), and that
+ * getToken got a token through them. Its run would meet the same faults with the same code and
+ * pay the same back-off for nothing new; a getToken that did not get through them (or one this
+ * cannot tell) meets them again in lab 05, as on a busy VM.
+ */
+async function getTokenSurvivedFaults(ctx: GraderContext, program: string): Promise<boolean> {
+  const from = getTokenSource(program);
+  const run = from === undefined ? undefined : cache.get(ctx)?.get(`04\n${from}`);
+  if (!run) return false;
+  const outcome = await run;
+  return outcome.kind === 'ran' && outcome.faultsInjected && outcome.output.faults?.ok === true;
 }
 
 /** The outcome of a program stopped for printing more than the cap. */
