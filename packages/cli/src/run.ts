@@ -1,8 +1,6 @@
 // Runs the program and turns any thrown error into one clear message on stderr (what happened,
 // what was expected, the next step) and an exit code. A stack trace only with MILAB_DEBUG=1.
-import { inspect } from 'node:util';
 import { CommanderError, type Command } from 'commander';
-import { toMilabError } from '@milab/core';
 
 /** Where runMain writes and what it reads; replaceable in tests. */
 export interface RunIo {
@@ -14,27 +12,6 @@ export interface RunIo {
 function throwInsteadOfExit(command: Command): void {
   command.exitOverride();
   for (const sub of command.commands) throwInsteadOfExit(sub);
-}
-
-/**
- * The message for a failure, and its exit code: a MilabError (or anything core can explain) prints
- * its message and hint; anything else is an unexpected failure.
- */
-export function describeFailure(error: unknown, debug = false): { text: string; exitCode: number } {
-  const known = toMilabError(error);
-  const lines: string[] = [];
-  let exitCode = 1;
-  if (known) {
-    lines.push(`milab: ${known.message}`);
-    if (known.hint) lines.push(`  next step: ${known.hint}`);
-    exitCode = known.exitCode ?? 1;
-  } else {
-    const message = error instanceof Error ? error.message : String(error);
-    lines.push(`milab: unexpected error: ${message}`);
-    lines.push('  next step: run it again with MILAB_DEBUG=1 to see the details, and report an issue if it persists.');
-  }
-  if (debug) lines.push('', inspect(error, { depth: 6 }));
-  return { text: `${lines.join('\n')}\n`, exitCode };
 }
 
 /**
@@ -60,8 +37,32 @@ export async function runMain(program: Command, argv: string[], io: RunIo = { st
       process.exitCode = error.exitCode;
       return;
     }
+    // Loaded only on failure: explaining errors needs @milab/core, which `milab --help` never loads.
+    const { describeFailure } = await import('./failure.js');
     const { text, exitCode } = describeFailure(error, io.env.MILAB_DEBUG === '1');
     io.stderr.write(text);
     process.exitCode = exitCode;
   }
+}
+
+/**
+ * A commander action that loads its module when it runs, so that registering a command (and
+ * `milab --help`) costs nothing of what the command needs: `lazyAction(() => import('./x-actions.js'), 'start')`.
+ */
+export function lazyAction<M, K extends keyof M>(load: () => Promise<M>, name: K): (...args: unknown[]) => Promise<void> {
+  return async (...args) => {
+    const action = (await load())[name] as (...args: unknown[]) => void | Promise<void>;
+    await action(...args);
+  };
+}
+
+/**
+ * Runs `prepare` (and waits for it) when `name`, a subcommand of `program`, is about to parse its
+ * arguments, `--help` included: what its help and option choices take from a module loaded on
+ * demand is then there, yet registering the command (and `milab --help`) loads nothing.
+ */
+export function beforeParsing(program: Command, name: string, prepare: (command: Command) => Promise<void>): void {
+  program.hook('preSubcommand', async (_parent, sub) => {
+    if (sub.name() === name) await prepare(sub);
+  });
 }

@@ -50,8 +50,16 @@ describe('--help', () => {
     }
     const byName = (name: string) => helpOf(commands.find((c) => c.name() === name) ?? program);
     expect(byName('doctor')).toContain('--json');
-    expect(byName('config')).toContain('AZURE_SUBSCRIPTION_ID');
     expect(byName('set')).toContain('<key> <value>');
+  });
+
+  it('the help of a command whose text comes from a module loaded on demand has it (config --help, in-process)', async () => {
+    const program = new Command('milab').exitOverride();
+    registerConfig(program);
+    let text = '';
+    for (const command of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) command.exitOverride().configureOutput({ writeOut: (s) => void (text += s) });
+    await expect(program.parseAsync(['node', 'milab', 'config', '--help'])).rejects.toThrow();
+    expect(text).toContain('AZURE_SUBSCRIPTION_ID');
   });
 });
 

@@ -3,14 +3,11 @@
 // 0 (all passed), 1 (something to fix) or 2 (could not grade). `--watch` grades again whenever a
 // file under the graded labs' folders changes, and polls the cloud state every 15 s (printing
 // only when the result changes); Ctrl-C stops it.
-import { watch as watchFiles, type FSWatcher } from 'node:fs';
-import { relative } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadConfig, repoRoot } from '@milab/core';
-import { exitCodeFor, type GradeReport } from '@milab/grading';
-import { showReport, terminalFor, type Grader } from '@milab/graders';
-import { currentWorldId, gradeAndSave, identityLine, selectGraders, standing, warnAboutLearnerId } from '../labs.js';
-import { describeFailure } from '../run.js';
+import { lazyAction } from '../run.js';
+
+/** The action, loaded when it runs: `milab --help` and the other commands never pay for it. */
+const actions = () => import('./grade-actions.js');
 
 /** Options of `milab grade`. */
 export interface GradeOptions {
@@ -24,119 +21,12 @@ export interface GradeOptions {
 /** The default poll interval in watch mode: modest, to stay far below ARM's read limits. */
 export const WATCH_POLL_SECONDS = 15;
 
-/** Grades once, printing progress and the summary; returns the report. */
-async function gradeOnce(graders: readonly Grader[], options: GradeOptions, signal?: AbortSignal): Promise<GradeReport> {
-  const terminal = terminalFor(options);
-  try {
-    const config = loadConfig();
-    const { report, progress } = await gradeAndSave(graders, { config, onEvent: terminal.onEvent, ...(signal ? { signal } : {}) });
-    await showReport(report, terminal, options);
-    // Lab 02 needs the principal id and lab 04 the client id: say them where lab 01 is graded.
-    const { identity } = standing(progress, config.target, currentWorldId(config));
-    if (!options.json && identity && graders.some((g) => g.lab.id === '01')) console.log(`\n${identityLine(identity)}`);
-    return report;
-  } finally {
-    terminal.close();
-  }
-}
-
-/** Resolves with what happened first: a file changed under `dirs`, the poll interval passed, or `signal` aborted. */
-function nextChange(dirs: readonly string[], intervalMs: number, signal: AbortSignal): Promise<{ kind: 'file'; file: string } | { kind: 'poll' } | { kind: 'stopped' }> {
-  return new Promise((resolve) => {
-    const watchers: FSWatcher[] = [];
-    let debounce: NodeJS.Timeout | undefined;
-    const finish = (outcome: { kind: 'file'; file: string } | { kind: 'poll' } | { kind: 'stopped' }) => {
-      clearTimeout(timer);
-      clearTimeout(debounce);
-      signal.removeEventListener('abort', onAbort);
-      for (const w of watchers) w.close();
-      resolve(outcome);
-    };
-    const onAbort = () => finish({ kind: 'stopped' });
-    const timer = setTimeout(() => finish({ kind: 'poll' }), intervalMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    for (const dir of dirs) {
-      // Editors write a file in several steps: wait for the burst to settle before grading.
-      watchers.push(
-        watchFiles(dir, { recursive: true }, (_event, name) => {
-          clearTimeout(debounce);
-          debounce = setTimeout(() => finish({ kind: 'file', file: relative(repoRoot(), `${dir}/${name ?? ''}`) }), 250);
-        }),
-      );
-    }
-    if (signal.aborted) onAbort();
-  });
-}
-
-/** What decides whether a polled result is worth printing again. */
-function fingerprint(report: GradeReport): string {
-  return JSON.stringify(report.results.map((r) => [r.id, r.status, r.status === 'fail' ? r.found : '']));
-}
-
-async function watchMode(graders: readonly Grader[], options: GradeOptions): Promise<GradeReport | undefined> {
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  const out = options.json ? process.stderr : process.stdout;
-  const intervalMs = (options.interval ?? WATCH_POLL_SECONDS) * 1000;
-  const dirs = graders.map((g) => g.lab.dir);
-  let last: GradeReport | undefined;
-  let lastFailure: string | undefined;
-  const watching = () => out.write(`\nWatching ${dirs.map((d) => relative(repoRoot(), d) + '/').join(', ')} and polling every ${intervalMs / 1000} s. Ctrl-C stops.\n`);
-  // In watch mode a run that cannot even start (the emulator stopped, a bad config) is printed
-  // once and watched through: the next change or poll tries again.
-  const attempt = async (run: () => Promise<void>) => {
-    try {
-      await run();
-      lastFailure = undefined;
-    } catch (error) {
-      const { text } = describeFailure(error);
-      if (text !== lastFailure) {
-        out.write(text);
-        watching();
-      }
-      lastFailure = text;
-    }
-  };
-  try {
-    await attempt(async () => {
-      last = await gradeOnce(graders, options, controller.signal);
-      watching();
-    });
-    while (!controller.signal.aborted) {
-      const change = await nextChange(dirs, intervalMs, controller.signal);
-      if (change.kind === 'stopped') break;
-      if (change.kind === 'file') {
-        out.write(`\n— ${change.file} changed: grading again —\n\n`);
-        await attempt(async () => {
-          last = await gradeOnce(graders, options, controller.signal);
-          watching();
-        });
-        continue;
-      }
-      // A poll: grade quietly, and print only when something changed in the cloud.
-      await attempt(async () => {
-        const { report } = await gradeAndSave(graders, { config: loadConfig(), signal: controller.signal });
-        if (controller.signal.aborted) return;
-        if (!last || fingerprint(report) !== fingerprint(last)) {
-          out.write('\n— the state in Azure changed —\n\n');
-          await showReport(report, terminalFor(options), options);
-          watching();
-        }
-        last = report;
-      });
-    }
-  } finally {
-    process.removeListener('SIGINT', stop);
-  }
-  return last;
-}
-
 function parseSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 2) throw new InvalidArgumentError('expected a number of seconds, 2 or more.');
   return n;
 }
+
 
 /** Registers `milab grade`. */
 export function registerGrade(program: Command): void {
@@ -149,15 +39,5 @@ export function registerGrade(program: Command): void {
     .option('-w, --watch', `grade again when a lab file changes, and poll the cloud every ${WATCH_POLL_SECONDS} s; Ctrl-C stops`)
     .option('--interval <seconds>', `poll interval in watch mode (default ${WATCH_POLL_SECONDS})`, parseSeconds)
     .addHelpText('after', '\nExamples:\n  pnpm milab grade 01\n  pnpm milab grade all --junit reports/milab.xml\n  pnpm milab grade 02 --watch')
-    .action(async (lab: string, options: GradeOptions) => {
-      const graders = selectGraders(lab);
-      try {
-        warnAboutLearnerId(loadConfig());
-      } catch {
-        // A bad config is reported by the grading run itself (and watched through with --watch).
-      }
-      const report = options.watch ? await watchMode(graders, options) : await gradeOnce(graders, options);
-      // No report at all: grading never got going (exit 2, could not grade).
-      process.exitCode = report ? exitCodeFor(report) : 2;
-    });
+    .action(lazyAction(actions, 'grade'));
 }

@@ -2,19 +2,11 @@
 // `milab emulator profile show | set | clear`, which change a running emulator through its
 // admin endpoint (guarded by the admin key in connection.json).
 import type { Command } from 'commander';
-import { EmulatorNotRunningError, MilabError } from '@milab/core';
-import {
-  applyProfileFlags,
-  callProfileAdmin,
-  ConfigError as OptionError,
-  defaultStateDir,
-  emptyProfile,
-  parseConfig,
-  readConnection,
-  type AdminProfileAnswer,
-  type EmulatorConnection,
-  type ProfileFlags,
-} from '@milab/emulator';
+import type { ProfileFlags } from '@milab/emulator';
+import { lazyAction } from '../run.js';
+
+/** The actions, loaded when one runs: `milab --help` and the other commands never pay for them. */
+const actions = () => import('./profile-actions.js');
 
 /** What the profile flags mean, for `--help` (start and profile set share them). */
 export const PROFILE_FLAG_HELP = {
@@ -55,61 +47,10 @@ export function profileFlagsOf(options: ProfileOptions): ProfileFlags {
   return flags;
 }
 
-function usageError(error: OptionError): MilabError {
-  return new MilabError(`${error.message}.`, { code: 'MILAB_USAGE', hint: `See \`pnpm milab emulator profile set --help\` for --${error.option}.`, exitCode: 1 });
-}
-
-/** Checks flags locally before they reach the emulator, so a typo is explained without a round trip. */
-function validate(flags: ProfileFlags): void {
-  try {
-    applyProfileFlags(emptyProfile(), flags);
-  } catch (error) {
-    if (error instanceof OptionError) throw usageError(error);
-    throw error;
-  }
-}
-
-type AdminAnswer = AdminProfileAnswer;
-
-async function callAdmin(connection: EmulatorConnection, method: 'GET' | 'POST', body?: { set?: ProfileFlags; clear?: boolean }): Promise<AdminAnswer> {
-  if (!connection.adminKey) {
-    throw new MilabError('the running emulator has no profile endpoint (it is older than this CLI).', {
-      code: 'MILAB_EMULATOR_PROFILE_FAILED',
-      hint: 'Restart it: `pnpm milab emulator stop`, then `pnpm milab emulator start --detach`.',
-      exitCode: 1,
-    });
-  }
-  return callProfileAdmin(connection, method === 'POST' ? body : undefined);
-}
-
-interface ProfileCommandOptions extends ProfileOptions {
+/** Options of `milab emulator profile show | set | clear`. */
+export interface ProfileCommandOptions extends ProfileOptions {
   stateDir?: string;
   json?: boolean;
-}
-
-function running(options: ProfileCommandOptions): EmulatorConnection {
-  const stateDir = options.stateDir ? parseConfig({ stateDir: options.stateDir, port: 0 }).stateDir : defaultStateDir();
-  const connection = readConnection(stateDir);
-  if (!connection) throw new EmulatorNotRunningError(stateDir);
-  return connection;
-}
-
-async function change(options: ProfileCommandOptions, body: { set?: ProfileFlags; clear?: boolean }): Promise<void> {
-  const connection = running(options);
-  const answer = await callAdmin(connection, body.set || body.clear ? 'POST' : 'GET', body.set || body.clear ? body : undefined);
-  if (answer.status !== 200 || !answer.body.profile) {
-    throw new MilabError(`the emulator refused the profile (HTTP ${answer.status}): ${answer.body.error?.message ?? 'no details'}.`, {
-      code: 'MILAB_EMULATOR_PROFILE_FAILED',
-      hint: 'Check the values (`pnpm milab emulator profile set --help`), or restart the emulator with the flags on `start`.',
-      exitCode: 1,
-    });
-  }
-  if (options.json) {
-    console.log(JSON.stringify(answer.body.profile, null, 2));
-    return;
-  }
-  console.log(`profile of the emulator at ${connection.url}:`);
-  for (const line of answer.body.description ?? []) console.log(`  ${line}`);
 }
 
 /** `milab emulator profile show | set | clear`. */
@@ -123,7 +64,7 @@ export function registerProfile(emulator: Command, stateDirHelp: string): void {
     .description('Show the current profile.')
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'machine-readable output')
-    .action((options: ProfileCommandOptions) => change(options, {}));
+    .action(lazyAction(actions, 'show'));
 
   addProfileOptions(
     profile
@@ -132,19 +73,12 @@ export function registerProfile(emulator: Command, stateDirHelp: string): void {
   )
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'machine-readable output')
-    .action(async (options: ProfileCommandOptions) => {
-      const flags = profileFlagsOf(options);
-      if (Object.keys(flags).length === 0) {
-        throw new MilabError('no setting given to change.', { code: 'MILAB_USAGE', hint: 'For example: `pnpm milab emulator profile set --latency arm=200`.', exitCode: 1 });
-      }
-      validate(flags);
-      await change(options, { set: flags });
-    });
+    .action(lazyAction(actions, 'set'));
 
   profile
     .command('clear')
     .description('Back to no profile: no latency, throttling, faults or limits, and no RBAC delay.')
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'machine-readable output')
-    .action((options: ProfileCommandOptions) => change(options, { clear: true }));
+    .action(lazyAction(actions, 'clear'));
 }

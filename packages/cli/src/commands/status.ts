@@ -1,10 +1,10 @@
 // `milab status [--refresh] [--json]`: every lab, done or not, with its last score on the
 // configured target, from the saved progress (`--refresh` grades them all first).
 import type { Command } from 'commander';
-import { loadConfig } from '@milab/core';
-import { GRADERS } from '@milab/graders';
-import { currentWorldId, formatStanding, gradeAndSave, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
-import { readProgress } from '../progress.js';
+import { lazyAction } from '../run.js';
+
+/** The action, loaded when it runs: `milab --help` and the other commands never pay for it. */
+const actions = () => import('./status-actions.js');
 
 /** Registers `milab status`. */
 export function registerStatus(program: Command): void {
@@ -13,25 +13,5 @@ export function registerStatus(program: Command): void {
     .description('Show every lab: done or not, and its last score (saved by `milab grade`)')
     .option('--refresh', 'grade every lab first (reads Azure or the emulator)')
     .option('--json', 'print as JSON')
-    .action(async (options: { refresh?: boolean; json?: boolean }) => {
-      const config = loadConfig();
-      warnAboutLearnerId(config);
-      const progress = options.refresh ? (await gradeAndSave(GRADERS, { config })).progress : readProgress();
-      const result = standing(progress, config.target, currentWorldId(config));
-      const { labs, next, identity } = result;
-      if (options.json) {
-        const rows = labs.map(({ lab, grade, done, stale }) => ({ id: lab.id, slug: lab.slug, title: lab.title, done, ...(stale ? { beforeReset: true } : {}), ...(grade ? { grade } : {}) }));
-        console.log(JSON.stringify({ target: config.target, learnerId: config.learnerId, next: next?.id ?? null, identity: identity ?? null, labs: rows }, null, 2));
-        return;
-      }
-      console.log(`Target ${config.target}, learner ${config.learnerId}: ${labs.filter((l) => l.done).length} of ${labs.length} labs done`);
-      console.log('');
-      for (const line of formatStanding(labs, next)) console.log(line);
-      console.log('');
-      const notes = standingNotes(result);
-      if (notes.length > 0) console.log(`${notes.join('\n')}\n`);
-      if (next) for (const line of nextSteps(next, config.learnerId)) console.log(line);
-      else console.log('All labs done. Well done!');
-      if (!options.refresh && labs.some((l) => !l.grade)) console.log('\n(Scores are from your last `pnpm milab grade`; `pnpm milab status --refresh` grades every lab now.)');
-    });
+    .action(lazyAction(actions, 'status'));
 }

@@ -1,122 +1,17 @@
 // `milab token`: a managed identity token from IMDS, shown as its decoded claims and expiry.
 // The token itself is printed only with --raw (for piping), never in the human or JSON output.
 import { Option, type Command } from 'commander';
-import {
-  IMDS_DEFAULT_ENDPOINT,
-  IMDS_ENDPOINT_ENV,
-  ImdsClient,
-  claimDate,
-  decodeClaims,
-  EXIT_UNAVAILABLE,
-  formatDuration,
-  isMilabError,
-  loadConfig,
-  MilabError,
-  type ImdsToken,
-  type TokenClaims,
-} from '@milab/core';
+import { beforeParsing, lazyAction } from '../run.js';
+
+/** The action, loaded when it runs: `milab --help` and the other commands never pay for it. */
+const actions = () => import('./token-actions.js');
 
 /** The resource `milab token` asks for unless told otherwise: ARM, as in the labs. */
 export const DEFAULT_RESOURCE = 'https://management.azure.com/';
 
-interface TokenOptions {
-  resource: string;
-  clientId?: string;
-  objectId?: string;
-  msiResId?: string;
-  json?: boolean;
-  raw?: boolean;
-}
-
-// The claims shown, in this order (azure-facts.md lists what managed identity tokens carry).
-const SHOWN_CLAIMS = ['aud', 'iss', 'oid', 'tid', 'appid', 'idtyp', 'xms_mirid', 'iat', 'nbf', 'exp'] as const;
-const TIME_CLAIMS = new Set(['iat', 'nbf', 'exp']);
-
-function identityLabel(options: TokenOptions): string {
-  if (options.clientId !== undefined) return `user-assigned, client id ${options.clientId}`;
-  if (options.objectId !== undefined) return `user-assigned, object id ${options.objectId}`;
-  if (options.msiResId !== undefined) return `user-assigned, resource id ${options.msiResId}`;
-  return 'system-assigned (or the only identity on the VM)';
-}
-
-/** Claims, or why there are none: an IMDS-compatible endpoint may hand out opaque tokens. */
-function claimsOf(token: ImdsToken): { claims: TokenClaims | null; reason?: string } {
-  try {
-    return { claims: decodeClaims(token.accessToken) };
-  } catch (error) {
-    if (isMilabError(error)) return { claims: null, reason: error.message };
-    throw error;
-  }
-}
-
-function human(token: ImdsToken, endpoint: string, options: TokenOptions, now: number): string {
-  const { claims, reason } = claimsOf(token);
-  const rows: [string, string][] = [
-    ['identity', identityLabel(options)],
-    ['client_id', token.clientId ?? '(not given by IMDS)'],
-  ];
-  if (claims) {
-    for (const name of SHOWN_CLAIMS) {
-      const value = claims[name];
-      if (value === undefined) continue;
-      rows.push([name, TIME_CLAIMS.has(name) ? (claimDate(claims, name)?.toISOString() ?? String(value)) : String(value)]);
-    }
-  } else {
-    rows.push(['claims', `none shown: ${reason ?? 'not a JWT'}`]);
-  }
-  const left = token.expiresOn.getTime() - now;
-  rows.push(['expires', `${token.expiresOn.toISOString()} (${left >= 0 ? `in ${formatDuration(left)}` : formatDuration(left)})`]);
-  const width = Math.max(...rows.map(([k]) => k.length));
-  return [
-    `Managed identity token for ${token.resource} from IMDS at ${endpoint}`,
-    ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`),
-    '',
-    'The token itself is not shown; `milab token --raw` prints only the token, for piping.',
-  ].join('\n');
-}
-
-function json(token: ImdsToken, endpoint: string, now: number): string {
-  const { claims } = claimsOf(token);
-  return JSON.stringify(
-    {
-      endpoint,
-      resource: token.resource,
-      tokenType: token.tokenType,
-      clientId: token.clientId ?? null,
-      expiresOn: token.expiresOn.toISOString(),
-      expiresInSeconds: Math.floor((token.expiresOn.getTime() - now) / 1000),
-      claims,
-    },
-    null,
-    2,
-  );
-}
-
-/**
- * Why `milab token` must not ask IMDS here, or `undefined` when it may. On the emulator target,
- * IMDS is the emulated VM's, reached through AZURE_POD_IDENTITY_AUTHORITY_HOST (set by `milab vm
- * exec` and `milab vm env`): without it the request would go to 169.254.169.254, which on a
- * laptop is nobody (or, in a cloud VM or container, someone else's IMDS). Decided before any
- * client exists, so nothing is sent.
- */
-export function notOnEmulatedVm(env: Readonly<Record<string, string | undefined>> = process.env): MilabError | undefined {
-  if (env[IMDS_ENDPOINT_ENV]?.trim()) return undefined;
-  if (loadConfig({ env }).target !== 'emulator') return undefined;
-  return new MilabError(
-    `\`milab token\` asks the IMDS of the VM it runs on, and this is not an emulated VM: the target is "emulator" and ${IMDS_ENDPOINT_ENV} is not set. Nothing was sent to ${IMDS_DEFAULT_ENDPOINT}.`,
-    {
-      code: 'MILAB_NOT_ON_VM',
-      hint:
-        'Run it on the lab VM: `pnpm milab vm exec labvm -- milab token` (add `--client-id <id>` for your identity; `pnpm milab status` shows its client id). ' +
-        'On a real Azure VM, set the target first: `pnpm milab config set target azure`.',
-      exitCode: EXIT_UNAVAILABLE,
-    },
-  );
-}
-
 /** Registers `milab token`. */
 export function registerToken(program: Command): void {
-  program
+  const token = program
     .command('token')
     .description('Get a managed identity token from IMDS and show its claims and expiry (never the token itself)')
     .option('--resource <url>', 'the resource (audience) the token is for', DEFAULT_RESOURCE)
@@ -125,7 +20,11 @@ export function registerToken(program: Command): void {
     .option('--msi-res-id <id>', 'a user-assigned identity, by ARM resource id')
     .addOption(new Option('--json', 'print the claims and expiry as JSON (never the token)').conflicts('raw'))
     .option('--raw', 'print only the token, for piping (e.g. into an Authorization header)')
-    .addHelpText(
+    .action(lazyAction(actions, 'token'));
+  // The IMDS endpoint's variable and default come with the actions' module (from @milab/core).
+  beforeParsing(program, 'token', async () => {
+    const { IMDS_DEFAULT_ENDPOINT, IMDS_ENDPOINT_ENV } = await actions();
+    token.addHelpText(
       'after',
       [
         '',
@@ -138,27 +37,6 @@ export function registerToken(program: Command): void {
         '  pnpm milab vm exec labvm -- milab token',
         '  curl -H "Authorization: Bearer $(pnpm --silent milab token --raw)" "https://management.azure.com/subscriptions?api-version=2022-12-01"',
       ].join('\n'),
-    )
-    .action(async (options: TokenOptions) => {
-      const refusal = notOnEmulatedVm();
-      if (refusal) throw refusal;
-      const imds = new ImdsClient();
-      try {
-        const token = await imds.getToken({
-          resource: options.resource,
-          clientId: options.clientId,
-          objectId: options.objectId,
-          msiResId: options.msiResId,
-        });
-        const now = Date.now();
-        if (options.raw) {
-          // No newline into a pipe, so `$(milab token --raw)` and `| xargs` get the token exactly.
-          process.stdout.write(process.stdout.isTTY ? `${token.accessToken}\n` : token.accessToken);
-        } else {
-          process.stdout.write(`${options.json ? json(token, imds.endpoint, now) : human(token, imds.endpoint, options, now)}\n`);
-        }
-      } finally {
-        await imds.close();
-      }
-    });
+    );
+  });
 }

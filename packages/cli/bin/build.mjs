@@ -1,0 +1,146 @@
+// Bundles the CLI (src/main.ts) into plain JavaScript with esbuild, so `milab` starts without tsx.
+// Loaded by milab.mjs only when the bundle is missing or older than one of its inputs.
+//
+// - The workspace packages (@milab/*) are inlined from their TypeScript sources (the "source"
+//   export condition), and so are their dependencies but for EXTERNAL_PACKAGES below.
+// - Code splitting: each command's dynamic imports become chunks, loaded only when used.
+// - `import.meta.url` in every inlined file is replaced by that file's own URL, so paths computed
+//   from it (repoRoot, the emulator's bin.ts, graders/lib/vm-harness.ts, the labs folder) are the
+//   same as when running from source.
+// - Each build goes to a fresh folder; `current.json` (written last, atomically) names it and lists
+//   the inputs, so a concurrent `milab` never sees a half-written bundle.
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+/** Build folders older than this that are not current are removed (a running `milab` may still load chunks from one). */
+const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
+
+const BUILTINS = new Set(builtinModules);
+
+/** Files whose change must rebuild although no source imports them (the build itself, the packages' manifests, the installed dependencies). */
+function extraInputs(repo) {
+  const files = [fileURLToPath(import.meta.url), fileURLToPath(new URL('./milab.mjs', import.meta.url)), join(repo, 'node_modules', '.modules.yaml')];
+  for (const name of readdirSync(join(repo, 'packages'))) files.push(join(repo, 'packages', name, 'package.json'));
+  files.push(join(repo, 'labs', 'package.json'), join(repo, 'graders', 'package.json'));
+  return files.filter((file) => existsSync(file));
+}
+
+/**
+ * Packages loaded from node_modules instead of bundled: native code (lmdb and its msgpackr), and the
+ * TypeScript tooling itself. Everything else is bundled: the Azure SDK loads about 4 x faster from
+ * a few chunks than from its hundreds of files.
+ */
+const EXTERNAL_PACKAGES = new Set(['lmdb', 'msgpackr', 'msgpackr-extract', 'tsx', 'esbuild']);
+
+function packageName(specifier) {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/** esbuild plugin: the external packages are imported by their resolved file URL; import.meta.url becomes each source file's own URL. */
+export function repoLayout() {
+  return {
+    name: 'milab-repo-layout',
+    setup(b) {
+      const resolve = (args) => b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: { milabInner: true } });
+      const ours = (path) => !path.split(sep).includes('node_modules');
+      // The repository's own modules have no import-time side effects anyone relies on (none is
+      // imported for its effects alone): saying so lets esbuild leave out the modules a package's
+      // index re-exports but a chunk never uses, so `milab --help` does not load the emulator.
+      // (esbuild splits at file granularity: a file the entry needs brings every import it keeps.)
+      b.onResolve({ filter: /^(\.|@milab\/)/ }, async (args) => {
+        if (args.pluginData?.milabInner || !ours(args.importer)) return undefined;
+        const found = await resolve(args);
+        if (found.errors.length > 0) return { errors: found.errors };
+        return { path: found.path, sideEffects: !ours(found.path) };
+      });
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData?.milabInner) return undefined;
+        const name = args.path.startsWith('node:') ? args.path.slice(5) : args.path;
+        if (BUILTINS.has(name) || BUILTINS.has(packageName(name))) return { path: args.path, external: true };
+        if (args.path.startsWith('@milab/')) return undefined; // handled above
+        if (!EXTERNAL_PACKAGES.has(packageName(args.path))) {
+          if (!ours(args.importer)) return undefined; // bundled, as the package says
+          // Bundled; imported by our code only for its bindings (it imports nothing for effects
+          // alone), so a file that uses none of them does not drag the package in.
+          const found = await resolve(args);
+          if (found.errors.length > 0) return { errors: found.errors };
+          return { path: found.path, sideEffects: false };
+        }
+        // pnpm keeps each package's dependencies next to it, so the bundle's own folder could not
+        // resolve this name: import the file it resolves to from the importing file instead.
+        const found = await resolve(args);
+        if (found.errors.length > 0) return { errors: found.errors };
+        return { path: pathToFileURL(found.path).href, external: true };
+      });
+      // Only the repository's own TypeScript: what node_modules ships is JavaScript.
+      b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+        if (!ours(args.path)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        return { contents: text.replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+      });
+    },
+  };
+}
+
+/** Bundled CommonJS code calls require() for Node's built-in modules, which ESM output lacks. */
+const REQUIRE_SHIM = "import { createRequire as __milabCreateRequire } from 'node:module'; const require = __milabCreateRequire(import.meta.url);";
+
+/**
+ * Builds the bundle of `repo`'s CLI into a new folder under `cacheDir` and makes it current.
+ * Returns the current.json record: { dir, builtAt, inputs }.
+ */
+export async function buildBundle(repo, cacheDir) {
+  const builtAt = Date.now(); // before reading any source: an edit during the build triggers the next one
+  mkdirSync(cacheDir, { recursive: true });
+  const dir = join(cacheDir, `build-${builtAt}-${process.pid}`);
+  const result = await build({
+    absWorkingDir: repo,
+    entryPoints: { main: join(repo, 'packages/cli/src/main.ts') },
+    outdir: dir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20.19',
+    conditions: ['source'],
+    // ESM builds first: a CommonJS package reached by import() would, in a split chunk, offer only
+    // its default export (the Azure SDK's arm-* clients are CommonJS under "main", ESM under "module").
+    mainFields: ['module', 'main'],
+    metafile: true,
+    logLevel: 'silent',
+    legalComments: 'none',
+    sourcemap: 'linked',
+    chunkNames: 'chunks/[name]-[hash]',
+    banner: { js: REQUIRE_SHIM },
+    plugins: [repoLayout()],
+  });
+  const inputs = Object.keys(result.metafile.inputs)
+    // node_modules changes only through an install, which rewrites node_modules/.modules.yaml.
+    .filter((path) => !path.includes(':') && !path.split('/').includes('node_modules'))
+    .map((path) => join(repo, path));
+  const record = { dir: relative(cacheDir, dir), builtAt, inputs: [...new Set([...inputs, ...extraInputs(repo)])] };
+  // What each output holds: `esbuild --analyze`-style questions (why is main.js big?) start here.
+  writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
+  const pointer = join(cacheDir, 'current.json');
+  const temp = `${pointer}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(record, null, 1)}\n`);
+  renameSync(temp, pointer);
+  removeOldBuilds(cacheDir, record.dir);
+  return record;
+}
+
+function removeOldBuilds(cacheDir, current) {
+  for (const name of readdirSync(cacheDir)) {
+    if (!name.startsWith('build-') || name === current) continue;
+    const path = join(cacheDir, name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > KEEP_OLD_BUILDS_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // another milab removed it first
+    }
+  }
+}

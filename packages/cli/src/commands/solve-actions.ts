@@ -1,0 +1,64 @@
+// What `milab solve` does (registered in solve.ts), loaded only when it runs.
+import { pathToFileURL } from 'node:url';
+import { loadConfig, MilabError, requireEmulator, toMilabError, type MilabConfig } from '@milab/core';
+import { createLabContext, findLab, installSolution, labNames, prepareLab, runOnVm, vmProgramEnv, type Lab, type LabContext } from '@milab/labs';
+import { enableTypeScriptImports } from '../typescript.js';
+
+/**
+ * A lab graded on its program, which runs on the VM (04, 05): the reference solution goes into
+ * the starter (the file the grader runs; yours is saved first), then runs on the VM (emulator).
+ */
+async function solveOnVm(lab: Lab, config: MilabConfig): Promise<void> {
+  const installed = installSolution(lab, config.paths.home);
+  console.log(`Lab ${lab.id} — ${lab.title}: the reference solution is now in labs/${lab.folder}/starter/ (\`pnpm milab reset ${lab.id}\` restores the starter).`);
+  if (installed.savedTo) console.log(`  your starter was saved in ${installed.savedTo}`);
+  if (config.target !== 'emulator') {
+    console.log(`  Run it on the VM: node --conditions=source --import tsx labs/${lab.folder}/starter/index.ts, and grade it there: pnpm milab grade ${lab.id}`);
+    return;
+  }
+  console.log(`  running it on the VM ${labNames(config).vm}:`);
+  const run = await runOnVm(lab.starter, { env: vmProgramEnv(config, labNames(config)), timeoutMs: 120_000 });
+  process.stderr.write(run.stderr);
+  process.stdout.write(run.stdout);
+  if (run.exitCode !== 0) {
+    throw new MilabError(`The reference solution of lab ${lab.id} failed on the VM (exit code ${run.exitCode ?? 'none'}${run.timedOut ? ', time limit reached' : ''}).`, {
+      code: 'MILAB_EARLIER_LAB_NOT_DONE',
+      hint: `Lab ${lab.id} builds on lab ${lab.dependsOn.join(', ')}: check it with \`pnpm milab grade ${lab.dependsOn.at(-1) ?? lab.id}\`.`,
+      exitCode: 1,
+    });
+  }
+  console.log(`Done. Check it: pnpm milab grade ${lab.id}`);
+}
+
+/** `milab solve`. */
+export async function solve(input: string): Promise<void> {
+  const lab = findLab(input);
+  const config = loadConfig();
+  // Said as it is (exit 2), not as a missing subscription id the emulator would have provided.
+  if (config.target === 'emulator') requireEmulator(config);
+  if (lab.runsOn === 'vm') return solveOnVm(lab, config);
+  const ctx = await createLabContext(lab, { config, log: (line) => console.log(`  ${line}`) });
+  console.log(`Lab ${lab.id} — ${lab.title}: running labs/${lab.folder}/solution/index.ts on the ${config.target} as ${config.learnerId}`);
+  const prepared = await prepareLab(lab, ctx);
+  if (prepared) console.log(`  prepared: ${prepared}`);
+  // The bundled CLI has no TypeScript loader of its own: the solution is TypeScript.
+  await enableTypeScriptImports();
+  const { main } = (await import(pathToFileURL(lab.solution).href)) as { main: (ctx: LabContext) => Promise<void> };
+  try {
+    await main(ctx);
+  } catch (error) {
+    // A missing resource in a lab that builds on others: the earlier lab is not done.
+    const known = toMilabError(error);
+    if (known?.code === 'ResourceNotFound' && lab.dependsOn.length > 0) {
+      const earlier = lab.dependsOn.join(', ');
+      throw new MilabError(`Lab ${lab.id} builds on lab ${earlier}, and what it needs is missing: ${known.message}`, {
+        code: 'MILAB_EARLIER_LAB_NOT_DONE',
+        hint: `Do lab ${earlier} first (or \`pnpm milab solve ${lab.dependsOn.at(-1)}\`), then run this again.`,
+        exitCode: 1,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  console.log(`Done. Check it: pnpm milab grade ${lab.id}`);
+}

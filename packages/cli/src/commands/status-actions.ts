@@ -1,0 +1,28 @@
+// What `milab status` does (registered, with its options, in status.ts), loaded only when it runs.
+import { loadConfig } from '@milab/core';
+import { GRADERS } from '@milab/graders';
+import { currentWorldId, formatStanding, gradeAndSave, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
+import { readProgress } from '../progress.js';
+
+/** `milab status`. */
+export async function status(options: { refresh?: boolean; json?: boolean }): Promise<void> {
+  const config = loadConfig();
+  warnAboutLearnerId(config);
+  const progress = options.refresh ? (await gradeAndSave(GRADERS, { config })).progress : readProgress();
+  const result = standing(progress, config.target, currentWorldId(config));
+  const { labs, next, identity } = result;
+  if (options.json) {
+    const rows = labs.map(({ lab, grade, done, stale }) => ({ id: lab.id, slug: lab.slug, title: lab.title, done, ...(stale ? { beforeReset: true } : {}), ...(grade ? { grade } : {}) }));
+    console.log(JSON.stringify({ target: config.target, learnerId: config.learnerId, next: next?.id ?? null, identity: identity ?? null, labs: rows }, null, 2));
+    return;
+  }
+  console.log(`Target ${config.target}, learner ${config.learnerId}: ${labs.filter((l) => l.done).length} of ${labs.length} labs done`);
+  console.log('');
+  for (const line of formatStanding(labs, next)) console.log(line);
+  console.log('');
+  const notes = standingNotes(result);
+  if (notes.length > 0) console.log(`${notes.join('\n')}\n`);
+  if (next) for (const line of nextSteps(next, config.learnerId)) console.log(line);
+  else console.log('All labs done. Well done!');
+  if (!options.refresh && labs.some((l) => !l.grade)) console.log('\n(Scores are from your last `pnpm milab grade`; `pnpm milab status --refresh` grades every lab now.)');
+}

@@ -1,0 +1,130 @@
+// The actions of `milab vm list | env | exec` (registered, with their options, in vm.ts), loaded
+// only when one of them runs.
+import { spawn } from 'node:child_process';
+import { EmulatorNotRunningError, MilabError } from '@milab/core';
+import { defaultStateDir, parseConfig, readConnection, readWorld, VM_UNSET_ENV, vmEndpoint, vmEnv, vmProcessEnv, type EmulatorConnection, type VmEndpoint } from '@milab/emulator';
+import { shellQuote } from './emulator-actions.js';
+
+interface VmOptions {
+  stateDir?: string;
+  json?: boolean;
+}
+
+export { VM_UNSET_ENV, vmEnv } from '@milab/emulator';
+
+function stateDirOf(options: VmOptions): string {
+  return options.stateDir ? parseConfig({ stateDir: options.stateDir, port: 0 }).stateDir : defaultStateDir();
+}
+
+function requireRunning(options: VmOptions): EmulatorConnection {
+  const stateDir = stateDirOf(options);
+  const connection = readConnection(stateDir);
+  if (!connection) throw new EmulatorNotRunningError(stateDir);
+  return connection;
+}
+
+/** The VM a name (or `resourceGroup/name`, or ARM id) means, or a MilabError naming the choices. */
+export function findVm(connection: EmulatorConnection, wanted: string): VmEndpoint {
+  const match = vmEndpoint(connection, wanted);
+  if (match) return match;
+  const names = Object.keys(connection.vms ?? {});
+  throw new MilabError(`no VM named '${wanted}' in the emulator${names.length ? ` (it has: ${names.join(', ')})` : ' (it has none)'}.`, {
+    code: 'MILAB_VM_NOT_FOUND',
+    hint: '`pnpm milab vm list` shows the VMs; create one with `az vm create` or the SDK against the emulator.',
+    exitCode: 1,
+  });
+}
+
+/** The whole environment of a child "on" `vm`: the parent's, minus sign-in secrets, plus the VM's. */
+export const childEnv = vmProcessEnv;
+
+function identityLabel(identity: { type: string; userAssignedIdentities?: Record<string, unknown> } | undefined): string {
+  if (!identity) return 'none';
+  const user = Object.keys(identity.userAssignedIdentities ?? {}).map((id) => id.split('/').pop());
+  return user.length ? `${identity.type} (${user.join(', ')})` : identity.type;
+}
+
+export function list(options: VmOptions): void {
+  const connection = requireRunning(options);
+  const world = readWorld(stateDirOf(options));
+  const rows = Object.entries(connection.vms ?? {}).map(([key, vm]) => {
+    const record = world ? Object.values(world.resources).find((r) => r.id.toLowerCase() === vm.id.toLowerCase()) : undefined;
+    return { name: key, resourceGroup: vm.resourceGroup, identity: identityLabel(record?.identity), imdsUrl: vm.imdsUrl, id: vm.id };
+  });
+  if (options.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return;
+  }
+  if (rows.length === 0) {
+    console.log('no VMs in the emulator.');
+    return;
+  }
+  const width = Math.max(4, ...rows.map((r) => r.name.length));
+  const groupWidth = Math.max(14, ...rows.map((r) => r.resourceGroup.length));
+  console.log(`${'NAME'.padEnd(width)}  ${'RESOURCE GROUP'.padEnd(groupWidth)}  ${'IMDS'.padEnd(22)}  IDENTITY`);
+  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.resourceGroup.padEnd(groupWidth)}  ${r.imdsUrl.padEnd(22)}  ${r.identity}`);
+  console.log('Run code on one: pnpm milab vm exec NAME -- COMMAND (or: eval "$(pnpm --silent milab vm env NAME)")');
+}
+
+export function env(name: string, options: VmOptions): void {
+  const connection = requireRunning(options);
+  const vm = findVm(connection, name);
+  const vars = vmEnv(connection, vm);
+  if (options.json) {
+    console.log(JSON.stringify(vars, null, 2));
+    return;
+  }
+  console.log(`# on emulated VM ${vm.name} (${vm.resourceGroup}): its IMDS is ${vm.imdsUrl}; ARM is the emulator's at ${vars.AZURE_RESOURCE_MANAGER_ENDPOINT}`);
+  console.log(`unset ${VM_UNSET_ENV.join(' ')}`);
+  for (const [key, value] of Object.entries(vars)) console.log(`export ${key}=${shellQuote(value)}`);
+}
+
+export async function exec(name: string, command: string[], options: VmOptions): Promise<void> {
+  const connection = requireRunning(options);
+  const vm = findVm(connection, name);
+  const [program, ...args] = command;
+  if (!program) {
+    throw new MilabError('no command given to run on the VM.', {
+      code: 'MILAB_USAGE',
+      hint: `For example: pnpm milab vm exec ${vm.name} -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
+      exitCode: 1,
+    });
+  }
+  if (command.some((arg) => arg.startsWith('/metadata/'))) {
+    // `curl "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/…"` in double quotes: the calling shell
+    // expanded the variable (empty there) before milab could set it.
+    console.error(
+      `milab: warning: an argument starts with /metadata/: your shell expanded $AZURE_POD_IDENTITY_AUTHORITY_HOST before the VM's was set. ` +
+        `Wrap the command in sh -c '…' (single quotes), or run eval "$(pnpm --silent milab vm env ${vm.name})" first.`,
+    );
+  }
+  const child = spawn(program, args, { stdio: 'inherit', env: childEnv(process.env, connection, vm) });
+  const forward = (signal: NodeJS.Signals) => () => {
+    child.kill(signal);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const handlers = signals.map((signal) => [signal, forward(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    if (outcome.signal) {
+      // Exit as the child did: 128 + the signal's number, as shells report it.
+      const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+      process.exitCode = 128 + (numbers[outcome.signal] ?? 1);
+    } else {
+      process.exitCode = outcome.code ?? 1;
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new MilabError(`could not run '${program}' on VM ${vm.name}: ${code === 'ENOENT' ? 'command not found' : (error as Error).message}.`, {
+      code: 'MILAB_VM_EXEC_FAILED',
+      hint: 'Check the command name and your PATH; put the command after `--`.',
+      exitCode: 127,
+    });
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  }
+}
