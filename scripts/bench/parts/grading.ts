@@ -71,7 +71,7 @@ export async function run({ quick, log }: PartOptions): Promise<Row[]> {
     const tenTimes = { text: '≤ 0.1 × az (10 × faster)', test: (r: number) => r <= 0.1 };
     const rows: Row[] = [
       { part, name: `grade labs 01–03 (${checks} checks), in-process`, measured: { value: inProcess, unit: 'ms' }, ...azRef(), target: tenTimes },
-      { part, name: `milab grade ${processLabs.join(' + ')}, ${processLabs.length} process(es)`, measured: { value: processes, unit: 'ms' }, ...(quick ? {} : { ...azRef(), target: tenTimes }) },
+      { part, name: `milab grade ${processLabs.join(' + ')}, ${processLabs.length === 1 ? 'one process' : `${processLabs.length} processes`}`, measured: { value: processes, unit: 'ms' }, ...(quick ? {} : { ...azRef(), target: tenTimes }) },
       {
         part,
         name: `grade labs 01–03 in-process, ARM latency ${LATENCY_MS} ms`,
