@@ -112,7 +112,8 @@ export function labDone(id: string, previous: Grader): Check<GraderContext> {
       if (result.status === 'pass') return pass(result.details === undefined ? {} : { details: result.details });
       // The environment failed in the earlier lab's chain: grading stops here as it would there.
       if (result.status === 'error') throw new CannotGradeError(result.kind, result.message, result.hint);
-      const why = await whyNot(previous, result, of);
+      // A reason from further back (an earlier lab not done) ends with its own full stop.
+      const why = (await whyNot(previous, result, of)).replace(/\.\s*$/, '');
       return skip({ reason: `lab ${previous.lab.id} is not done: ${key.id} (${key.title}) does not pass: ${why}. ${finishFirst(previous.lab.id)}` });
     },
   };

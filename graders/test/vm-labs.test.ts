@@ -11,6 +11,7 @@ import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import { createGraderContext, GRADERS, gradeLabs, type GraderContext } from '../index.js';
+import { getTokenSource, runOnLabVm } from '../lib/vm.js';
 import { result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
 
 let world: LabWorld;
@@ -112,7 +113,26 @@ describe('the whole course', () => {
       `${world.names.resourceGroupScope}`.toLowerCase(),
       `${world.names.resourceGroupScope}/resources`.toLowerCase(),
     ]);
+    // The IMDS faults' back-off was paid once: by lab 04's run, whose getToken got through them;
+    // lab 05's program imports that getToken, so its run met none.
+    const run04 = await runOnLabVm(shared!, '04', lab04.solution);
+    expect(run04.kind === 'ran' && run04.faultsInjected && run04.output.faults?.ok).toBe(true);
+    const run05 = await runOnLabVm(shared!, '05', lab05.solution);
+    expect(run05).toMatchObject({ kind: 'ran', faultsInjected: false });
   }, 60_000);
+
+  it("reads which lab 04 program lab 05's getToken comes from, or says it cannot tell", () => {
+    expect(getTokenSource(lab05.solution)).toBe(lab04.solution);
+    expect(getTokenSource(lab05.starter)).toBe(lab04.starter);
+    // An absolute path, as the variants below write it.
+    const variant = variant05('import-check', (s) => `${s}\n`, join(dir, 'elsewhere.ts'));
+    expect(getTokenSource(variant)).toBe(join(dir, 'elsewhere.ts'));
+    // Its own getToken (no import of one): faults are injected as before.
+    const own = join(dir, 'own-get-token.ts');
+    writeFileSync(own, "export async function getToken() { return 'x'; }\nexport async function main() {}\n");
+    expect(getTokenSource(own)).toBeUndefined();
+    expect(getTokenSource(join(dir, 'missing.ts'))).toBeUndefined();
+  });
 });
 
 describe('lab 04 mistakes', () => {
