@@ -132,7 +132,7 @@ export function standingNotes(result: Standing): string[] {
   if (stale.length > 0) {
     lines.push(
       `The results of lab${stale.length > 1 ? 's' : ''} ${stale.map((l) => l.lab.id).join(', ')} are from before the emulator was reset (\`milab emulator reset\`): ` +
-        'that work is gone from the emulated world, so they do not count. Do them again; `pnpm milab status --refresh` grades every lab now.',
+        'that work is gone from the emulated world, so they do not count. Do them again; `./milab status --refresh` grades every lab now.',
     );
   }
   if (result.identity) lines.push(identityLine(result.identity));
@@ -183,8 +183,8 @@ export function nextSteps(lab: Lab, learnerId: string): string[] {
     lab.runsOn === 'vm'
       ? `  1. Read labs/${lab.folder}/README.md, complete labs/${lab.folder}/starter/index.ts and run it on the VM (the README shows how).`
       : `  1. Read labs/${lab.folder}/README.md and do it (Portal, az CLI, or the TypeScript starter).`,
-    `  2. Check your work: pnpm milab grade ${lab.id}`,
-    `  Stuck? pnpm milab hint ${lab.id}`,
+    `  2. Check your work: ./milab grade ${lab.id}`,
+    `  Stuck? ./milab hint ${lab.id}`,
   ];
 }
 
@@ -203,7 +203,7 @@ export async function ensureEmulator(config: MilabConfig, env: Env = process.env
     if (error instanceof LaunchError) {
       throw new MilabError(`Could not start the emulator: ${error.message}.${error.logTail ? `\n${error.logTail}` : ''}`, {
         code: 'MILAB_EMULATOR_START_FAILED',
-        hint: `See ${join(emulatorConfig.stateDir, PROCESS_LOG_FILE)}; if the port is taken, set MILAB_EMULATOR_PORT to a free one and run \`pnpm milab start\` again.`,
+        hint: `See ${join(emulatorConfig.stateDir, PROCESS_LOG_FILE)}; if the port is taken, set MILAB_EMULATOR_PORT to a free one and run \`./milab start\` again.`,
         exitCode: 2,
       });
     }

@@ -95,7 +95,7 @@ export function readProgress(env: Env = process.env): Progress {
 function progressError(file: string, reason: string): MilabError {
   return new MilabError(`Cannot use your progress file ${file}: ${reason}. It was left as it is.`, {
     code: 'MILAB_PROGRESS_UNREADABLE',
-    hint: `Fix it by hand, or move it aside and grade again (your work in Azure is not affected; hint positions start over): mv ${file} ${file}.bak && pnpm milab status --refresh`,
+    hint: `Fix it by hand, or move it aside and grade again (your work in Azure is not affected; hint positions start over): mv ${file} ${file}.bak && ./milab status --refresh`,
     exitCode: EXIT_UNAVAILABLE,
   });
 }

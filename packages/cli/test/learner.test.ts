@@ -47,7 +47,7 @@ describe('the learner commands against the emulator', () => {
     expect(before.code).toBe(0);
     expect(before.stdout).toContain('Target emulator, learner ada: 0 of 5 labs done');
     expect(before.stdout).toMatch(/^→ 01 {2}Create a user-assigned managed identity/m);
-    expect(before.stdout).toContain('pnpm milab grade 01');
+    expect(before.stdout).toContain('./milab grade 01');
 
     const hints = [];
     for (let i = 0; i < 4; i++) hints.push(await run('hint', '01'));
@@ -85,7 +85,7 @@ describe('the learner commands against the emulator', () => {
     const solved = await run('solve', '03');
     expect(solved.code).toBe(1);
     expect(solved.stderr).toContain('Lab 03 builds on lab 02, and what it needs is missing');
-    expect(solved.stderr).toContain('pnpm milab solve 02');
+    expect(solved.stderr).toContain('./milab solve 02');
   });
 
   it('names the labs when given an unknown one, and grades all labs by default', async () => {
@@ -228,7 +228,7 @@ describe('the lab READMEs', () => {
     let named = 0;
     for (const lab of listLabs()) {
       const text = readFileSync(lab.readme, 'utf8');
-      for (const match of text.matchAll(/pnpm (?:--silent )?milab ([a-z-]+)(?: ([a-z-]+))?/g)) {
+      for (const match of text.matchAll(/(?:\.\/milab|pnpm (?:--silent )?milab) ([a-z-]+)(?: ([a-z-]+))?/g)) {
         const command = program.commands.find((c) => c.name() === match[1]);
         expect(command, `${lab.folder}/README.md names \`${match[0]}\``).toBeDefined();
         if (command && command.commands.length > 0) expect(command.commands.map((c) => c.name()), `${lab.folder}/README.md: ${match[0]}`).toContain(match[2]);

@@ -72,7 +72,7 @@ describe('pnpm milab', () => {
   });
 });
 
-it('the bin runs from source without a build, and exits with milab\'s code', async () => {
+it('the bin runs (building its bundle if needed) and exits with milab\'s code', async () => {
   const home = mkdtempSync(join(tmpdir(), 'milab-quiet-bin-'));
   try {
     const help = await exec(process.execPath, [join(repo, 'packages/cli/bin/milab.mjs'), 'config', 'show'], { MILAB_HOME: home, MILAB_LEARNER: 'ada' });

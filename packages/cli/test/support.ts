@@ -1,4 +1,4 @@
-// Runs the real `milab` CLI in a child process, the way `pnpm milab` does, with a clean
+// Runs the real `milab` CLI in a child process, the way `./milab` and `pnpm milab` do, with a clean
 // environment: a temporary MILAB_HOME, and no AZURE_* / MILAB_* / proxy variables from outside.
 import { execFile } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
@@ -28,7 +28,8 @@ export function milab(args: string[], env: Record<string, string>): Promise<CliR
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--conditions=source', '--import', 'tsx', join(repo, 'packages/cli/src/main.ts'), ...args],
+      // The launcher, as `./milab` and `pnpm milab` run it: the bundle (rebuilt if a source changed).
+      [join(repo, 'packages/cli/bin/milab.mjs'), ...args],
       { cwd: repo, env: cleanEnv(env), timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;

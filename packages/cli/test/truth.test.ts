@@ -101,7 +101,7 @@ describe('milab token on the host, emulator target', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('this is not an emulated VM');
     expect(result.stderr).toContain('Nothing was sent to http://169.254.169.254');
-    expect(result.stderr).toContain('pnpm milab vm exec labvm -- milab token');
+    expect(result.stderr).toContain('./milab vm exec labvm -- milab token');
     expect(result.stderr).not.toContain('check the resource');
   });
 
@@ -151,7 +151,7 @@ describe('progress.json of the wrong shape', () => {
         expect(result.stderr).toMatch(where);
         expect(result.stderr).toContain('It was left as it is.');
         expect(result.stderr).toContain('Fix it by hand, or move it aside and grade again');
-        expect(result.stderr).toContain(`mv ${file()} ${file()}.bak && pnpm milab status --refresh`);
+        expect(result.stderr).toContain(`mv ${file()} ${file()}.bak && ./milab status --refresh`);
         expect(result.stderr).not.toContain('unexpected error');
         expect(readFileSync(file(), 'utf8'), args.join(' ')).toBe(text);
       }

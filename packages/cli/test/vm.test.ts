@@ -29,7 +29,7 @@ describe('milab vm', () => {
     const [vm, env, exec] = await Promise.all([['vm'], ['vm', 'env'], ['vm', 'exec']].map((c) => milab([...c, '--help'], { MILAB_HOME: home })));
     expect(vm?.stdout).toContain('Usage: milab vm');
     expect(env?.stdout).toContain('AZURE_POD_IDENTITY_AUTHORITY_HOST');
-    expect(exec?.stdout).toContain('pnpm milab vm exec labvm -- sh -c');
+    expect(exec?.stdout).toContain('./milab vm exec labvm -- sh -c');
   });
 
   it('list and env show labvm and its IMDS', async () => {
@@ -48,7 +48,7 @@ describe('milab vm', () => {
     const result = await milab(['vm', 'env', 'nope'], { MILAB_HOME: home });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("milab: no VM named 'nope' in the emulator (it has: labvm).");
-    expect(result.stderr).toContain('`pnpm milab vm list` shows the VMs');
+    expect(result.stderr).toContain('`./milab vm list` shows the VMs');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -32,8 +32,8 @@ function describe(config: MilabConfig): string {
     lines.push(
       '',
       config.target === 'emulator'
-        ? 'Values not set come from the emulator once it runs: `pnpm milab emulator start --detach`.'
-        : 'Set missing values with `pnpm milab config set KEY VALUE`.',
+        ? 'Values not set come from the emulator once it runs: `./milab emulator start --detach`.'
+        : 'Set missing values with `./milab config set KEY VALUE`.',
     );
   }
   return lines.join('\n');

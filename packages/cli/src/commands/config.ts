@@ -15,8 +15,8 @@ async function keysHelp(): Promise<{ keys: readonly string[]; text: string }> {
     ...CONFIG_KEYS.map((key) => `  ${key.padEnd(15)} ${CONFIG_ENV[key]}`),
     '',
     'Examples:',
-    '  pnpm milab config set target azure',
-    '  pnpm milab config set subscriptionId 98f51385-2edc-4b79-bed9-7718de4cb861',
+    '  ./milab config set target azure',
+    '  ./milab config set subscriptionId 98f51385-2edc-4b79-bed9-7718de4cb861',
   ].join('\n');
   return { keys: CONFIG_KEYS, text };
 }

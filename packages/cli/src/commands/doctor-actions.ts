@@ -129,7 +129,7 @@ export async function runChecks(options: { as?: PrincipalName } = {}): Promise<C
       title: 'Subscription readable',
       status: 'fail',
       detail: 'no subscription is configured',
-      fix: 'Set it: `pnpm milab config set subscriptionId <id>` (find it with `az account show --query id -o tsv`).',
+      fix: 'Set it: `./milab config set subscriptionId <id>` (find it with `az account show --query id -o tsv`).',
     });
     return results;
   }

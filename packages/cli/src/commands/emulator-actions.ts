@@ -30,7 +30,7 @@ import type { ProfileOptions } from './profile.js';
 
 export { PRINCIPAL_NAMES };
 
-const START_HINT = 'Start it with `pnpm milab emulator start --detach`.';
+const START_HINT = 'Start it with `./milab emulator start --detach`.';
 
 interface StateDirOption {
   stateDir?: string;
@@ -51,7 +51,7 @@ function configError(error: unknown): never {
     // A value from the environment names the variable: no flag was given.
     const hint = error.envVar
       ? `Set ${error.envVar} to a valid value, or unset it: \`unset ${error.envVar}\`.`
-      : `Check --${error.option} (see \`pnpm milab emulator start --help\`).`;
+      : `Check --${error.option} (see \`./milab emulator start --help\`).`;
     throw new MilabError(error.message, { code: 'MILAB_CONFIG_INVALID', hint, exitCode: 1 });
   }
   throw error;
@@ -83,7 +83,7 @@ function parsePrincipal(value: string): PrincipalName {
   if (!PRINCIPAL_NAMES.includes(name)) {
     throw new MilabError(`unknown principal '${value}': expected one of ${PRINCIPAL_NAMES.join(', ')}.`, {
       code: 'MILAB_USAGE',
-      hint: 'For example: `pnpm --silent milab emulator env --as grader`.',
+      hint: 'For example: `./milab emulator env --as grader`.',
       exitCode: 1,
     });
   }
@@ -127,7 +127,7 @@ export async function start(options: { detach?: boolean; port?: string; stateDir
   if (running) {
     throw new MilabError(`the emulator is already running at ${running.url} (pid ${running.pid}, state ${config.stateDir}).`, {
       code: 'MILAB_EMULATOR_ALREADY_RUNNING',
-      hint: 'Use it as it is, or stop it first with `pnpm milab emulator stop`.',
+      hint: 'Use it as it is, or stop it first with `./milab emulator stop`.',
       exitCode: 2,
     });
   }
@@ -151,7 +151,7 @@ export async function start(options: { detach?: boolean; port?: string; stateDir
       throw error;
     }
     console.log(`milab emulator serving at ${connection.url} (pid ${connection.pid}, ready in ${Date.now() - started} ms, state ${config.stateDir})`);
-    console.log('Sign in from a shell:  eval "$(pnpm --silent milab emulator env --as learner)"');
+    console.log('Sign in from a shell:  eval "$(./milab emulator env --as learner)"');
     return;
   }
   let emulator: ReturnType<typeof createEmulator>;
@@ -166,7 +166,7 @@ export async function start(options: { detach?: boolean; port?: string; stateDir
     if (error instanceof EmulatorStartError) {
       throw new MilabError(`could not start the emulator: ${error.message}.`, {
         code: error.code === 'PortInUse' ? 'MILAB_PORT_IN_USE' : 'MILAB_EMULATOR_ALREADY_RUNNING',
-        hint: error.code === 'PortInUse' ? 'Pass --port N (or set MILAB_EMULATOR_PORT), or stop what uses the port.' : 'Stop it with `pnpm milab emulator stop`.',
+        hint: error.code === 'PortInUse' ? 'Pass --port N (or set MILAB_EMULATOR_PORT), or stop what uses the port.' : 'Stop it with `./milab emulator stop`.',
         exitCode: 2,
       });
     }
@@ -235,7 +235,7 @@ export async function reset(options: StateDirOption): Promise<void> {
   if (!connection.adminKey) {
     throw new MilabError('the running emulator does not accept reset requests (it is older than this CLI).', {
       code: 'MILAB_EMULATOR_RESET_FAILED',
-      hint: 'Stop it with `pnpm milab emulator stop`, then run `pnpm milab emulator reset` again.',
+      hint: 'Stop it with `./milab emulator stop`, then run `./milab emulator reset` again.',
       exitCode: 1,
     });
   }
@@ -254,7 +254,7 @@ export async function reset(options: StateDirOption): Promise<void> {
   if (statusCode !== 200) {
     throw new MilabError(`the emulator refused the reset (HTTP ${statusCode}).`, {
       code: 'MILAB_EMULATOR_RESET_FAILED',
-      hint: 'Stop it with `pnpm milab emulator stop`, then run `pnpm milab emulator reset` again.',
+      hint: 'Stop it with `./milab emulator stop`, then run `./milab emulator reset` again.',
       exitCode: 1,
     });
   }

@@ -44,7 +44,7 @@ export function registerEmulator(program: Command): void {
 
   const env = emulator
     .command('env')
-    .description('Print shell exports with which Azure tools sign in to the emulator: eval "$(pnpm --silent milab emulator env)".')
+    .description('Print shell exports with which Azure tools sign in to the emulator: eval "$(./milab emulator env)".')
     .option('--as <principal>', 'seeded principal to sign in as', 'learner')
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'print the variables as a JSON object')

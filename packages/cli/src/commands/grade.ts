@@ -38,6 +38,6 @@ export function registerGrade(program: Command): void {
     .option('--junit <file>', 'also write a JUnit XML report to FILE')
     .option('-w, --watch', `grade again when a lab file changes, and poll the cloud every ${WATCH_POLL_SECONDS} s; Ctrl-C stops`)
     .option('--interval <seconds>', `poll interval in watch mode (default ${WATCH_POLL_SECONDS})`, parseSeconds)
-    .addHelpText('after', '\nExamples:\n  pnpm milab grade 01\n  pnpm milab grade all --junit reports/milab.xml\n  pnpm milab grade 02 --watch')
+    .addHelpText('after', '\nExamples:\n  ./milab grade 01\n  ./milab grade all --junit reports/milab.xml\n  ./milab grade 02 --watch')
     .action(lazyAction(actions, 'grade'));
 }

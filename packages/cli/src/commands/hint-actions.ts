@@ -7,7 +7,7 @@ export function hint(input: string, options: { reset?: boolean }): void {
   const lab = findLab(input);
   if (options.reset) {
     resetHints(lab.id);
-    console.log(`Lab ${lab.id}: the next \`pnpm milab hint ${lab.id}\` shows the first hint again.`);
+    console.log(`Lab ${lab.id}: the next \`./milab hint ${lab.id}\` shows the first hint again.`);
     return;
   }
   const { index, last } = takeHint(lab.id, lab.hints.length);
@@ -17,7 +17,7 @@ export function hint(input: string, options: { reset?: boolean }): void {
   console.log('');
   console.log(
     last
-      ? `That is the last hint. Still stuck? Compare with labs/${lab.folder}/solution/index.ts, or run it: pnpm milab solve ${lab.id}`
-      : `Check your work: pnpm milab grade ${lab.id}; another hint: pnpm milab hint ${lab.id}`,
+      ? `That is the last hint. Still stuck? Compare with labs/${lab.folder}/solution/index.ts, or run it: ./milab solve ${lab.id}`
+      : `Check your work: ./milab grade ${lab.id}; another hint: ./milab hint ${lab.id}`,
   );
 }

@@ -17,7 +17,7 @@ import {
 import { profileFlagsOf, type ProfileCommandOptions } from './profile.js';
 
 function usageError(error: OptionError): MilabError {
-  return new MilabError(`${error.message}.`, { code: 'MILAB_USAGE', hint: `See \`pnpm milab emulator profile set --help\` for --${error.option}.`, exitCode: 1 });
+  return new MilabError(`${error.message}.`, { code: 'MILAB_USAGE', hint: `See \`./milab emulator profile set --help\` for --${error.option}.`, exitCode: 1 });
 }
 
 /** Checks flags locally before they reach the emulator, so a typo is explained without a round trip. */
@@ -36,7 +36,7 @@ async function callAdmin(connection: EmulatorConnection, method: 'GET' | 'POST',
   if (!connection.adminKey) {
     throw new MilabError('the running emulator has no profile endpoint (it is older than this CLI).', {
       code: 'MILAB_EMULATOR_PROFILE_FAILED',
-      hint: 'Restart it: `pnpm milab emulator stop`, then `pnpm milab emulator start --detach`.',
+      hint: 'Restart it: `./milab emulator stop`, then `./milab emulator start --detach`.',
       exitCode: 1,
     });
   }
@@ -57,7 +57,7 @@ async function change(options: ProfileCommandOptions, body: { set?: ProfileFlags
   if (answer.status !== 200 || !answer.body.profile) {
     throw new MilabError(`the emulator refused the profile (HTTP ${answer.status}): ${answer.body.error?.message ?? 'no details'}.`, {
       code: 'MILAB_EMULATOR_PROFILE_FAILED',
-      hint: 'Check the values (`pnpm milab emulator profile set --help`), or restart the emulator with the flags on `start`.',
+      hint: 'Check the values (`./milab emulator profile set --help`), or restart the emulator with the flags on `start`.',
       exitCode: 1,
     });
   }
@@ -78,7 +78,7 @@ export function show(options: ProfileCommandOptions): Promise<void> {
 export async function set(options: ProfileCommandOptions): Promise<void> {
   const flags = profileFlagsOf(options);
   if (Object.keys(flags).length === 0) {
-    throw new MilabError('no setting given to change.', { code: 'MILAB_USAGE', hint: 'For example: `pnpm milab emulator profile set --latency arm=200`.', exitCode: 1 });
+    throw new MilabError('no setting given to change.', { code: 'MILAB_USAGE', hint: 'For example: `./milab emulator profile set --latency arm=200`.', exitCode: 1 });
   }
   validate(flags);
   await change(options, { set: flags });

@@ -69,7 +69,7 @@ export function registerProfile(emulator: Command, stateDirHelp: string): void {
   addProfileOptions(
     profile
       .command('set')
-      .description('Change settings of the running emulator; each flag given replaces that whole setting, the others stay. Example:\n  pnpm milab emulator profile set --latency arm=200,imds=20 --imds-faults 503,503 --throttle on'),
+      .description('Change settings of the running emulator; each flag given replaces that whole setting, the others stay. Example:\n  ./milab emulator profile set --latency arm=200,imds=20 --imds-faults 503,503 --throttle on'),
   )
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'machine-readable output')

@@ -10,10 +10,10 @@ import { enableTypeScriptImports } from '../typescript.js';
  */
 async function solveOnVm(lab: Lab, config: MilabConfig): Promise<void> {
   const installed = installSolution(lab, config.paths.home);
-  console.log(`Lab ${lab.id} — ${lab.title}: the reference solution is now in labs/${lab.folder}/starter/ (\`pnpm milab reset ${lab.id}\` restores the starter).`);
+  console.log(`Lab ${lab.id} — ${lab.title}: the reference solution is now in labs/${lab.folder}/starter/ (\`./milab reset ${lab.id}\` restores the starter).`);
   if (installed.savedTo) console.log(`  your starter was saved in ${installed.savedTo}`);
   if (config.target !== 'emulator') {
-    console.log(`  Run it on the VM: node --conditions=source --import tsx labs/${lab.folder}/starter/index.ts, and grade it there: pnpm milab grade ${lab.id}`);
+    console.log(`  Run it on the VM: node --conditions=source --import tsx labs/${lab.folder}/starter/index.ts, and grade it there: ./milab grade ${lab.id}`);
     return;
   }
   console.log(`  running it on the VM ${labNames(config).vm}:`);
@@ -23,11 +23,11 @@ async function solveOnVm(lab: Lab, config: MilabConfig): Promise<void> {
   if (run.exitCode !== 0) {
     throw new MilabError(`The reference solution of lab ${lab.id} failed on the VM (exit code ${run.exitCode ?? 'none'}${run.timedOut ? ', time limit reached' : ''}).`, {
       code: 'MILAB_EARLIER_LAB_NOT_DONE',
-      hint: `Lab ${lab.id} builds on lab ${lab.dependsOn.join(', ')}: check it with \`pnpm milab grade ${lab.dependsOn.at(-1) ?? lab.id}\`.`,
+      hint: `Lab ${lab.id} builds on lab ${lab.dependsOn.join(', ')}: check it with \`./milab grade ${lab.dependsOn.at(-1) ?? lab.id}\`.`,
       exitCode: 1,
     });
   }
-  console.log(`Done. Check it: pnpm milab grade ${lab.id}`);
+  console.log(`Done. Check it: ./milab grade ${lab.id}`);
 }
 
 /** `milab solve`. */
@@ -53,12 +53,12 @@ export async function solve(input: string): Promise<void> {
       const earlier = lab.dependsOn.join(', ');
       throw new MilabError(`Lab ${lab.id} builds on lab ${earlier}, and what it needs is missing: ${known.message}`, {
         code: 'MILAB_EARLIER_LAB_NOT_DONE',
-        hint: `Do lab ${earlier} first (or \`pnpm milab solve ${lab.dependsOn.at(-1)}\`), then run this again.`,
+        hint: `Do lab ${earlier} first (or \`./milab solve ${lab.dependsOn.at(-1)}\`), then run this again.`,
         exitCode: 1,
         cause: error,
       });
     }
     throw error;
   }
-  console.log(`Done. Check it: pnpm milab grade ${lab.id}`);
+  console.log(`Done. Check it: ./milab grade ${lab.id}`);
 }

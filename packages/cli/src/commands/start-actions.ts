@@ -8,14 +8,14 @@ import { currentWorldId, ensureEmulator, formatStanding, gradeAndSave, nextSteps
 export async function start(): Promise<void> {
   const loaded = loadConfig();
   const { config, started } = await ensureEmulator(loaded);
-  if (started) console.log(`Started the emulator at ${started.url} (pid ${started.pid}); \`pnpm milab emulator stop\` stops it.`);
+  if (started) console.log(`Started the emulator at ${started.url} (pid ${started.pid}); \`./milab emulator stop\` stops it.`);
   if (config.target === 'azure') {
     // Fails with "run az login" when nobody is signed in.
     await getCredential(config).getToken(ARM_SCOPE);
   }
   warnAboutLearnerId(config);
   const names = labNames(config);
-  console.log(`Target: ${config.target}${config.target === 'emulator' ? ' (a local Azure; `pnpm milab config set target azure` for your subscription)' : ''}`);
+  console.log(`Target: ${config.target}${config.target === 'emulator' ? ' (a local Azure; `./milab config set target azure` for your subscription)' : ''}`);
   console.log(`You:    learner ${config.learnerId}, subscription ${names.subscriptionId}`);
   console.log(`Names:  resource group ${names.resourceGroup}, location ${names.location}, identity ${names.identity}, VM ${names.vm}`);
   console.log('');
@@ -27,7 +27,7 @@ export async function start(): Promise<void> {
   const notes = standingNotes(result);
   if (notes.length > 0) console.log(`${notes.join('\n')}\n`);
   if (!next) {
-    console.log('All labs done. Well done! `pnpm milab status` shows your scores.');
+    console.log('All labs done. Well done! `./milab status` shows your scores.');
     return;
   }
   if (next.setup) {

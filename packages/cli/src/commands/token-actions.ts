@@ -105,8 +105,8 @@ export function notOnEmulatedVm(env: Readonly<Record<string, string | undefined>
     {
       code: 'MILAB_NOT_ON_VM',
       hint:
-        'Run it on the lab VM: `pnpm milab vm exec labvm -- milab token` (add `--client-id <id>` for your identity; `pnpm milab status` shows its client id). ' +
-        'On a real Azure VM, set the target first: `pnpm milab config set target azure`.',
+        'Run it on the lab VM: `./milab vm exec labvm -- milab token` (add `--client-id <id>` for your identity; `./milab status` shows its client id). ' +
+        'On a real Azure VM, set the target first: `./milab config set target azure`.',
       exitCode: EXIT_UNAVAILABLE,
     },
   );

@@ -34,8 +34,8 @@ export function registerToken(program: Command): void {
         'Exit codes: 0 a token, 1 IMDS refused (its error is printed), 2 IMDS unreachable or not on a VM.',
         '',
         'Examples:',
-        '  pnpm milab vm exec labvm -- milab token',
-        '  curl -H "Authorization: Bearer $(pnpm --silent milab token --raw)" "https://management.azure.com/subscriptions?api-version=2022-12-01"',
+        '  ./milab vm exec labvm -- milab token',
+        '  curl -H "Authorization: Bearer $(./milab token --raw)" "https://management.azure.com/subscriptions?api-version=2022-12-01"',
       ].join('\n'),
     );
   });

@@ -30,7 +30,7 @@ export function findVm(connection: EmulatorConnection, wanted: string): VmEndpoi
   const names = Object.keys(connection.vms ?? {});
   throw new MilabError(`no VM named '${wanted}' in the emulator${names.length ? ` (it has: ${names.join(', ')})` : ' (it has none)'}.`, {
     code: 'MILAB_VM_NOT_FOUND',
-    hint: '`pnpm milab vm list` shows the VMs; create one with `az vm create` or the SDK against the emulator.',
+    hint: '`./milab vm list` shows the VMs; create one with `az vm create` or the SDK against the emulator.',
     exitCode: 1,
   });
 }
@@ -63,7 +63,7 @@ export function list(options: VmOptions): void {
   const groupWidth = Math.max(14, ...rows.map((r) => r.resourceGroup.length));
   console.log(`${'NAME'.padEnd(width)}  ${'RESOURCE GROUP'.padEnd(groupWidth)}  ${'IMDS'.padEnd(22)}  IDENTITY`);
   for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.resourceGroup.padEnd(groupWidth)}  ${r.imdsUrl.padEnd(22)}  ${r.identity}`);
-  console.log('Run code on one: pnpm milab vm exec NAME -- COMMAND (or: eval "$(pnpm --silent milab vm env NAME)")');
+  console.log('Run code on one: ./milab vm exec NAME -- COMMAND (or: eval "$(./milab vm env NAME)")');
 }
 
 export function env(name: string, options: VmOptions): void {
@@ -86,7 +86,7 @@ export async function exec(name: string, command: string[], options: VmOptions):
   if (!program) {
     throw new MilabError('no command given to run on the VM.', {
       code: 'MILAB_USAGE',
-      hint: `For example: pnpm milab vm exec ${vm.name} -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
+      hint: `For example: ./milab vm exec ${vm.name} -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
       exitCode: 1,
     });
   }
@@ -95,7 +95,7 @@ export async function exec(name: string, command: string[], options: VmOptions):
     // expanded the variable (empty there) before milab could set it.
     console.error(
       `milab: warning: an argument starts with /metadata/: your shell expanded $AZURE_POD_IDENTITY_AUTHORITY_HOST before the VM's was set. ` +
-        `Wrap the command in sh -c '…' (single quotes), or run eval "$(pnpm --silent milab vm env ${vm.name})" first.`,
+        `Wrap the command in sh -c '…' (single quotes), or run eval "$(./milab vm env ${vm.name})" first.`,
     );
   }
   const child = spawn(program, args, { stdio: 'inherit', env: childEnv(process.env, connection, vm) });

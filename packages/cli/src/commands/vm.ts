@@ -27,7 +27,7 @@ export function registerVm(program: Command): void {
     .argument('<vm>', 'VM name (or resourceGroup/name, or its ARM id)')
     .description(
       [
-        'Print shell exports that put a process "on" the VM: eval "$(pnpm --silent milab vm env labvm)".',
+        'Print shell exports that put a process "on" the VM: eval "$(./milab vm env labvm)".',
         'Sets AZURE_POD_IDENTITY_AUTHORITY_HOST (the VM\'s IMDS), NODE_EXTRA_CA_CERTS and MILAB_EMULATOR_CA (the emulator CA),',
         'AZURE_RESOURCE_MANAGER_ENDPOINT (the emulator\'s ARM: the one difference from a real VM), AZURE_SUBSCRIPTION_ID,',
         'AZURE_RESOURCE_GROUP, MILAB_TARGET=emulator and MILAB_VM_*; unsets AZURE_CLIENT_ID/SECRET/TENANT_ID and the other',
@@ -44,7 +44,7 @@ export function registerVm(program: Command): void {
     .description(
       [
         'Run a command "on" the VM (with the environment of `milab vm env`); exits with its exit code. Example:',
-        `  pnpm milab vm exec labvm -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
+        `  ./milab vm exec labvm -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
         '(single quotes: the variable is the VM\'s, expanded inside the command, not by your shell).',
       ].join('\n'),
     )
