@@ -51,12 +51,20 @@ export interface Emulator {
   readonly imds: ImdsManager;
   /** The live profile (latency, throttling, IMDS faults and limits, RBAC delay). */
   readonly profiles: ProfileState;
-  /** Binds the listener, writes connection.json, and returns the URL. */
+  /**
+   * Binds the listener, waits for the token signing key (`ready()`), writes connection.json, and
+   * returns the URL: whoever sees connection.json can get a token at once.
+   */
   listen(): Promise<string>;
   /** Stops the listener (dropping open connections) and removes connection.json. */
   close(): Promise<void>;
   /** Back to the seeded world (secrets, keys and certificates are kept); clears the audit log. */
   reset(): void;
+  /**
+   * Writes the audit entries still buffered (they are otherwise written within 50 ms, on close
+   * and at exit). `readAudit` in the same process does this itself.
+   */
+  flushAudit(): void;
   /** What connection.json holds (available once listening). */
   connection(): EmulatorConnection;
 }
@@ -130,7 +138,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     return issuer;
   };
   const events = new EmulatorEvents();
-  const audit = new AuditLog(config.stateDir);
+  const audit = new AuditLog(config.stateDir, { log: config.log });
   const adminKey = randomBytes(24).toString('base64url');
   const profiles = new ProfileState(config.profile);
   const arm = createArmHandler({ config, store, tokens, events, audit, profiles });
@@ -271,6 +279,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     imds,
     profiles,
     reset,
+    flushAudit: () => audit.flush(),
     connection(): EmulatorConnection {
       if (!url) throw new Error('the emulator is not listening');
       const port = Number(new URL(url).port);
@@ -325,12 +334,20 @@ export function createEmulator(config: EmulatorConfig): Emulator {
       startedAt = new Date().toISOString();
       lock.update({ port, url });
       await imds.start();
+      // A detached start returns once connection.json exists (launcher.ts): by then the first
+      // token must not wait for the key, generated off the main thread on a first start. A key
+      // that cannot be made stops the start here, not every token request after it.
+      await ready.catch(async (error: unknown) => {
+        await emulator.close();
+        throw error;
+      });
       writeFileAtomic(connectionPath(config.stateDir), JSON.stringify(emulator.connection(), null, 2), 0o600);
       return url;
     },
     async close(): Promise<void> {
       const current = server;
       if (!current) {
+        audit.close();
         store.close();
         lock.release();
         return;
@@ -344,6 +361,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         current.closeAllConnections();
       });
       url = undefined;
+      audit.close();
       // Before the lock goes: the next holder (or an offline reset) opens world.mdb anew.
       store.close();
       lock.release();
