@@ -1,8 +1,8 @@
 // Whole processes, timed from spawn to exit: the CLI through its launcher or through
 // `npx -y pnpm@12.4.2`, `node -e 0`, `az`. Output is kept (bounded) for failure messages only.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root (this file is scripts/bench/processes.ts). */
@@ -14,6 +14,16 @@ export function launcherPath(): string {
   const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.milab;
   if (!bin) throw new Error('packages/cli/package.json declares no `milab` bin; the suite runs the CLI through it.');
   return join(ROOT, 'packages', 'cli', bin);
+}
+
+/**
+ * The direct way to run the CLI: the repository's `./milab` script when there is one (as the
+ * README runs it), otherwise node on the CLI package's bin. `label` says which, for the table.
+ */
+export function directLauncher(): { label: string; command: string; args: string[] } {
+  const script = join(ROOT, 'milab');
+  if (existsSync(script)) return { label: './milab', command: script, args: [] };
+  return { label: `node ${relative(ROOT, launcherPath())}`, command: process.execPath, args: [launcherPath()] };
 }
 
 /** How the README runs pnpm. */

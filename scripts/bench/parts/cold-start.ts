@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PartOptions } from '../part.js';
-import { cliEnv, launcherPath, runProcess } from '../processes.js';
+import { cliEnv, directLauncher, runProcess } from '../processes.js';
 import { median } from '../stats.js';
 import type { Row } from '../table.js';
 import { Agent, readConnection, request, stopEmulator } from '../workspace.js';
@@ -14,7 +14,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the emulator through the CLI in `stateDir`; times the start and the first token after it. */
 async function startToToken(home: string, stateDir: string): Promise<{ startMs: number; tokenMs: number }> {
-  const start = await runProcess(process.execPath, [launcherPath(), 'emulator', 'start', '--detach', '--port', '0', '--state-dir', stateDir], { env: cliEnv(home), timeoutMs: 60_000 });
+  const start = await runProcess(directLauncher().command, [...directLauncher().args, 'emulator', 'start', '--detach', '--port', '0', '--state-dir', stateDir], { env: cliEnv(home), timeoutMs: 60_000 });
   if (start.code !== 0) throw new Error(`milab emulator start --detach exited with ${start.code ?? 'a signal'}: ${start.output.trim().split('\n').slice(-3).join(' ')}`);
   const returned = performance.now();
   const connection = readConnection(stateDir);

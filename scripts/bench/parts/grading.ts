@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { criticalPath } from '../critical-path.js';
 import type { PartOptions } from '../part.js';
-import { cliEnv, launcherPath, runProcess, timeProcess } from '../processes.js';
+import { cliEnv, directLauncher, runProcess, timeProcess } from '../processes.js';
 import { median, sample } from '../stats.js';
 import type { Row } from '../table.js';
 import { GRADERS, startLabWorld, type LabWorld } from '../workspace.js';
@@ -57,9 +57,9 @@ export async function run({ quick, log }: PartOptions): Promise<Row[]> {
     log(`grading: milab grade ${processLabs.join(', ')} as processes`);
     const env = cliEnv(world.home, world.env);
     // The first run after the sources change may build what later runs reuse: not timed.
-    if (!quick) await timeProcess('milab --help (warm-up)', process.execPath, [launcherPath(), '--help'], 1, { env });
+    if (!quick) await timeProcess('milab --help (warm-up)', directLauncher().command, [...directLauncher().args, '--help'], 1, { env });
     let processes = 0;
-    for (const lab of processLabs) processes += median(await timeProcess(`milab grade ${lab}`, process.execPath, [launcherPath(), 'grade', lab], quick ? 1 : 2, { env }));
+    for (const lab of processLabs) processes += median(await timeProcess(`milab grade ${lab}`, directLauncher().command, [...directLauncher().args, 'grade', lab], quick ? 1 : 2, { env }));
     log('grading: counting the ARM calls on the critical path (audit log)');
     const path = await criticalPath(world, LABS);
     log(`grading: the same grading at ARM latency ${LATENCY_MS} ms`);
