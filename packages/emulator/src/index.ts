@@ -17,7 +17,7 @@ export { SEED, seedWorld } from './world.js';
 export { readWorld, type Store } from './store.js';
 export { writeSeededWorld } from './reset.js';
 export { StateFileError } from './state-error.js';
-export { readAudit, AUDIT_FILE, type AuditEntry, type AuditQuery } from './audit.js';
+export { readAudit, clearAudit, AUDIT_FILE, AUDIT_OLD_FILE, type AuditEntry, type AuditQuery } from './audit.js';
 export { BUILTIN_ROLES, BUILTIN_ROLE_IDS, type RoleDefinition } from './roles.js';
 export { TokenIssuer, MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS, APP_TOKEN_LIFETIME_SECONDS, type MintRequest, type MintedToken } from './entra/tokens.js';
 export { managedIdentityResourceId } from './identity.js';

@@ -145,9 +145,14 @@ export function createEmulator(config: EmulatorConfig): Emulator {
   let url: string | undefined;
   let startedAt = '';
   let server: Server | undefined;
+  /**
+   * Whether connection.json has been written by this listen(): not before the signing key is
+   * ready (IMDS listeners starting meanwhile would write it early otherwise).
+   */
+  let published = false;
   /** Rewrites connection.json while listening (VMs and profile change it). */
   const writeConnection = (): void => {
-    if (server && url) writeFileAtomic(connectionPath(config.stateDir), JSON.stringify(emulator.connection(), null, 2), 0o600);
+    if (server && url && published) writeFileAtomic(connectionPath(config.stateDir), JSON.stringify(emulator.connection(), null, 2), 0o600);
   };
   const imds = new ImdsManager({ store, tokens: () => ready, profiles, events, stateDir: config.stateDir, log: config.log, onChange: writeConnection });
 
@@ -341,7 +346,8 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         await emulator.close();
         throw error;
       });
-      writeFileAtomic(connectionPath(config.stateDir), JSON.stringify(emulator.connection(), null, 2), 0o600);
+      published = true;
+      writeConnection();
       return url;
     },
     async close(): Promise<void> {
@@ -354,6 +360,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
       }
       await imds.stop();
       server = undefined;
+      published = false;
       const own = readConnection(config.stateDir);
       if (own?.pid === process.pid && own.url === url) rmSync(connectionPath(config.stateDir), { force: true });
       await new Promise<void>((resolve) => {

@@ -1,12 +1,20 @@
 // The verified-token cache: a bearer token ARM has verified once is not RS256-verified again,
 // yet it still stops working at its exp, a tampered copy of it is refused, and what depends on
 // the call (lifetime at that moment, audience) is decided again on every call. Bounded, least
-// recently used first, keyed by the token's SHA-256, never the token.
+// recently used first, keyed by the token's SHA-256, never the token. And the first token after
+// a start does not wait for the signing key: connection.json appears only once it is ready.
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIGNING_KEY_FILE } from '../src/certs.js';
+import { parseConfig } from '../src/config.js';
+import { connectionPath, readConnection } from '../src/connection.js';
 import { VerifiedTokens, type AccessTokenClaims } from '../src/entra/tokens.js';
+import { startDetached, stopEmulator } from '../src/launcher.js';
+import { createEmulator } from '../src/server.js';
 import type { Principal } from '../src/model.js';
 import { SEED } from '../src/world.js';
-import { startTestEmulator, type TestEmulator } from './helpers.js';
+import { startTestEmulator, tempStateDir, type TestEmulator } from './helpers.js';
 
 const path = `/subscriptions/${SEED.subscriptionId}/resourceGroups/DevTest?api-version=2021-04-01`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,5 +109,37 @@ describe('VerifiedTokens', () => {
     expect(Object.isFrozen(cache.get('t', 99.9))).toBe(true);
     expect(cache.get('t', 100)).toBeUndefined();
     expect(cache.size).toBe(0);
+  });
+});
+
+describe('the signing key before connection.json', () => {
+  it('a first start in-process: listen() resolves with the key ready, and connection.json is written only then', async () => {
+    const stateDir = tempStateDir();
+    const emulator = createEmulator(parseConfig({ stateDir, port: 0, log: () => undefined }));
+    let keyReady = false;
+    void emulator.ready().then(() => {
+      keyReady = true;
+    });
+    const sawConnectionEarly: boolean[] = [];
+    const poll = setInterval(() => sawConnectionEarly.push(existsSync(connectionPath(stateDir)) && !keyReady), 1);
+    await emulator.listen();
+    clearInterval(poll);
+    expect(sawConnectionEarly.filter(Boolean)).toEqual([]);
+    expect(() => emulator.tokens).not.toThrow();
+    expect(existsSync(join(stateDir, SIGNING_KEY_FILE))).toBe(true);
+    await emulator.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('start --detach on a fresh state returns once the signing key exists', async () => {
+    const stateDir = tempStateDir();
+    try {
+      const connection = await startDetached({ stateDir, port: 0, timeoutMs: 60_000 });
+      expect(existsSync(join(stateDir, SIGNING_KEY_FILE))).toBe(true);
+      expect(readConnection(stateDir)?.pid).toBe(connection.pid);
+    } finally {
+      await stopEmulator(stateDir);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 });
