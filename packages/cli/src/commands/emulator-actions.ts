@@ -1,6 +1,6 @@
 // The actions of `milab emulator start | stop | status | reset | env | log` (registered, with their
 // options, in emulator.ts), loaded only when one of them runs.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { EmulatorNotRunningError, MilabError } from '@milab/core';
@@ -8,6 +8,7 @@ import {
   ADMIN_KEY_HEADER,
   ADMIN_RESET_PATH,
   AUDIT_FILE,
+  clearAudit,
   ConfigError,
   createEmulator,
   defaultStateDir,
@@ -226,9 +227,8 @@ export async function reset(options: StateDirOption): Promise<void> {
   if (!connection) {
     // A state file the emulator refused is put aside (as <file>.corrupt) and made anew.
     for (const file of writeSeededWorld(stateDir)) console.log(`${file} was not usable: kept as ${file}.corrupt, replaced by a new one`);
-    const audit = join(stateDir, AUDIT_FILE);
-    // The audit log starts over with the world.
-    if (existsSync(audit)) writeFileSync(audit, '', { mode: 0o600 });
+    // The audit log (and its rotated file) starts over with the world.
+    clearAudit(stateDir);
     console.log(`reset ${stateDir} to the seeded world (the emulator is not running; secrets, keys and certificates kept)`);
     return;
   }
