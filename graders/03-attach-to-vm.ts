@@ -65,8 +65,8 @@ const identityAttached: Check<GraderContext> = {
         expected: `the lab VM ${names.vm}`,
         fix:
           names.target === 'emulator'
-            ? 'The emulator seeds it: `pnpm milab emulator reset` brings it back (and resets every lab).'
-            : `Create the lab VM, or name yours with MILAB_VM_NAME (see \`pnpm milab start\`).`,
+            ? 'The emulator seeds it: `./milab emulator reset` brings it back (and resets every lab).'
+            : `Create the lab VM, or name yours with MILAB_VM_NAME (see \`./milab start\`).`,
       });
     }
     const assign = both(attachIdentity(names, vm, identity.id));
@@ -112,7 +112,7 @@ const otherIdentitiesKept: Check<GraderContext> = {
     const { names } = ctx;
     const app = await ctx.identityNamed(names.appIdentity);
     if (!app) {
-      return skip({ reason: `lab 03 is not prepared: the identity ${names.appIdentity}, which the VM already uses, does not exist. Run \`pnpm milab start\` to prepare it` });
+      return skip({ reason: `lab 03 is not prepared: the identity ${names.appIdentity}, which the VM already uses, does not exist. Run \`./milab start\` to prepare it` });
     }
     const vm = await ctx.vm();
     if (!vm) return skip({ reason: `there is no VM ${names.vm}` });

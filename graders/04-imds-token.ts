@@ -39,7 +39,7 @@ export function diagnose(
 ): { found: string; expected: string; fix: string } {
   const said = `getToken threw ${call.errorName}: "${call.message}"`;
   if (/TODO:/.test(call.message)) {
-    return { found: 'getToken still throws the starter\'s TODO', expected: 'getToken to request a token from IMDS', fix: 'Complete the TODOs in labs/04-imds-token/starter/index.ts (`pnpm milab hint 04`).' };
+    return { found: 'getToken still throws the starter\'s TODO', expected: 'getToken to request a token from IMDS', fix: 'Complete the TODOs in labs/04-imds-token/starter/index.ts (`./milab hint 04`).' };
   }
   if (call.requests.some((r) => !r.metadataHeader) || /metadata header/i.test(call.message)) {
     return {
@@ -59,7 +59,7 @@ export function diagnose(
     return {
       found: `IMDS does not know the identity asked for (${said}), and not because of your code: ${stale}. IMDS on the VM knows only the old identity`,
       expected: `the VM to hold your identity as it is now (lab 03), so that IMDS knows client_id=${clientId ?? '<client id>'}`,
-      fix: 'Your getToken sends the right client id. Attach the identity to the VM again: `pnpm milab grade 03` says how (detach the stale entry, attach the identity); then grade lab 04 again.',
+      fix: 'Your getToken sends the right client id. Attach the identity to the VM again: `./milab grade 03` says how (detach the stale entry, attach the identity); then grade lab 04 again.',
     };
   }
   if (/identity not found/i.test(call.message)) {
@@ -140,7 +140,7 @@ export function checks04(program: string = lab.starter): Check<GraderContext>[] 
       }
       const tenant = ctx.config.tenantId;
       if (tenant && tid.toLowerCase() !== tenant.toLowerCase()) {
-        return fail({ found: `tid is ${tid}`, expected: `the tenant ${tenant}`, fix: 'Grade on the VM of the configured subscription and tenant (`pnpm milab config show`).' });
+        return fail({ found: `tid is ${tid}`, expected: `the tenant ${tenant}`, fix: 'Grade on the VM of the configured subscription and tenant (`./milab config show`).' });
       }
       return pass({ details: `oid ${oid}, xms_mirid ${mirid}, tid ${tid}` });
     },

@@ -31,12 +31,12 @@ function printed(stdout: string): { value: { resourceGroup?: { id?: string; name
 /** Why main failed, in the learner's terms. */
 function diagnose(error: string): { found: string; expected: string; fix: string } {
   const found = `main threw: "${error}"`;
-  if (/TODO:/.test(error)) return { found: "the program still throws the starter's TODO", expected: 'main to call ARM', fix: 'Complete the TODOs in labs/05-call-arm/starter/index.ts (`pnpm milab hint 05`).' };
+  if (/TODO:/.test(error)) return { found: "the program still throws the starter's TODO", expected: 'main to call ARM', fix: 'Complete the TODOs in labs/05-call-arm/starter/index.ts (`./milab hint 05`).' };
   if (/AuthorizationFailed|403/.test(error)) {
     return {
       found: `${found}: ARM refused the identity (403 AuthorizationFailed)`,
       expected: 'the identity to hold Reader on the subscription (lab 02)',
-      fix: 'Check lab 02 (`pnpm milab grade 02`). If Reader was granted just now, RBAC can take minutes to apply and a token issued before the grant still carries the old view: get a fresh token (bypass_cache=true, or wait for the cached one to expire) and try again.',
+      fix: 'Check lab 02 (`./milab grade 02`). If Reader was granted just now, RBAC can take minutes to apply and a token issued before the grant still carries the old view: get a fresh token (bypass_cache=true, or wait for the cached one to expire) and try again.',
     };
   }
   if (/\b(429|503)\b|too many requests|temporarily unavailable/i.test(error)) {

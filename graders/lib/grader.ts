@@ -26,7 +26,7 @@ export function defineGrader(labId: string, checks: readonly Check<GraderContext
 
 /** The fix text every "do the earlier lab first" skip ends with. */
 export function finishFirst(labId: string): string {
-  return `Finish lab ${labId} first (\`pnpm milab grade ${labId}\` says what is missing).`;
+  return `Finish lab ${labId} first (\`./milab grade ${labId}\` says what is missing).`;
 }
 
 /**
@@ -130,7 +130,7 @@ export function classifyGraderError(error: unknown): CannotGradeInfo | undefined
   return {
     kind: 'other',
     message: `The grader is not allowed to read what it checks: ${known.message}`,
-    hint: 'Graders read with a Reader-only principal: give it Reader on the subscription (on the emulator, `pnpm milab emulator reset` restores the seeded grader). If Reader was granted just now, RBAC can take up to 10 minutes to take effect: grade again then.',
+    hint: 'Graders read with a Reader-only principal: give it Reader on the subscription (on the emulator, `./milab emulator reset` restores the seeded grader). If Reader was granted just now, RBAC can take up to 10 minutes to take effect: grade again then.',
   };
 }
 

@@ -22,7 +22,7 @@ export async function openImdsFront(connection: EmulatorConnection, vm: string, 
   const answer = await callProfileAdmin(connection, { scope: { vm, imdsFaults: faults.length > 0 ? faults.join(',') : 'off' } });
   const scope = answer.body.scope;
   if (answer.status !== 200 || !scope?.id || !scope.param) {
-    throw new Error(`the emulator did not open a fault scope for ${vm} (${answer.status}: ${answer.body.error?.message ?? 'no scope in the answer'}); restart it: \`pnpm milab emulator stop\`, then \`pnpm milab emulator start --detach\``);
+    throw new Error(`the emulator did not open a fault scope for ${vm} (${answer.status}: ${answer.body.error?.message ?? 'no scope in the answer'}); restart it: \`./milab emulator stop\`, then \`./milab emulator start --detach\``);
   }
   const { id, param } = scope;
   const forward = (req: IncomingMessage, res: ServerResponse): void => {

@@ -1,7 +1,7 @@
 // Running a learner's lab 04 / 05 program "on the VM" for grading, with a time limit. On the
 // emulator: with the environment `milab vm exec labvm` gives (the VM's IMDS, the emulator's ARM),
 // and with IMDS faults (429, then 503) queued through the emulator's profile endpoint
-// while it runs. On Azure: only when the grader itself runs on the lab VM (`pnpm milab grade 04`
+// while it runs. On Azure: only when the grader itself runs on the lab VM (`./milab grade 04`
 // there), checked through IMDS's instance metadata; no faults can be injected there. The VM Run
 // Command API is not used: it is a write (`virtualMachines/runCommand/action`) that a Reader-only
 // grader may not make. Results are cached per grading context, so lab 05's "lab 04 is done"
@@ -104,7 +104,7 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string, sig
     if (elsewhere) {
       return {
         kind: 'elsewhere',
-        reason: `lab ${lab}'s program runs on the lab VM, and ${elsewhere}. Grade it on the VM: sign in to ${names.vm}, clone this repository, \`pnpm milab config set target azure\` (and the subscription), then \`pnpm milab grade ${lab}\` there`,
+        reason: `lab ${lab}'s program runs on the lab VM, and ${elsewhere}. Grade it on the VM: sign in to ${names.vm}, clone this repository, \`./milab config set target azure\` (and the subscription), then \`./milab grade ${lab}\` there`,
       };
     }
     env = { ...process.env, ...settings };
@@ -195,7 +195,7 @@ function printedTooMuch(stream: 'stdout' | 'stderr', where: string): VmRun {
 
 /** How the learner runs lab `lab`'s program on the emulated VM. */
 export function runCommand(lab: '04' | '05'): string {
-  return `pnpm milab vm exec labvm -- node --conditions=source --import tsx labs/${findLab(lab).folder}/starter/index.ts`;
+  return `./milab vm exec labvm -- node --conditions=source --import tsx labs/${findLab(lab).folder}/starter/index.ts`;
 }
 
 /**
@@ -222,7 +222,7 @@ export function notRanOutcome(run: VmRun, lab: '04' | '05'): CheckOutcome | unde
     return fail({
       found: `the program does not load: ${run.output.loadError}`,
       expected: `${run.program} to import cleanly`,
-      fix: `Run it to see the error: \`${runCommand(lab)}\`, or restore the starter: \`pnpm milab reset ${lab}\`.`,
+      fix: `Run it to see the error: \`${runCommand(lab)}\`, or restore the starter: \`./milab reset ${lab}\`.`,
     });
   }
   return undefined;

@@ -61,7 +61,7 @@ describe('labDone', () => {
     const first = report.results[0]!;
     expect(first.status).toBe('skip');
     expect((first as { reason: string }).reason).toBe(
-      'lab 02 is not done: 02.reader-at-subscription (Title of 02.reader-at-subscription) does not pass: lab 01 is not done: 01.identity-exists (Title of 01.identity-exists) does not pass: no identity id-ada. Finish lab 01 first (`pnpm milab grade 01` says what is missing). Finish lab 02 first (`pnpm milab grade 02` says what is missing).',
+      'lab 02 is not done: 02.reader-at-subscription (Title of 02.reader-at-subscription) does not pass: lab 01 is not done: 01.identity-exists (Title of 01.identity-exists) does not pass: no identity id-ada. Finish lab 01 first (`./milab grade 01` says what is missing). Finish lab 02 first (`./milab grade 02` says what is missing).',
     );
     expect(runs.has('02.reader-at-subscription')).toBe(false);
     expect(runs.has('03.identity-attached')).toBe(false);

@@ -227,7 +227,7 @@ describe('labs build on each other', () => {
     const ready = result(report, '02.identity-ready');
     expect(ready.status).toBe('skip');
     expect(said(ready)).toContain('lab 01 is not done: 01.identity-exists');
-    expect(said(ready)).toContain('pnpm milab grade 01');
+    expect(said(ready)).toContain('./milab grade 01');
     expect(said(result(report, '02.reader-at-subscription'))).toContain('02.identity-ready');
     const lab03 = result(report, '03.lab-02-done');
     expect(lab03.status).toBe('skip');

@@ -82,7 +82,7 @@ describe('starters fail and solutions pass, on the emulator', () => {
     const starter = await runLabProgram(lab, 'starter', { env, timeoutMs: 30_000 });
     expect(starter.exitCode).toBe(1);
     expect(starter.stderr).toContain('TODO: create the user-assigned identity');
-    expect(starter.stderr).toContain('pnpm milab hint 01');
+    expect(starter.stderr).toContain('./milab hint 01');
     const solution = await runLabProgram(lab, 'solution', { env, timeoutMs: 30_000 });
     expect(solution.stderr).toBe('');
     expect(solution.exitCode).toBe(0);

@@ -88,7 +88,7 @@ describe('a stale attachment: the identity deleted and re-created after lab 03',
     expect(first.status).toBe('skip');
     expect(said(first)).toContain('lab 03 is not done: 03.identity-attached');
     expect(said(first)).toContain('deleted and re-created');
-    expect(said(first)).toContain('pnpm milab grade 03');
+    expect(said(first)).toContain('./milab grade 03');
   }, 60_000);
 
   it("lab 04's diagnosis of IMDS's \"Identity not found\" with a stale attachment says the code is right and points to lab 03", () => {
@@ -97,7 +97,7 @@ describe('a stale attachment: the identity deleted and re-created after lab 03',
     expect(stale.found).toContain('not because of your code');
     expect(stale.found).toContain('deleted and re-created');
     expect(stale.fix).toContain('Your getToken sends the right client id');
-    expect(stale.fix).toContain('pnpm milab grade 03');
+    expect(stale.fix).toContain('./milab grade 03');
     expect(stale.fix).not.toContain('Send the clientId you are given');
     // Without a stale attachment, an unknown identity is still the code's client id.
     expect(diagnose(call, 'c1').fix).toContain('Send the clientId you are given');

@@ -1,7 +1,7 @@
 // Lab 03's starting state: the VM already runs an app with its own user-assigned identity
 // (id-milab-<learner>-app), as VMs in use do. Attaching the learner's identity must keep it;
-// the grader checks that it is still there. Run by `pnpm milab start` when lab 03 is next and by
-// `pnpm milab solve 03`, as the learner. Idempotent, and it never re-attaches an identity that
+// the grader checks that it is still there. Run by `./milab start` when lab 03 is next and by
+// `./milab solve 03`, as the learner. Idempotent, and it never re-attaches an identity that
 // exists already: that would hide a replacing PUT from the grader.
 import { isMilabError, labTags } from '@milab/core';
 import type { LabContext } from '../src/context.js';

@@ -71,7 +71,7 @@ export class UnknownLabError extends MilabError {
   constructor(input: string, known: readonly Lab[]) {
     super(`There is no lab "${input}". The labs are: ${known.map((lab) => `${lab.id} (${lab.slug})`).join(', ')}.`, {
       code: 'MILAB_UNKNOWN_LAB',
-      hint: 'Name a lab by its number, e.g. `pnpm milab grade 01` (see `pnpm milab status`).',
+      hint: 'Name a lab by its number, e.g. `./milab grade 01` (see `./milab status`).',
       exitCode: 1,
     });
   }

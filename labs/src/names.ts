@@ -49,8 +49,8 @@ export function labNames(config: MilabConfig, env: Readonly<Record<string, strin
       key,
       hint:
         config.target === 'emulator'
-          ? 'Start the emulator, which provides it: `pnpm milab start`.'
-          : `Set it: \`pnpm milab config set ${key} VALUE\`.`,
+          ? 'Start the emulator, which provides it: `./milab start`.'
+          : `Set it: \`./milab config set ${key} VALUE\`.`,
     });
   if (!config.subscriptionId) throw missing('subscriptionId');
   if (!config.resourceGroup) throw missing('resourceGroup');

@@ -24,7 +24,7 @@ export function isMainModule(moduleUrl: string): boolean {
 export function describeLabFailure(error: unknown, lab: Lab | undefined): { text: string; exitCode: number } {
   const where = lab ? `lab ${lab.id}` : 'the lab';
   if (error instanceof TodoError) {
-    return { text: `${where}: ${error.message}\n  next step: complete it in the starter, or ask for a hint: \`pnpm milab hint ${lab?.id ?? 'NN'}\`.\n`, exitCode: 1 };
+    return { text: `${where}: ${error.message}\n  next step: complete it in the starter, or ask for a hint: \`./milab hint ${lab?.id ?? 'NN'}\`.\n`, exitCode: 1 };
   }
   const known = toMilabError(error);
   if (known) {
@@ -47,7 +47,7 @@ export async function runLab(moduleUrl: string, main: LabMain): Promise<void> {
     if (!lab) throw new Error(`${file} is not inside a lab folder (labs/NN-slug/).`);
     const ctx = await createLabContext(lab);
     await main(ctx);
-    console.log(`lab ${lab.id}: done. Check your work: pnpm milab grade ${lab.id}`);
+    console.log(`lab ${lab.id}: done. Check your work: ./milab grade ${lab.id}`);
   } catch (error) {
     const { text, exitCode } = describeLabFailure(error, lab);
     process.stderr.write(text);

@@ -83,7 +83,7 @@ export async function runVmLab(moduleUrl: string, main: VmLabMain): Promise<void
   try {
     if (!lab) throw new Error(`${file} is not inside a lab folder (labs/NN-slug/).`);
     await main(createVmLabContext(lab));
-    process.stderr.write(`lab ${lab.id}: done. Check your work: pnpm milab grade ${lab.id}\n`);
+    process.stderr.write(`lab ${lab.id}: done. Check your work: ./milab grade ${lab.id}\n`);
   } catch (error) {
     const { text, exitCode } = describeLabFailure(error, lab);
     process.stderr.write(text);
@@ -103,7 +103,7 @@ export function vmProgramEnv(config: MilabConfig, names: LabNames, parent: NodeJ
   if (!vm) {
     throw new MilabError(`The emulator has no VM ${names.vm} (it has: ${Object.keys(connection.vms ?? {}).join(', ') || 'none'}).`, {
       code: 'MILAB_VM_NOT_FOUND',
-      hint: '`pnpm milab emulator reset` brings back the seeded labvm (and resets every lab).',
+      hint: '`./milab emulator reset` brings back the seeded labvm (and resets every lab).',
       exitCode: 1,
     });
   }

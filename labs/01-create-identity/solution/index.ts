@@ -1,5 +1,5 @@
 // Lab 01 — create a user-assigned managed identity, named and tagged for you, in the lab
-// resource group and location. The reference solution (`pnpm milab solve 01` runs it).
+// resource group and location. The reference solution (`./milab solve 01` runs it).
 import { runLab, type LabContext } from '@milab/labs';
 
 export async function main({ clients, names, tags, log }: LabContext): Promise<void> {

@@ -1,7 +1,7 @@
 // Lab 01 — create a user-assigned managed identity, named and tagged for you, in the lab
 // resource group and location. Complete the TODO, then run (from the repository root):
 //   node --conditions=source --import tsx labs/01-create-identity/starter/index.ts
-// and check your work with `pnpm milab grade 01`. Stuck? `pnpm milab hint 01`.
+// and check your work with `./milab grade 01`. Stuck? `./milab hint 01`.
 import { runLab, todo, type LabContext } from '@milab/labs';
 
 export async function main({ clients, names, tags, log }: LabContext): Promise<void> {

@@ -1,5 +1,5 @@
 // Lab 02 — grant your identity Reader at subscription scope, as a ServicePrincipal. The reference
-// solution (`pnpm milab solve 02` runs it).
+// solution (`./milab solve 02` runs it).
 import { randomUUID } from 'node:crypto';
 import { isMilabError } from '@milab/core';
 import { ROLE_IDS, roleDefinitionId, runLab, type LabContext } from '@milab/labs';

@@ -1,7 +1,7 @@
 // Lab 02 — grant your identity Reader at subscription scope, as a ServicePrincipal. Complete the
 // TODOs, then run (from the repository root):
 //   node --conditions=source --import tsx labs/02-grant-reader/starter/index.ts
-// and check your work with `pnpm milab grade 02`. Stuck? `pnpm milab hint 02`.
+// and check your work with `./milab grade 02`. Stuck? `./milab hint 02`.
 import { randomUUID } from 'node:crypto';
 import { ROLE_IDS, roleDefinitionId, runLab, todo, type LabContext } from '@milab/labs';
 

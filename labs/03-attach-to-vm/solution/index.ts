@@ -1,5 +1,5 @@
 // Lab 03 — attach your identity to the lab VM as a user-assigned identity, keeping the
-// identities the VM already has. The reference solution (`pnpm milab solve 03` runs it).
+// identities the VM already has. The reference solution (`./milab solve 03` runs it).
 import { runLab, type LabContext } from '@milab/labs';
 
 export async function main({ clients, names, log }: LabContext): Promise<void> {

@@ -1,7 +1,7 @@
 // Lab 03 — attach your identity to the lab VM as a user-assigned identity, keeping the
 // identities the VM already has. Complete the TODO, then run (from the repository root):
 //   node --conditions=source --import tsx labs/03-attach-to-vm/starter/index.ts
-// and check your work with `pnpm milab grade 03`. Stuck? `pnpm milab hint 03`.
+// and check your work with `./milab grade 03`. Stuck? `./milab hint 03`.
 import { runLab, todo, type LabContext } from '@milab/labs';
 
 export async function main({ clients, names, log }: LabContext): Promise<void> {

@@ -1,6 +1,6 @@
 // Lab 04 — fetch a token for your identity from the VM's Instance Metadata Service (IMDS), with
 // undici: the request, choosing your identity by client id, the answer, IMDS's errors, and
-// retrying 429 and 5xx with backoff. The reference solution (`pnpm milab solve 04` puts it in
+// retrying 429 and 5xx with backoff. The reference solution (`./milab solve 04` puts it in
 // your starter and runs it on the VM).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';

@@ -1,7 +1,7 @@
 // Lab 04 — fetch a token for your identity from the VM's Instance Metadata Service (IMDS), with
 // undici. Complete `getToken` (the TODOs), then run it on the VM (from the repository root):
-//   pnpm milab vm exec labvm -- node --conditions=source --import tsx labs/04-imds-token/starter/index.ts
-// and check your work with `pnpm milab grade 04`. Stuck? `pnpm milab hint 04`.
+//   ./milab vm exec labvm -- node --conditions=source --import tsx labs/04-imds-token/starter/index.ts
+// and check your work with `./milab grade 04`. Stuck? `./milab hint 04`.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { decodeClaims } from '@milab/core';

@@ -1,6 +1,6 @@
 // Lab 05 — call Azure Resource Manager (ARM) with the token from lab 04: GET the lab resource
 // group, as the seed article does, then list the resources in it, and print the JSON. The
-// reference solution (`pnpm milab solve 05` puts it in your starter and runs it on the VM).
+// reference solution (`./milab solve 05` puts it in your starter and runs it on the VM).
 import { request } from 'undici';
 import { runVmLab, type VmLabContext } from '@milab/labs';
 import { getToken } from '../../04-imds-token/solution/index.js';

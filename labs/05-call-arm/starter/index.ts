@@ -1,8 +1,8 @@
 // Lab 05 — call Azure Resource Manager (ARM) with the token from lab 04: GET the lab resource
 // group, as the seed article does, then list the resources in it, and print the JSON. Complete
 // `armGet` and `main` (the TODOs; your getToken from lab 04 does the IMDS part), then run it on the VM:
-//   pnpm milab vm exec labvm -- node --conditions=source --import tsx labs/05-call-arm/starter/index.ts
-// and check your work with `pnpm milab grade 05`. Stuck? `pnpm milab hint 05`.
+//   ./milab vm exec labvm -- node --conditions=source --import tsx labs/05-call-arm/starter/index.ts
+// and check your work with `./milab grade 05`. Stuck? `./milab hint 05`.
 import { request } from 'undici';
 import { runVmLab, todo, type VmLabContext } from '@milab/labs';
 import { getToken } from '../../04-imds-token/starter/index.js';

@@ -228,7 +228,7 @@ describe('milab doctor', () => {
       ['signed-in', 'skip'],
       ['subscription', 'skip'],
     ]);
-    expect(report.checks[2]?.fix).toContain('pnpm milab emulator start --detach');
+    expect(report.checks[2]?.fix).toContain('./milab emulator start --detach');
   });
 
   it('one line per check in human output, with the fix on failures', async () => {

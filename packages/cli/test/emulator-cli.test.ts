@@ -164,7 +164,7 @@ describe('milab emulator (CLI, end to end)', () => {
     const env = await milab('env');
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('not running');
-    expect(env.stderr).toContain('pnpm milab emulator start --detach');
+    expect(env.stderr).toContain('./milab emulator start --detach');
     expect(env.stderr).not.toContain('    at ');
   }, 90_000);
 

@@ -33,7 +33,7 @@ describe('with the emulator stopped', () => {
       const result = await milab(args, { MILAB_HOME: home, MILAB_LEARNER: 'ada' });
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr).toContain('The emulator is not running');
-      expect(result.stderr).toContain('pnpm milab emulator start --detach');
+      expect(result.stderr).toContain('./milab emulator start --detach');
       expect(result.stderr).not.toContain('subscriptionId');
     }
   }, 60_000);
@@ -215,7 +215,7 @@ describe('results and the emulated world', () => {
         const result = await run(...args);
         if (generic) {
           expect(result.stderr, args.join(' ')).toContain(`milab: warning: your learner id "${sanitizeLearnerId(userInfo().username)}" comes from the OS user`);
-          expect(result.stderr).toContain('`pnpm milab config set learnerId <your-name>`');
+          expect(result.stderr).toContain('`./milab config set learnerId <your-name>`');
         } else {
           expect(result.stderr).not.toContain('warning: your learner id');
         }

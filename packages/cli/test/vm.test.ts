@@ -1,5 +1,5 @@
 // `milab vm list | env | exec` against a real emulator started in this process (state in the
-// test's MILAB_HOME), the CLI spawned as `pnpm milab` runs it.
+// test's MILAB_HOME), the CLI spawned as `./milab` runs it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,7 +118,7 @@ describe('milab vm', () => {
     try {
       const result = await milab(['vm', 'list'], { MILAB_HOME: other });
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain('pnpm milab emulator start --detach');
+      expect(result.stderr).toContain('./milab emulator start --detach');
     } finally {
       rmSync(other, { recursive: true, force: true });
     }

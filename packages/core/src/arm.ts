@@ -101,9 +101,9 @@ const ARM_HINTS: Readonly<Record<string, string>> = {
     'Grant the caller a role that allows this action at this scope (e.g. Reader). If it was granted just now, wait up to 10 minutes and get a fresh token.',
   LinkedAuthorizationFailed:
     'Attaching an identity also needs Microsoft.ManagedIdentity/userAssignedIdentities/assign/action on the identity: grant Managed Identity Operator on it.',
-  ResourceNotFound: 'Check the resource name, resource group and subscription (`pnpm milab config show`).',
-  ResourceGroupNotFound: 'Check the resource group name (`pnpm milab config show`), or create it.',
-  SubscriptionNotFound: 'Check the subscription id (`pnpm milab config show`; `az account list -o table`).',
+  ResourceNotFound: 'Check the resource name, resource group and subscription (`./milab config show`).',
+  ResourceGroupNotFound: 'Check the resource group name (`./milab config show`), or create it.',
+  SubscriptionNotFound: 'Check the subscription id (`./milab config show`; `az account list -o table`).',
   InvalidAuthenticationToken: 'The token was not accepted: sign in again, and check the token is for https://management.azure.com/.',
   ExpiredAuthenticationToken: 'The token expired: get a fresh one.',
   RoleAssignmentExists: 'That role assignment already exists: nothing to do.',
@@ -191,7 +191,7 @@ export function armErrorFromResponse(response: ArmErrorResponse, cause?: unknown
 
 function unreachableHint(target: MilabConfig['target'] | undefined): string {
   return target === 'emulator'
-    ? 'Check the emulator is running: `pnpm milab doctor`; start it with `pnpm milab emulator start --detach`.'
+    ? 'Check the emulator is running: `./milab doctor`; start it with `./milab emulator start --detach`.'
     : 'Check your network (and HTTPS_PROXY, if you need a proxy), then retry.';
 }
 
@@ -291,8 +291,8 @@ export async function createArmClients(context: ArmContext): Promise<ArmClients>
       key: 'subscriptionId',
       hint:
         context.config.target === 'azure'
-          ? 'Set it: `pnpm milab config set subscriptionId <id>` (see `az account show --query id -o tsv`).'
-          : 'Start the emulator (`pnpm milab emulator start --detach`), which provides its subscription.',
+          ? 'Set it: `./milab config set subscriptionId <id>` (see `az account show --query id -o tsv`).'
+          : 'Start the emulator (`./milab emulator start --detach`), which provides its subscription.',
     });
   }
   const [{ ManagedServiceIdentityClient }, { AuthorizationManagementClient }, { ResourceManagementClient }, { ComputeManagementClient }] =

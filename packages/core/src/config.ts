@@ -90,7 +90,7 @@ export function assertConfigKey(key: string, origin = 'input'): asserts key is C
     throw new ConfigError(`Unknown config key "${key}". Expected one of: ${CONFIG_KEYS.join(', ')}.`, {
       key,
       origin,
-      hint: 'For example: `pnpm milab config set target azure`.',
+      hint: 'For example: `./milab config set target azure`.',
     });
   }
 }
@@ -100,7 +100,7 @@ function setCommand(origin: string, key: ConfigKey, example: string): string {
   const envName = CONFIG_ENV[key];
   return origin === `environment variable ${envName}`
     ? `Set ${envName}=${example}, or unset it (\`unset ${envName}\`) to use the config file`
-    : `Use \`pnpm milab config set ${key} ${example}\``;
+    : `Use \`./milab config set ${key} ${example}\``;
 }
 
 /**
@@ -119,7 +119,7 @@ export function validateConfigValue(key: string, rawValue: string, origin = 'inp
   switch (key) {
     case 'target':
       if (!(TARGETS as readonly string[]).includes(value.toLowerCase())) {
-        fail(`one of ${TARGETS.join(', ')}`, '`pnpm milab config set target emulator` (offline) or `… target azure`.');
+        fail(`one of ${TARGETS.join(', ')}`, '`./milab config set target emulator` (offline) or `… target azure`.');
       }
       return value.toLowerCase();
     case 'subscriptionId':
@@ -137,7 +137,7 @@ export function validateConfigValue(key: string, rawValue: string, origin = 'inp
     case 'resourceGroup':
       // ARM's rule: 1-90 letters, digits, underscores, dashes, periods and parentheses, not ending in a period.
       if (!/^[\w\-.()]{1,90}$/u.test(value) || value.endsWith('.')) {
-        fail('1-90 letters, digits, "-", "_", ".", "(" or ")", not ending in "."', 'For example: `pnpm milab config set resourceGroup DevTest`.');
+        fail('1-90 letters, digits, "-", "_", ".", "(" or ")", not ending in "."', 'For example: `./milab config set resourceGroup DevTest`.');
       }
       return value;
     case 'location': {
@@ -178,7 +178,7 @@ export function readConfigFile(file: string): ConfigFileValues {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ConfigError(`Cannot read the config file ${file}: ${(error as Error).message}.`, {
       origin: file,
-      hint: 'Check its permissions, or delete it and set values again with `pnpm milab config set`.',
+      hint: 'Check its permissions, or delete it and set values again with `./milab config set`.',
       cause: error,
     });
   }
@@ -188,14 +188,14 @@ export function readConfigFile(file: string): ConfigFileValues {
   } catch (error) {
     throw new ConfigError(`The config file ${file} is not valid JSON: ${(error as Error).message}.`, {
       origin: file,
-      hint: 'Fix it by hand, or delete it and set values again with `pnpm milab config set`.',
+      hint: 'Fix it by hand, or delete it and set values again with `./milab config set`.',
       cause: error,
     });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError(`The config file ${file} must hold a JSON object of settings.`, {
       origin: file,
-      hint: 'Delete it and set values again with `pnpm milab config set`.',
+      hint: 'Delete it and set values again with `./milab config set`.',
     });
   }
   const values: ConfigFileValues = {};
@@ -204,7 +204,7 @@ export function readConfigFile(file: string): ConfigFileValues {
       throw new ConfigError(`The config file ${file} has a non-string value for "${key}".`, {
         key,
         origin: file,
-        hint: `Set it again with \`pnpm milab config set ${key} VALUE\`.`,
+        hint: `Set it again with \`./milab config set ${key} VALUE\`.`,
       });
     }
     const normalised = validateConfigValue(key, value, file);
@@ -286,7 +286,7 @@ export function learnerIdWarning(config: Pick<MilabConfig, 'learnerId' | 'origin
   if (config.origins.learnerId.source !== 'default' || !isGenericLearnerId(config.learnerId)) return undefined;
   return (
     `warning: your learner id "${config.learnerId}" comes from the OS user, which is the same on other machines of a class, ` +
-    `so your resources (id-milab-${config.learnerId}) would collide with theirs. Set your own: \`pnpm milab config set learnerId <your-name>\``
+    `so your resources (id-milab-${config.learnerId}) would collide with theirs. Set your own: \`./milab config set learnerId <your-name>\``
   );
 }
 

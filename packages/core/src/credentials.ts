@@ -78,7 +78,7 @@ export function credentialError(error: unknown, target: MilabConfig['target'] = 
       return new NotSignedInError('no credential source is available (environment variables, Azure CLI, managed identity).', error);
     }
     return new AuthenticationFailedError(`Cannot sign in to the emulator: ${(error as Error).message.split('\n')[0]}`, {
-      hint: 'Check the emulator is running (`pnpm milab doctor`), or restart it: `pnpm milab emulator start --detach`.',
+      hint: 'Check the emulator is running (`./milab doctor`), or restart it: `./milab emulator start --detach`.',
       cause: error,
     });
   }
@@ -91,7 +91,7 @@ export function credentialError(error: unknown, target: MilabConfig['target'] = 
       hint:
         target === 'azure'
           ? 'Sign in again with `az login` (with `--tenant` if the subscription is in another tenant), or check AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID.'
-          : 'The emulator does not know these credentials: unset AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID, or take fresh ones from `eval "$(pnpm --silent milab emulator env)"`.',
+          : 'The emulator does not know these credentials: unset AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID, or take fresh ones from `eval "$(./milab emulator env)"`.',
       cause: error,
     });
   }

@@ -167,7 +167,7 @@ export class ImdsUnreachableError extends MilabError {
     super(`IMDS at ${endpoint} is unreachable (${reason}): this code is not running on an Azure VM.`, {
       code: 'MILAB_IMDS_UNREACHABLE',
       hint:
-        'To use an emulated VM, run the command on it: `pnpm milab vm exec labvm -- <command>`; ' +
+        'To use an emulated VM, run the command on it: `./milab vm exec labvm -- <command>`; ' +
         'or set AZURE_POD_IDENTITY_AUTHORITY_HOST to an IMDS endpoint (http://127.0.0.1:PORT).',
       exitCode: EXIT_UNAVAILABLE,
       cause,
@@ -281,7 +281,7 @@ export class EmulatorNotRunningError extends MilabError {
   constructor(stateDir: string) {
     super(`The emulator is not running (no live connection in ${stateDir}); the target is "emulator".`, {
       code: 'MILAB_EMULATOR_NOT_RUNNING',
-      hint: 'Start it with `pnpm milab emulator start --detach`, or use Azure: `pnpm milab config set target azure`.',
+      hint: 'Start it with `./milab emulator start --detach`, or use Azure: `./milab config set target azure`.',
       exitCode: EXIT_UNAVAILABLE,
     });
     this.stateDir = stateDir;

@@ -1,5 +1,5 @@
 // Where milab keeps local state. The home is found from the repository's own location, not the
-// current directory, so `pnpm milab …` run from any sub-folder (or a lab's starter/) sees the
+// current directory, so milab run from any sub-folder (or a lab's starter/) sees the
 // same config and the same emulator. The emulator sits below core and needs the same places,
 // so it owns the rules; core re-exports them.
 import { join } from 'node:path';

@@ -292,7 +292,7 @@ describe('emulator target wiring', () => {
         error = e;
       }
       expect(error).toBeInstanceOf(EmulatorNotRunningError);
-      expect((error as EmulatorNotRunningError).hint).toContain('pnpm milab emulator start --detach');
+      expect((error as EmulatorNotRunningError).hint).toContain('./milab emulator start --detach');
       expect((error as EmulatorNotRunningError).exitCode).toBe(2);
     }
   });

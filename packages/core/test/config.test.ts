@@ -168,7 +168,7 @@ describe('loadConfig precedence', () => {
     for (const user of ['root', 'azureuser', 'ubuntu', 'vscode', 'codespace', 'node', 'admin']) {
       const warning = learnerIdWarning(loadConfig({ env, connection: null, username: user }));
       expect(warning, user).toContain(`"${user}" comes from the OS user`);
-      expect(warning).toContain('`pnpm milab config set learnerId <your-name>`');
+      expect(warning).toContain('`./milab config set learnerId <your-name>`');
     }
     expect(learnerIdWarning(loadConfig({ env, connection: null, username: 'jane' }))).toBeUndefined();
     expect(learnerIdWarning(loadConfig({ env: { ...env, MILAB_LEARNER: 'root' }, connection: null, username: 'root' }))).toBeUndefined();

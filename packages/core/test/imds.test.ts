@@ -214,7 +214,7 @@ describe('ImdsClient connectivity', () => {
     expect(error.message).toContain(`IMDS at ${endpoint} is unreachable (connection refused)`);
     expect(error.message).toContain('not running on an Azure VM');
     expect(error.hint).toContain('AZURE_POD_IDENTITY_AUTHORITY_HOST');
-    expect(error.hint).toContain('pnpm milab vm exec');
+    expect(error.hint).toContain('./milab vm exec');
     expect(waits).toEqual([]);
   });
 

@@ -35,7 +35,7 @@ export function writeSeededWorld(stateDir: string): string[] {
   // Held while resetting, so no emulator starts on (or serves) a directory being rewritten.
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const taken = StateLock.acquire(stateDir);
-  if ('owner' in taken) throw new EmulatorStartError('AlreadyRunning', `${describeOwner(stateDir, taken.owner)}: run \`pnpm milab emulator reset\` again once it serves (it resets a running emulator), or stop it first`);
+  if ('owner' in taken) throw new EmulatorStartError('AlreadyRunning', `${describeOwner(stateDir, taken.owner)}: run \`./milab emulator reset\` again once it serves (it resets a running emulator), or stop it first`);
   try {
     return reseed(stateDir);
   } finally {

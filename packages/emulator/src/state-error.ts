@@ -23,7 +23,7 @@ export class StateFileError extends Error {
   ) {
     const summary = `the state file ${file} is not usable: ${problem}. It was left as it is`;
     const waysOut =
-      `To start over, run \`pnpm milab emulator reset\` (it puts ${basename(file)} aside as ${basename(file)}.corrupt and makes a new one); ` +
+      `To start over, run \`./milab emulator reset\` (it puts ${basename(file)} aside as ${basename(file)}.corrupt and makes a new one); ` +
       `to keep it, move it aside (e.g. \`mv ${file} ${file}.broken\`) and start again: a new ${basename(file)} is made`;
     super(`${summary}. ${waysOut}.`);
     this.summary = summary;

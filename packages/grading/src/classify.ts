@@ -15,11 +15,11 @@ export type ErrorClassifier = (error: unknown) => CannotGradeInfo | undefined;
 /** The next step for each kind of environment failure, used when a classifier gives none. */
 export const NEXT_STEP = {
   'sign-in':
-    'Sign in (run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate), then run `pnpm milab grade` again.',
+    'Sign in (run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate), then run `./milab grade` again.',
   network:
-    'Check your network connection and proxy settings (HTTPS_PROXY, NO_PROXY), then run `pnpm milab grade` again.',
-  emulator: 'Start the emulator (`pnpm milab emulator start --detach`), then run `pnpm milab grade` again.',
-  other: 'Run `pnpm milab doctor` to see what is wrong, fix it, then run `pnpm milab grade` again.',
+    'Check your network connection and proxy settings (HTTPS_PROXY, NO_PROXY), then run `./milab grade` again.',
+  emulator: 'Start the emulator (`./milab emulator start --detach`), then run `./milab grade` again.',
+  other: 'Run `./milab doctor` to see what is wrong, fix it, then run `./milab grade` again.',
 } as const;
 
 // Socket and DNS failures from Node and undici: the request never reached a server that could

@@ -46,11 +46,11 @@ export interface RunOptions<Ctx> {
 }
 
 const GRADER_BUG_FIX =
-  'This is a bug in the grader, not in your work: run `pnpm milab grade` again, and if it repeats, report it with this output.';
+  'This is a bug in the grader, not in your work: run `./milab grade` again, and if it repeats, report it with this output.';
 // A thrown error may be a transient answer (throttling, a 5xx) the grader did not handle, so it
 // is not called a bug outright.
 const UNEXPECTED_ERROR_FIX =
-  'The grader did not expect this error: run `pnpm milab grade` again, and if it repeats, report it with this output.';
+  'The grader did not expect this error: run `./milab grade` again, and if it repeats, report it with this output.';
 
 /**
  * Runs checks and returns the report, its results (and the events) in the declared order.
@@ -187,7 +187,7 @@ export async function runChecks<Ctx>(checks: readonly Check<Ctx>[], options: Run
               ? `timed out after ${seconds(limitMs)}: the whole run's time limit of ${seconds(totalMs)} was reached`
               : `timed out after ${seconds(limitMs)}`,
             expected: `the check to finish within ${seconds(limitMs)}`,
-            fix: 'Run `pnpm milab grade` again. If it keeps timing out, run `pnpm milab doctor` to check the connection to Azure or the emulator.',
+            fix: 'Run `./milab grade` again. If it keeps timing out, run `./milab doctor` to check the connection to Azure or the emulator.',
           },
           took,
         );
@@ -374,7 +374,7 @@ function cancelledError(lab: string | undefined, during: CheckInfo | undefined):
   return {
     kind: 'other',
     message: 'Grading was cancelled before every check finished.',
-    hint: 'Run `pnpm milab grade` again to grade every check.',
+    hint: 'Run `./milab grade` again to grade every check.',
     ...(lab === undefined ? {} : { lab }),
     ...(during === undefined ? {} : { checkId: during.id, checkTitle: during.title }),
   };

@@ -89,7 +89,7 @@ describe('terminal reporter (not a TTY)', () => {
     const report = await runChecks([check('a', pass())], { ctx: undefined, lab: '04', signal: AbortSignal.abort() });
     createTerminalReporter({ stream, env: {} }).summary(report);
     expect(stream.text()).toContain(
-      'Could not grade lab 04 (other): Grading was cancelled before every check finished.\n    next step: Run `pnpm milab grade` again to grade every check.\n',
+      'Could not grade lab 04 (other): Grading was cancelled before every check finished.\n    next step: Run `./milab grade` again to grade every check.\n',
     );
     expect(stream.text()).not.toContain('while checking');
   });

@@ -28,7 +28,7 @@ export function parseJsonReport(text: string): JsonGradeReport {
     value = JSON.parse(text);
   } catch (error) {
     throw new Error(
-      `The grade report is not valid JSON (${(error as Error).message}); expected the output of \`pnpm milab grade --json\`. Re-run the grading to produce it again.`,
+      `The grade report is not valid JSON (${(error as Error).message}); expected the output of \`./milab grade --json\`. Re-run the grading to produce it again.`,
     );
   }
   const report = value as Partial<JsonGradeReport> | null;
@@ -40,7 +40,7 @@ export function parseJsonReport(text: string): JsonGradeReport {
   }
   if (!Array.isArray(report.results) || typeof report.status !== 'string' || typeof report.score !== 'object') {
     throw new Error(
-      'The grade report lacks results, status or score; expected the output of `pnpm milab grade --json`. Re-run the grading to produce it again.',
+      'The grade report lacks results, status or score; expected the output of `./milab grade --json`. Re-run the grading to produce it again.',
     );
   }
   return report as JsonGradeReport;
