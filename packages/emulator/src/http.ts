@@ -46,6 +46,16 @@ export function originFormUrl(target: string | undefined, base: string): URL | u
 }
 
 /**
+ * Whether the request has a body at all: HTTP/1.1 frames one only by Content-Length or
+ * Transfer-Encoding (RFC 9112 §6.3); without either (most GETs) there is nothing to read, and
+ * Node discards the empty stream itself once the reply is sent.
+ */
+export function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
  * The request body as text. Refuses at once (before reading) a body whose Content-Length is
  * over `limitBytes`, and stops reading a chunked one as soon as it goes over; the caller answers
  * and then calls `drainAfterReply` so the connection neither hangs nor is reset under the answer.
@@ -127,7 +137,7 @@ export function send(res: ServerResponse, reply: Reply, method = 'GET'): void {
     pragma: 'no-cache',
     'x-ms-request-id': randomUUID(),
   };
-  for (const [name, value] of Object.entries(reply.headers ?? {})) headers[name] = headerSafe(String(value));
+  if (reply.headers) for (const name in reply.headers) headers[name] = headerSafe(String(reply.headers[name]));
   if (reply.body === undefined) {
     res.writeHead(reply.status, headers);
     res.end();

@@ -292,6 +292,11 @@ export class ProfileState {
     return this.#profile.rbacDelaySeconds;
   }
 
+  /** The configured latency of a front door, in milliseconds (0: none). */
+  latencyMs(kind: keyof LatencyProfile): number {
+    return this.#profile.latency[kind];
+  }
+
   /** Waits the configured latency of a front door. */
   async delay(kind: keyof LatencyProfile): Promise<void> {
     const ms = this.#profile.latency[kind];

@@ -19,7 +19,7 @@ import { TokenIssuer } from './entra/tokens.js';
 import { EmulatorEvents } from './events.js';
 import { ImdsManager } from './imds/manager.js';
 import { profileAdminReply, ProfileState } from './profiles.js';
-import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, originFormUrl, readBody, send, type Reply } from './http.js';
+import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, hasBody, originFormUrl, readBody, send, type Reply } from './http.js';
 import { logError, logValue } from './log.js';
 import { ensureSecrets, type Secrets } from './secrets.js';
 import { FileStore, writeFileAtomic, type Store } from './store.js';
@@ -205,8 +205,10 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     let reply: Reply;
     try {
       if (!requestUrl) throw entra ? errors.entraMalformedRequest(`The request-target '${target}' is not a path.`) : errors.badRequestTarget(target);
-      const body = await readBody(req, bodyLimit(entra));
-      await ready;
+      // A request without a body (no Content-Length, no Transfer-Encoding: most GETs) is not
+      // read at all, and a key already loaded is not awaited again: each await is a turn of the loop.
+      const body = hasBody(req) ? await readBody(req, bodyLimit(entra)) : '';
+      if (!issuer) await ready;
       if (requestUrl.pathname === ADMIN_RESET_PATH && method === 'POST') {
         if (!adminAllowed(req)) {
           reply = { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
@@ -221,14 +223,14 @@ export function createEmulator(config: EmulatorConfig): Emulator {
           reply = profileAdminReply(profiles, method, body);
           if (method === 'POST' && reply.status === 200) writeConnection();
         }
-      } else if (isEntraPath(requestUrl.pathname)) {
-        await profiles.delay('entra');
+      } else if (entra) {
+        if (profiles.latencyMs('entra') > 0) await profiles.delay('entra');
         reply = (await handleEntra({ baseUrl, tenantId: store.state.tenantId, store, secrets, tokens: tokens() }, method, requestUrl, body, req.headers.authorization)) ?? {
           status: 404,
           body: { error: 'not_found', error_description: `The milab emulator has no Entra endpoint '${method} ${requestUrl.pathname}'.` },
         };
       } else {
-        await profiles.delay('arm');
+        if (profiles.latencyMs('arm') > 0) await profiles.delay('arm');
         reply = await arm({ method, url: requestUrl, baseUrl, body, authorization: req.headers.authorization });
       }
     } catch (error) {
