@@ -88,7 +88,11 @@ export class AuditLog {
    * log`) and forge a line there.
    */
   append(entry: AuditEntry): void {
-    const safe = Object.fromEntries(Object.entries(entry).map(([key, value]) => [key, typeof value === 'string' ? escapeControl(value) : value]));
+    const safe: Record<string, unknown> = {};
+    for (const key in entry) {
+      const value = entry[key as keyof AuditEntry];
+      safe[key] = typeof value === 'string' ? escapeControl(value) : value;
+    }
     const line = `${JSON.stringify(safe)}\n`;
     // Tracked again after a close(), should the emulator listen anew.
     if (open.get(this.file) !== this) open.set(this.file, this);

@@ -84,6 +84,13 @@ async function authenticate(deps: ArmDeps, authorization: string | undefined): P
 /** Creates the ARM request handler. */
 export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promise<Reply> {
   const apiVersions = new ApiVersionPolicy(deps.config.log);
+  // The config with the profile's live RBAC delay: copied again only when that delay changes.
+  let liveConfig = deps.config;
+  const configNow = (): EmulatorConfig => {
+    const delaySeconds = deps.profiles?.rbacDelaySeconds;
+    if (delaySeconds !== undefined && liveConfig.rbacDelaySeconds !== delaySeconds) liveConfig = { ...deps.config, rbacDelaySeconds: delaySeconds };
+    return liveConfig;
+  };
 
   return async (request) => {
     const started = Date.now();
@@ -114,7 +121,7 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promis
           throw errors.tooManyRequests(admission.kind, admission.subscriptionId, caller.objectId, admission.retryAfterSeconds);
         }
         if (admission) throttleHeaders = admission.headers;
-        const config = deps.profiles ? { ...deps.config, rbacDelaySeconds: deps.profiles.rbacDelaySeconds } : deps.config;
+        const config = configNow();
         ctx = new ArmContext(method, url, path, apiVersion, request.body, caller, request.baseUrl, config, deps.store, deps.events);
         let handled: Reply | undefined;
         for (const handler of HANDLERS) {
@@ -129,18 +136,20 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promis
       reply = { status: error.status, body: error.body(), headers: { ...error.headers, 'x-ms-failure-cause': 'gateway' } };
     }
     const correlation = randomUUID();
-    reply.headers = {
+    const time = new Date(started).toISOString();
+    const headers: Record<string, string> = {
       'x-ms-correlation-request-id': correlation,
-      'x-ms-routing-request-id': `WESTUS:${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}Z:${correlation}`,
-      ...(method === 'GET' || method === 'HEAD'
-        ? { 'x-ms-ratelimit-remaining-subscription-reads': '11999' }
-        : { 'x-ms-ratelimit-remaining-subscription-writes': '1199' }),
-      ...throttleHeaders,
-      ...reply.headers,
+      // `20261201T115700Z`-style: the ISO time without its separators and fraction.
+      'x-ms-routing-request-id': `WESTUS:${time.slice(0, 4)}${time.slice(5, 7)}${time.slice(8, 13)}${time.slice(14, 16)}${time.slice(17, 19)}Z:${correlation}`,
     };
+    if (method === 'GET' || method === 'HEAD') headers['x-ms-ratelimit-remaining-subscription-reads'] = '11999';
+    else headers['x-ms-ratelimit-remaining-subscription-writes'] = '1199';
+    for (const name in throttleHeaders) headers[name] = throttleHeaders[name]!;
+    if (reply.headers) for (const name in reply.headers) headers[name] = reply.headers[name]!;
+    reply.headers = headers;
     const errorCode = reply.status >= 400 ? (reply.body as { error?: { code?: string } } | undefined)?.error?.code : undefined;
     deps.audit.append({
-      time: new Date(started).toISOString(),
+      time,
       principal: caller ? principalLabel(caller.principal, caller.objectId) : 'anonymous',
       ...(caller ? { oid: caller.objectId, appid: caller.appId } : {}),
       method,
