@@ -3,7 +3,9 @@
 // and making sure the emulator runs when it is the target.
 import { learnerIdWarning, loadConfig, MilabError, requireEmulator, type MilabConfig, type Target } from '@milab/core';
 import { LaunchError, parseConfig, PROCESS_LOG_FILE, readConnection, readWorld, startDetached, type EmulatorConnection } from '@milab/emulator';
-import { createGraderContext, findGrader, GRADERS, gradeLabs, type Grader, type GradeLabsResult } from '@milab/graders';
+// @milab/graders (every grader and the SDK clients they read with) is loaded when grading runs,
+// not at import: `milab status` without --refresh never grades.
+import type { Grader, GradeLabsResult } from '@milab/graders';
 import type { RunEvent } from '@milab/grading';
 import { listLabs, type Lab } from '@milab/labs';
 import { join } from 'node:path';
@@ -11,11 +13,8 @@ import { readProgress, recordGrades, type LabGrade, type Progress, type SavedIde
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The graders an argument names: one lab (`01`, `1`, `01-create-identity`) or `all` (the default). */
-export function selectGraders(arg: string | undefined): readonly Grader[] {
-  if (arg === undefined || arg.toLowerCase() === 'all') return GRADERS;
-  return [findGrader(arg)];
-}
+/** Stands for every grader (in lab order) in {@link gradeAndSave}, without loading them first. */
+export const ALL_GRADERS = 'all';
 
 /** Options of {@link gradeAndSave}. */
 export interface GradeAndSaveOptions {
@@ -31,17 +30,21 @@ const IDENTITY_LAB = '01';
 /**
  * Grades the labs (reading as the grader) and saves each lab's result in the progress file, with
  * the emulated world it was earned on and, once lab 01 passes, the identity's client and
- * principal ids. On the emulator target, a stopped emulator is said as it is (exit 2), before
- * anything else is read.
+ * principal ids. `graders` is a list, or {@link ALL_GRADERS}. On the emulator target, a stopped
+ * emulator is said as it is (exit 2), before anything else is read.
  */
-export async function gradeAndSave(graders: readonly Grader[], options: GradeAndSaveOptions): Promise<GradeLabsResult & { progress: Progress }> {
+export async function gradeAndSave(
+  graders: readonly Grader[] | typeof ALL_GRADERS,
+  options: GradeAndSaveOptions,
+): Promise<GradeLabsResult & { progress: Progress }> {
   const env = options.env ?? process.env;
   const { config } = options;
   const connection = config.target === 'emulator' ? requireEmulator(config) : undefined;
   // A progress file that cannot be used is said before grading, not after a minute of it.
   readProgress(env);
+  const { createGraderContext, gradeLabs, GRADERS } = await import('@milab/graders');
   const ctx = await createGraderContext({ config, env });
-  const result = await gradeLabs(graders, {
+  const result = await gradeLabs(graders === ALL_GRADERS ? GRADERS : graders, {
     config,
     env,
     ctx,

@@ -4,7 +4,8 @@ import { relative } from 'node:path';
 import { loadConfig, repoRoot } from '@milab/core';
 import { exitCodeFor, type GradeReport } from '@milab/grading';
 import { showReport, terminalFor, type Grader } from '@milab/graders';
-import { currentWorldId, gradeAndSave, identityLine, selectGraders, standing, warnAboutLearnerId } from '../labs.js';
+import { currentWorldId, gradeAndSave, identityLine, standing, warnAboutLearnerId } from '../labs.js';
+import { selectGraders } from '../select-graders.js';
 import { describeFailure } from '../failure.js';
 import { WATCH_POLL_SECONDS, type GradeOptions } from './grade.js';
 

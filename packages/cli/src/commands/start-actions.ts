@@ -1,8 +1,7 @@
 // What `milab start` does (registered in start.ts), loaded only when it runs.
 import { ARM_SCOPE, getCredential, loadConfig } from '@milab/core';
-import { GRADERS } from '@milab/graders';
 import { createLabContext, labNames, prepareLab } from '@milab/labs';
-import { currentWorldId, ensureEmulator, formatStanding, gradeAndSave, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
+import { ALL_GRADERS as GRADERS, currentWorldId, ensureEmulator, formatStanding, gradeAndSave, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
 
 /** `milab start`. */
 export async function start(): Promise<void> {

@@ -1,7 +1,6 @@
 // What `milab status` does (registered, with its options, in status.ts), loaded only when it runs.
 import { loadConfig } from '@milab/core';
-import { GRADERS } from '@milab/graders';
-import { currentWorldId, formatStanding, gradeAndSave, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
+import { ALL_GRADERS as GRADERS, currentWorldId, formatStanding, gradeAndSave, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
 import { readProgress } from '../progress.js';
 
 /** `milab status`. */
