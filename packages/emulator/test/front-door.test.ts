@@ -3,6 +3,7 @@
 // sending), a malformed `Authorization: Basic`, an unexpected failure inside a handler, and log
 // lines no client can forge. After each, a normal call still works.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -11,6 +12,7 @@ import { isProcessAlive } from '../src/connection.js';
 import { errors } from '../src/errors.js';
 import { imdsErrors } from '../src/imds/errors.js';
 import { PROCESS_LOG_FILE, startDetached, stopEmulator } from '../src/launcher.js';
+import { hasBody } from '../src/http.js';
 import { escapeControl, logValue, WarnOnce } from '../src/log.js';
 import { SEED } from '../src/world.js';
 import { startTestEmulator, tempStateDir, type TestEmulator } from './helpers.js';
@@ -160,6 +162,14 @@ describe('the front door', () => {
     expect(answer.status).toBe(413);
     expect(answer.body).toEqual(errors.requestContentTooLarge().body());
     await stillServes();
+  });
+
+  it('only a request framed with a body is read: Content-Length over 0 or Transfer-Encoding (RFC 9112 §6.3)', () => {
+    const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
+    expect(hasBody(req({}))).toBe(false);
+    expect(hasBody(req({ 'content-length': '0' }))).toBe(false);
+    expect(hasBody(req({ 'content-length': '2' }))).toBe(true);
+    expect(hasBody(req({ 'transfer-encoding': 'chunked' }))).toBe(true);
   });
 
   it('a body just under 4 MiB is read whole (and answered by the handler, not the limit)', async () => {
