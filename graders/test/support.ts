@@ -3,13 +3,13 @@
 // contexts signed in as the learner, SDK clients as any seeded principal, and grading as the
 // grader. `reset()` returns the emulator to its seeded world between tests.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig, type PrincipalName } from '@milab/core';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
-import { createLabContext, findLab, labNames, prepareLab, type LabContext, type LabNames } from '@milab/labs';
+import { createLabContext, findLab, LABS_DIR, labNames, prepareLab, type LabContext, type LabNames } from '@milab/labs';
 import type { CheckResult, GradeReport } from '@milab/grading';
 import { GRADERS, gradeLabs } from '../index.js';
 
@@ -142,4 +142,30 @@ export function said(check: CheckResult): string {
 /** The ids of the checks with this status. */
 export function withStatus(report: GradeReport, status: CheckResult['status']): string[] {
   return report.results.filter((r) => r.status === status).map((r) => r.id);
+}
+
+/** A world for the VM labs (04–05): labs 01–03 solved, and a folder for variants of the learner's program. */
+export interface VmLabWorld {
+  world: LabWorld;
+  /** Variants live in labs/.milab/ (gitignored, not linted, not a lab) so that their package imports resolve. */
+  dir: string;
+  grade(...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport>;
+  stop(): Promise<void>;
+}
+
+export async function startVmLabWorld(prefix: string): Promise<VmLabWorld> {
+  const world = await startLabWorld();
+  world.reset();
+  await world.solve('01', '02', '03');
+  mkdirSync(join(LABS_DIR, '.milab'), { recursive: true });
+  const dir = mkdtempSync(join(LABS_DIR, '.milab', prefix));
+  return {
+    world,
+    dir,
+    grade: async (...graders) => (await gradeLabs(graders, { config: world.config, env: world.env })).report,
+    async stop() {
+      rmSync(dir, { recursive: true, force: true });
+      await world.stop();
+    },
+  };
 }

@@ -6,38 +6,34 @@
 // and leave the learner's profile as they found it. On an in-process emulator; the programs —
 // variants of lab 04's solution written to a temporary folder — run in child processes "on" labvm.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callProfileAdmin } from '@milab/emulator';
-import { findLab, LABS_DIR } from '@milab/labs';
+import { findLab } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
-import { gradeLabs } from '../index.js';
+import type { gradeLabs } from '../index.js';
 import { containsToken } from '../lib/vm-protocol.js';
-import { result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+import { result, said, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
+let vm: VmLabWorld;
 let world: LabWorld;
 let dir: string;
 const lab04 = findLab('04');
 const lab05 = findLab('05');
 
 beforeAll(async () => {
-  world = await startLabWorld();
-  world.reset();
-  await world.solve('01', '02', '03');
-  // Variants live in labs/.milab/ (gitignored, not linted, not a lab) so that their package imports resolve.
-  mkdirSync(join(LABS_DIR, '.milab'), { recursive: true });
-  dir = mkdtempSync(join(LABS_DIR, '.milab', 'contained-'));
+  vm = await startVmLabWorld('contained-');
+  ({ world, dir } = vm);
 });
 afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await world?.stop();
+  await vm?.stop();
 });
 
-const grade = async (...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport> => (await gradeLabs(graders, { config: world.config, env: world.env })).report;
+const grade = (...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport> => vm.grade(...graders);
 const profile = async () => (await callProfileAdmin(world.emulator.connection())).body.profile;
 /** Everything the failed checks of a report say, in one string. */
 const failures = (report: GradeReport) => withStatus(report, 'fail').map((id) => `${id}: ${said(result(report, id))}`).join('\n');

@@ -2,37 +2,33 @@
 // solutions pass them, the solutions of 01-05 in order pass `grade all`, and each common mistake
 // — a variant of the solution written to a temporary folder — fails the right check with the right
 // message. On an in-process emulator; the programs run in child processes "on" labvm.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callProfileAdmin, readAudit } from '@milab/emulator';
-import { findLab, LABS_DIR } from '@milab/labs';
+import { findLab } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import { createGraderContext, GRADERS, gradeLabs, type GraderContext } from '../index.js';
 import { getTokenSource, runOnLabVm } from '../lib/vm.js';
-import { result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+import { result, said, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
+let vm: VmLabWorld;
 let world: LabWorld;
 let dir: string;
 const lab04 = findLab('04');
 const lab05 = findLab('05');
 
 beforeAll(async () => {
-  world = await startLabWorld();
-  world.reset();
-  await world.solve('01', '02', '03');
-  // Variants live in labs/.milab/ (gitignored, not linted, not a lab) so that their package imports resolve.
-  mkdirSync(join(LABS_DIR, '.milab'), { recursive: true });
-  dir = mkdtempSync(join(LABS_DIR, '.milab', 'test-'));
+  vm = await startVmLabWorld('test-');
+  ({ world, dir } = vm);
 });
 afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  await world?.stop();
+  await vm?.stop();
 });
 
-const grade = async (...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport> => (await gradeLabs(graders, { config: world.config, env: world.env })).report;
+const grade = (...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport> => vm.grade(...graders);
 /** One grading context for several lab 05 grades: lab 04's run on the VM (the same program each time) is made once. */
 let shared: GraderContext | undefined;
 const gradeShared = async (...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport> => {
