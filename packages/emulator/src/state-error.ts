@@ -22,9 +22,12 @@ export class StateFileError extends Error {
     readonly problem: string,
   ) {
     const summary = `the state file ${file} is not usable: ${problem}. It was left as it is`;
+    const name = basename(file);
+    // A world.json from before world.mdb is not made again: without it, a new world is seeded in world.mdb.
+    const remade = name === 'world.json' ? 'a new world is seeded (in world.mdb)' : `a new ${name} is made`;
     const waysOut =
-      `To start over, run \`./milab emulator reset\` (it puts ${basename(file)} aside as ${basename(file)}.corrupt and makes a new one); ` +
-      `to keep it, move it aside (e.g. \`mv ${file} ${file}.broken\`) and start again: a new ${basename(file)} is made`;
+      `To start over, run \`./milab emulator reset\` (it puts ${name} aside as ${name}.corrupt; ${remade}); ` +
+      `to keep it, move it aside (e.g. \`mv ${file} ${file}.broken\`) and start again: ${remade}`;
     super(`${summary}. ${waysOut}.`);
     this.summary = summary;
     this.waysOut = waysOut;

@@ -6,7 +6,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CA_FILE, CA_KEY_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE, SIGNING_KEY_FILE } from '../src/certs.js';
@@ -170,6 +170,8 @@ describe('corrupt state files', () => {
       expect(error.message).toContain(`the state file ${named} is not usable: `);
       expect(error.message).toContain('milab emulator reset');
       expect(error.message).toContain(`move it aside (e.g. \`mv ${named} ${named}.broken\`)`);
+      // What is made instead is named truly: a refused world.json is not made again, world.mdb is.
+      expect(error.message).toContain(c.legacy ? 'start again: a new world is seeded (in world.mdb)' : `start again: a new ${basename(named)} is made`);
       expect(readFileSync(file).equals(content)).toBe(true);
       // A world.json that is refused is not migrated: no world.mdb is made from it.
       if (c.legacy) expect(existsSync(join(dir, WORLD_DB_FILE))).toBe(false);
@@ -177,6 +179,7 @@ describe('corrupt state files', () => {
       const moved = writeSeededWorld(dir);
       expect(moved).toEqual([named, ...(c.alsoMoved ?? []).map((name) => join(dir, name))]);
       expect(readFileSync(`${named}.corrupt`).equals(named === file ? content : readFileSync(`${template}/${SERVER_CERT_FILE}`))).toBe(true);
+      if (c.legacy) expect(existsSync(join(dir, WORLD_DB_FILE))).toBe(true);
       const emu = await startTestEmulator({}, dir);
       const vm = await emu.as('grader').compute.virtualMachines.get('DevTest', 'labvm');
       expect(vm.name).toBe('labvm');
