@@ -26,6 +26,7 @@ export const BUILTIN_ROLE_IDS = {
   'Managed Identity Operator': 'f1a07417-d97a-45cb-824c-7a7467783830',
   'Managed Identity Contributor': 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59',
   'Virtual Machine Contributor': '9980e02c-c2be-4d73-94e8-173b1dc7cf3c',
+  'Role Based Access Control Administrator': 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
 } as const;
 
 export type BuiltinRoleName = keyof typeof BUILTIN_ROLE_IDS;
@@ -61,6 +62,16 @@ export const BUILTIN_ROLES: readonly RoleDefinition[] = Object.freeze([
   ),
   role('Reader', 'View all resources, but does not allow you to make any changes.', ['*/read']),
   role('User Access Administrator', 'Lets you manage user access to Azure resources.', ['*/read', 'Microsoft.Authorization/*', 'Microsoft.Support/*']),
+  // Delegated role assignment management (class mode: a learner assigns Reader at their own
+  // resource group under a condition). Actions from Microsoft Learn, "Azure built-in roles for
+  // Privileged" (MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles/privileged.md).
+  role(
+    'Role Based Access Control Administrator',
+    'Manage access to Azure resources by assigning roles using Azure RBAC. This role does not allow you to manage access using other ways, such as Azure Policy.',
+    ['Microsoft.Authorization/roleAssignments/write', 'Microsoft.Authorization/roleAssignments/delete', '*/read', 'Microsoft.Support/*'],
+    [],
+    '2022-09-07T02:29:29.6592395Z',
+  ),
   role('Managed Identity Operator', 'Read and Assign User Assigned Identity', [
     'Microsoft.ManagedIdentity/userAssignedIdentities/*/read',
     'Microsoft.ManagedIdentity/userAssignedIdentities/*/assign/action',
