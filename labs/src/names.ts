@@ -13,13 +13,20 @@ export const VM_NAME_ENV = 'MILAB_VM_NAME';
 /** Everything a lab or a grader needs to name the learner's resources. */
 export interface LabNames {
   readonly target: MilabConfig['target'];
+  /** `own` (the learner's own subscription) or `shared` (a class: one resource group per learner). */
+  readonly mode: MilabConfig['mode'];
   readonly learnerId: string;
   readonly subscriptionId: string;
-  /** `/subscriptions/{id}`: the scope of lab 02's Reader assignment. */
+  /** `/subscriptions/{id}`. */
   readonly subscriptionScope: string;
   readonly resourceGroup: string;
   /** `/subscriptions/{id}/resourceGroups/{rg}`. */
   readonly resourceGroupScope: string;
+  /**
+   * The scope of lab 02's Reader assignment: the subscription in `own` mode; the learner's resource
+   * group in `shared` mode, where the learner may assign Reader there and nowhere else.
+   */
+  readonly readerScope: string;
   readonly location: string;
   /** The learner's user-assigned identity (labs 01-05): `id-milab-<learner>`. */
   readonly identity: string;
@@ -61,11 +68,13 @@ export function labNames(config: MilabConfig, env: Readonly<Record<string, strin
   const vm = labVmName(config, env);
   return Object.freeze({
     target: config.target,
+    mode: config.mode,
     learnerId: config.learnerId,
     subscriptionId: config.subscriptionId,
     subscriptionScope,
     resourceGroup: config.resourceGroup,
     resourceGroupScope,
+    readerScope: config.mode === 'shared' ? resourceGroupScope : subscriptionScope,
     location: config.location,
     identity: userAssignedIdentity,
     identityId: `${resourceGroupScope}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${userAssignedIdentity}`,

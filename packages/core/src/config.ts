@@ -17,8 +17,19 @@ export type Target = 'emulator' | 'azure';
 /** The targets, in the order help text lists them. */
 export const TARGETS: readonly Target[] = ['emulator', 'azure'];
 
+/**
+ * How the learner's work is laid out: `own` (the learner has a subscription of their own: lab 02's
+ * Reader is at subscription scope) or `shared` (a class shares one subscription, each learner works
+ * in their own resource group, and lab 02's Reader is at that group's scope, the only scope their
+ * conditional Role Based Access Control Administrator role lets them assign it at).
+ */
+export type Mode = 'own' | 'shared';
+
+/** The modes, in the order help text lists them; the first is the default. */
+export const MODES: readonly Mode[] = ['own', 'shared'];
+
 /** The keys `milab config set` accepts. */
-export const CONFIG_KEYS = ['target', 'subscriptionId', 'tenantId', 'resourceGroup', 'location', 'learnerId'] as const;
+export const CONFIG_KEYS = ['target', 'subscriptionId', 'tenantId', 'resourceGroup', 'location', 'learnerId', 'mode'] as const;
 
 /** One configuration key. */
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -31,6 +42,7 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = Object.freeze({
   resourceGroup: 'MILAB_RESOURCE_GROUP',
   location: 'MILAB_LOCATION',
   learnerId: 'MILAB_LEARNER',
+  mode: 'MILAB_MODE',
 });
 
 /** Where a value came from. */
@@ -51,6 +63,8 @@ export interface MilabConfig {
   readonly resourceGroup: string | undefined;
   readonly location: string | undefined;
   readonly learnerId: string;
+  /** `own` (default) or `shared` (a class in one subscription: see {@link Mode}). */
+  readonly mode: Mode;
   /** Where each value came from. */
   readonly origins: Readonly<Record<ConfigKey, ConfigOrigin>>;
   /** Local state locations this configuration was read with. */
@@ -166,6 +180,14 @@ export function validateConfigValue(key: string, rawValue: string, origin = 'inp
         );
       }
       return value;
+    case 'mode':
+      if (!(MODES as readonly string[]).includes(value.toLowerCase())) {
+        fail(
+          `one of ${MODES.join(', ')}`,
+          `${setCommand(origin, key, 'own')} (your own subscription), or \`shared\` when your instructor's class shares one subscription.`,
+        );
+      }
+      return value.toLowerCase();
   }
 }
 
@@ -359,6 +381,7 @@ export function loadConfig(options: LoadConfigOptions = {}): MilabConfig {
     fromEnvOrFile('location'),
     connection ? seeded('location') : () => ({ source: 'default', value: DEFAULT_LOCATION }),
   );
+  const mode = orDefault('mode', fromEnvOrFile('mode'), () => ({ source: 'default', value: MODES[0] })) as Mode;
 
   return Object.freeze({
     target,
@@ -367,6 +390,7 @@ export function loadConfig(options: LoadConfigOptions = {}): MilabConfig {
     resourceGroup,
     location,
     learnerId,
+    mode,
     origins: Object.freeze(origins),
     paths: Object.freeze(paths),
   });

@@ -49,6 +49,9 @@ describe('loadConfig precedence', () => {
     expect(config.origins.learnerId.source).toBe('default');
     expect(config.origins.subscriptionId).toEqual({ source: 'unset' });
     expect(config.location).toBe('westus');
+    // The course as it is unless a class says otherwise (issue 12).
+    expect(config.mode).toBe('own');
+    expect(config.origins.mode).toEqual({ source: 'default' });
   });
 
   it('emulator target: the running emulator fills what is not set', () => {
@@ -99,6 +102,7 @@ describe('loadConfig precedence', () => {
         MILAB_RESOURCE_GROUP: 'rg1',
         MILAB_LOCATION: 'West Europe',
         MILAB_LEARNER: 'sam',
+        MILAB_MODE: 'Shared',
       },
       username: 'jane',
     });
@@ -109,6 +113,7 @@ describe('loadConfig precedence', () => {
       resourceGroup: 'rg1',
       location: 'westeurope',
       learnerId: 'sam',
+      mode: 'shared',
     });
     expect(Object.values(config.origins).every((o) => o.source === 'env')).toBe(true);
   });
@@ -207,6 +212,7 @@ describe('config set / unset', () => {
       ['resourceGroup', 'ends.', /Invalid resourceGroup/, /config set resourceGroup/],
       ['location', 'west us 2!', /Invalid location/, /list-locations/],
       ['learnerId', 'Jane Doe', /Invalid learnerId "Jane Doe"/, /config set learnerId jane-doe/],
+      ['mode', 'class', /^Invalid mode "class": expected one of own, shared\.$/, /config set mode own.*`shared`/],
     ];
     for (const [key, value, message, hint] of cases) {
       let error: ConfigError | undefined;
@@ -243,5 +249,21 @@ describe('config set / unset', () => {
     expect(validateConfigValue('resourceGroup', 'my_rg(1).x')).toBe('my_rg(1).x');
     expect(validateConfigValue('tenantId', '72F988BF-86F1-41AF-91AB-2D7CD011DB47')).toBe('72f988bf-86f1-41af-91ab-2d7cd011db47');
     expect(validateConfigValue('learnerId', 'jane-2')).toBe('jane-2');
+    expect(validateConfigValue('mode', ' SHARED ')).toBe('shared');
+    expect(validateConfigValue('mode', 'own')).toBe('own');
+  });
+
+  it('mode: the file and MILAB_MODE set it; a bad MILAB_MODE names the variable (issue 12)', () => {
+    expect(setConfigValue('mode', 'shared', env)).toMatchObject({ key: 'mode', value: 'shared', overriddenBy: undefined });
+    expect(loadConfig({ env, connection: null }).mode).toBe('shared');
+    expect(loadConfig({ env: { ...env, MILAB_MODE: 'own' }, connection: null }).origins.mode).toEqual({ source: 'env', detail: 'MILAB_MODE' });
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ env: { ...env, MILAB_MODE: 'classroom' }, connection: null });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error?.message).toBe('Invalid mode "classroom" (from environment variable MILAB_MODE): expected one of own, shared.');
+    expect(error?.hint).toMatch(/^Set MILAB_MODE=own, or unset it/);
   });
 });
