@@ -30,6 +30,7 @@ export async function runMain(program: Command, argv: string[], io: RunIo = { st
   exitQuietlyOnClosedPipe(process.stdout);
   throwInsteadOfExit(program);
   try {
+    await prepareHelpTarget(program, argv.slice(2));
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -62,7 +63,32 @@ export function lazyAction<M, K extends keyof M>(load: () => Promise<M>, name: K
  * demand is then there, yet registering the command (and `milab --help`) loads nothing.
  */
 export function beforeParsing(program: Command, name: string, prepare: (command: Command) => Promise<void>): void {
+  let byName = preparations.get(program);
+  if (!byName) preparations.set(program, (byName = new Map()));
+  byName.set(name, prepare);
   program.hook('preSubcommand', async (_parent, sub) => {
     if (sub.name() === name) await prepare(sub);
   });
+}
+
+/** What {@link beforeParsing} registered, by parent command and subcommand name. */
+const preparations = new WeakMap<Command, Map<string, (command: Command) => Promise<void>>>();
+
+/**
+ * `milab help token` (or `milab emulator help log`) prints the subcommand's help without
+ * dispatching to it, so commander runs no preSubcommand hook: prepare the command named after
+ * `help` here, so its help says what `milab token --help` says.
+ */
+async function prepareHelpTarget(program: Command, args: readonly string[]): Promise<void> {
+  let parent = program;
+  let i = 0;
+  for (; i < args.length && args[i] !== 'help'; i += 1) {
+    const sub = parent.commands.find((c) => c.name() === args[i] || c.aliases().includes(args[i]!));
+    if (!sub) return;
+    parent = sub;
+  }
+  const name = args[i + 1];
+  if (args[i] !== 'help' || name === undefined) return;
+  const target = parent.commands.find((c) => c.name() === name || c.aliases().includes(name));
+  if (target) await preparations.get(parent)?.get(target.name())?.(target);
 }

@@ -29,6 +29,13 @@ describe('--help', () => {
     expect(token.stdout).toContain('AZURE_POD_IDENTITY_AUTHORITY_HOST');
   });
 
+  it('`milab help COMMAND` prints what `milab COMMAND --help` does, text loaded on demand included', async () => {
+    const [viaFlag, viaHelp] = await Promise.all([milab(['token', '--help'], { MILAB_HOME: home }), milab(['help', 'token'], { MILAB_HOME: home })]);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toContain('AZURE_POD_IDENTITY_AUTHORITY_HOST');
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+  });
+
   it('every command and subcommand has a description and help (in-process, same definitions)', () => {
     const program = new Command('milab');
     registerDoctor(program);
@@ -174,7 +181,7 @@ describe('milab config', () => {
       milab(['config', 'set', 'target', 'aws'], { MILAB_HOME: home }),
     ]);
     expect(badKey.code).toBe(1);
-    expect(badKey.stderr).toContain('Unknown config key "colour". Expected one of: target, subscriptionId, tenantId, resourceGroup, location, learnerId.');
+    expect(badKey.stderr).toContain('Unknown config key "colour". Expected one of: target, subscriptionId, tenantId, resourceGroup, location, learnerId, mode.');
     expect(badKey.stderr).toContain('next step:');
     expect(badSub.code).toBe(1);
     expect(badSub.stderr).toContain('Invalid subscriptionId "not-a-guid": expected a GUID');
