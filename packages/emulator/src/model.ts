@@ -14,6 +14,15 @@ export interface Principal {
   seededAs?: PrincipalName;
   /** For managed identities: the identity's ARM id (user-assigned) or the resource's id (system). */
   resourceId?: string;
+  /**
+   * `admin` for a class principal made through `/_milab/principals` (admin/principals.ts): an
+   * application that signs in with its own secret (in principal-secrets.json, not here).
+   */
+  createdVia?: 'admin';
+  /** For class principals: the name they are ensured, listed and deleted by (unique among them). */
+  name?: string;
+  /** For class principals: their tags (e.g. `class`, `learner`), matched by `list`. */
+  tags?: Record<string, string>;
   createdAt: string;
 }
 

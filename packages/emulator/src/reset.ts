@@ -1,12 +1,14 @@
 // The offline half of `milab emulator reset`: the way out of a state directory the emulator
 // refuses to start on. The world goes back to the seed; secrets, keys and certificates are
 // kept, except one that is unusable (a StateFileError at start), which is moved aside as
-// `<file>.corrupt` and made anew. Nothing is deleted.
-import { mkdirSync, renameSync } from 'node:fs';
+// `<file>.corrupt` and made anew. Only the class principals' secrets are deleted: their
+// principals went with the world.
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { ensureCertificates } from './certs.js';
 import { loadSigningKey } from './entra/keys.js';
 import { describeOwner, StateLock } from './lock.js';
-import { ensureSecrets } from './secrets.js';
+import { ensureSecrets, PRINCIPAL_SECRETS_FILE } from './secrets.js';
 import { EmulatorStartError } from './server.js';
 import { StateFileError } from './state-error.js';
 import { readWorld, writeWorld } from './store.js';
@@ -49,6 +51,7 @@ function reseed(stateDir: string): string[] {
   // aside: a good one is simply replaced, as always.
   repair(() => readWorld(stateDir), moved);
   writeWorld(stateDir, seedWorld());
+  rmSync(join(stateDir, PRINCIPAL_SECRETS_FILE), { force: true });
   repair(() => ensureSecrets(stateDir), moved);
   repair(() => loadSigningKey(stateDir), moved);
   repair(() => ensureCertificates(stateDir), moved);

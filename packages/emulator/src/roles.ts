@@ -69,8 +69,6 @@ export const BUILTIN_ROLES: readonly RoleDefinition[] = Object.freeze([
     'Role Based Access Control Administrator',
     'Manage access to Azure resources by assigning roles using Azure RBAC. This role does not allow you to manage access using other ways, such as Azure Policy.',
     ['Microsoft.Authorization/roleAssignments/write', 'Microsoft.Authorization/roleAssignments/delete', '*/read', 'Microsoft.Support/*'],
-    [],
-    '2022-09-07T02:29:29.6592395Z',
   ),
   role('Managed Identity Operator', 'Read and Assign User Assigned Identity', [
     'Microsoft.ManagedIdentity/userAssignedIdentities/*/read',

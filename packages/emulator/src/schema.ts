@@ -17,6 +17,9 @@ const principal = z.looseObject({
   kind: z.enum(['application', 'userAssignedIdentity', 'systemAssignedIdentity']),
   seededAs: z.enum(PRINCIPAL_NAMES as [PrincipalName, ...PrincipalName[]]).optional(),
   resourceId: text.optional(),
+  createdVia: z.literal('admin').optional(),
+  name: text.optional(),
+  tags: stringMap.optional(),
   createdAt: text,
 });
 
@@ -110,4 +113,10 @@ export const secretsSchema = z.looseObject({
   principals: z.looseObject(
     Object.fromEntries(PRINCIPAL_NAMES.map((name) => [name, z.string().min(1)])) as Record<PrincipalName, z.ZodString>,
   ),
+});
+
+/** principal-secrets.json: the client secret of each class principal, by object id. */
+export const principalSecretsSchema = z.looseObject({
+  version: z.literal(1),
+  principals: z.record(z.string(), z.string().min(1)),
 });

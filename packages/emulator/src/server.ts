@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { ADMIN_PRINCIPALS_PATH, forgetClassPrincipals, principalsAdminReply } from './admin/principals.js';
 import { createArmHandler } from './arm/router.js';
 import { AuditLog } from './audit.js';
 import { ensureCertificates, type Certificates } from './certs.js';
@@ -214,8 +215,11 @@ export function createEmulator(config: EmulatorConfig): Emulator {
           reply = { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
         } else {
           reset();
+          forgetClassPrincipals(secrets);
           reply = { status: 200, body: { reset: true } };
         }
+      } else if (requestUrl.pathname === ADMIN_PRINCIPALS_PATH) {
+        reply = adminAllowed(req) ? principalsAdminReply(store, secrets, method, body) : { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
       } else if (requestUrl.pathname === ADMIN_PROFILE_PATH) {
         if (!adminAllowed(req)) {
           reply = { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };

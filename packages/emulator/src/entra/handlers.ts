@@ -4,7 +4,7 @@ import { findByAppId } from '../directory.js';
 import { EntraError, errors } from '../errors.js';
 import type { Reply } from '../http.js';
 import type { Secrets } from '../secrets.js';
-import { secretMatches } from '../secrets.js';
+import { classSecretsOf, secretMatches } from '../secrets.js';
 import type { Store } from '../store.js';
 import type { TokenIssuer } from './tokens.js';
 
@@ -103,10 +103,13 @@ async function issueToken(ctx: EntraContext, tenant: string, form: URLSearchPara
   const clientId = form.get('client_id') ?? basic?.id;
   if (!clientId) throw errors.entraMissingParameter('client_id');
   const principal = findByAppId(ctx.store.state, clientId);
-  if (!principal || !principal.seededAs) throw errors.entraUnknownClient(clientId, ctx.tenantId);
+  // Seeded principals and class principals (admin/principals.ts) have client secrets; a
+  // managed identity's service principal has none and gets its tokens from IMDS only.
+  const expected = principal?.seededAs ? ctx.secrets[principal.seededAs] : principal?.createdVia === 'admin' ? classSecretsOf(ctx.secrets)?.get(principal.objectId) : undefined;
+  if (!principal || expected === undefined) throw errors.entraUnknownClient(clientId, ctx.tenantId);
   const secret = form.get('client_secret') ?? basic?.secret;
   if (!secret) throw errors.entraMissingClientSecret();
-  if (!secretMatches(secret, ctx.secrets[principal.seededAs])) throw errors.entraInvalidClientSecret(principal.appId);
+  if (!secretMatches(secret, expected)) throw errors.entraInvalidClientSecret(principal.appId);
 
   let resource: string | undefined;
   if (v2) {
