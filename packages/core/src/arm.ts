@@ -15,6 +15,7 @@ import type { MilabConfig } from './config.js';
 import { emulatorTls, getCredential, requireEmulator, type PrincipalName } from './credentials.js';
 import { ArmError, ArmUnreachableError, ConfigError, describeNetworkError, NotSignedInError } from './errors.js';
 import { ARM_RETRY_DEFAULTS, RetryPolicy, parseRetryAfter, type RetryPolicyConfig } from './retry.js';
+import { defaultThrottleBuckets, principalOfCredential, throttlePolicy, type ThrottleBuckets } from './throttle.js';
 
 /** The public cloud's ARM endpoint. */
 export const ARM_PUBLIC_ENDPOINT = 'https://management.azure.com';
@@ -277,6 +278,30 @@ export interface ArmClients {
   readonly compute: ComputeManagementClient;
   readonly resources: ResourceManagementClient;
   readonly context: ArmContext;
+  /** The client-side throttle the clients draw from (see {@link CreateArmClientsOptions.throttle}); pass it to {@link armRequest} too. */
+  readonly throttle: ThrottleBuckets | undefined;
+}
+
+/** Options of {@link createArmClients}. */
+export interface CreateArmClientsOptions {
+  /**
+   * Keep inside ARM's limits on the client side: every attempt first takes a token from the
+   * (subscription, principal) bucket (throttle.ts). `true`: the process-wide buckets with ARM's
+   * limits; a {@link ThrottleBuckets}: those (one set shared by a whole job). Default: off.
+   */
+  throttle?: boolean | ThrottleBuckets;
+}
+
+// The principal behind each context's credential, asked once: the key of its throttle buckets.
+const principalOfContext = new WeakMap<ArmContext, () => Promise<string>>();
+
+function contextPrincipal(context: ArmContext): () => Promise<string> {
+  let principal = principalOfContext.get(context);
+  if (!principal) {
+    principal = principalOfCredential(context.credential, context.credentialScopes);
+    principalOfContext.set(context, principal);
+  }
+  return principal;
 }
 
 /**
@@ -284,7 +309,7 @@ export interface ArmClients {
  * (`credentialScopes` / `credentials.scopes`), TLS agent and {@link armErrorPolicy} set.
  * Rejects with a {@link ConfigError} when no subscription is configured.
  */
-export async function createArmClients(context: ArmContext): Promise<ArmClients> {
+export async function createArmClients(context: ArmContext, options: CreateArmClientsOptions = {}): Promise<ArmClients> {
   const subscriptionId = context.subscriptionId;
   if (!subscriptionId) {
     throw new ConfigError('No subscription is configured: ARM clients need one.', {
@@ -299,6 +324,10 @@ export async function createArmClients(context: ArmContext): Promise<ArmClients>
     await Promise.all([import('@azure/arm-msi'), import('@azure/arm-authorization'), import('@azure/arm-resources'), import('@azure/arm-compute')]);
   const scopes = [...context.credentialScopes];
   const agent = context.httpsAgent ? { agent: context.httpsAgent } : {};
+  const throttle = options.throttle === true ? defaultThrottleBuckets() : options.throttle || undefined;
+  // perRetry: after the SDK's retry policies (on by default, its throttling retry honours
+  // Retry-After), so a retried attempt takes a token too.
+  const throttled = throttle ? [{ policy: throttlePolicy(throttle, contextPrincipal(context)), position: 'perRetry' as const }] : [];
   // Classic (AutoRest) clients: `endpoint` for requests, `$host` for the URL template, and the
   // scope set explicitly (their default would be `${endpoint}/.default`).
   const classic = {
@@ -306,7 +335,7 @@ export async function createArmClients(context: ArmContext): Promise<ArmClients>
     $host: context.endpoint,
     credentialScopes: scopes,
     ...agent,
-    additionalPolicies: [{ policy: armErrorPolicy({ target: context.config.target }), position: 'perCall' as const }],
+    additionalPolicies: [{ policy: armErrorPolicy({ target: context.config.target }), position: 'perCall' as const }, ...throttled],
   };
   return Object.freeze({
     msi: new ManagedServiceIdentityClient(context.credential, subscriptionId, classic),
@@ -319,9 +348,11 @@ export async function createArmClients(context: ArmContext): Promise<ArmClients>
       ...agent,
       additionalPolicies: [
         { policy: armErrorPolicy({ target: context.config.target, throwOnErrorStatus: true }), position: 'perCall' as const },
+        ...throttled,
       ],
     }),
     context,
+    throttle,
   });
 }
 
@@ -346,6 +377,8 @@ export interface ArmRequestOptions {
   retry?: Partial<RetryPolicyConfig> | false;
   /** Time allowed for one attempt. Default 30 s. */
   timeoutMs?: number;
+  /** Take a token from these buckets before each attempt (the clients' `throttle`, see {@link createArmClients}). */
+  throttle?: ThrottleBuckets | undefined;
 }
 
 /** A successful raw answer. */
@@ -398,9 +431,11 @@ export async function armRequest<T = unknown>(context: ArmContext, options: ArmR
   const timeoutMs = options.timeoutMs ?? 30_000;
   const retryable = options.retry !== false && IDEMPOTENT.has(method);
   const policy = new RetryPolicy(ARM_RETRY_DEFAULTS, retryable ? (options.retry || {}) : { maxRetries: 0 });
+  const principal = options.throttle ? contextPrincipal(context) : undefined;
   return policy.run(async () => {
     let response: Dispatcher.ResponseData;
     let text: string;
+    const bucket = options.throttle && principal ? await options.throttle.take(method, url.pathname, await principal()) : undefined;
     try {
       response = await request(url, {
         method,
@@ -414,6 +449,7 @@ export async function armRequest<T = unknown>(context: ArmContext, options: ArmR
       throw new ArmUnreachableError(context.endpoint, describeNetworkError(error, { timeoutMs }), unreachableHint(context.config.target), error);
     }
     const responseHeaders = flatHeaders(response.headers);
+    if (bucket && response.statusCode === 429) options.throttle?.throttled(bucket, responseHeaders['retry-after']);
     if (response.statusCode < 300) {
       let body: T | undefined;
       if (text.trim() !== '') {

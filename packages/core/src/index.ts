@@ -9,3 +9,4 @@ export * from './imds.js';
 export * from './credentials.js';
 export * from './arm.js';
 export * from './normalize.js';
+export * from './throttle.js';

@@ -1,0 +1,145 @@
+// The client-side ARM throttle: the token bucket itself (on a fake clock: the waits are asserted,
+// not measured), and the pipeline policy against a real emulator started with ARM throttling,
+// where a burst of reads over the bucket's capacity sees no 429 with the client bucket on and
+// some without.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmulator, parseConfig, readAudit, type Emulator } from '@milab/emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARM_THROTTLE_LIMITS,
+  armRequest,
+  createArmClients,
+  createArmContext,
+  loadConfig,
+  subscriptionOf,
+  throttleKind,
+  ThrottleBuckets,
+  TokenBucket,
+  type MilabConfig,
+} from '../src/index.js';
+
+describe('TokenBucket', () => {
+  function fakeClock() {
+    let now = 0;
+    const waits: number[] = [];
+    return {
+      now: () => now,
+      sleep: async (ms: number) => {
+        waits.push(ms);
+        now += ms;
+      },
+      waits,
+      advance: (ms: number) => (now += ms),
+    };
+  }
+
+  it('serves its capacity at once, then one token per 1/refill seconds, in order', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket({ capacity: 3, refillPerSecond: 10 }, clock.now, clock.sleep);
+    const order: number[] = [];
+    await Promise.all([1, 2, 3, 4, 5].map((i) => bucket.take().then(() => order.push(i))));
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    // Three from the burst, then two waits of 100 ms (10 per second).
+    expect(clock.waits).toEqual([100, 100]);
+  });
+
+  it('refills up to its capacity only', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket({ capacity: 2, refillPerSecond: 1 }, clock.now, clock.sleep);
+    await bucket.take();
+    await bucket.take();
+    clock.advance(60_000);
+    expect(bucket.tokens).toBe(2);
+  });
+
+  it('a 429 blocks it for the Retry-After and empties it', async () => {
+    const clock = fakeClock();
+    const bucket = new TokenBucket({ capacity: 5, refillPerSecond: 10 }, clock.now, clock.sleep);
+    bucket.block(2000);
+    await bucket.take();
+    expect(clock.waits[0]).toBe(2000);
+    // Empty after the block: the first token still takes a refill.
+    expect(clock.waits).toEqual([2000, 100]);
+    expect(bucket.tokens).toBe(0);
+  });
+
+  it('refuses a bucket that could never serve', () => {
+    expect(() => new TokenBucket({ capacity: 0, refillPerSecond: 1 })).toThrow(RangeError);
+    expect(() => new TokenBucket({ capacity: 1, refillPerSecond: 0 })).toThrow(RangeError);
+  });
+
+  it("has ARM's limits and kinds", () => {
+    expect(ARM_THROTTLE_LIMITS.reads).toEqual({ capacity: 250, refillPerSecond: 25 });
+    expect(ARM_THROTTLE_LIMITS.writes).toEqual({ capacity: 200, refillPerSecond: 10 });
+    expect(ARM_THROTTLE_LIMITS.deletes).toEqual({ capacity: 200, refillPerSecond: 10 });
+    expect([throttleKind('GET'), throttleKind('head'), throttleKind('PUT'), throttleKind('PATCH'), throttleKind('POST'), throttleKind('DELETE')]).toEqual([
+      'reads',
+      'reads',
+      'writes',
+      'writes',
+      'writes',
+      'deletes',
+    ]);
+    expect(subscriptionOf('https://x/subscriptions/ABC/resourceGroups/g?api-version=1')).toBe('abc');
+    expect(subscriptionOf('/providers/Microsoft.Authorization/operations')).toBe('tenant');
+  });
+});
+
+describe('the throttle policy against an emulator with ARM throttling', () => {
+  // Small buckets keep the test short; the shape is ARM's (a burst, then a steady refill).
+  const LIMITS = { reads: { capacity: 20, refillPerSecond: 20 }, writes: { capacity: 20, refillPerSecond: 20 }, deletes: { capacity: 20, refillPerSecond: 20 } };
+  const BURST = 45;
+  let home: string;
+  let emulator: Emulator;
+  let env: Record<string, string>;
+  let config: MilabConfig;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'milab-core-throttle-'));
+    env = { MILAB_HOME: home };
+    emulator = createEmulator(
+      parseConfig({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined, profile: { throttle: 'reads=20/20,writes=20/20' } }),
+    );
+    await emulator.listen();
+    config = loadConfig({ env });
+  });
+  afterAll(async () => {
+    await emulator?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  /** 429 answers the emulator gave `principal` (its audit log). */
+  function throttledCalls(principal: string): number {
+    emulator.flushAudit();
+    return readAudit(join(home, 'emulator'), { principal }).filter((e) => e.status === 429).length;
+  }
+
+  it('without the client bucket, a burst over capacity meets 429s', async () => {
+    // Each principal has its own emulator bucket: the grader's is spent here, the learner's below.
+    const clients = await createArmClients(createArmContext(config, { as: 'grader', env }));
+    const results = await Promise.allSettled(Array.from({ length: BURST }, () => clients.resources.resourceGroups.get(config.resourceGroup!)));
+    expect(throttledCalls('grader')).toBeGreaterThan(0);
+    // The SDK's throttling retry honoured Retry-After: what did not get through at first did later.
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(LIMITS.reads.capacity);
+  });
+
+  it('with the client bucket (SDK clients and armRequest), the same burst meets none', async () => {
+    const buckets = new ThrottleBuckets(LIMITS);
+    const context = createArmContext(config, { as: 'learner', env });
+    const clients = await createArmClients(context, { throttle: buckets });
+    expect(clients.throttle).toBe(buckets);
+    const sdk = Array.from({ length: BURST }, () => clients.resources.resourceGroups.get(config.resourceGroup!));
+    const raw = Array.from({ length: 10 }, () =>
+      armRequest(context, { path: `/subscriptions/${config.subscriptionId}/resourcegroups`, apiVersion: '2021-04-01', throttle: buckets }),
+    );
+    const results = await Promise.allSettled([...sdk, ...raw]);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(throttledCalls('learner')).toBe(0);
+    expect(buckets.stats.requests).toBe(BURST + 10);
+    expect(buckets.stats.throttled).toBe(0);
+    // Over capacity: some requests waited for their token instead of being refused.
+    expect(buckets.stats.waited).toBeGreaterThan(0);
+  });
+});
