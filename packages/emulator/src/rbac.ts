@@ -3,6 +3,7 @@
 // actions minus its notActions, matched case-insensitively with `*` wildcards.
 
 import type { RoleAssignmentRecord, WorldState } from './model.js';
+import { conditionHolds, type RoleAssignmentAttributes } from './rbac/conditions.js';
 import { findRole } from './roles.js';
 import { indexesOf } from './state/indexes.js';
 
@@ -57,6 +58,10 @@ export interface RbacOptions {
   now?: Date;
   /** An assignment takes effect this many seconds after it is created. */
   delaySeconds?: number;
+  /** What assignment conditions test: a role assignment PUT's body (`@Request`). */
+  request?: RoleAssignmentAttributes;
+  /** … and the role assignment a DELETE removes (`@Resource`). */
+  resource?: RoleAssignmentAttributes;
 }
 
 /** Whether an assignment is in effect yet (RBAC propagation delay). */
@@ -80,16 +85,31 @@ export function applicableAssignments(state: Readonly<WorldState>, principalId: 
   );
 }
 
-/** Whether `principalId` may perform `action` at `scope`. */
-export function permits(state: Readonly<WorldState>, principalId: string, action: string, scope: string, options: RbacOptions = {}): boolean {
+function roleGrants(assignment: RoleAssignmentRecord, action: string): boolean {
+  const role = findRole(assignment.roleDefinitionName);
+  if (!role) return false;
+  return role.permissions.some((permission) => permission.actions.some((p) => actionMatches(p, action)) && !permission.notActions.some((p) => actionMatches(p, action)));
+}
+
+/**
+ * Whether `principalId` may perform `action` at `scope`: `granted` when an applicable assignment's
+ * role grants it and its condition (if any) holds for the request; `conditionDenied` when only
+ * assignments whose conditions do not hold would grant it; `denied` when none would. As in
+ * Azure, the assignments are ORed: an unconditional one that grants the action wins
+ * (Microsoft Learn, "Troubleshoot Azure role assignment conditions", "Condition is not enforced").
+ */
+export function decide(state: Readonly<WorldState>, principalId: string, action: string, scope: string, options: RbacOptions = {}): 'granted' | 'conditionDenied' | 'denied' {
+  let conditionDenied = false;
   for (const assignment of applicableAssignments(state, principalId, scope, options)) {
-    const role = findRole(assignment.roleDefinitionName);
-    if (!role) continue;
-    for (const permission of role.permissions) {
-      if (permission.actions.some((p) => actionMatches(p, action)) && !permission.notActions.some((p) => actionMatches(p, action))) {
-        return true;
-      }
-    }
+    if (!roleGrants(assignment, action)) continue;
+    if (!assignment.condition) return 'granted';
+    if (conditionHolds(assignment.condition, { action, request: options.request, resource: options.resource })) return 'granted';
+    conditionDenied = true;
   }
-  return false;
+  return conditionDenied ? 'conditionDenied' : 'denied';
+}
+
+/** Whether `principalId` may perform `action` at `scope` (see {@link decide}). */
+export function permits(state: Readonly<WorldState>, principalId: string, action: string, scope: string, options: RbacOptions = {}): boolean {
+  return decide(state, principalId, action, scope, options) === 'granted';
 }
