@@ -118,7 +118,7 @@ const readerAtSubscription: Check<GraderContext> = {
     const mine = (await ctx.roleAssignments()).filter((a) => a.principalId === identity.principalId);
     const reader = mine.find((a) => isReader(a) && atScope(a, ctx.names.subscriptionScope));
     if (!reader) return explainMissingReader(ctx, identity, mine);
-    const ageSeconds = reader.createdOn ? Math.round((Date.now() - reader.createdOn.getTime()) / 1000) : undefined;
+    const ageSeconds = reader.createdOn ? Math.round((Date.now() - Date.parse(reader.createdOn)) / 1000) : undefined;
     const recent = ageSeconds !== undefined && ageSeconds < RBAC_PROPAGATION_SECONDS;
     return pass({
       details: `${lastSegment(reader.id)} at ${reader.scope}${recent ? ` (granted ${ageSeconds} s ago: RBAC can take up to 10 minutes to take effect, so a call with a fresh token may still be refused for a while)` : ''}`,

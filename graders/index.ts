@@ -9,6 +9,7 @@ import grader05 from './05-call-arm.js';
 import type { Grader } from './lib/grader.js';
 
 export { createGraderContext, type GraderContext, type GraderContextOptions } from './lib/context.js';
+export { createSnapshotContext, SNAPSHOT_VERSION, takeSnapshot, type ClassSnapshot, type SnapshotContextOptions, type TakeSnapshotOptions } from './lib/snapshot.js';
 export { defineGrader, gradeLabs, labDone, type Grader, type GradeLabsOptions, type GradeLabsResult } from './lib/grader.js';
 export { showReport, terminalFor, type ShowOptions } from './lib/main.js';
 

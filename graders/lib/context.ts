@@ -1,8 +1,11 @@
 // What every check is handed: the names of the learner's resources and read-only views of the
-// Azure state they are judged on, read through @milab/core as the grader (a Reader-only
-// principal on the emulator; the signed-in user or identity on Azure). Each read is made once per
-// grading run and shared by the checks that need it, and turned into plain data right away so
-// that no SDK object (nor anything holding a token) reaches a report.
+// Azure state they are judged on. Two implementations share the view types and the functions
+// below that make them from ARM's answers: the live context here (reads through @milab/core as
+// the grader — a Reader-only principal on the emulator; the signed-in user or identity on Azure —
+// each read made once per grading run and shared by the checks that need it), and the snapshot
+// context in snapshot.ts (a class's subscription read once, every learner graded from it). Views
+// are plain JSON data, so that no SDK object (nor anything holding a token) reaches a report and
+// a snapshot can be saved and read back.
 import {
   createArmClients,
   createArmContext,
@@ -33,7 +36,8 @@ export interface AssignmentView {
   readonly roleGuid: string;
   readonly principalId: string;
   readonly principalType: string | undefined;
-  readonly createdOn: Date | undefined;
+  /** When it was created (ISO 8601), when ARM says. */
+  readonly createdOn: string | undefined;
   /** Object id of who created it, when ARM says. */
   readonly createdBy: string | undefined;
 }
@@ -70,6 +74,13 @@ export interface RoleView {
   readonly readOnly: boolean;
 }
 
+/** A resource group as the graders see it (lab 05 compares it with what the learner printed). */
+export interface ResourceGroupView {
+  readonly id: string;
+  readonly name: string;
+  readonly location: string;
+}
+
 /** The context of every check. */
 export interface GraderContext {
   readonly config: MilabConfig;
@@ -96,12 +107,13 @@ export interface GraderContext {
    */
   learnerObjectId(): Promise<string | undefined>;
   /** The lab resource group (id, name, location), or `undefined` (lab 05). */
-  resourceGroup(): Promise<{ readonly id: string; readonly name: string; readonly location: string } | undefined>;
+  resourceGroup(): Promise<ResourceGroupView | undefined>;
   /** The ids of the resources in the lab resource group (lab 05). */
   resourcesInGroup(): Promise<readonly string[]>;
 }
 
-const notFound = (error: unknown) =>
+/** Whether ARM answered that the resource (or its group) does not exist. */
+export const notFound = (error: unknown): boolean =>
   isMilabError(error) && (error.code === 'ResourceNotFound' || error.code === 'ResourceGroupNotFound' || (error as { status?: number }).status === 404);
 
 /** The resource group named in an ARM id. */
@@ -117,7 +129,8 @@ export function lastSegment(id: string): string {
 const READ_ONLY_ROLES = new Set<string>([ROLE_IDS.Reader]);
 const ROLE_NAMES = new Map<string, string>(Object.entries(ROLE_IDS).map(([name, guid]) => [guid, name]));
 
-interface RawIdentity {
+/** What ARM returns for a user-assigned identity (the fields the view needs). */
+export interface RawIdentity {
   id?: string;
   name?: string;
   location?: string;
@@ -126,7 +139,8 @@ interface RawIdentity {
   clientId?: string;
 }
 
-function identityView(raw: RawIdentity): IdentityView {
+/** The graders' view of an identity ARM returned. */
+export function identityView(raw: RawIdentity): IdentityView {
   const id = raw.id ?? '';
   return Object.freeze({
     id,
@@ -139,13 +153,15 @@ function identityView(raw: RawIdentity): IdentityView {
   });
 }
 
-interface RawVm {
+/** What ARM returns for a VM (the fields the view needs). */
+export interface RawVm {
   id?: string;
   name?: string;
   identity?: { type?: string; principalId?: string; userAssignedIdentities?: Record<string, { principalId?: string; clientId?: string } | null | undefined> };
 }
 
-function vmView(raw: RawVm): VmView {
+/** The graders' view of a VM ARM returned. */
+export function vmView(raw: RawVm): VmView {
   const attached = Object.entries(raw.identity?.userAssignedIdentities ?? {});
   return Object.freeze({
     id: raw.id ?? '',
@@ -159,7 +175,78 @@ function vmView(raw: RawVm): VmView {
   });
 }
 
-async function collect<T, U>(pages: AsyncIterable<T>, map: (item: T) => U): Promise<U[]> {
+/** What ARM returns for a role assignment (the fields the view needs). */
+export interface RawAssignment {
+  id?: string;
+  scope?: string;
+  roleDefinitionId?: string;
+  principalId?: string;
+  principalType?: string;
+  createdOn?: Date;
+  createdBy?: string;
+}
+
+/** The graders' view of a role assignment ARM returned. */
+export function assignmentView(raw: RawAssignment): AssignmentView {
+  return Object.freeze({
+    id: raw.id ?? '',
+    scope: raw.scope ?? '',
+    roleGuid: lastSegment(raw.roleDefinitionId ?? '').toLowerCase(),
+    principalId: (raw.principalId ?? '').toLowerCase(),
+    principalType: raw.principalType,
+    createdOn: raw.createdOn && !Number.isNaN(raw.createdOn.getTime()) ? raw.createdOn.toISOString() : undefined,
+    createdBy: raw.createdBy?.toLowerCase(),
+  });
+}
+
+/** Whether a role GUID is a built-in role the labs name (its view needs no read). */
+export function isNamedRole(roleGuid: string): boolean {
+  return ROLE_NAMES.has(roleGuid.toLowerCase());
+}
+
+/** What ARM returns for a role definition (the fields the view needs). */
+export interface RawRoleDefinition {
+  roleName?: string;
+  permissions?: { actions?: string[] }[];
+}
+
+/**
+ * The graders' view of a role: a built-in role the labs name from its GUID alone, any other from
+ * its definition (required then).
+ */
+export function roleView(roleGuid: string, definition?: RawRoleDefinition): RoleView {
+  const guid = roleGuid.toLowerCase();
+  const known = ROLE_NAMES.get(guid);
+  if (known) return Object.freeze({ name: known, readOnly: READ_ONLY_ROLES.has(guid) });
+  if (!definition) throw new Error(`role ${guid} is not a role the labs name: its definition is needed`);
+  const actions = (definition.permissions ?? []).flatMap((p) => p.actions ?? []);
+  return Object.freeze({ name: definition.roleName ?? guid, readOnly: actions.length > 0 && actions.every((a) => /\/read$/i.test(a)) });
+}
+
+/** The graders' view of a resource group ARM returned. */
+export function resourceGroupView(raw: { id?: string; name?: string; location: string }): ResourceGroupView {
+  return Object.freeze({ id: raw.id ?? '', name: raw.name ?? '', location: raw.location });
+}
+
+/** The principals a reader of this configuration knows by their object id: the emulator's seeded ones. */
+export function seededPrincipals(config: MilabConfig): Map<string, string> {
+  const seeded = config.target === 'emulator' ? readSeededPrincipals(config) : undefined;
+  return new Map(seeded ? Object.entries(seeded).map(([name, oid]) => [oid, `the emulator's ${name} principal`]) : []);
+}
+
+/** The object id in a token (lower case), or `undefined`. */
+export function tokenObjectId(token: string | undefined): string | undefined {
+  const oid = token ? decodeClaims(token).oid : undefined;
+  return typeof oid === 'string' ? oid.toLowerCase() : undefined;
+}
+
+/** How a grader names itself among the known principals: on Azure, `milab grade` signs in as the learner. */
+export function readerLabel(config: MilabConfig, classReader = false): string {
+  return config.target === 'azure' && !classReader ? 'you (the signed-in user)' : 'the grader itself';
+}
+
+/** Every item of a paged list, mapped. */
+export async function collect<T, U>(pages: AsyncIterable<T>, map: (item: T) => U): Promise<U[]> {
   const items: U[] = [];
   for await (const item of pages) items.push(map(item));
   return items;
@@ -200,23 +287,15 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
     throw error;
   };
   const identityNamed = oncePer((name) => msi.userAssignedIdentities.get(names.resourceGroup, name).then(identityView, orUndefinedIfMissing));
-  const role = oncePer(async (guid): Promise<RoleView> => {
-    const known = ROLE_NAMES.get(guid);
-    if (known) return { name: known, readOnly: READ_ONLY_ROLES.has(guid) };
-    const definition = await authorization.roleDefinitions.get(names.subscriptionScope, guid);
-    const actions = (definition.permissions ?? []).flatMap((p) => p.actions ?? []);
-    return { name: definition.roleName ?? guid, readOnly: actions.length > 0 && actions.every((a) => /\/read$/i.test(a)) };
-  });
+  const role = oncePer(async (guid): Promise<RoleView> =>
+    isNamedRole(guid) ? roleView(guid) : roleView(guid, await authorization.roleDefinitions.get(names.subscriptionScope, guid)),
+  );
   const seeded = config.target === 'emulator' ? readSeededPrincipals(config) : undefined;
-  const ownObjectId = once(async () => {
-    const token = await armContext.credential.getToken([...armContext.credentialScopes]);
-    const oid = token ? decodeClaims(token.token).oid : undefined;
-    return typeof oid === 'string' ? oid.toLowerCase() : undefined;
-  });
+  const ownObjectId = once(async () => tokenObjectId((await armContext.credential.getToken([...armContext.credentialScopes]))?.token));
   const knownPrincipals = once(async () => {
-    const known = new Map<string, string>(seeded ? Object.entries(seeded).map(([name, oid]) => [oid, `the emulator's ${name} principal`]) : []);
+    const known = seededPrincipals(config);
     const own = await ownObjectId();
-    if (own) known.set(own, config.target === 'azure' ? 'you (the signed-in user)' : 'the grader itself');
+    if (own) known.set(own, readerLabel(config));
     return known;
   });
 
@@ -226,31 +305,13 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
     identity: () => identityNamed(names.identity),
     identityNamed,
     identitiesInSubscription: once(() => collect(msi.userAssignedIdentities.listBySubscription(), identityView)),
-    roleAssignments: once(() =>
-      collect(authorization.roleAssignments.listForSubscription(), (a) => ({
-        id: a.id ?? '',
-        scope: a.scope ?? '',
-        roleGuid: lastSegment(a.roleDefinitionId ?? '').toLowerCase(),
-        principalId: (a.principalId ?? '').toLowerCase(),
-        principalType: a.principalType,
-        createdOn: a.createdOn,
-        createdBy: a.createdBy?.toLowerCase(),
-      })),
-    ),
+    roleAssignments: once(() => collect(authorization.roleAssignments.listForSubscription(), assignmentView)),
     vm: once(() => compute.virtualMachines.get(names.resourceGroup, names.vm).then((raw) => vmView(raw as RawVm), orUndefinedIfMissing)),
     vmsInSubscription: once(() => collect(compute.virtualMachines.listAll(), (raw) => vmView(raw as RawVm))),
     role,
     knownPrincipals,
     learnerObjectId: async () => seeded?.learner ?? (config.target === 'azure' ? ownObjectId() : undefined),
-    resourceGroup: once(() =>
-      clients.resources.resourceGroups.get(names.resourceGroup).then(
-        (rg) => ({ id: rg.id ?? '', name: rg.name ?? '', location: rg.location }),
-        (error: unknown) => {
-          if (notFound(error)) return undefined;
-          throw error;
-        },
-      ),
-    ),
+    resourceGroup: once(() => clients.resources.resourceGroups.get(names.resourceGroup).then(resourceGroupView, orUndefinedIfMissing)),
     resourcesInGroup: once(() => collect(clients.resources.resources.listByResourceGroup(names.resourceGroup), (r) => r.id ?? '')),
   });
 }

@@ -1,0 +1,276 @@
+// The snapshot context: a class's subscription read once — a handful of paged list calls at
+// subscription scope — and every learner graded from it with the same checks `milab grade` runs.
+// `takeSnapshot` makes the reads and keeps only the graders' views of what ARM returned (the view
+// functions of context.ts, so there is one implementation of each); `createSnapshotContext`
+// answers every read of a GraderContext from it, with the live context's semantics (names
+// compared case-insensitively as ARM does, "not found" as `undefined`, a missing group's
+// resources refused as ARM refuses them). A snapshot is plain JSON: it can be saved and read back.
+import {
+  ArmError,
+  armErrorFromResponse,
+  ConfigError,
+  createArmClients,
+  createArmContext,
+  type MilabConfig,
+  type PrincipalName,
+  type Target,
+} from '@milab/core';
+import { labNames } from '@milab/labs';
+import {
+  assignmentView,
+  collect,
+  identityView,
+  isNamedRole,
+  resourceGroupOf,
+  resourceGroupView,
+  roleView,
+  seededPrincipals,
+  tokenObjectId,
+  vmView,
+  type AssignmentView,
+  type GraderContext,
+  type IdentityView,
+  type RawVm,
+  type ResourceGroupView,
+  type RoleView,
+  type VmView,
+} from './context.js';
+
+/** The snapshot format's version: a reader refuses any other. */
+export const SNAPSHOT_VERSION = 1;
+
+/** A role definition as the snapshot holds it: its view, or why ARM would not give it. */
+export type SnapshotRole = RoleView | { readonly error: { readonly code: string; readonly status: number; readonly message: string } };
+
+/** One subscription as the grader read it, at one moment. Plain JSON data. */
+export interface ClassSnapshot {
+  readonly version: typeof SNAPSHOT_VERSION;
+  readonly target: Target;
+  readonly subscriptionId: string;
+  /** When the reads started (ISO 8601). */
+  readonly takenAt: string;
+  /** Every user-assigned identity in the subscription. */
+  readonly identities: readonly IdentityView[];
+  /** Every role assignment at, above or below the subscription. */
+  readonly roleAssignments: readonly AssignmentView[];
+  /** Every VM in the subscription. */
+  readonly vms: readonly VmView[];
+  readonly resourceGroups: readonly ResourceGroupView[];
+  /** The ids of every resource in the subscription. */
+  readonly resources: readonly string[];
+  /** The role definitions the assignments name that are not built-in roles the labs know, by GUID. */
+  readonly roles: Readonly<Record<string, SnapshotRole>>;
+  /** Principals the reader knows by object id (itself; on the emulator its seeded principals). */
+  readonly knownPrincipals: Readonly<Record<string, string>>;
+  /** The ARM reads the snapshot took: one per page fetched. */
+  readonly armReads: number;
+}
+
+/** Options of {@link takeSnapshot}. */
+export interface TakeSnapshotOptions {
+  /** The configuration whose subscription is read (its target and subscription id). */
+  config: MilabConfig;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Emulator target: the seeded principal to read as (default `grader`, a Reader). */
+  as?: PrincipalName;
+  /** Called once per ARM read (a page fetched), with what it read: `GET /subscriptions/…/…`. */
+  onRead?: (what: string) => void;
+}
+
+/** The path of a request, without its query (a nextLink's `$skiptoken`, the api-version). */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url.split('?')[0] ?? url;
+  }
+}
+
+/**
+ * Reads the configured subscription once, as the grader: identities, role assignments, VMs,
+ * resource groups and resources, each one paged list at subscription scope (the five at once),
+ * then the definitions of the roles the assignments name that are not built-in roles the labs
+ * know (usually none). Counts every page fetched in `armReads`.
+ */
+export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassSnapshot> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const takenAt = new Date().toISOString();
+  const armContext = createArmContext(config, { as: options.as ?? 'grader', env });
+  const clients = await createArmClients(armContext);
+  const subscriptionId = clients.context.subscriptionId ?? '';
+  let armReads = 0;
+  // Counted in each client's pipeline, once per request the SDK makes (a page, or one GET) and
+  // not per retry: the pages actually fetched, whatever the SDK's paging does.
+  for (const client of [clients.msi, clients.authorization, clients.compute, clients.resources]) {
+    client.pipeline.addPolicy({
+      name: 'milabSnapshotReads',
+      sendRequest: (request, next) => {
+        armReads += 1;
+        options.onRead?.(`${request.method} ${pathOf(request.url)}`);
+        return next(request);
+      },
+    });
+  }
+
+  const [identities, roleAssignments, vms, resourceGroups, resources] = await Promise.all([
+    collect(clients.msi.userAssignedIdentities.listBySubscription(), identityView),
+    collect(clients.authorization.roleAssignments.listForSubscription(), assignmentView),
+    collect(clients.compute.virtualMachines.listAll(), (raw) => vmView(raw as RawVm)),
+    collect(clients.resources.resourceGroups.list(), resourceGroupView),
+    collect(clients.resources.resources.list(), (r) => r.id ?? ''),
+  ]);
+
+  const roles: Record<string, SnapshotRole> = {};
+  const unnamed = [...new Set(roleAssignments.map((a) => a.roleGuid))].filter((guid) => guid !== '' && !isNamedRole(guid));
+  await Promise.all(
+    unnamed.map(async (guid) => {
+      try {
+        roles[guid] = roleView(guid, await clients.authorization.roleDefinitions.get(`/subscriptions/${subscriptionId}`, guid));
+      } catch (error) {
+        // Kept, so that the checks that ask about this role fail as they would live, and the
+        // rest of the class is still graded.
+        if (!(error instanceof ArmError)) throw error;
+        roles[guid] = { error: { code: error.code, status: error.status, message: error.message } };
+      }
+    }),
+  );
+
+  const knownPrincipals = seededPrincipals(config);
+  const own = tokenObjectId((await armContext.credential.getToken([...armContext.credentialScopes]))?.token);
+  if (own) knownPrincipals.set(own, 'the grader itself');
+
+  return {
+    version: SNAPSHOT_VERSION,
+    target: config.target,
+    subscriptionId,
+    takenAt,
+    identities,
+    roleAssignments,
+    vms,
+    resourceGroups,
+    resources,
+    roles: Object.fromEntries(unnamed.filter((guid) => roles[guid]).map((guid) => [guid, roles[guid]!])),
+    knownPrincipals: Object.fromEntries(knownPrincipals),
+    armReads,
+  };
+}
+
+/** The error ARM's answer would have raised live (the same code, message and next step). */
+function armAnswer(error: { code: string; status: number; message: string }): ArmError {
+  return armErrorFromResponse({ status: error.status, body: { error: { code: error.code, message: error.message } } });
+}
+
+/** Options of {@link createSnapshotContext}. */
+export interface SnapshotContextOptions {
+  /** The learner's configuration: their names come from `labNames(config, env)`. */
+  config: MilabConfig;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Principals the class knows (the learners' principals, the instructor), by object id: added to the snapshot's. */
+  knownPrincipals?: ReadonlyMap<string, string>;
+  /** The learner's own object id (their Entra user, or their class principal on the emulator), when the class knows it. */
+  learnerObjectId?: string;
+}
+
+/** Lookups by lower-case "group/name", built once per snapshot and shared by every learner's context. */
+interface SnapshotIndex {
+  identities: Map<string, IdentityView>;
+  vms: Map<string, VmView>;
+  groups: Map<string, ResourceGroupView>;
+  resources: Map<string, string[]>;
+}
+
+const indexes = new WeakMap<ClassSnapshot, SnapshotIndex>();
+
+const key = (group: string, name = ''): string => `${group.toLowerCase()}/${name.toLowerCase()}`;
+
+function indexOf(snapshot: ClassSnapshot): SnapshotIndex {
+  let index = indexes.get(snapshot);
+  if (index) return index;
+  // First wins, as a GET by name returns one resource (ARM names are unique case-insensitively).
+  const byName = <T extends { id: string }>(items: readonly T[], name: (item: T) => string): Map<string, T> => {
+    const map = new Map<string, T>();
+    for (const item of items) {
+      const k = key(resourceGroupOf(item.id), name(item));
+      if (!map.has(k)) map.set(k, item);
+    }
+    return map;
+  };
+  const resources = new Map<string, string[]>();
+  for (const id of snapshot.resources) {
+    const group = key(resourceGroupOf(id));
+    let list = resources.get(group);
+    if (!list) resources.set(group, (list = []));
+    list.push(id);
+  }
+  index = {
+    identities: byName(snapshot.identities, (i) => i.name),
+    vms: byName(snapshot.vms, (v) => v.name),
+    groups: new Map(snapshot.resourceGroups.map((g) => [key(g.name), g])),
+    resources,
+  };
+  indexes.set(snapshot, index);
+  return index;
+}
+
+/** Throws a ConfigError unless `snapshot` is a snapshot this code reads, of the configuration's subscription. */
+function checkSnapshot(snapshot: ClassSnapshot, config: MilabConfig): void {
+  if (snapshot.version !== SNAPSHOT_VERSION) {
+    throw new ConfigError(`The snapshot has version ${String(snapshot.version)}; this milab reads version ${SNAPSHOT_VERSION}.`, {
+      hint: 'Take a new snapshot with this version of milab (`./milab class grade` takes one).',
+    });
+  }
+  if (snapshot.subscriptionId.toLowerCase() !== (config.subscriptionId ?? '').toLowerCase()) {
+    throw new ConfigError(
+      `The snapshot is of subscription ${snapshot.subscriptionId}, but the learner's configuration names ${config.subscriptionId ?? 'none'}.`,
+      { key: 'subscriptionId', hint: "Grade each learner from a snapshot of their own subscription (in 'own' mode, one snapshot per subscription)." },
+    );
+  }
+}
+
+/**
+ * A grader context that answers every read from `snapshot`, for the learner `options.config`
+ * names. Makes no ARM call; labs 04–05 still run the learner's program on their VM as live.
+ */
+export function createSnapshotContext(snapshot: ClassSnapshot, options: SnapshotContextOptions): GraderContext {
+  const { config } = options;
+  checkSnapshot(snapshot, config);
+  const env = options.env ?? process.env;
+  const names = labNames(config, env);
+  const index = indexOf(snapshot);
+  const known = new Map<string, string>([
+    ...Object.entries(snapshot.knownPrincipals),
+    ...[...(options.knownPrincipals ?? new Map<string, string>())].map(([oid, label]) => [oid.toLowerCase(), label] as const),
+  ]);
+  const learner = options.learnerObjectId?.toLowerCase();
+  const group = names.resourceGroup;
+
+  return Object.freeze({
+    config,
+    names,
+    identity: async () => index.identities.get(key(group, names.identity)),
+    identityNamed: async (name: string) => index.identities.get(key(group, name)),
+    identitiesInSubscription: async () => snapshot.identities,
+    roleAssignments: async () => snapshot.roleAssignments,
+    vm: async () => index.vms.get(key(group, names.vm)),
+    vmsInSubscription: async () => snapshot.vms,
+    role: async (roleGuid: string): Promise<RoleView> => {
+      const guid = roleGuid.toLowerCase();
+      if (isNamedRole(guid)) return roleView(guid);
+      const held = snapshot.roles[guid];
+      if (!held) throw new Error(`the snapshot holds no role definition ${guid}: take the snapshot again`);
+      if ('error' in held) throw armAnswer(held.error);
+      return held;
+    },
+    knownPrincipals: async () => known,
+    learnerObjectId: async () => learner,
+    resourceGroup: async () => index.groups.get(key(group)),
+    resourcesInGroup: async () => {
+      // As ARM answers a list in a group that does not exist (emulator: errors.ts; Azure's message).
+      if (!index.groups.has(key(group))) {
+        throw armAnswer({ code: 'ResourceGroupNotFound', status: 404, message: `Resource group '${group}' could not be found.` });
+      }
+      return index.resources.get(key(group)) ?? [];
+    },
+  });
+}
