@@ -14,6 +14,7 @@ import {
   type MilabConfig,
   type PrincipalName,
   type Target,
+  type ThrottleBuckets,
 } from '@milab/core';
 import { labNames } from '@milab/labs';
 import {
@@ -75,6 +76,11 @@ export interface TakeSnapshotOptions {
   as?: PrincipalName;
   /** Called once per ARM read (a page fetched), with what it read: `GET /subscriptions/…/…`. */
   onRead?: (what: string) => void;
+  /**
+   * The client-side ARM throttle to read within (createArmClients' `throttle`): `true` for the
+   * process's buckets, or the buckets a whole class grading shares. Default: none.
+   */
+  throttle?: boolean | ThrottleBuckets;
 }
 
 /** The path of a request, without its query (a nextLink's `$skiptoken`, the api-version). */
@@ -97,7 +103,7 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
   const env = options.env ?? process.env;
   const takenAt = new Date().toISOString();
   const armContext = createArmContext(config, { as: options.as ?? 'grader', env });
-  const clients = await createArmClients(armContext);
+  const clients = await createArmClients(armContext, { throttle: options.throttle });
   const subscriptionId = clients.context.subscriptionId ?? '';
   let armReads = 0;
   // Counted in each client's pipeline, once per request the SDK makes (a page, or one GET) and

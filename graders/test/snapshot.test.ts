@@ -5,7 +5,7 @@
 // grow with the number of learners.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { labTags, loadConfig, type ArmClients } from '@milab/core';
+import { labTags, loadConfig, ThrottleBuckets, type ArmClients } from '@milab/core';
 import { readAudit } from '@milab/emulator';
 import { ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import type { CheckResult, GradeReport } from '@milab/grading';
@@ -249,5 +249,12 @@ describe('takeSnapshot', () => {
     }
     // identities, role assignments, VMs, resource groups, resources: one page each at this size.
     expect(counts).toEqual([5, 5]);
+  });
+
+  it('reads within the throttle buckets it is given (one token per page)', async () => {
+    const buckets = new ThrottleBuckets();
+    const snapshot = await takeSnapshot({ config: world.config, env: world.env, throttle: buckets });
+    expect(buckets.stats.requests).toBe(snapshot.armReads);
+    expect(buckets.stats.throttled).toBe(0);
   });
 });
