@@ -374,6 +374,16 @@ export const errors = {
     return new ArmError(400, 'UnmatchedPrincipalType', `The PrincipalId '${principalId.replace(/-/g, '')}' has type '${actual}' , which is different from specified PrincipalType '${requested}'.`);
   },
   /**
+   * A role assignment whose `condition` ARM will not take (a syntax error, an attribute or
+   * operator it does not know) or whose `conditionVersion` is not "2.0": 400, "The given role
+   * assignment condition is invalid." (Microsoft Learn, "Troubleshoot Azure role assignment
+   * conditions", MicrosoftDocs/azure-docs#119449). The code is unconfirmed; the sentence after
+   * Azure's says what the milab emulator could not read.
+   */
+  invalidRoleAssignmentCondition(detail: string): ArmError {
+    return new ArmError(400, 'InvalidRoleAssignmentCondition', `The given role assignment condition is invalid. ${detail}`);
+  },
+  /**
    * A `$top` that is not a whole number from 1 to the limit: 400 `InvalidTopInQueryString` (ARM's
    * code for `$top=1001` on `…/resources`, Azure/azure-sdk-for-js#18535); the text is the one
    * the Power Platform's ARM-style APIs send with that code (unconfirmed for ARM itself).

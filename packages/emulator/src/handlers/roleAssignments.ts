@@ -1,12 +1,15 @@
 // Microsoft.Authorization/roleAssignments: put, get, delete and list at any scope (root,
 // subscription, resource group, resource) and by id, with `$filter` `atScope()`,
 // `principalId eq '…'` and `assignedTo('…')`; 409 RoleAssignmentExists; 400 PrincipalNotFound.
+// Writes and deletes are authorized with the caller's assignment conditions (rbac/conditions.ts)
+// evaluated on the request body (PUT) or the assignment being removed (DELETE).
 import type { ArmContext } from '../arm/context.js';
 import { findByObjectId, principalTypeOf } from '../directory.js';
 import { errors } from '../errors.js';
 import type { Reply } from '../http.js';
 import { keyOf, type RoleAssignmentRecord } from '../model.js';
-import { isAtOrBelow } from '../rbac.js';
+import { decide, isAtOrBelow, type RbacOptions } from '../rbac.js';
+import { ConditionSyntaxError, compileCondition, type RoleAssignmentAttributes } from '../rbac/conditions.js';
 import { findRole, roleGuidOf } from '../roles.js';
 import { requireScopeExists, requireScopeSubscription } from './scopes.js';
 
@@ -97,6 +100,8 @@ function create(ctx: ArmContext, scope: string, name: string): Reply {
     throw errors.unmatchedPrincipalType(principalId, actualType, String(requestedType));
   }
 
+  // A bad condition is bad content: refused before any conflict with what exists.
+  const { condition, conditionVersion } = conditionOf(props);
   const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name.toLowerCase()}`;
   const existing = ctx.state.roleAssignments[keyOf(id)];
   if (existing) {
@@ -104,7 +109,8 @@ function create(ctx: ArmContext, scope: string, name: string): Reply {
       throw errors.roleAssignmentUpdateNotPermitted();
     }
   }
-  const duplicate = Object.values(ctx.state.roleAssignments).find(
+  // The assignments made at this scope (the store's index), not the world.
+  const duplicate = [...ctx.store.indexes.assignmentsAt(scope).values()].find(
     (a) => a.name !== existing?.name && a.principalId === principalId && a.roleDefinitionName === role.name && a.scope.toLowerCase() === scope.toLowerCase(),
   );
   if (duplicate) throw errors.roleAssignmentExists();
@@ -119,8 +125,8 @@ function create(ctx: ArmContext, scope: string, name: string): Reply {
       principalId,
       principalType: actualType,
       description: typeof props.description === 'string' ? props.description : (existing?.description ?? null),
-      condition: typeof props.condition === 'string' ? props.condition : null,
-      conditionVersion: typeof props.conditionVersion === 'string' ? props.conditionVersion : null,
+      condition,
+      conditionVersion,
       createdOn: existing?.createdOn ?? now,
       updatedOn: now,
       createdBy: existing?.createdBy ?? ctx.caller.objectId,
@@ -130,6 +136,60 @@ function create(ctx: ArmContext, scope: string, name: string): Reply {
     return a;
   });
   return { status: 201, body: toWire(record, ctx.apiVersion) };
+}
+
+/**
+ * The condition and its version a PUT sets: none for an absent, null or empty condition; a
+ * condition without a version gets "2.0" ("If condition is specified without conditionVersion,
+ * the version is set to the default value of 2.0", Microsoft Learn, "Add or edit Azure role
+ * assignment conditions using the REST API"); "2.0" is the only version ARM takes.
+ */
+function conditionOf(props: Record<string, unknown>): { condition: string | null; conditionVersion: string | null } {
+  const { condition, conditionVersion } = props;
+  if (condition !== undefined && condition !== null && typeof condition !== 'string') throw errors.invalidRequestContent('properties.condition must be a string');
+  if (conditionVersion !== undefined && conditionVersion !== null && typeof conditionVersion !== 'string') throw errors.invalidRequestContent('properties.conditionVersion must be a string');
+  if (!condition || condition.trim() === '') return { condition: null, conditionVersion: conditionVersion ?? null };
+  const version = conditionVersion ?? '2.0';
+  if (version !== '2.0') throw errors.invalidRoleAssignmentCondition(`The conditionVersion is '${version}': set it to '2.0', the only version there is.`);
+  const compiled = compileCondition(condition);
+  if (compiled instanceof ConditionSyntaxError) throw errors.invalidRoleAssignmentCondition(`The milab emulator could not read it: ${compiled.message}.`);
+  return { condition, conditionVersion: version };
+}
+
+/** What a PUT's body says about the assignment it makes, for `@Request[…]` (read leniently: validation comes later). */
+function requestAttributes(ctx: ArmContext): RoleAssignmentAttributes {
+  let body: unknown;
+  try {
+    body = JSON.parse(ctx.rawBody);
+  } catch {
+    return {};
+  }
+  const props = (body as { properties?: unknown } | null)?.properties;
+  if (typeof props !== 'object' || props === null) return {};
+  const { roleDefinitionId, principalId, principalType } = props as Record<string, unknown>;
+  return {
+    roleDefinitionId: typeof roleDefinitionId === 'string' ? roleGuidOf(roleDefinitionId) : undefined,
+    principalId: typeof principalId === 'string' ? principalId.toLowerCase() : undefined,
+    // Only what the request says: ARM's conditions see the body, not the principal's real type
+    // (hashicorp/terraform-provider-azurerm #24271, #25175).
+    principalType: typeof principalType === 'string' ? principalType : undefined,
+  };
+}
+
+/**
+ * 403 `AuthorizationFailed` unless the caller may write or delete the assignment. When only
+ * conditional assignments would allow it and their conditions do not hold, ARM answers the same
+ * generic AuthorizationFailed, naming no condition (langchain-ai/terraform#106 quotes it for a
+ * PUT without principalType under a condition on PrincipalType).
+ */
+function authorizeChange(ctx: ArmContext, action: string, scope: string, attributes: Pick<RbacOptions, 'request' | 'resource'>): void {
+  ctx.action = action;
+  const decision = decide(ctx.state, ctx.caller.objectId, action, scope, { delaySeconds: ctx.config.rbacDelaySeconds, ...attributes });
+  if (decision !== 'granted') throw errors.authorizationFailed(ctx.caller.objectId, action, scope);
+}
+
+function resourceAttributes(a: RoleAssignmentRecord | undefined): RoleAssignmentAttributes | undefined {
+  return a && { roleDefinitionId: a.roleDefinitionName, principalId: a.principalId, principalType: a.principalType };
 }
 
 export function handleRoleAssignments(ctx: ArmContext): Reply | undefined {
@@ -148,10 +208,12 @@ export function handleRoleAssignments(ctx: ArmContext): Reply | undefined {
   }
   const verb = method === 'GET' ? 'read' : method === 'PUT' ? 'write' : method === 'DELETE' ? 'delete' : undefined;
   if (!verb) throw errors.methodNotAllowed(method, ctx.path);
-  ctx.authorize(`${TYPE}/${verb}`, scope || '/');
-  requireScopeExists(ctx, scope);
   const id = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
   const existing = ctx.state.roleAssignments[keyOf(id)];
+  if (verb === 'read') ctx.authorize(`${TYPE}/read`, scope || '/');
+  else if (verb === 'write') authorizeChange(ctx, `${TYPE}/write`, scope || '/', { request: requestAttributes(ctx) });
+  else authorizeChange(ctx, `${TYPE}/delete`, scope || '/', { resource: resourceAttributes(existing) });
+  requireScopeExists(ctx, scope);
   switch (method) {
     case 'GET':
       if (!existing) throw errors.roleAssignmentNotFound();
