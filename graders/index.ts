@@ -12,6 +12,9 @@ export { createGraderContext, type GraderContext, type GraderContextOptions } fr
 export { createSnapshotContext, SNAPSHOT_VERSION, takeSnapshot, type ClassSnapshot, type SnapshotContextOptions, type TakeSnapshotOptions } from './lib/snapshot.js';
 export { defineGrader, gradeLabs, labDone, type Grader, type GradeLabsOptions, type GradeLabsResult } from './lib/grader.js';
 export { showReport, terminalFor, type ShowOptions } from './lib/main.js';
+// The lab 04 / 05 graders for another program (the class grade runs one on every learner's VM).
+export { createGrader04 } from './04-imds-token.js';
+export { createGrader05 } from './05-call-arm.js';
 
 /** Every grader, in lab order. */
 export const GRADERS: readonly Grader[] = Object.freeze([grader01, grader02, grader03, grader04, grader05]);
