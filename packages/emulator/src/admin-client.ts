@@ -9,7 +9,7 @@ import type { EmulatorConnection } from './connection.js';
 import type { AdminProfileRequest, Profile } from './profiles.js';
 import { ADMIN_KEY_HEADER, ADMIN_PROFILE_PATH } from './server.js';
 
-export type { AdminPrincipalsRequest, ClassPrincipal } from './admin/principals.js';
+export { ADMIN_PRINCIPALS_PATH, type AdminPrincipalsRequest, type ClassPrincipal } from './admin/principals.js';
 
 /** The admin endpoint's answer. */
 export interface AdminProfileAnswer {

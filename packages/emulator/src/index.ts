@@ -26,5 +26,4 @@ export type { WorldState, Principal, ResourceRecord, ResourceIdentity, RoleAssig
 export { startDetached, stopEmulator, binPath, LaunchError, PROCESS_LOG_FILE, type DetachOptions } from './launcher.js';
 export { VM_UNSET_ENV, vmEnv, vmProcessEnv, vmEndpoint } from './vm-env.js';
 export { callProfileAdmin, type AdminProfileAnswer } from './admin-client.js';
-export { callPrincipalsAdmin, PrincipalsAdminError, type ClassPrincipal, type AdminPrincipalsRequest } from './admin-client.js';
-export { ADMIN_PRINCIPALS_PATH } from './admin/principals.js';
+export { callPrincipalsAdmin, PrincipalsAdminError, ADMIN_PRINCIPALS_PATH, type ClassPrincipal, type AdminPrincipalsRequest } from './admin-client.js';
