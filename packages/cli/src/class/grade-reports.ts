@@ -1,0 +1,199 @@
+// Labs 04–05 on Azure: their checks run the learner's program on the learner's VM, which a
+// Reader-only grader cannot do there (Run Command is a write: Microsoft.Compute/virtualMachines/
+// runCommand/action). So each learner grades them on their VM with `./milab grade 04 --json`
+// (or `grade all --json`), and the class grade merges those reports from a folder: marked
+// self-run, and flagged when what they decoded from the token (oid, xms_mirid, tid: the graders
+// put them in 04.identity's details, and 05.lab-04-done repeats them) or the resource group lab 05
+// printed is not that learner's. A flagged lab earns nothing until the instructor has looked.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildReport, parseJsonReport, type CheckInfo, type CheckResult, type GradeReport } from '@milab/grading';
+import { MilabError } from '@milab/core';
+
+/** What the class knows about a learner's identity, to judge the claims of a self-run report. */
+export interface LearnerIdentity {
+  readonly learner: string;
+  /** `id-milab-<learner>`. */
+  readonly identityName: string;
+  /** Their resource group (lab 05 prints it). */
+  readonly resourceGroup: string;
+  /** The identity as the snapshot has it, when it exists. */
+  readonly identity?: { readonly id: string; readonly principalId: string | undefined };
+}
+
+/** The labs a learner runs themselves on Azure. */
+export const SELF_RUN_LABS: readonly string[] = ['04', '05'];
+
+/** A report file found for a learner. */
+export interface FoundReport {
+  readonly learner: string;
+  readonly file: string;
+}
+
+/**
+ * The report files of `dir` by learner: `<learner>.json`, or `<learner>` followed by `-`, `_` or
+ * `.` and anything, ending in `.json` (`ada-04.json`, `ada_lab05.json`). A file that two learners'
+ * ids could both start (`al-ice.json` for `al` and `al-ice`) goes to the longest id.
+ */
+export function findReports(dir: string, learners: readonly string[]): Map<string, string[]> {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    names = readdirSync(dir).filter((name) => name.toLowerCase().endsWith('.json')).sort();
+  } catch (error) {
+    throw new MilabError(`Cannot read the reports folder ${dir}: ${(error as Error).message}.`, {
+      code: 'MILAB_CLASS_REPORTS',
+      hint: 'Pass the folder holding the learners\' `./milab grade 04 --json` outputs, named <learner>-04.json (or <learner>.json).',
+      exitCode: 2,
+    });
+  }
+  const byLength = [...learners].sort((a, b) => b.length - a.length);
+  const found = new Map<string, string[]>();
+  for (const name of names) {
+    const stem = name.slice(0, -'.json'.length);
+    const owner = byLength.find((l) => stem === l || (stem.startsWith(l) && /^[-_.]/.test(stem.slice(l.length))));
+    if (!owner) continue;
+    const list = found.get(owner) ?? [];
+    list.push(join(dir, name));
+    found.set(owner, list);
+  }
+  return found;
+}
+
+/** One lab of a self-run report, with what is suspicious about it. */
+export interface SelfRunLab {
+  readonly report: GradeReport;
+  readonly file: string;
+  readonly flags: readonly string[];
+}
+
+/** Splits a (possibly merged, `grade all --json`) report into one report per lab. */
+export function splitByLab(report: GradeReport): GradeReport[] {
+  if (!report.labs) return [report];
+  return report.labs.map((summary) => {
+    const results = report.results.filter((r) => r.lab === summary.lab);
+    return buildReport({
+      ...(summary.lab === undefined ? {} : { lab: summary.lab }),
+      ...(summary.title === undefined ? {} : { title: summary.title }),
+      ...(summary.target === undefined ? {} : { target: summary.target }),
+      startedAt: summary.startedAt,
+      durationMs: summary.durationMs,
+      results,
+      ...(summary.error === undefined ? {} : { error: summary.error }),
+    });
+  });
+}
+
+/** The claims a self-run lab decoded from its token, as its results say them. */
+export function claimsOf(results: readonly CheckResult[]): { oid?: string; mirid?: string; tid?: string } {
+  const texts = results
+    .filter((r) => r.id === '04.identity' || r.id === '05.lab-04-done')
+    .map((r) => (r.status === 'pass' ? (r.details ?? '') : r.status === 'fail' ? `${r.found} ${r.details ?? ''}` : ''));
+  const text = texts.join('\n');
+  const oid = /\boid ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i.exec(text)?.[1]?.toLowerCase();
+  const mirid = /\bxms_mirid (\/subscriptions\/[^\s,]+)/i.exec(text)?.[1];
+  const tid = /\btid ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i.exec(text)?.[1]?.toLowerCase();
+  return { ...(oid ? { oid } : {}), ...(mirid ? { mirid } : {}), ...(tid ? { tid } : {}) };
+}
+
+/** The resource group id lab 05 says the program printed (05.resource-group's details), if any. */
+function printedGroupOf(results: readonly CheckResult[]): string | undefined {
+  const r = results.find((x) => x.id === '05.resource-group');
+  if (r?.status !== 'pass') return undefined;
+  return /(\/subscriptions\/[^\s]+\/resourceGroups\/[^\s/]+)/i.exec(r.details ?? '')?.[1];
+}
+
+const sameId = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a.toLowerCase().replace(/\/+$/, '') === b.toLowerCase().replace(/\/+$/, '');
+
+/**
+ * What does not belong to `who` in a self-run lab: a token for another principal, another
+ * identity's resource id, another tenant, another resource group, a report graded on the
+ * emulator, or checks this milab does not know. `others` are every learner of the class (to name
+ * whose identity a borrowed token is).
+ */
+export function flagsFor(
+  report: GradeReport,
+  who: LearnerIdentity,
+  options: { others: readonly LearnerIdentity[]; tenantId?: string; checks?: readonly CheckInfo[] },
+): string[] {
+  const flags: string[] = [];
+  if (report.target !== undefined && report.target !== 'azure') flags.push(`it was graded on the ${report.target}, not on Azure`);
+  if (options.checks) {
+    const known = new Set(options.checks.map((c) => c.id));
+    const unknown = report.results.filter((r) => !known.has(r.id)).map((r) => r.id);
+    if (unknown.length > 0) flags.push(`it has checks this milab does not know (${unknown.slice(0, 3).join(', ')}): produced by another version, or edited`);
+  }
+  const claims = claimsOf(report.results);
+  const ownerOf = (oid: string) => options.others.find((o) => o.identity?.principalId?.toLowerCase() === oid);
+  if (claims.oid !== undefined) {
+    if (!who.identity?.principalId) {
+      flags.push(`its token is for principal ${claims.oid}, but ${who.identityName} does not exist in the subscription, so it cannot be ${who.learner}'s`);
+    } else if (claims.oid !== who.identity.principalId.toLowerCase()) {
+      const owner = ownerOf(claims.oid);
+      flags.push(`its token is for ${owner ? `${owner.learner}'s identity ${owner.identityName}` : `principal ${claims.oid}`} (oid), not for ${who.identityName} (principal ${who.identity.principalId})`);
+    }
+  }
+  if (claims.mirid !== undefined && who.identity && !sameId(claims.mirid, who.identity.id)) {
+    flags.push(`its token names the identity ${claims.mirid} (xms_mirid), not ${who.identity.id}`);
+  }
+  if (claims.tid !== undefined && options.tenantId !== undefined && claims.tid !== options.tenantId.toLowerCase()) {
+    flags.push(`its token is from tenant ${claims.tid}, not the class's tenant ${options.tenantId}`);
+  }
+  const group = printedGroupOf(report.results);
+  if (group !== undefined && !new RegExp(`/resourceGroups/${who.resourceGroup.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i').test(group)) {
+    flags.push(`the program printed the resource group ${group}, not ${who.resourceGroup}`);
+  }
+  return flags;
+}
+
+/**
+ * The self-run labs of one learner from their report files: the latest report of each lab
+ * (by its startedAt) among `labs`. A file that is not a milab report is refused with its name.
+ */
+export function readSelfRun(
+  files: readonly string[],
+  who: LearnerIdentity,
+  options: { labs: readonly string[]; others: readonly LearnerIdentity[]; tenantId?: string; checks: (lab: string) => readonly CheckInfo[] | undefined; relativeTo?: (file: string) => string },
+): Map<string, SelfRunLab> {
+  const labs = new Map<string, SelfRunLab>();
+  for (const file of files) {
+    let report: GradeReport;
+    try {
+      report = parseJsonReport(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new MilabError(`${file} is not a milab grade report: ${(error as Error).message}`, {
+        code: 'MILAB_CLASS_REPORTS',
+        hint: `Ask ${who.learner} for the output of \`./milab grade 04 --json\` run on their VM, or move the file out of the reports folder.`,
+        exitCode: 2,
+      });
+    }
+    for (const lab of splitByLab(report)) {
+      const id = lab.lab ?? lab.results[0]?.lab;
+      if (id === undefined || !options.labs.includes(id)) continue;
+      const previous = labs.get(id);
+      if (previous && previous.report.startedAt >= lab.startedAt) continue;
+      const checks = options.checks(id);
+      labs.set(id, {
+        report: lab,
+        file: options.relativeTo ? options.relativeTo(file) : file,
+        flags: flagsFor(lab, who, { others: options.others, ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }), ...(checks ? { checks } : {}) }),
+      });
+    }
+  }
+  return labs;
+}
+
+/** The report of a self-run lab nobody handed in: every check skipped, saying how to hand it in. */
+export function missingReport(lab: { id: string; title: string }, checks: readonly CheckInfo[], learner: string, reportsDir: string | undefined): GradeReport {
+  const reason = reportsDir
+    ? `no report from ${learner} for lab ${lab.id} in ${reportsDir}: lab ${lab.id} runs on their VM, where they run \`./milab grade ${lab.id} --json > ${learner}-${lab.id}.json\` and hand the file in`
+    : `lab ${lab.id} runs on the learner's VM, which a Reader cannot do on Azure: collect each learner's \`./milab grade ${lab.id} --json\` output in a folder and pass it with --reports DIR`;
+  return buildReport({
+    lab: lab.id,
+    title: lab.title,
+    target: 'azure',
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    results: checks.map((check) => ({ ...check, lab: lab.id, durationMs: 0, status: 'skip' as const, reason })),
+  });
+}
