@@ -137,6 +137,8 @@ describe('refusals', () => {
     [`!(ActionMatches{'x'} AND SubOperationMatches{'Blob.List'})`, /SubOperationMatches is not supported/],
     [`ActionMatches{'a'} # comment`, /unexpected character '#'/],
     [`${'('.repeat(40)}ActionMatches{'a'}${')'.repeat(40)}`, /nests deeper/],
+    [`${'!'.repeat(5000)}ActionMatches{'a'}`, /nests deeper/],
+    [`ActionMatches{'${'a'.repeat(9000)}'}`, /longer than 8192 characters/],
   ];
   for (const [text, message] of refused) {
     it(`refuses ${JSON.stringify(text.slice(0, 60))}`, () => {

@@ -195,6 +195,7 @@ class Parser {
   }
 
   #term(depth: number): ConditionNode {
+    if (depth > MAX_DEPTH) throw new ConditionSyntaxError(`the condition nests deeper than ${MAX_DEPTH} levels`, this.#at);
     const t = this.#peek();
     if (!t) throw new ConditionSyntaxError('the condition ends where an expression was expected', this.length);
     if (this.#isPunct('!') || this.#isWord('NOT')) {
