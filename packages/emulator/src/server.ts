@@ -161,6 +161,8 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     store.replace(seedWorld());
     audit.clear();
     events.emit('reset');
+    // The class principals went with the world: their secrets go too.
+    forgetClassPrincipals(secrets);
     writeConnection();
   }
 
@@ -215,7 +217,6 @@ export function createEmulator(config: EmulatorConfig): Emulator {
           reply = { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
         } else {
           reset();
-          forgetClassPrincipals(secrets);
           reply = { status: 200, body: { reset: true } };
         }
       } else if (requestUrl.pathname === ADMIN_PRINCIPALS_PATH) {
