@@ -1,0 +1,99 @@
+// What `milab class grade` does (registered, with its options, in class-grade.ts), loaded only
+// when it runs: load the class folder, grade it (class/grade.ts), show the scoreboard, write the
+// files asked for, set the exit code.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { MilabError, repoRoot } from '@milab/core';
+import { mergeReports, writeJUnit } from '@milab/grading';
+import { findLab } from '@milab/labs';
+import { loadClass } from '../class/folder.js';
+import { gradeClass } from '../class/grade.js';
+import { formatCsv } from '../class/report-csv.js';
+import { formatHtml } from '../class/report-html.js';
+import { formatClassJson } from '../class/report-json.js';
+import { formatScoreboard, useColor } from '../class/report-terminal.js';
+import { classExitCode } from '../class/scoreboard.js';
+import type { ClassGradeOptions } from './class-grade.js';
+
+function usage(message: string, hint: string): MilabError {
+  return new MilabError(message, { code: 'MILAB_USAGE', hint, exitCode: 2 });
+}
+
+/** `--program 04=FILE …` as a map, each file checked to exist. */
+export function parsePrograms(values: readonly string[] = []): Partial<Record<'04' | '05', string>> {
+  const programs: Partial<Record<'04' | '05', string>> = {};
+  for (const value of values) {
+    const match = /^([^=]+)=(.+)$/.exec(value);
+    const lab = match ? findLabId(match[1]!) : undefined;
+    if (!match || (lab !== '04' && lab !== '05')) {
+      throw usage(`invalid --program '${value}': expected 04=FILE or 05=FILE (the labs whose program runs on the VM).`, 'For example: `--program 04=labs/04-imds-token/solution/index.ts`.');
+    }
+    // Relative to where the command was started; the program runs from the repository root.
+    const file = resolve(match[2]!);
+    if (!existsSync(file)) throw usage(`--program ${lab}: no such file ${file}.`, `Pass the lab ${lab} program's index.ts (it must be inside this checkout, ${repoRoot()}, to import @milab/labs).`);
+    programs[lab] = file;
+  }
+  return programs;
+}
+
+function findLabId(input: string): string | undefined {
+  try {
+    return findLab(input).id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a report file, creating its folder; a failure names the file and the next step. */
+function writeReport(file: string, text: string, what: string): string {
+  const path = resolve(file);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text, 'utf8');
+  } catch (error) {
+    throw new MilabError(`Could not write the ${what} to ${path}: ${(error as Error).message}.`, { code: 'MILAB_WRITE', hint: 'Pass a path in a folder you can write to.', exitCode: 2, cause: error });
+  }
+  return path;
+}
+
+/** `milab class grade`. */
+export async function classGrade(options: ClassGradeOptions): Promise<void> {
+  const folder = loadClass(options.class);
+  const programs = parsePrograms(options.program);
+  const out = options.json ? process.stderr : process.stdout;
+  const note = (text: string) => process.stderr.write(`${text}\n`);
+  if (folder.config.target === 'emulator' && options.reports) note('note: --reports is for Azure; on the emulator the class grade runs labs 04–05 on every learner\'s VM itself (ignored).');
+  if (folder.config.target === 'azure' && options.program) note("note: --program is for the emulator; on Azure labs 04–05 come from the learners' reports (--reports DIR) (ignored).");
+  const labs = options.lab?.map((lab) => {
+    const id = findLabId(lab);
+    if (!id) throw usage(`unknown lab '${lab}' in --lab.`, 'Name labs by number: `--lab 01 02`.');
+    return id;
+  });
+  const progress = process.stderr.isTTY === true;
+  const { result, reports } = await gradeClass({
+    folder,
+    ...(labs ? { labs } : {}),
+    ...(options.reports ? { reportsDir: resolve(options.reports) } : {}),
+    programs,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    onWarning: note,
+    ...(progress ? { onLearner: (done: number, total: number) => process.stderr.write(`\r\u001b[2KGraded ${done} of ${total} learners`) } : {}),
+  });
+  if (progress) process.stderr.write('\r\u001b[2K');
+
+  out.write(formatScoreboard(result, { color: useColor(out) }));
+  out.write(`\nRead the subscription in ${result.armReads ?? '?'} ARM reads for ${result.learners.length} learners; graded in ${(result.durationMs / 1000).toFixed(1)} s.\n`);
+  if (options.csv) out.write(`Wrote the gradebook CSV to ${writeReport(options.csv, formatCsv(result), 'gradebook CSV')}.\n`);
+  if (options.html) out.write(`Wrote the HTML report to ${writeReport(options.html, formatHtml(result), 'HTML report')}.\n`);
+  if (options.junit) {
+    const dir = resolve(options.junit);
+    for (const [learner, labReports] of reports) {
+      if (labReports.length === 0) continue;
+      const report = labReports.length === 1 ? labReports[0]! : mergeReports(labReports, { title: `${learner}: labs ${labReports.map((r) => r.lab).join(', ')}`, target: result.target });
+      await writeJUnit(report, join(dir, `${learner}.xml`));
+    }
+    out.write(`Wrote ${reports.size} JUnit reports to ${dir}.\n`);
+  }
+  if (options.json) process.stdout.write(formatClassJson(result));
+  process.exitCode = classExitCode(result);
+}
