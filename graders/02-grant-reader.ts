@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --conditions=source --import tsx
-// Grader for lab 02: the identity holds Reader at subscription scope, assigned as a
-// ServicePrincipal, and nothing more. When Reader is missing it says where it went instead: to
+// Grader for lab 02: the identity holds Reader at the lab's scope (names.readerScope: the
+// subscription; in a class that shares one subscription, the learner's resource group), assigned
+// as a ServicePrincipal, and nothing more. When Reader is missing it says where it went instead: to
 // the resource group, to another principal (you, the VM's system identity), or to the principal
 // of an identity that was deleted and re-created (an orphaned assignment). Reads only.
 // Run alone: node --conditions=source --import tsx graders/02-grant-reader.ts [--json] [--junit FILE]
@@ -21,6 +22,36 @@ export function grantReaderCommand(names: LabNames, principalId: string): string
 }
 
 const isReader = (a: AssignmentView) => a.roleGuid === ROLE_IDS.Reader;
+
+/** The lab's scope in words: the subscription, or (shared mode) the learner's resource group. */
+export function readerScopeWords(names: LabNames): string {
+  return names.mode === 'shared' ? `your resource group ${names.resourceGroup}` : 'the subscription';
+}
+
+/** Why the lab's scope is what it is, for an "expected" text. */
+function whyThisScope(names: LabNames): string {
+  return names.mode === 'shared'
+    ? `Reader at your resource group's scope ${names.readerScope}: in a class that shares one subscription your group is the lab's scope (the identity reads your resources, not every learner's), and the only scope where you may assign Reader`
+    : `Reader at the subscription scope ${names.subscriptionScope}, as the lab asks (the identity reads every resource group, not one)`;
+}
+
+/**
+ * The scopes where a Reader given to the wrong principal, or an orphan, can be the learner's
+ * doing: the subscription and the lab group; in shared mode only the learner's own group (the
+ * subscription and the other groups hold other people's assignments, which are never judged).
+ */
+function learnerScopes(names: LabNames): string[] {
+  return names.mode === 'shared' ? [names.resourceGroupScope] : [names.subscriptionScope, names.resourceGroupScope];
+}
+
+const atAnyOf = (a: AssignmentView, scopes: readonly string[]) => scopes.some((scope) => atScope(a, scope));
+
+/** Whether `scope` is `parent` or below it (a resource in the group). */
+function within(scope: string, parent: string): boolean {
+  const s = scope.toLowerCase().replace(/\/+$/, '');
+  const p = parent.toLowerCase().replace(/\/+$/, '');
+  return s === p || s.startsWith(`${p}/`);
+}
 
 function describeScope(names: LabNames, scope: string): string {
   if (sameArmId(scope, names.subscriptionScope)) return `the subscription (${scope})`;
@@ -57,38 +88,46 @@ async function whoIs(ctx: GraderContext, a: AssignmentView): Promise<{ kind: 'yo
   return { kind: 'gone', label: `principal ${a.principalId}, which is no identity in this subscription any more` };
 }
 
-/** What went wrong when the identity has no Reader at the subscription. */
+/** What went wrong when the identity has no Reader at the lab's scope. */
 async function explainMissingReader(ctx: GraderContext, identity: IdentityView, mine: AssignmentView[]): Promise<CheckOutcome> {
   const { names } = ctx;
   const principalId = identity.principalId ?? '';
   const grant = both(grantReader(names, principalId));
   const readerElsewhere = mine.find(isReader);
   if (readerElsewhere) {
+    const remove = both(deleteAssignment(readerElsewhere.id));
+    const elsewhere = describeScope(names, readerElsewhere.scope);
+    // In a class, the learner manages Reader in their own group only: one anywhere else (the
+    // subscription) is the instructor's to remove.
+    const fix =
+      names.mode === 'shared' && !within(readerElsewhere.scope, names.resourceGroupScope)
+        ? `Assign it at ${readerScopeWords(names)}: ${grant}. The one at ${elsewhere} you cannot remove yourself (your role lets you manage Reader in your group only): ask your instructor to remove it: ${remove}.`
+        : `Assign it at ${readerScopeWords(names)}: ${grant}, then remove the ${within(readerElsewhere.scope, names.readerScope) ? 'narrower' : 'misplaced'} one: ${remove}.`;
     return fail({
-      found: `${identity.name} has Reader at ${describeScope(names, readerElsewhere.scope)}, not at the subscription`,
-      expected: `Reader at the subscription scope ${names.subscriptionScope}, as the lab asks (the identity reads every resource group, not one)`,
-      fix: `Assign it at the subscription: ${grant}, then remove the narrower one: ${both(deleteAssignment(readerElsewhere.id))}.`,
+      found: `${identity.name} has Reader at ${elsewhere}, not at ${readerScopeWords(names)} (${names.readerScope})`,
+      expected: whyThisScope(names),
+      fix,
     });
   }
-  const broader = mine.find((a) => atScope(a, names.subscriptionScope));
+  const broader = mine.find((a) => atScope(a, names.readerScope));
   if (broader) {
     const role = await ctx.role(broader.roleGuid);
     return fail({
-      found: `${identity.name} has ${role.name} at the subscription instead of Reader`,
+      found: `${identity.name} has ${role.name} at ${readerScopeWords(names)} instead of Reader`,
       expected: 'Reader: the identity only needs to read',
       fix: `Assign Reader (${grant}) and remove ${role.name}: ${both(deleteAssignment(broader.id))}.`,
     });
   }
   // Reader granted, but not to this identity's principal: say to whom.
   const readers = (await ctx.roleAssignments()).filter(
-    (a) => isReader(a) && a.principalId !== principalId && (atScope(a, names.subscriptionScope) || atScope(a, names.resourceGroupScope)),
+    (a) => isReader(a) && a.principalId !== principalId && atAnyOf(a, learnerScopes(names)),
   );
   const candidates = await Promise.all(readers.map(async (a) => ({ a, who: await whoIs(ctx, a) })));
   const orphan = candidates.find((c) => c.who.kind === 'gone');
   if (orphan) {
     return fail({
       found: `Reader at ${describeScope(names, orphan.a.scope)} is assigned to ${orphan.who.label}: the principal of an identity that was deleted. ${identity.name} was deleted and re-created, so its principal id changed (it is now ${principalId}) and the old assignment is orphaned (the Portal shows it as "Identity not found")`,
-      expected: `Reader at the subscription for the current principal id ${principalId}`,
+      expected: `Reader at ${readerScopeWords(names)} for the current principal id ${principalId}`,
       fix: `Assign Reader to the new principal id: ${grant}; then remove the orphan: ${both(deleteAssignment(orphan.a.id))}.`,
     });
   }
@@ -96,14 +135,16 @@ async function explainMissingReader(ctx: GraderContext, identity: IdentityView, 
   if (misdirected) {
     return fail({
       found: `Reader was granted to ${misdirected.who.label}, not to ${identity.name} (principal ${principalId})`,
-      expected: `Reader at the subscription for ${identity.name}'s principal id ${principalId} (not its client id, not you, not the VM's system-assigned identity)`,
+      expected: `Reader at ${readerScopeWords(names)} for ${identity.name}'s principal id ${principalId} (not its client id, not you, not the VM's system-assigned identity)`,
       fix: `Assign it to the identity: ${grant}; then remove the misdirected one: ${both(deleteAssignment(misdirected.a.id))}.`,
     });
   }
   return fail({
     found: `${identity.name} (principal ${principalId}) has no role assignment${mine.length > 0 ? ' with Reader' : ''}`,
-    expected: `Reader at the subscription scope ${names.subscriptionScope}, principalType ServicePrincipal`,
-    fix: `Assign it: ${grant}, or complete labs/02-grant-reader/starter/index.ts and run it (see the lab README).`,
+    expected: `Reader at ${names.mode === 'shared' ? "your resource group's scope" : 'the subscription scope'} ${names.readerScope}, principalType ServicePrincipal`,
+    fix: `Assign it: ${grant}, or complete labs/02-grant-reader/starter/index.ts and run it (see the lab README).${
+      names.mode === 'shared' ? ' In a class the principal type is required: your role only lets you assign Reader to service principals.' : ''
+    }`,
   });
 }
 
@@ -116,7 +157,7 @@ const readerAtSubscription: Check<GraderContext> = {
     const identity = await requireIdentity(ctx);
     if ('status' in identity) return identity;
     const mine = (await ctx.roleAssignments()).filter((a) => a.principalId === identity.principalId);
-    const reader = mine.find((a) => isReader(a) && atScope(a, ctx.names.subscriptionScope));
+    const reader = mine.find((a) => isReader(a) && atScope(a, ctx.names.readerScope));
     if (!reader) return explainMissingReader(ctx, identity, mine);
     const ageSeconds = reader.createdOn ? Math.round((Date.now() - Date.parse(reader.createdOn)) / 1000) : undefined;
     const recent = ageSeconds !== undefined && ageSeconds < RBAC_PROPAGATION_SECONDS;
@@ -133,8 +174,8 @@ const principalType: Check<GraderContext> = {
   async run(ctx) {
     const identity = await requireIdentity(ctx);
     if ('status' in identity) return identity;
-    const reader = (await ctx.roleAssignments()).find((a) => a.principalId === identity.principalId && isReader(a) && atScope(a, ctx.names.subscriptionScope));
-    if (!reader) return skip({ reason: 'there is no Reader assignment at the subscription yet' });
+    const reader = (await ctx.roleAssignments()).find((a) => a.principalId === identity.principalId && isReader(a) && atScope(a, ctx.names.readerScope));
+    if (!reader) return skip({ reason: `there is no Reader assignment at ${readerScopeWords(ctx.names)} yet` });
     if (reader.principalType === 'ServicePrincipal') return pass({ details: 'principalType ServicePrincipal' });
     return fail({
       found: `the assignment's principalType is ${reader.principalType ?? 'not set'}`,
@@ -166,7 +207,7 @@ const notOverPrivileged: Check<GraderContext> = {
       found: `${identity.name} also holds ${list}`,
       expected:
         'Reader only (least privilege): anything running on the VM can use the identity, so Contributor or Owner would let that code change or delete resources (Owner: and grant access to others), where the lab needs only reads',
-      fix: `Remove ${extra.length === 1 ? 'it' : 'them'}: ${extra.map(({ a }) => both(deleteAssignment(a.id))).join(', ')}${mine.some((a) => isReader(a) && atScope(a, ctx.names.subscriptionScope)) ? '' : `, and assign Reader: ${both(grantReader(ctx.names, identity.principalId ?? ''))}`}.`,
+      fix: `Remove ${extra.length === 1 ? 'it' : 'them'}: ${extra.map(({ a }) => both(deleteAssignment(a.id))).join(', ')}${mine.some((a) => isReader(a) && atScope(a, ctx.names.readerScope)) ? '' : `, and assign Reader: ${both(grantReader(ctx.names, identity.principalId ?? ''))}`}.`,
     });
   },
 };
@@ -174,7 +215,7 @@ const notOverPrivileged: Check<GraderContext> = {
 /** Role assignments the learner made whose principal no longer exists (left by a deleted identity). */
 async function orphans(ctx: GraderContext): Promise<AssignmentView[]> {
   const { names } = ctx;
-  const inLab = (await ctx.roleAssignments()).filter((a) => atScope(a, names.subscriptionScope) || atScope(a, names.resourceGroupScope));
+  const inLab = (await ctx.roleAssignments()).filter((a) => atAnyOf(a, learnerScopes(names)));
   const found: AssignmentView[] = [];
   for (const a of inLab) if ((await whoIs(ctx, a)).kind === 'gone') found.push(a);
   return found;

@@ -44,11 +44,16 @@ export function deleteIdentity(resourceGroup: string, name: string): Step {
   };
 }
 
-/** Grants the lab's Reader assignment at the subscription to a principal, as a ServicePrincipal. */
+/**
+ * Grants the lab's Reader assignment at its scope (`names.readerScope`: the subscription, or in a
+ * class the learner's resource group) to a principal, as a ServicePrincipal. In a class the type
+ * is required, not just wise: the learner's role may assign Reader only to service principals,
+ * and a request without the type is refused by the role's condition.
+ */
 export function grantReader(names: LabNames, principalId: string): Step {
   return {
-    az: `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role Reader --scope ${names.subscriptionScope}`,
-    ts: `await clients.authorization.roleAssignments.create(${quote(names.subscriptionScope)}, randomUUID(), { roleDefinitionId: ${quote(roleDefinitionId(names.subscriptionId, ROLE_IDS.Reader))}, principalId: ${quote(principalId)}, principalType: 'ServicePrincipal' })`,
+    az: `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role Reader --scope ${names.readerScope}`,
+    ts: `await clients.authorization.roleAssignments.create(${quote(names.readerScope)}, randomUUID(), { roleDefinitionId: ${quote(roleDefinitionId(names.subscriptionId, ROLE_IDS.Reader))}, principalId: ${quote(principalId)}, principalType: 'ServicePrincipal' })`,
   };
 }
 
