@@ -10,37 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createArmClients, createArmContext, labTags, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
 import { callPrincipalsAdmin, type ClassPrincipal } from '@milab/emulator';
-import { createLabContext, findLab, labNames, ROLE_IDS, roleDefinitionId, runLabProgram, type LabContext, type LabNames } from '@milab/labs';
+import { createLabContext, findLab, labNames, READER_ONLY_CONDITION, ROLE_IDS, roleDefinitionId, runLabProgram, type LabContext, type LabNames } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot } from '../index.js';
 import { fixesWithoutTypeScript, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
-
-// The class condition of CONTRACTS §4 (Microsoft Learn, "Examples to delegate Azure role
-// assignment management with conditions", "Constrain roles and principal types"); the CLI's
-// READER_ONLY_CONDITION, which graders cannot import.
-const READER_ONLY_CONDITION = `(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})
- )
- OR
- (
-  @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}
-  AND
-  @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
- )
-)
-AND
-(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})
- )
- OR
- (
-  @Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}
-  AND
-  @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
- )
-)`;
 
 const GROUP = `rg-milab-cls-${LEARNER}`;
 const LABS_01_02 = GRADERS.filter((g) => ['01', '02'].includes(g.lab.id));
@@ -214,8 +187,8 @@ describe("shared mode: lab 02's programs, run as a learner runs them", () => {
           principalType: 'ServicePrincipal',
           ...extra,
         });
-      await grant('f58310d9-a9f6-439a-9e8d-f62e7b41a168', { condition: READER_ONLY_CONDITION, conditionVersion: '2.0' }); // Role Based Access Control Administrator
-      await grant('e40ec5ca-96e0-45a2-b4ff-59039f2c2b59'); // Managed Identity Contributor
+      await grant(ROLE_IDS['Role Based Access Control Administrator'], { condition: READER_ONLY_CONDITION, conditionVersion: '2.0' });
+      await grant(ROLE_IDS['Managed Identity Contributor']);
     });
 
     it('lab 01 and 02 solutions pass; Reader at the subscription or without the principal type is refused', async () => {

@@ -7,6 +7,40 @@ import { BUILTIN_ROLE_IDS, SEED } from '@milab/emulator';
 /** Built-in role definition GUIDs the labs name (the same in every tenant). */
 export const ROLE_IDS = BUILTIN_ROLE_IDS;
 
+/**
+ * The condition on a class learner's Role Based Access Control Administrator (shared mode, at
+ * their resource group): role assignments may be written or deleted only for the Reader role and
+ * only for service principals (a managed identity is one) — lab 02 and nothing else. The exact
+ * shape of Microsoft Learn, "Examples to delegate Azure role assignment management with
+ * conditions", "Constrain roles and principal types"
+ * (https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples#example-constrain-roles-and-principal-types),
+ * with Reader (acdd72a7-…) as the one role. Here, next to readerScope, so that the class's
+ * provisioning and the labs' tests use one copy.
+ */
+export const READER_ONLY_CONDITION = `(
+ (
+  !(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})
+ )
+ OR
+ (
+  @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${BUILTIN_ROLE_IDS.Reader}}
+  AND
+  @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
+ )
+)
+AND
+(
+ (
+  !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})
+ )
+ OR
+ (
+  @Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${BUILTIN_ROLE_IDS.Reader}}
+  AND
+  @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
+ )
+)`;
+
 /** Environment variable naming the lab VM (default: `labvm` on the emulator, `vm-milab-<learner>` on Azure). */
 export const VM_NAME_ENV = 'MILAB_VM_NAME';
 
