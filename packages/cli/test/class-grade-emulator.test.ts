@@ -18,6 +18,7 @@ import { parseClassJson } from '../src/class/report-json.js';
 import type { ClassResult } from '../src/class/scoreboard.js';
 import { registerClassGrade } from '../src/commands/class-grade.js';
 import { runMain } from '../src/run.js';
+import { repo } from './support.js';
 
 let home: string;
 let emulator: Emulator;
@@ -110,6 +111,34 @@ describe('milab class grade on the emulator', () => {
     expect(page).not.toContain('<ada@example.org>');
     for (const learner of LEARNERS) expect(existsSync(join(junit, `${learner}.xml`))).toBe(true);
   });
+
+  it("runs lab 04's program on each learner's own VM, with that learner's identity", async () => {
+    // ada's VM has her identity attached (lab 03 done); bob's has none.
+    for (const [learner, attach] of [['ada', true], ['bob', false]] as const) {
+      const n = namesOf(learner);
+      const mine = await instructor.msi.userAssignedIdentities.get(n.resourceGroup, n.identity);
+      await instructor.compute.virtualMachines.beginCreateOrUpdateAndWait(n.resourceGroup, n.vm, {
+        location: n.location,
+        tags: classTags(CLASS, learner),
+        hardwareProfile: { vmSize: 'Standard_B1s' },
+        storageProfile: { imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' } },
+        osProfile: { computerName: n.vm, adminUsername: 'azureuser', linuxConfiguration: { disablePasswordAuthentication: true } },
+        networkProfile: { networkInterfaces: [{ id: `${n.resourceGroupScope}/providers/Microsoft.Network/networkInterfaces/${n.vm}-nic` }] },
+        ...(attach ? { identity: { type: 'UserAssigned', userAssignedIdentities: { [mine.id!]: {} } } } : {}),
+      });
+    }
+    const program = join(repo, 'labs/04-imds-token/solution/index.ts');
+    const { result } = await gradeClass({ folder, labs: ['03', '04'], programs: { '04': program }, concurrency: 2 });
+    const ada = statuses(result, 'ada');
+    expect(ada).toMatchObject({ '03.identity-attached': 'pass', '04.token-obtained': 'pass', '04.identity': 'pass', '04.no-token-in-output': 'pass' });
+    const adaIdentity = await instructor.msi.userAssignedIdentities.get(namesOf('ada').resourceGroup, namesOf('ada').identity);
+    const identityCheck = result.learners[0]!.labs[1]!.results.find((r) => r.id === '04.identity');
+    expect(identityCheck).toMatchObject({ details: expect.stringContaining(`oid ${adaIdentity.principalId!}`) });
+    // bob's Reader is at the wrong scope (lab 02 not done): lab 03 waits for it, and lab 04 runs nothing.
+    expect(statuses(result, 'bob')).toMatchObject({ '03.lab-02-done': 'skip', '03.identity-attached': 'skip', '04.token-obtained': 'skip' });
+    // cy never got past lab 01: lab 03 waits, and nothing runs on a VM cy does not have.
+    expect(statuses(result, 'cy')['04.token-obtained']).toBe('skip');
+  }, 120_000);
 
   it('refuses to grade as a principal that can write at the subscription, naming the role and the fix', async () => {
     const grader = SEED.principals.grader.objectId;
