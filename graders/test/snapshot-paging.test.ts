@@ -1,0 +1,82 @@
+// takeSnapshot follows ARM's paging and counts every page it fetched: on an emulator that answers
+// lists 3 items a page, a class of N learners costs the pages of its lists (ceil(items / 3) per
+// list), each counted once in armReads — what the emulator's audit log saw from the grader — and
+// the snapshot holds every item of every page.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArmClients, createArmContext, labTags, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
+import { createEmulator, parseConfig, readAudit, type Emulator } from '@milab/emulator';
+import { ROLE_IDS, roleDefinitionId } from '@milab/labs';
+import { takeSnapshot } from '../index.js';
+
+const PAGE_SIZE = 3;
+
+let home: string;
+let emulator: Emulator;
+let env: Record<string, string>;
+let config: MilabConfig;
+let instructor: ArmClients;
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'milab-snapshot-paging-'));
+  emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, pageSize: PAGE_SIZE, log: () => undefined }));
+  await emulator.listen();
+  await emulator.ready();
+  env = { MILAB_HOME: home, MILAB_LEARNER: 'ada' };
+  config = loadConfig({ env });
+  instructor = await createArmClients(createArmContext(config, { as: 'instructor', env }));
+});
+afterAll(async () => {
+  await emulator?.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const pages = (items: number) => Math.max(1, Math.ceil(items / PAGE_SIZE));
+
+describe('takeSnapshot over paged lists', () => {
+  it('fetches and counts every page, and keeps every item', async () => {
+    const sub = `/subscriptions/${config.subscriptionId}`;
+    for (const id of ['l1', 'l2', 'l3', 'l4', 'l5', 'l6', 'l7']) {
+      const group = `rg-milab-cls-${id}`;
+      await instructor.resources.resourceGroups.createOrUpdate(group, { location: 'westus' });
+      const identity = await instructor.msi.userAssignedIdentities.createOrUpdate(group, `id-milab-${id}`, { location: 'westus', tags: labTags(id, '01') });
+      await instructor.authorization.roleAssignments.create(`${sub}/resourceGroups/${group}`, randomUUID(), {
+        roleDefinitionId: roleDefinitionId(config.subscriptionId!, ROLE_IDS.Reader),
+        principalId: identity.principalId!,
+        principalType: 'ServicePrincipal',
+      });
+    }
+    const before = readAudit(join(home, 'emulator'), { principal: 'grader' }).length;
+    const reads: string[] = [];
+    const snapshot = await takeSnapshot({ config, env, onRead: (what) => reads.push(what) });
+    const seen = readAudit(join(home, 'emulator'), { principal: 'grader' }).length - before;
+
+    expect(snapshot.identities.map((i) => i.name)).toEqual(expect.arrayContaining(['id-milab-l1', 'id-milab-l7']));
+    expect(snapshot.resourceGroups.map((g) => g.name)).toEqual(expect.arrayContaining(['rg-milab-cls-l1', 'rg-milab-cls-l7']));
+    const expected =
+      pages(snapshot.identities.length) +
+      pages(snapshot.roleAssignments.length) +
+      pages(snapshot.vms.length) +
+      pages(snapshot.resourceGroups.length) +
+      pages(snapshot.resources.length);
+    expect(snapshot.armReads).toBe(expected);
+    expect(snapshot.armReads).toBe(reads.length);
+    expect(snapshot.armReads).toBe(seen);
+    // Every list had more than one page here.
+    expect(snapshot.armReads).toBeGreaterThan(5);
+    // What the reads were: the five lists at subscription scope, nothing per learner.
+    const lists = new Set(reads.map((r) => r.replace(/^GET /, '')));
+    expect([...lists].sort()).toEqual(
+      [
+        `${sub}/providers/Microsoft.Authorization/roleAssignments`,
+        `${sub}/providers/Microsoft.Compute/virtualMachines`,
+        `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
+        `${sub}/resourcegroups`,
+        `${sub}/resources`,
+      ].sort(),
+    );
+  });
+});
