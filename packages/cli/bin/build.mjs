@@ -1,9 +1,13 @@
-// Bundles the CLI (src/main.ts) into plain JavaScript with esbuild, so `milab` starts without tsx.
-// Loaded by milab.mjs only when the bundle is missing or older than one of its inputs.
+// Bundles a program of the repository into plain JavaScript with esbuild, so it starts without tsx:
+// the CLI (packages/cli/src/main.ts, run by milab.mjs) and the emulator process (packages/emulator/
+// src/bin.ts, spawned by the emulator's launcher.ts). Loaded (through fresh.mjs) only when a
+// program's bundle is missing or older than one of its inputs.
 //
 // - The workspace packages (@milab/*) are inlined from their TypeScript sources (the "source"
 //   export condition), and so are their dependencies but for EXTERNAL_PACKAGES below.
-// - Code splitting: each command's dynamic imports become chunks, loaded only when used.
+// - The CLI is split: each command's dynamic imports become chunks, loaded only when used. The
+//   emulator is one file: it loads everything at start anyway, and a long-running emulator must
+//   not need a chunk from a build folder removed since (see KEEP_OLD_BUILDS_MS).
 // - `import.meta.url` in every inlined file is replaced by that file's own URL, so paths computed
 //   from it (repoRoot, the emulator's bin.ts, graders/lib/vm-harness.ts, the labs folder) are the
 //   same as when running from source.
@@ -20,9 +24,18 @@ const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
 
 const BUILTINS = new Set(builtinModules);
 
-/** Files whose change must rebuild although no source imports them (the build itself, the packages' manifests, the installed dependencies). */
-function extraInputs(repo) {
-  const files = [fileURLToPath(import.meta.url), fileURLToPath(new URL('./milab.mjs', import.meta.url)), join(repo, 'node_modules', '.modules.yaml')];
+/**
+ * The programs: the entry to bundle, the name of the file to run, whether to split, and the
+ * launcher that runs it (an input too: a change in how it runs the bundle rebuilds).
+ */
+const PROGRAMS = {
+  cli: { entry: 'packages/cli/src/main.ts', name: 'main', splitting: true, launcher: 'packages/cli/bin/milab.mjs' },
+  emulator: { entry: 'packages/emulator/src/bin.ts', name: 'emulator', splitting: false, launcher: 'packages/emulator/src/launcher.ts' },
+};
+
+/** Files whose change must rebuild although no source imports them (the build itself, the launcher, the packages' manifests, the installed dependencies). */
+function extraInputs(repo, program) {
+  const files = [fileURLToPath(import.meta.url), fileURLToPath(new URL('./fresh.mjs', import.meta.url)), join(repo, program.launcher), join(repo, 'node_modules', '.modules.yaml')];
   for (const name of readdirSync(join(repo, 'packages'))) files.push(join(repo, 'packages', name, 'package.json'));
   files.push(join(repo, 'labs', 'package.json'), join(repo, 'graders', 'package.json'));
   return files.filter((file) => existsSync(file));
@@ -90,19 +103,21 @@ export function repoLayout() {
 const REQUIRE_SHIM = "import { createRequire as __milabCreateRequire } from 'node:module'; const require = __milabCreateRequire(import.meta.url);";
 
 /**
- * Builds the bundle of `repo`'s CLI into a new folder under `cacheDir` and makes it current.
- * Returns the current.json record: { dir, builtAt, inputs }.
+ * Builds the bundle of `repo`'s `program` ('cli' or 'emulator') into a new folder under `cacheDir`
+ * and makes it current. Returns the current.json record: { dir, entry, builtAt, inputs }.
  */
-export async function buildBundle(repo, cacheDir) {
+export async function buildBundle(repo, cacheDir, program = 'cli') {
+  const spec = PROGRAMS[program];
+  if (!spec) throw new Error(`build.mjs: no program '${program}'; expected one of ${Object.keys(PROGRAMS).join(', ')}`);
   const builtAt = Date.now(); // before reading any source: an edit during the build triggers the next one
   mkdirSync(cacheDir, { recursive: true });
   const dir = join(cacheDir, `build-${builtAt}-${process.pid}`);
   const result = await build({
     absWorkingDir: repo,
-    entryPoints: { main: join(repo, 'packages/cli/src/main.ts') },
+    entryPoints: { [spec.name]: join(repo, spec.entry) },
     outdir: dir,
     bundle: true,
-    splitting: true,
+    splitting: spec.splitting,
     format: 'esm',
     platform: 'node',
     target: 'node20.19',
@@ -122,7 +137,7 @@ export async function buildBundle(repo, cacheDir) {
     // node_modules changes only through an install, which rewrites node_modules/.modules.yaml.
     .filter((path) => !path.includes(':') && !path.split('/').includes('node_modules'))
     .map((path) => join(repo, path));
-  const record = { dir: relative(cacheDir, dir), builtAt, inputs: [...new Set([...inputs, ...extraInputs(repo)])] };
+  const record = { dir: relative(cacheDir, dir), entry: `${spec.name}.js`, builtAt, inputs: [...new Set([...inputs, ...extraInputs(repo, spec)])] };
   // What each output holds: `esbuild --analyze`-style questions (why is main.js big?) start here.
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(result.metafile));
   const pointer = join(cacheDir, 'current.json');
