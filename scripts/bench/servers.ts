@@ -1,17 +1,19 @@
-// A server process for the suite's HTTP parts, so that the client (this suite) and the server
-// do not share one event loop: an emulator on 127.0.0.1 (port 0, a temporary state directory)
-// and, with --bare, a bare node:https server with the emulator's certificate answering every
-// request with the body the emulator gives for the resource group. It tells its parent where
-// they are over the IPC channel (the learner's token too: never printed), and stops, removing
-// its state, when the parent says `stop` or goes away.
+// The servers for the suite's HTTP parts, each in its own process so that the client (this
+// suite) and a server do not share one event loop: an emulator on 127.0.0.1 (port 0, a temporary
+// state directory) started as `milab emulator start --detach` starts it (the launcher: the
+// emulator's built JavaScript, not tsx), and, with --bare, a bare node:https server in a helper
+// process with the emulator's certificate answering every request with the body the emulator
+// gives for the resource group. The helper tells its parent where they are over the IPC channel
+// (the learner's token too: never printed), and stops both, removing the state, when the parent
+// says `stop` or goes away.
 //   spawned by startServers() below; not meant to be run by hand.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, createEmulator, parseConfig, request } from './workspace.js';
+import { Agent, readConnection, request, startDetached, stopEmulator } from './workspace.js';
 
 /** What the server process tells its parent. */
 export interface ServersInfo {
@@ -64,14 +66,11 @@ export async function startServers(options: { bare?: boolean } = {}): Promise<Se
 
 async function serve(bare: boolean): Promise<void> {
   const stateDir = mkdtempSync(join(tmpdir(), 'milab-bench-servers-'));
-  const emulator = createEmulator(parseConfig({ stateDir, port: 0, log: () => undefined }));
   let bareServer: Server | undefined;
-  const dispatcher = new Agent({ connect: { ca: emulator.certificates.caPem } });
   const stop = async () => {
     await new Promise<void>((resolve) => (bareServer ? bareServer.close(() => resolve()) : resolve()));
     bareServer?.closeAllConnections();
-    await emulator.close();
-    await dispatcher.close();
+    await stopEmulator(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
     process.exit(0);
   };
@@ -79,19 +78,23 @@ async function serve(bare: boolean): Promise<void> {
     if (message === 'stop') void stop();
   });
   process.on('disconnect', () => void stop());
-  const url = await emulator.listen();
-  await emulator.ready();
-  const connection = emulator.connection();
+  await startDetached({ stateDir, port: 0, timeoutMs: 60_000 });
+  const connection = readConnection(stateDir);
+  if (!connection) throw new Error(`the emulator started in ${stateDir} has no connection.json`);
+  const { url } = connection;
+  const caPem = readFileSync(connection.caFile, 'utf8');
+  const dispatcher = new Agent({ connect: { ca: caPem } });
   const learner = connection.principals.learner;
   const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: learner.clientId, client_secret: learner.clientSecret, scope: 'https://management.azure.com/.default' });
   const tokenAnswer = await request(`${url}/${connection.tenantId}/oauth2/v2.0/token`, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, dispatcher });
   const { access_token: token } = (await tokenAnswer.body.json()) as { access_token: string };
-  const info: ServersInfo = { url, caPem: emulator.certificates.caPem, subscriptionId: connection.subscriptionId, token };
+  const info: ServersInfo = { url, caPem, subscriptionId: connection.subscriptionId, token };
   if (bare) {
     const answer = await request(`${url}${rgPath(connection.subscriptionId)}`, { headers: { authorization: `Bearer ${token}` }, dispatcher });
     const body = Buffer.from(await answer.body.arrayBuffer());
     const contentType = String(answer.headers['content-type'] ?? 'application/json; charset=utf-8');
-    bareServer = createServer({ cert: emulator.certificates.certPem, key: emulator.certificates.keyPem }, (_req, res) => {
+    // The emulator's own certificate and key, by their file names in the state directory (certs.ts).
+    bareServer = createServer({ cert: readFileSync(join(stateDir, 'server.pem')), key: readFileSync(join(stateDir, 'server-key.pem')) }, (_req, res) => {
       res.writeHead(200, { 'content-type': contentType, 'content-length': body.length });
       res.end(body);
     });
@@ -99,6 +102,7 @@ async function serve(bare: boolean): Promise<void> {
     const address = bareServer.address();
     if (address && typeof address === 'object') info.bareUrl = `https://127.0.0.1:${address.port}`;
   }
+  await dispatcher.close();
   process.send?.(info);
 }
 
