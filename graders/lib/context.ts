@@ -91,7 +91,11 @@ export interface GraderContext {
   identityNamed(name: string): Promise<IdentityView | undefined>;
   /** Every user-assigned identity in the subscription the grader can read. */
   identitiesInSubscription(): Promise<readonly IdentityView[]>;
-  /** Every role assignment at, above or below the subscription. */
+  /**
+   * Every role assignment that applies to the lab's scope: at, above or below the subscription;
+   * in shared mode, the learner's resource group (what a learner holding roles on their group only
+   * may list, and all that lab 02 judges there).
+   */
   roleAssignments(): Promise<readonly AssignmentView[]>;
   /** The lab VM, or `undefined`. */
   vm(): Promise<VmView | undefined>;
@@ -240,9 +244,25 @@ export function tokenObjectId(token: string | undefined): string | undefined {
   return typeof oid === 'string' ? oid.toLowerCase() : undefined;
 }
 
-/** How a grader names itself among the known principals: on Azure, `milab grade` signs in as the learner. */
-export function readerLabel(config: MilabConfig, classReader = false): string {
-  return config.target === 'azure' && !classReader ? 'you (the signed-in user)' : 'the grader itself';
+/** How a grader names itself among the known principals: the learner, when it reads with the learner's own sign-in. */
+export function readerLabel(readsAsLearner: boolean): string {
+  return readsAsLearner ? 'you (the signed-in user)' : 'the grader itself';
+}
+
+/**
+ * Whether a live grader reads with the learner's own sign-in: always on Azure (the learner's
+ * `az login`); on the emulator when AZURE_CLIENT_ID / AZURE_CLIENT_SECRET / AZURE_TENANT_ID are set
+ * (a class learner's `milab class env`), which core's credential then uses instead of the seeded grader.
+ */
+function readsAsLearner(config: MilabConfig, env: Readonly<Record<string, string | undefined>>): boolean {
+  return config.target === 'azure' || Boolean(env.AZURE_CLIENT_ID && env.AZURE_CLIENT_SECRET && env.AZURE_TENANT_ID);
+}
+
+/** Whether a role assignment applies to `scope`: at it, above it (the subscription, a management group) or below it. */
+export function appliesTo(assignment: AssignmentView, scope: string): boolean {
+  const a = assignment.scope.toLowerCase().replace(/\/+$/, '');
+  const s = scope.toLowerCase().replace(/\/+$/, '');
+  return a === s || a === '' || s.startsWith(`${a}/`) || a.startsWith(`${s}/`) || !a.startsWith('/subscriptions/');
 }
 
 /** Every item of a paged list, mapped. */
@@ -291,11 +311,12 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
     isNamedRole(guid) ? roleView(guid) : roleView(guid, await authorization.roleDefinitions.get(names.subscriptionScope, guid)),
   );
   const seeded = config.target === 'emulator' ? readSeededPrincipals(config) : undefined;
+  const asLearner = readsAsLearner(config, env);
   const ownObjectId = once(async () => tokenObjectId((await armContext.credential.getToken([...armContext.credentialScopes]))?.token));
   const knownPrincipals = once(async () => {
     const known = seededPrincipals(config);
     const own = await ownObjectId();
-    if (own) known.set(own, readerLabel(config));
+    if (own) known.set(own, readerLabel(asLearner));
     return known;
   });
 
@@ -305,12 +326,17 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
     identity: () => identityNamed(names.identity),
     identityNamed,
     identitiesInSubscription: once(() => collect(msi.userAssignedIdentities.listBySubscription(), identityView)),
-    roleAssignments: once(() => collect(authorization.roleAssignments.listForSubscription(), assignmentView)),
+    roleAssignments: once(() =>
+      collect(
+        names.mode === 'shared' ? authorization.roleAssignments.listForResourceGroup(names.resourceGroup) : authorization.roleAssignments.listForSubscription(),
+        assignmentView,
+      ),
+    ),
     vm: once(() => compute.virtualMachines.get(names.resourceGroup, names.vm).then((raw) => vmView(raw as RawVm), orUndefinedIfMissing)),
     vmsInSubscription: once(() => collect(compute.virtualMachines.listAll(), (raw) => vmView(raw as RawVm))),
     role,
     knownPrincipals,
-    learnerObjectId: async () => seeded?.learner ?? (config.target === 'azure' ? ownObjectId() : undefined),
+    learnerObjectId: async () => (asLearner ? ownObjectId() : seeded?.learner),
     resourceGroup: once(() => clients.resources.resourceGroups.get(names.resourceGroup).then(resourceGroupView, orUndefinedIfMissing)),
     resourcesInGroup: once(() => collect(clients.resources.resources.listByResourceGroup(names.resourceGroup), (r) => r.id ?? '')),
   });

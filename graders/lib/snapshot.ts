@@ -18,10 +18,12 @@ import {
 } from '@milab/core';
 import { labNames } from '@milab/labs';
 import {
+  appliesTo,
   assignmentView,
   collect,
   identityView,
   isNamedRole,
+  readerLabel,
   resourceGroupOf,
   resourceGroupView,
   roleView,
@@ -144,7 +146,7 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
 
   const knownPrincipals = seededPrincipals(config);
   const own = tokenObjectId((await armContext.credential.getToken([...armContext.credentialScopes]))?.token);
-  if (own) knownPrincipals.set(own, 'the grader itself');
+  if (own) knownPrincipals.set(own, readerLabel(false));
 
   return {
     version: SNAPSHOT_VERSION,
@@ -165,6 +167,11 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
 /** The error ARM's answer would have raised live (the same code, message and next step). */
 function armAnswer(error: { code: string; status: number; message: string }): ArmError {
   return armErrorFromResponse({ status: error.status, body: { error: { code: error.code, message: error.message } } });
+}
+
+/** What ARM answers a list in a resource group that does not exist (emulator: errors.ts; Azure's message). */
+function missingGroup(group: string): ArmError {
+  return armAnswer({ code: 'ResourceGroupNotFound', status: 404, message: `Resource group '${group}' could not be found.` });
 }
 
 /** Options of {@link createSnapshotContext}. */
@@ -250,6 +257,7 @@ export function createSnapshotContext(snapshot: ClassSnapshot, options: Snapshot
   ]);
   const learner = options.learnerObjectId?.toLowerCase();
   const group = names.resourceGroup;
+  let sharedAssignments: readonly AssignmentView[] | undefined;
 
   return Object.freeze({
     config,
@@ -257,7 +265,12 @@ export function createSnapshotContext(snapshot: ClassSnapshot, options: Snapshot
     identity: async () => index.identities.get(key(group, names.identity)),
     identityNamed: async (name: string) => index.identities.get(key(group, name)),
     identitiesInSubscription: async () => snapshot.identities,
-    roleAssignments: async () => snapshot.roleAssignments,
+    roleAssignments: async () => {
+      if (names.mode !== 'shared') return snapshot.roleAssignments;
+      // As live in shared mode: the list for the learner's group, which must exist.
+      if (!index.groups.has(key(group))) throw missingGroup(group);
+      return (sharedAssignments ??= snapshot.roleAssignments.filter((a) => appliesTo(a, names.resourceGroupScope)));
+    },
     vm: async () => index.vms.get(key(group, names.vm)),
     vmsInSubscription: async () => snapshot.vms,
     role: async (roleGuid: string): Promise<RoleView> => {
@@ -273,9 +286,7 @@ export function createSnapshotContext(snapshot: ClassSnapshot, options: Snapshot
     resourceGroup: async () => index.groups.get(key(group)),
     resourcesInGroup: async () => {
       // As ARM answers a list in a group that does not exist (emulator: errors.ts; Azure's message).
-      if (!index.groups.has(key(group))) {
-        throw armAnswer({ code: 'ResourceGroupNotFound', status: 404, message: `Resource group '${group}' could not be found.` });
-      }
+      if (!index.groups.has(key(group))) throw missingGroup(group);
       return index.resources.get(key(group)) ?? [];
     },
   });

@@ -135,6 +135,21 @@ describe('shared mode: lab 02 at the resource group', () => {
     expect(result((await gradeLabs(LABS_01_02, { ctx: unknown })).report, '02.no-orphaned-assignment').status).toBe('pass');
   });
 
+  it('a learner whose group does not exist: live and snapshot refuse the same way', async () => {
+    const missingEnv = { ...env, MILAB_RESOURCE_GROUP: 'rg-milab-cls-nobody' };
+    const missing = loadConfig({ env: missingEnv });
+    const live = await createGraderContext({ config: missing, env: missingEnv });
+    const snap = createSnapshotContext(await takeSnapshot({ config, env }), { config: missing, env: missingEnv });
+    const refusal = (ctx: typeof live) =>
+      ctx.roleAssignments().then(
+        () => undefined,
+        (e: { code?: string; status?: number; message?: string; hint?: string }) => ({ code: e.code, status: e.status, message: e.message, hint: e.hint }),
+      );
+    const refused = await refusal(live);
+    expect(refused).toMatchObject({ code: 'ResourceGroupNotFound', status: 404 });
+    expect(await refusal(snap)).toEqual(refused);
+  });
+
   it('the snapshot context grades the subscription-scope mistake as the live one does', async () => {
     await solve('01');
     await readerFor(instructor, names.subscriptionScope, await myPrincipalId());
@@ -215,6 +230,23 @@ describe("shared mode: lab 02's programs, run as a learner runs them", () => {
       const report = await grade();
       expect(withStatus(report, 'fail')).toEqual([]);
       expect(report.status).toBe('passed');
+
+      // `./milab grade` after `eval "$(milab class env ada)"`: the grader reads with the learner's
+      // own sign-in, which may list role assignments for its group only: the same grades.
+      const own = (await gradeLabs(LABS_01_02, { config, env: { ...env, ...signIn } })).report;
+      expect(own.results.map((r) => [r.id, r.status])).toEqual(report.results.map((r) => [r.id, r.status]));
+      expect(own.status).toBe('passed');
+    });
+
+    it('with its own sign-in, a Reader at the subscription fails as it does for the grader, and the learner is known', async () => {
+      await runLabProgram(findLab('01'), 'solution', { env: programEnv(signIn), timeoutMs: 60_000 });
+      const identity = await learner.msi.userAssignedIdentities.get(GROUP, names.identity);
+      await readerFor(instructor, names.subscriptionScope, identity.principalId!);
+      const ctx = await createGraderContext({ config, env: { ...env, ...signIn } });
+      expect(await ctx.learnerObjectId()).toBe(principal.objectId.toLowerCase());
+      const check = result((await gradeLabs(LABS_01_02, { ctx })).report, '02.reader-at-subscription');
+      expect(check.status).toBe('fail');
+      expect(said(check)).toContain(`has Reader at the subscription (${names.subscriptionScope}), not at your resource group ${GROUP}`);
     });
   });
 });
