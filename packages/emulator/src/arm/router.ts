@@ -95,13 +95,16 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promis
   return async (request) => {
     const started = Date.now();
     const { method, url } = request;
-    let path: string;
-    try {
-      path = decodeURIComponent(url.pathname);
-    } catch {
-      path = url.pathname;
+    // Most paths have nothing to decode and no doubled slash: each step only when it would change something.
+    let path = url.pathname;
+    if (path.includes('%')) {
+      try {
+        path = decodeURIComponent(path);
+      } catch {
+        // not valid percent-encoding: the path as sent
+      }
     }
-    path = path.replace(/\/{2,}/g, '/');
+    if (path.includes('//')) path = path.replace(/\/{2,}/g, '/');
     const apiVersion = url.searchParams.get('api-version') ?? undefined;
     let caller: Caller | undefined;
     let ctx: ArmContext | undefined;
@@ -148,16 +151,18 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promis
     if (reply.headers) for (const name in reply.headers) headers[name] = reply.headers[name]!;
     reply.headers = headers;
     const errorCode = reply.status >= 400 ? (reply.body as { error?: { code?: string } } | undefined)?.error?.code : undefined;
+    // One object, its fields in the log's order, absent ones left undefined (not written).
     deps.audit.append({
       time,
       principal: caller ? principalLabel(caller.principal, caller.objectId) : 'anonymous',
-      ...(caller ? { oid: caller.objectId, appid: caller.appId } : {}),
+      oid: caller?.objectId,
+      appid: caller?.appId,
       method,
       path,
-      ...(apiVersion ? { apiVersion } : {}),
+      apiVersion: apiVersion || undefined,
       status: reply.status,
-      ...(ctx?.action ? { action: ctx.action } : {}),
-      ...(errorCode ? { error: errorCode } : {}),
+      action: ctx?.action || undefined,
+      error: errorCode || undefined,
       durationMs: Date.now() - started,
     });
     return reply;
