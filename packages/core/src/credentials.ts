@@ -10,12 +10,12 @@ import { createSecureContext, rootCertificates } from 'node:tls';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import type * as Identity from '@azure/identity';
 import type { AuthenticationError } from '@azure/identity';
-import { readConnection, type EmulatorConnection, type PrincipalName } from '@milab/emulator';
+import { readConnection, type EmulatorConnection, type PrincipalName } from '@milab/common';
 import { Agent as UndiciAgent } from 'undici';
 import type { MilabConfig } from './config.js';
 import { AuthenticationFailedError, EmulatorNotRunningError, isMilabError, NotSignedInError, type MilabError } from './errors.js';
 
-export type { PrincipalName } from '@milab/emulator';
+export type { PrincipalName } from '@milab/common';
 
 /** The connection of the emulator this configuration targets. Throws {@link EmulatorNotRunningError}. */
 export function requireEmulator(config: Pick<MilabConfig, 'paths'>): EmulatorConnection {

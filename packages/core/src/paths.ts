@@ -1,9 +1,10 @@
 // Where milab keeps local state. The home is found from the repository's own location, not the
 // current directory, so milab run from any sub-folder (or a lab's starter/) sees the
-// same config and the same emulator. The emulator sits below core and needs the same places,
-// so it owns the rules; core re-exports them.
+// same config and the same emulator. The emulator needs the same places, so the rules live in
+// @milab/common, which both import (core does not load the emulator to find them); core
+// re-exports them.
 import { join } from 'node:path';
-import { defaultStateDir, milabHome, repoRoot } from '@milab/emulator';
+import { defaultStateDir, milabHome, repoRoot } from '@milab/common';
 
 export { milabHome, repoRoot };
 

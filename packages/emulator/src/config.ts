@@ -1,8 +1,7 @@
 // The emulator's options, parsed once into a read-only object. Incompatible or out-of-range
 // options are rejected here, before anything listens or touches the state directory.
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { defaultStateDir, milabHome, repoRoot } from '@milab/common';
 import { escapingLog } from './log.js';
 import { ConfigError, parseNumberOption } from './options.js';
 import { applyProfileFlags, emptyProfile, type Profile, type ProfileFlags } from './profiles.js';
@@ -43,32 +42,9 @@ export interface EmulatorOptions {
 }
 
 
-/** The repository root (the folder holding pnpm-workspace.yaml), found from this file. */
-export function repoRoot(start: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
-  for (;;) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
-
-/**
- * The milab home, where all local state lives: `$MILAB_HOME`, else `<repo>/.milab`
- * (gitignored). @milab/core re-exports this; it is defined here because the emulator sits
- * below core and must find the same place on its own.
- */
-export function milabHome(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const fromEnv = env.MILAB_HOME?.trim();
-  return fromEnv ? resolve(fromEnv) : join(repoRoot(), '.milab');
-}
-
-/** The default state directory: `$MILAB_EMULATOR_DIR`, else `<milab home>/emulator`. */
-export function defaultStateDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const fromEnv = env.MILAB_EMULATOR_DIR?.trim();
-  return fromEnv ? resolve(fromEnv) : join(milabHome(env), 'emulator');
-}
+// Where the repository, the milab home and the emulator's state live: shared with the client side
+// (@milab/core), so defined in @milab/common; re-exported as part of the emulator's API.
+export { defaultStateDir, milabHome, repoRoot };
 
 /** The environment variable that sets the default port. */
 export const PORT_ENV = 'MILAB_EMULATOR_PORT';
