@@ -13,6 +13,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerToken } from './commands/token.js';
 import { registerVm } from './commands/vm.js';
+import { registerClass } from './commands/class.js';
 import { runMain } from './run.js';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerEmulator(program);
   registerVm(program);
+  registerClass(program);
   return program;
 }
 
