@@ -58,7 +58,8 @@ function writeReport(file: string, text: string, what: string): string {
 
 /** `milab class grade`. */
 export async function classGrade(options: ClassGradeOptions): Promise<void> {
-  const folder = loadClass(options.class);
+  // As the other class commands: --class, else $MILAB_CLASS_DIR, else the current directory.
+  const folder = loadClass(options.class ?? process.env.MILAB_CLASS_DIR ?? '.');
   const programs = parsePrograms(options.program);
   const out = options.json ? process.stderr : process.stdout;
   const note = (text: string) => process.stderr.write(`${text}\n`);

@@ -10,7 +10,7 @@ const actions = () => import('./class-grade-actions.js');
 
 /** Options of `milab class grade`. */
 export interface ClassGradeOptions {
-  class: string;
+  class?: string;
   lab?: string[];
   csv?: string;
   json?: boolean;
@@ -44,7 +44,7 @@ export function registerClassGrade(classCommand: Command): void {
   classCommand
     .command('grade')
     .description('Grade every learner from one read of the subscription; exit 0 all passed, 1 something to fix, 2 could not grade')
-    .option('--class <dir>', 'the class folder (class.json and roster.csv)', '.')
+    .option('--class <dir>', 'the class folder (default: $MILAB_CLASS_DIR, or the current directory)')
     .option('--lab <NN...>', 'grade only these labs (default: every lab)')
     .option('--csv <file>', 'also write the gradebook CSV (one row per learner, one column per check) to FILE')
     .option('--json', 'print the class result as JSON on stdout (the scoreboard then goes to stderr)')

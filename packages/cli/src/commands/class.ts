@@ -3,6 +3,7 @@
 // with `--class DIR` (default: $MILAB_CLASS_DIR, or the current directory).
 import { Option, type Command } from 'commander';
 import { lazyAction } from '../run.js';
+import { registerClassGrade } from './class-grade.js';
 
 /** The actions, loaded when one runs: `milab --help` and the other commands never pay for them. */
 const actions = () => import('./class-actions.js');
@@ -46,6 +47,8 @@ export function registerClass(program: Command): Command {
     .option('--class <dir>', CLASS_DIR_HELP)
     .option('--json', 'print the variables as a JSON object')
     .action(lazyAction(actions, 'env'));
+
+  registerClassGrade(cls);
 
   cls
     .command('teardown')
