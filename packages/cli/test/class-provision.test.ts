@@ -159,6 +159,30 @@ describe("a learner signed in with `class env`'s exports", () => {
     const atSubscription = await refusal(ann.resources.resourceGroups.createOrUpdate('rg-ann-elsewhere', { location: 'westus' }));
     expect(atSubscription.code).toBe('AuthorizationFailed');
   });
+
+  it('cannot grant anything but Reader to a service principal, even in their own group', async () => {
+    const ann = await learnerClients('ann');
+    const n = classLearnerNames(folder, 'ann');
+    const identity = await ann.msi.userAssignedIdentities.get(n.resourceGroup, n.identity);
+    // The condition on their Role Based Access Control Administrator: Owner is refused …
+    const owner = await refusal(
+      ann.authorization.roleAssignments.create(rgId(n.resourceGroup), '3c0f3e2d-4b5a-4c69-8d7e-0f1a2b3c4d97', {
+        roleDefinitionId: roleDef('Owner'),
+        principalId: identity.principalId!,
+        principalType: 'ServicePrincipal',
+      }),
+    );
+    expect(owner.status).toBe(403);
+    // … and so is Reader for a user.
+    const user = await refusal(
+      ann.authorization.roleAssignments.create(rgId(n.resourceGroup), '3c0f3e2d-4b5a-4c69-8d7e-0f1a2b3c4d96', {
+        roleDefinitionId: roleDef('Reader'),
+        principalId: SEED.principals.learner.objectId,
+        principalType: 'User',
+      }),
+    );
+    expect(user.status).toBe(403);
+  });
 });
 
 describe('class teardown among decoys', () => {
