@@ -162,6 +162,10 @@ export async function run(options: ClassGradeBenchOptions): Promise<Row[]> {
     const instructor = await createArmClients(createArmContext(config, { as: 'instructor', env }));
     await doWork(folder, env, instructor, log);
 
+    // One untimed snapshot first, before the profile is set: the SDK's modules load and the
+    // grader signs in, which are no ARM limit and would otherwise be timed with the snapshot.
+    const firstEnv = { ...env, ...learnerEnv(folder, folder.roster[0]!) };
+    await takeSnapshot({ config: loadConfig({ env: firstEnv }), env: firstEnv, as: 'grader' });
     const answer = await callProfileAdmin(connection, { set: { throttle: 'on', latency: `arm=${latencyMs}` } });
     if (answer.status !== 200) throw new Error(`the emulator refused the profile (${answer.status}): ${answer.body.error?.message ?? ''}`);
     const grader = connection.principals.grader.objectId.toLowerCase();
@@ -170,8 +174,12 @@ export async function run(options: ClassGradeBenchOptions): Promise<Row[]> {
     log('class-grade: the snapshot alone, in-process');
     const snapStart = new Date().toISOString();
     const snapT0 = performance.now();
-    const snapshot = await takeSnapshot({ config: loadConfig({ env: { ...env, ...learnerEnv(folder, folder.roster[0]!) } }), env: { ...env, ...learnerEnv(folder, folder.roster[0]!) }, as: 'grader', throttle: new ThrottleBuckets() });
-    const snapMs = performance.now() - snapT0;
+    let firstRead: number | undefined;
+    const snapshot = await takeSnapshot({ config: loadConfig({ env: firstEnv }), env: firstEnv, as: 'grader', throttle: new ThrottleBuckets(), onRead: () => (firstRead ??= performance.now()) });
+    const snapEnd = performance.now();
+    const snapMs = snapEnd - snapT0;
+    // The ARM part: from the first read sent to the last answer (the sign-in and the clients before it are no ARM limit).
+    const armMs = snapEnd - (firstRead ?? snapT0);
     await new Promise((r) => setTimeout(r, 300)); // the emulator's audit log is written in batches (50 ms)
     const snapReads = armEntries(stateDir, snapStart, grader).filter((e) => e.method === 'GET');
     const chain = chainOf(snapReads);
@@ -210,11 +218,11 @@ export async function run(options: ClassGradeBenchOptions): Promise<Row[]> {
     return [
       {
         part,
-        name: `snapshot of ${learners} learners (${snapshot.armReads} reads, in-process), ARM ${latencyMs} ms + Azure's throttle`,
-        measured: { value: snapMs, unit: 'ms' },
+        name: `snapshot of ${learners} learners (${snapshot.armReads} reads, in-process): its ARM reads, ARM ${latencyMs} ms + Azure's throttle`,
+        measured: { value: armMs, unit: 'ms' },
         reference: { name: `floor: max(${latencyMs} ms × ${chain} chained pages, bucket ${(Math.max(0, snapshot.armReads - CLIENT_BURST) / REFILL_PER_S).toFixed(1)} s)`, value: floorMs, unit: 'ms' },
         target: { text: '≤ 1.2 × floor', test: (r) => r <= 1.2 },
-        footnote: 'floor = max(latency × the longest chain of pages one list needs, the token bucket\'s time for R reads past its burst of 225 at 25/s); see the top of scripts/bench/class-grade.ts',
+        footnote: `from the first read sent to the last answer; the whole takeSnapshot call, with its sign-in and clients, took ${snapMs.toFixed(0)} ms. floor = max(latency × the longest chain of pages one list needs, the token bucket's time for R reads past its burst of 225 at 25/s); see the top of scripts/bench/class-grade.ts`,
       },
       {
         part,
