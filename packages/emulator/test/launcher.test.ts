@@ -63,7 +63,8 @@ describe('the emulator process runs from its bundle', () => {
     expect(built.inputs).toContain(join(copy, 'packages/emulator/src/server.ts'));
     expect(readdirSync(join(cache, built.dir))).toContain('emulator.js');
     // Not tsx: the process runs node on the bundle.
-    expect(await launcher.emulatorProcessArgs(env())).toEqual(['--enable-source-maps', join(cache, built.dir, 'emulator.js')]);
+    expect(await launcher.emulatorProcessArgs({ ...env(), MILAB_DEBUG: '' })).toEqual([join(cache, built.dir, 'emulator.js')]);
+    expect(await launcher.emulatorProcessArgs({ ...env(), MILAB_DEBUG: '1' })).toEqual(['--enable-source-maps', join(cache, built.dir, 'emulator.js')]);
 
     await startAndStop();
     expect(current()).toEqual(built);
