@@ -239,6 +239,10 @@ export async function gradeClass(options: GradeClassOptions): Promise<GradeClass
       throw new ClassGradeError(`Could not read subscription ${sub}: ${(error as Error).message}`, 'Check the connection (`./milab doctor`) and that the grading principal has Reader on the subscription, then run `./milab class grade` again.', error);
     }
     if (graderObjectId) await refuseWritingGrader(snapshot, graderObjectId, config, env, warn);
+    const named = folder.config.grader?.principalId;
+    if (named && graderObjectId && named.toLowerCase() !== graderObjectId) {
+      warn(`note: signed in as ${graderObjectId}, not as the class's grading principal ${named} (class.json "grader"), which \`milab class provision\` gave Reader.`);
+    }
     snapshots.set(sub, snapshot);
   }
 
