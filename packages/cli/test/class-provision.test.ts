@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmError, createArmClients, createArmContext, labTags, loadConfig, type ArmClients } from '@milab/core';
+import { ArmError, createArmClients, createArmContext, labTags, loadConfig, ThrottleBuckets, type ArmClients } from '@milab/core';
 import { BUILTIN_ROLE_IDS, callPrincipalsAdmin, createEmulator, parseConfig, readAudit, SEED, type Emulator } from '@milab/emulator';
 import { classLearnerEnv } from '../src/class/env.js';
 import { classLearnerNames, loadClass, writeClassFolder, type ClassFolder } from '../src/class/folder.js';
@@ -262,5 +262,52 @@ describe('class teardown among decoys', () => {
     // A second teardown finds nothing of the class left to delete.
     const again = await planTeardown(openClassSession(folder, { env }));
     expect(again.steps.filter((s) => s.action === 'delete')).toEqual([]);
+  });
+});
+
+describe('class provision and teardown under ARM throttling', () => {
+  // An emulator whose buckets are small (10 writes at once, 5 more a second): a class of 3 needs
+  // 24 writes to provision, 21 ARM deletes to tear down.
+  const LIMITS = { reads: { capacity: 40, refillPerSecond: 20 }, writes: { capacity: 10, refillPerSecond: 5 }, deletes: { capacity: 10, refillPerSecond: 5 } };
+  let throttledHome: string;
+  let throttled: Emulator;
+  let throttledEnv: Record<string, string>;
+  let small: ClassFolder;
+
+  beforeAll(async () => {
+    throttledHome = mkdtempSync(join(tmpdir(), 'milab-class-throttle-'));
+    throttledEnv = { MILAB_HOME: throttledHome };
+    throttled = createEmulator(parseConfig({ stateDir: join(throttledHome, 'emulator'), port: 0, log: () => undefined, profile: { throttle: 'reads=40/20,writes=10/5' } }));
+    await throttled.listen();
+    writeClassFolder(join(throttledHome, 'class'), { classId: 't3', target: 'emulator', mode: 'shared', learners: ['ann', 'bob', 'cy'].map((learner) => ({ learner })) });
+    small = loadClass(join(throttledHome, 'class'));
+  });
+  afterAll(async () => {
+    await throttled?.close();
+    rmSync(throttledHome, { recursive: true, force: true });
+  });
+
+  const answered429 = () => {
+    throttled.flushAudit();
+    return readAudit(join(throttledHome, 'emulator')).filter((e) => e.status === 429).length;
+  };
+
+  it('with the client buckets at the limits, provisioning meets no 429', async () => {
+    const session = openClassSession(small, { env: throttledEnv, throttle: new ThrottleBuckets(LIMITS) });
+    const result = await applyProvision(await planProvision(session), { concurrency: 4 });
+    expect(result.failed).toEqual([]);
+    expect(result.created).toBe(24);
+    expect(answered429()).toBe(0);
+    // Over the write capacity: some calls waited for their token instead.
+    expect(session.throttle.stats.waited).toBeGreaterThan(0);
+  });
+
+  it('when ARM answers 429 anyway (limits above the real ones), Retry-After is honoured and nothing fails', async () => {
+    const session = openClassSession(small, { env: throttledEnv, throttle: new ThrottleBuckets({ ...LIMITS, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } }) });
+    const result = await applyTeardown(await planTeardown(session), { concurrency: 8 });
+    expect(result.failed).toEqual([]);
+    expect(result.deleted).toBe(24);
+    expect(answered429()).toBeGreaterThan(0);
+    expect(session.throttle.stats.throttled).toBeGreaterThan(0);
   });
 });

@@ -135,7 +135,14 @@ export async function planTeardown(session: ClassSession): Promise<TeardownPlan 
       const kind: TeardownKind = type === VM_TYPE ? 'virtualMachine' : type === IDENTITY_TYPE ? 'identity' : 'resource';
       const what = `${r.type} ${r.name}`;
       if (!classMade && !labMade) {
-        const why = tags.class !== undefined ? `tagged for class ${tags.class}` : tags.workshop === WORKSHOP_TAG_VALUE ? `tagged for learner ${tags.learner ?? '(none)'}` : 'not tagged by milab';
+        const why =
+          tags.class === classId
+            ? `tagged for ${tags.learner ? `learner ${tags.learner}, who is not in the roster` : 'no learner'}`
+            : tags.class !== undefined
+              ? `tagged for class ${tags.class}`
+              : tags.workshop === WORKSHOP_TAG_VALUE
+                ? `tagged for learner ${tags.learner ?? '(none)'}`
+                : 'not tagged by milab';
         resourceSteps.push({ learner: n.learner, kind, what, id: r.id, action: 'keep', note: `${why}: not this class's (its group stays too)` });
         continue;
       }
