@@ -160,6 +160,8 @@ async function put(session: ClassSession, subscriptionId: string, path: string, 
 export interface ProvisionOptions {
   /** Azure: the SSH public key for the VMs (default ~/.ssh/id_rsa.pub, then id_ed25519.pub). */
   sshPublicKeyFile?: string;
+  /** Only a plan will be shown: a missing SSH key is a note, not a refusal. */
+  whatIf?: boolean;
 }
 
 /** Reads the subscription(s) and plans every step, creating nothing. */
@@ -171,13 +173,16 @@ export async function planProvision(session: ClassSession, options: ProvisionOpt
   const steps: RunnableStep[] = [];
   const notes: string[] = [];
   const ssh = azure ? sshPublicKey(options.sshPublicKeyFile) : undefined;
-  if (azure && !ssh) {
+  if (azure && !ssh && options.whatIf) {
+    notes.push('no SSH public key in ~/.ssh: provisioning will refuse until there is one (`ssh-keygen -t rsa -b 4096`, or `--ssh-public-key FILE`).');
+  } else if (azure && !ssh) {
     throw new MilabError('provisioning VMs on Azure needs an SSH public key for their azureuser, and none was found in ~/.ssh.', {
       code: 'MILAB_USAGE',
       hint: 'Make one with `ssh-keygen -t rsa -b 4096`, or pass `--ssh-public-key FILE`.',
       exitCode: 1,
     });
   }
+  if (azure) notes.push("the VMs get no public IP address: learners reach theirs with `az ssh vm` (Entra sign-in), Azure Bastion, or `az vm run-command invoke` for labs 04-05.");
   if (!azure) notes.push(`the emulator has no Microsoft.DevTestLab provider: the VMs' auto-shutdown schedules are skipped (on Azure: shutdown-computevm-<vm> at ${AUTO_SHUTDOWN_TIME} UTC).`);
 
   // Principals first (emulator): the learners' role assignments name them. One request makes

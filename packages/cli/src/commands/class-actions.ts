@@ -175,7 +175,7 @@ export async function provision(options: ProvisionOptions): Promise<void> {
   const concurrency = parseConcurrency(options.concurrency);
   const folder = loadClass(classDir(options.class));
   const session = openClassSession(folder);
-  const plan = await planProvision(session, options.sshPublicKey ? { sshPublicKeyFile: options.sshPublicKey } : {});
+  const plan = await planProvision(session, { ...(options.sshPublicKey ? { sshPublicKeyFile: options.sshPublicKey } : {}), whatIf: options.whatIf === true });
   const counts = planCounts(plan.steps);
   const where = folder.config.target === 'emulator' ? 'the emulator' : `Azure (${[...new Set(folder.roster.map((l) => l.subscriptionId ?? folder.config.subscriptionId))].join(', ')})`;
 
