@@ -40,18 +40,20 @@ export function checkColumns(result: Pick<ClassResult, 'labs'>): string[] {
 
 /** The class result as CSV text (a header row, then one row per learner, CRLF line ends as RFC 4180 says). */
 export function formatCsv(result: ClassResult, options: { redactor?: Redactor } = {}): string {
-  const redacted = (options.redactor ?? defaultRedactor).redactDeep(result);
-  const checks = checkColumns(redacted);
-  const labOf = new Map(redacted.labs.flatMap((lab) => lab.checks.map((check) => [check.id, lab.id] as const)));
-  const rows: (string | number)[][] = [[...CSV_IDENTITY_COLUMNS, ...checks, ...CSV_TOTAL_COLUMNS]];
-  for (const learner of redacted.learners) {
+  // Only these strings reach the file (the rest are numbers): only they are redacted.
+  const redactor = options.redactor ?? defaultRedactor;
+  const text = (value: string) => safeCell(redactor.redact(value));
+  const checks = checkColumns(result);
+  const labOf = new Map(result.labs.flatMap((lab) => lab.checks.map((check) => [check.id, lab.id] as const)));
+  const rows: (string | number)[][] = [[...CSV_IDENTITY_COLUMNS, ...checks.map((id) => redactor.redact(id)), ...CSV_TOTAL_COLUMNS]];
+  for (const learner of result.learners) {
     const byLab = new Map(learner.labs.map((lab) => [lab.lab, lab]));
     rows.push([
-      safeCell(learner.displayName),
+      text(learner.displayName),
       '',
-      safeCell(learner.learner),
-      safeCell(learner.upn ?? ''),
-      safeCell(redacted.classId),
+      text(learner.learner),
+      text(learner.upn ?? ''),
+      text(result.classId),
       ...checks.map((id) => pointsFor(byLab.get(labOf.get(id) ?? ''), id) ?? ''),
       learner.score.earned,
       learner.score.possible,

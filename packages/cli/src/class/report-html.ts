@@ -7,7 +7,7 @@
 // 4.5:1 (HTML_PALETTE; the test computes the ratios).
 import { defaultRedactor, type CheckResult, type Redactor } from '@milab/grading';
 import { MARKS } from './report-terminal.js';
-import type { ClassResult, LabMark, LearnerLab, LearnerResult } from './scoreboard.js';
+import { redactedResult, type ClassResult, type LabMark, type LearnerLab, type LearnerResult } from './scoreboard.js';
 
 /** What each mark says, for screen readers and the legend. */
 export const MARK_WORDS: Readonly<Record<LabMark, string>> = {
@@ -104,7 +104,7 @@ function learnerDetails(learner: LearnerResult, result: ClassResult, e: (text: s
 
 /** The class result as a complete HTML document. */
 export function formatHtml(input: ClassResult, options: { redactor?: Redactor } = {}): string {
-  const result = (options.redactor ?? defaultRedactor).redactDeep(input);
+  const result = redactedResult(input, options.redactor ?? defaultRedactor);
   const e = escapeHtml;
   const title = `milab class ${result.classId}: grades`;
   const passed = result.learners.filter((l) => l.status === 'passed').length;

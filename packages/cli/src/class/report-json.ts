@@ -4,7 +4,7 @@
 // `milab grade --json` writes for that check (its schema, @milab/grading's JSON_SCHEMA_VERSION 1).
 import { z } from 'zod';
 import { defaultRedactor, type Redactor } from '@milab/grading';
-import type { ClassResult } from './scoreboard.js';
+import { redactedResult, type ClassResult } from './scoreboard.js';
 
 /** The version of the class JSON format. */
 export const CLASS_JSON_SCHEMA_VERSION = 1;
@@ -88,7 +88,7 @@ export type ClassJson = z.infer<typeof classJsonSchema>;
 /** The class result as pretty-printed JSON (ending in a newline), redacted. */
 export function formatClassJson(result: ClassResult, options: { redactor?: Redactor } = {}): string {
   const redactor = options.redactor ?? defaultRedactor;
-  return `${JSON.stringify({ schemaVersion: CLASS_JSON_SCHEMA_VERSION, ...redactor.redactDeep(result) }, null, 2)}\n`;
+  return `${JSON.stringify({ schemaVersion: CLASS_JSON_SCHEMA_VERSION, ...redactedResult(result, redactor) }, null, 2)}\n`;
 }
 
 /** Reads a class JSON report back; throws a message naming what is wrong when it does not match the schema. */

@@ -3,7 +3,7 @@
 // CSV, JSON, HTML) only read. A lab a learner graded themselves on their VM (Azure, labs 04–05)
 // is marked self-run; one whose claims are not the learner's own identity is flagged, and a
 // flagged lab earns nothing until the instructor has looked at it (its results are kept).
-import type { CheckInfo, CheckResult, GradeError, GradeReport, GradeStatus, Score } from '@milab/grading';
+import type { CheckInfo, CheckResult, GradeError, GradeReport, GradeStatus, Redactor, Score } from '@milab/grading';
 
 /** Where a lab's report came from. */
 export type LabSource =
@@ -250,4 +250,37 @@ export function pointsFor(lab: LearnerLab | undefined, checkId: string): number 
   const result = lab.results.find((r) => r.id === checkId);
   if (!result || result.status === 'error') return undefined;
   return result.points ?? 0;
+}
+
+// Redacting a whole class (every string of every result, keys included) costs more than grading
+// it: done once per result and redactor, and shared by the reporters that need all of it.
+const redactedCache = new WeakMap<ClassResult, Map<Redactor, ClassResult>>();
+
+/** `result` with every string redacted by `redactor`, computed once per result and redactor. */
+export function redactedResult(result: ClassResult, redactor: Redactor): ClassResult {
+  let byRedactor = redactedCache.get(result);
+  if (!byRedactor) redactedCache.set(result, (byRedactor = new Map()));
+  let redacted = byRedactor.get(redactor);
+  if (!redacted) byRedactor.set(redactor, (redacted = redactDeepCached(result, redactor)));
+  return redacted;
+}
+
+/**
+ * As `redactor.redactDeep`, with each distinct string redacted once: a class repeats the same
+ * keys, titles and texts for every learner, so most strings are seen many times.
+ */
+function redactDeepCached<T>(value: T, redactor: Redactor): T {
+  const cache = new Map<string, string>();
+  const text = (s: string): string => {
+    let out = cache.get(s);
+    if (out === undefined) cache.set(s, (out = redactor.redact(s)));
+    return out;
+  };
+  const deep = (v: unknown): unknown => {
+    if (typeof v === 'string') return text(v);
+    if (Array.isArray(v)) return v.map(deep);
+    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, item]) => [text(k), deep(item)]));
+    return v;
+  };
+  return deep(value) as T;
 }
