@@ -191,7 +191,7 @@ export const errors = {
 
   // --- throttling (429) ---
   /** ARM's token buckets per (subscription, principal) ran dry (throttling profile). */
-  tooManyRequests(kind: 'read' | 'write', subscriptionId: string, objectId: string, retryAfterSeconds: number): ArmError {
+  tooManyRequests(kind: 'read' | 'write' | 'delete', subscriptionId: string, objectId: string, retryAfterSeconds: number): ArmError {
     return new ArmError(
       429,
       'TooManyRequests',

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Reply } from './http.js';
 import { ConfigError, parseNumberOption } from './options.js';
+import { verbOf } from './rbac.js';
 
 /** Milliseconds added to each call, per front door. */
 export interface LatencyProfile {
@@ -24,10 +25,11 @@ export interface BucketSpec {
   refillPerSecond: number;
 }
 
-/** ARM throttling: one read and one write bucket per (subscription, principal). */
+/** ARM throttling: one read, one write and one delete bucket per (subscription, principal). */
 export interface ThrottleProfile {
   reads: BucketSpec;
   writes: BucketSpec;
+  deletes: BucketSpec;
 }
 
 /** IMDS faults on the token endpoint: a scripted sequence first, then a random rate. */
@@ -64,10 +66,15 @@ export interface ProfileFlags {
   rbacDelay?: string | number;
 }
 
-/** ARM's documented buckets since 2024 (azure-facts.md): reads 250 refilled 25/s, writes 200 refilled 10/s. */
+/**
+ * ARM's documented buckets since 2024 (azure-facts.md, "Modernizing Azure Resource Manager
+ * Throttling"): reads 250 refilled 25/s, writes 200 refilled 10/s, deletes 200 refilled 10/s —
+ * deletes have a bucket of their own, so a teardown does not spend the writes'.
+ */
 export const AZURE_THROTTLE: Readonly<ThrottleProfile> = Object.freeze({
   reads: { capacity: 250, refillPerSecond: 25 },
   writes: { capacity: 200, refillPerSecond: 10 },
+  deletes: { capacity: 200, refillPerSecond: 10 },
 });
 /** IMDS's identity endpoint limits per VM (azure-facts.md). */
 export const IMDS_LIMITS: Readonly<ImdsLimitProfile> = Object.freeze({ requestsPerSecond: 20, concurrent: 5 });
@@ -115,14 +122,14 @@ export function parseLatency(text: string): LatencyProfile {
   return latency;
 }
 
-/** `on` (Azure's buckets), `off`, or `reads=CAPACITY/REFILL,writes=CAPACITY/REFILL`. */
+/** `on` (Azure's buckets), `off`, or `reads=CAPACITY/REFILL,writes=CAPACITY/REFILL,deletes=CAPACITY/REFILL` (any of them; the others Azure's). */
 export function parseThrottle(text: string): ThrottleProfile | undefined {
   const option = 'throttle';
   const word = text.trim().toLowerCase();
   if (OFF.has(word)) return undefined;
   if (ON.has(word)) return structuredClone(AZURE_THROTTLE);
   const throttle = structuredClone(AZURE_THROTTLE) as ThrottleProfile;
-  for (const [key, value] of pairs(option, text, ['reads', 'writes'])) {
+  for (const [key, value] of pairs(option, text, ['reads', 'writes', 'deletes'])) {
     const [capacity = '', refill] = value.split('/');
     throttle[key as keyof ThrottleProfile] = {
       capacity: parseNumberOption(option, capacity, 1, 1_000_000),
@@ -208,7 +215,7 @@ export function describeProfile(profile: Profile): string[] {
     : 'off';
   return [
     `latency: arm ${latency.arm} ms, entra ${latency.entra} ms, imds ${latency.imds} ms`,
-    `throttle: ${throttle ? `reads ${throttle.reads.capacity} (+${throttle.reads.refillPerSecond}/s), writes ${throttle.writes.capacity} (+${throttle.writes.refillPerSecond}/s) per subscription and principal` : 'off'}`,
+    `throttle: ${throttle ? `reads ${throttle.reads.capacity} (+${throttle.reads.refillPerSecond}/s), writes ${throttle.writes.capacity} (+${throttle.writes.refillPerSecond}/s), deletes ${throttle.deletes.capacity} (+${throttle.deletes.refillPerSecond}/s) per subscription and principal` : 'off'}`,
     `imds faults: ${faults}`,
     `imds limits: ${imdsLimits ? `${imdsLimits.requestsPerSecond} requests/s, ${imdsLimits.concurrent} at once per VM` : 'off'}`,
     `rbac delay: ${profile.rbacDelaySeconds} s`,
@@ -248,7 +255,7 @@ export class TokenBucket {
 
 export type ArmAdmission =
   | { ok: true; headers: Record<string, string> }
-  | { ok: false; kind: 'read' | 'write'; retryAfterSeconds: number; subscriptionId: string };
+  | { ok: false; kind: 'read' | 'write' | 'delete'; retryAfterSeconds: number; subscriptionId: string };
 
 /** The live profile of a running emulator, with the state its rules keep (buckets, sequences, windows). */
 export class ProfileState {
@@ -305,17 +312,17 @@ export class ProfileState {
 
   /**
    * Admits an authenticated ARM call under the throttling profile: takes a token from the
-   * caller's read or write bucket for the subscription the path names.
+   * caller's read, write or delete bucket for the subscription the path names.
    */
   admitArm(method: string, path: string, principalId: string): ArmAdmission {
     const throttle = this.#profile.throttle;
     if (!throttle) return { ok: true, headers: {} };
-    const kind = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+    const kind = verbOf(method);
     const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1]?.toLowerCase() ?? 'tenant';
     const key = `${subscriptionId}\n${principalId.toLowerCase()}\n${kind}`;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
-      bucket = new TokenBucket(kind === 'read' ? throttle.reads : throttle.writes);
+      bucket = new TokenBucket(kind === 'read' ? throttle.reads : kind === 'delete' ? throttle.deletes : throttle.writes);
       this.#buckets.set(key, bucket);
     }
     const taken = bucket.take();

@@ -17,8 +17,9 @@ describe('profile flags', () => {
   it('parse into a profile, and bad values name the flag', () => {
     expect(parseLatency('arm=200,entra=50,imds=20')).toEqual({ arm: 200, entra: 50, imds: 20 });
     expect(parseLatency('100')).toEqual({ arm: 100, entra: 100, imds: 100 });
-    expect(parseThrottle('on')).toEqual({ reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 } });
-    expect(parseThrottle('reads=5/0.5')).toEqual({ reads: { capacity: 5, refillPerSecond: 0.5 }, writes: { capacity: 200, refillPerSecond: 10 } });
+    expect(parseThrottle('on')).toEqual({ reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } });
+    expect(parseThrottle('reads=5/0.5')).toEqual({ reads: { capacity: 5, refillPerSecond: 0.5 }, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } });
+    expect(parseThrottle('deletes=7/2')).toMatchObject({ writes: { capacity: 200 }, deletes: { capacity: 7, refillPerSecond: 2 } });
     expect(parseThrottle('off')).toBeUndefined();
     expect(parseImdsFaults('503,503')).toEqual({ sequence: [503, 503], rate: 0, statuses: [429, 500, 503, 410] });
     expect(parseImdsFaults('503+25%:429:410')).toEqual({ sequence: [503], rate: 0.25, statuses: [429, 410] });
@@ -61,7 +62,7 @@ describe('profile flags', () => {
 describe('ARM throttling', () => {
   let emu: TestEmulator;
   beforeAll(async () => {
-    emu = await startTestEmulator({ profile: { throttle: 'reads=3/1,writes=2/1' } });
+    emu = await startTestEmulator({ profile: { throttle: 'reads=3/1,writes=2/1,deletes=1/1' } });
   });
   afterAll(async () => {
     await emu.stop();
@@ -106,6 +107,18 @@ describe('ARM throttling', () => {
       if (answer.status === 429) expect(answer.headers['x-ms-ratelimit-remaining-subscription-writes']).toBe('0');
     }
     expect(statuses).toEqual([201, 201, 429]);
+  });
+
+  it('deletes have their own bucket too (ARM: 200 refilled 10/s), so a teardown does not wait on the writes', async () => {
+    const token = await emu.token('instructor');
+    // The writes bucket is empty after the test above; a delete still goes through, once.
+    const first = await emu.http('DELETE', `${SUB}/resourceGroups/Throttle0?api-version=2021-04-01`, { token });
+    expect(first.status).toBe(202);
+    expect(first.headers['x-ms-ratelimit-remaining-subscription-deletes']).toBe('0');
+    const second = await emu.http('DELETE', `${SUB}/resourceGroups/Throttle1?api-version=2021-04-01`, { token });
+    expect(second.status).toBe(429);
+    expect(second.headers['x-ms-ratelimit-remaining-subscription-deletes']).toBe('0');
+    expect(second.body.error.message).toContain("Number of 'delete' requests");
   });
 });
 
