@@ -224,6 +224,9 @@ export async function gradeClass(options: GradeClassOptions): Promise<GradeClass
     const sub = learnerSubscription(folder, learner).toLowerCase();
     bySubscription.set(sub, [...(bySubscription.get(sub) ?? []), learner]);
   }
+  // The learners' own principals (emulator: the class principals), asked while the snapshot is read.
+  const anyConfig = loadConfig({ env: envOf(folder.roster[0]!) });
+  const principalsAsked = target === 'emulator' ? classPrincipals(anyConfig, classId) : Promise.resolve(new Map(folder.roster.filter((l) => l.entraObjectId).map((l) => [l.learner, l.entraObjectId!])));
   const snapshots = new Map<string, ClassSnapshot>();
   let graderObjectId: string | undefined;
   for (const [sub, learners] of bySubscription) {
@@ -232,8 +235,10 @@ export async function gradeClass(options: GradeClassOptions): Promise<GradeClass
     const config = loadConfig({ env });
     let snapshot: ClassSnapshot;
     try {
-      snapshot = await takeSnapshot({ config, env, as: 'grader', throttle, ...(options.onRead ? { onRead: options.onRead } : {}) });
-      graderObjectId = (await signedInObjectId(config, env)) ?? graderObjectId;
+      // Who is reading (the token's oid) is asked of Entra, not ARM: alongside the snapshot's reads.
+      let oid: string | undefined;
+      [snapshot, oid] = await Promise.all([takeSnapshot({ config, env, as: 'grader', throttle, ...(options.onRead ? { onRead: options.onRead } : {}) }), signedInObjectId(config, env)]);
+      graderObjectId = oid ?? graderObjectId;
     } catch (error) {
       if (error instanceof MilabError) throw error;
       throw new ClassGradeError(`Could not read subscription ${sub}: ${(error as Error).message}`, 'Check the connection (`./milab doctor`) and that the grading principal has Reader on the subscription, then run `./milab class grade` again.', error);
@@ -247,8 +252,7 @@ export async function gradeClass(options: GradeClassOptions): Promise<GradeClass
   }
 
   // The learners' own principals: what lab 02 calls "you" for each learner, and names for the rest.
-  const anyConfig = loadConfig({ env: envOf(folder.roster[0]!) });
-  const principals = target === 'emulator' ? await classPrincipals(anyConfig, classId) : new Map(folder.roster.filter((l) => l.entraObjectId).map((l) => [l.learner, l.entraObjectId!]));
+  const principals = await principalsAsked;
   const knownPrincipals = new Map<string, string>();
   for (const learner of folder.roster) {
     const oid = principals.get(learner.learner);
