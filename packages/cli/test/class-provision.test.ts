@@ -277,7 +277,7 @@ describe('class provision and teardown under ARM throttling', () => {
   beforeAll(async () => {
     throttledHome = mkdtempSync(join(tmpdir(), 'milab-class-throttle-'));
     throttledEnv = { MILAB_HOME: throttledHome };
-    throttled = createEmulator(parseConfig({ stateDir: join(throttledHome, 'emulator'), port: 0, log: () => undefined, profile: { throttle: 'reads=40/20,writes=10/5' } }));
+    throttled = createEmulator(parseConfig({ stateDir: join(throttledHome, 'emulator'), port: 0, log: () => undefined, profile: { throttle: 'reads=40/20,writes=10/5,deletes=10/5' } }));
     await throttled.listen();
     writeClassFolder(join(throttledHome, 'class'), { classId: 't3', target: 'emulator', mode: 'shared', learners: ['ann', 'bob', 'cy'].map((learner) => ({ learner })) });
     small = loadClass(join(throttledHome, 'class'));

@@ -20,39 +20,16 @@
 // whole class in a few paged calls and change nothing.
 import { createHash } from 'node:crypto';
 import { BUILTIN_ROLE_IDS } from '@milab/emulator';
+import { READER_ONLY_CONDITION } from '@milab/labs';
 import type { ClassFolder, ClassLearnerNames } from './folder.js';
 
 /**
  * The condition on each learner's Role Based Access Control Administrator: role assignments may
- * be written or deleted only for the Reader role (acdd72a7-…) and only for service principals
- * (a managed identity is one). The exact shape of Microsoft Learn, "Examples to delegate Azure
- * role assignment management with conditions", "Constrain roles and principal types"
- * (https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples#example-constrain-roles-and-principal-types),
- * with Reader as the one role and ServicePrincipal as the one principal type.
+ * be written or deleted only for the Reader role and only for service principals (a managed
+ * identity is one). One text, kept beside lab 02's readerScope in @milab/labs, so what the class
+ * grants and what lab 02 teaches cannot drift apart.
  */
-export const READER_ONLY_CONDITION = `(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})
- )
- OR
- (
-  @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}
-  AND
-  @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
- )
-)
-AND
-(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})
- )
- OR
- (
-  @Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}
-  AND
-  @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
- )
-)`;
+export { READER_ONLY_CONDITION };
 
 /** Conditions with `@Request`/`@Resource` attributes and `ActionMatches` are version 2.0 (Microsoft Learn, "Azure role assignment condition format"). */
 export const CONDITION_VERSION = '2.0';
