@@ -150,7 +150,7 @@ async function explainMissingReader(ctx: GraderContext, identity: IdentityView, 
 
 const readerAtSubscription: Check<GraderContext> = {
   id: '02.reader-at-subscription',
-  title: 'The identity has Reader on the subscription',
+  title: 'The identity has Reader at the lab scope: the subscription, or in a class your resource group',
   weight: 2,
   dependsOn: ['02.identity-ready'],
   async run(ctx) {

@@ -239,7 +239,7 @@ describe('labs build on each other', () => {
     await world.solve('01');
     const lab03 = result(await world.grade('03'), '03.lab-02-done');
     expect(lab03.status).toBe('skip');
-    expect(said(lab03)).toContain('02.reader-at-subscription (The identity has Reader on the subscription) does not pass: id-milab-ada');
+    expect(said(lab03)).toContain('02.reader-at-subscription (The identity has Reader at the lab scope: the subscription, or in a class your resource group) does not pass: id-milab-ada');
     expect(said(lab03)).toContain('has no role assignment');
   });
 });
