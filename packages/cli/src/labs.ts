@@ -2,7 +2,7 @@
 // graders from an argument, grading and saving the result, where the learner stands (done, next),
 // and making sure the emulator runs when it is the target.
 import { learnerIdWarning, loadConfig, MilabError, requireEmulator, type MilabConfig, type Target } from '@milab/core';
-import { LaunchError, parseConfig, PROCESS_LOG_FILE, readConnection, readWorld, startDetached, type EmulatorConnection } from '@milab/emulator';
+import { readConnection, type EmulatorConnection } from '@milab/common';
 // @milab/graders (every grader and the SDK clients they read with) is loaded when grading runs,
 // not at import: `milab status` without --refresh never grades.
 import type { Grader, GradeLabsResult } from '@milab/graders';
@@ -73,11 +73,14 @@ export async function gradeAndSave(
  * The id of the emulated world the emulator target works on now: the running emulator's, else the
  * one saved in its state directory; `undefined` on Azure or when it cannot be told.
  */
-export function currentWorldId(config: MilabConfig): string | undefined {
+export async function currentWorldId(config: MilabConfig): Promise<string | undefined> {
   if (config.target !== 'emulator') return undefined;
   const connection = readConnection(config.paths.emulatorDir);
   if (connection) return connection.worldId;
   try {
+    // Only a stopped emulator's world is read from its files: the emulator (its store, lmdb) loads
+    // for that alone, not for every command that asks.
+    const { readWorld } = await import('@milab/emulator');
     return readWorld(config.paths.emulatorDir)?.worldId;
   } catch {
     // An unreadable world is the emulator's to report (on its next start), not status's.
@@ -198,6 +201,7 @@ export function nextSteps(lab: Lab, learnerId: string): string[] {
  */
 export async function ensureEmulator(config: MilabConfig, env: Env = process.env): Promise<{ config: MilabConfig; started: EmulatorConnection | undefined }> {
   if (config.target !== 'emulator' || readConnection(config.paths.emulatorDir)) return { config, started: undefined };
+  const { LaunchError, parseConfig, PROCESS_LOG_FILE, startDetached } = await import('@milab/emulator');
   const emulatorConfig = parseConfig({ stateDir: config.paths.emulatorDir }, env as NodeJS.ProcessEnv);
   let started: EmulatorConnection;
   try {

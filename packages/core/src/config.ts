@@ -5,8 +5,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
-import { normalizeRegion, suggestRegions } from '@milab/common';
-import { ConfigError as EmulatorOptionError, defaultPort, readConnection, type EmulatorConnection } from '@milab/emulator';
+import { normalizeRegion, readConnection, suggestRegions, type EmulatorConnection } from '@milab/common';
 import { ConfigError } from './errors.js';
 import { isGenericLearnerId, isValidLearnerId, labResourceNames, sanitizeLearnerId } from './naming.js';
 import { configFilePath, emulatorDir, milabHome } from './paths.js';
@@ -281,23 +280,26 @@ export function unsetConfigValue(key: string, env: Readonly<Record<string, strin
   return true;
 }
 
+/** The variable the emulator takes its default port from (the emulator's config.ts `PORT_ENV`). */
+const EMULATOR_PORT_ENV = 'MILAB_EMULATOR_PORT';
+
 /**
  * Checks what the emulator reads from the environment (MILAB_EMULATOR_PORT), so a bad value is
  * reported by every command, named after the variable, instead of being ignored until the
- * emulator starts.
+ * emulator starts. The same rule as the emulator's `defaultPort` (a whole number from 0 to 65535,
+ * blank meaning unset), written out here because calling it would load the whole emulator (its
+ * store, lmdb, its server) into every command; test/emulator-port.test.ts holds the two together.
  */
 function validateEmulatorEnv(env: Readonly<Record<string, string | undefined>>): void {
-  try {
-    defaultPort(env);
-  } catch (error) {
-    if (!(error instanceof EmulatorOptionError) || !error.envVar) throw error;
-    throw new ConfigError(`Invalid ${error.envVar} "${env[error.envVar] ?? ''}" (from environment variable ${error.envVar}): expected a whole number from 0 to 65535.`, {
-      key: error.envVar,
-      origin: `environment variable ${error.envVar}`,
-      hint: `Set ${error.envVar} to a free port (0 picks one), or unset it to use the default 8443: \`unset ${error.envVar}\`.`,
-      cause: error,
-    });
-  }
+  const value = env[EMULATOR_PORT_ENV];
+  if (value === undefined || value.trim() === '') return;
+  const port = /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isInteger(port) && port >= 0 && port <= 65535) return;
+  throw new ConfigError(`Invalid ${EMULATOR_PORT_ENV} "${value}" (from environment variable ${EMULATOR_PORT_ENV}): expected a whole number from 0 to 65535.`, {
+    key: EMULATOR_PORT_ENV,
+    origin: `environment variable ${EMULATOR_PORT_ENV}`,
+    hint: `Set ${EMULATOR_PORT_ENV} to a free port (0 picks one), or unset it to use the default 8443: \`unset ${EMULATOR_PORT_ENV}\`.`,
+  });
 }
 
 /**

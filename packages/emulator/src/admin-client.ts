@@ -4,12 +4,15 @@
 // principals (`/_milab/principals`: `milab class provision`).
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { ADMIN_PRINCIPALS_PATH, type AdminPrincipalsRequest, type ClassPrincipal } from './admin/principals.js';
+// The paths and the header come from @milab/common, the types only from the emulator's modules:
+// a client (the graders' IMDS fault scopes, the CLI) must not load the server, the store or zod.
+import { ADMIN_KEY_HEADER, ADMIN_PRINCIPALS_PATH, ADMIN_PROFILE_PATH } from '@milab/common';
+import type { AdminPrincipalsRequest, ClassPrincipal } from './admin/principals.js';
 import type { EmulatorConnection } from './connection.js';
 import type { AdminProfileRequest, Profile } from './profiles.js';
-import { ADMIN_KEY_HEADER, ADMIN_PROFILE_PATH } from './server.js';
 
-export { ADMIN_PRINCIPALS_PATH, type AdminPrincipalsRequest, type ClassPrincipal } from './admin/principals.js';
+export { ADMIN_PRINCIPALS_PATH };
+export type { AdminPrincipalsRequest, ClassPrincipal } from './admin/principals.js';
 
 /** The admin endpoint's answer. */
 export interface AdminProfileAnswer {

@@ -28,11 +28,11 @@ import { describeOwner, StateLock } from './lock.js';
 import { SEED } from './world.js';
 import { seedWorld } from './world.js';
 
-/** Admin endpoint of a running emulator (reset), guarded by the key in connection.json. */
-export const ADMIN_RESET_PATH = '/_milab/reset';
-export const ADMIN_KEY_HEADER = 'x-milab-admin-key';
-/** Admin endpoint of the profile: GET shows it, POST `{set?: ProfileFlags, clear?: true}` changes it. */
-export const ADMIN_PROFILE_PATH = '/_milab/profile';
+// The admin endpoints (reset, profile) and the admin key's header: part of the contract with the
+// emulator's clients, so defined in @milab/common (admin.ts), where a client finds them without
+// loading this server; re-exported here for the emulator's own code and tests.
+import { ADMIN_KEY_HEADER, ADMIN_PROFILE_PATH, ADMIN_RESET_PATH } from '@milab/common';
+export { ADMIN_KEY_HEADER, ADMIN_PROFILE_PATH, ADMIN_RESET_PATH };
 
 export interface Emulator {
   readonly config: EmulatorConfig;

@@ -17,7 +17,7 @@ async function gradeOnce(graders: readonly Grader[], options: GradeOptions, sign
     const { report, progress } = await gradeAndSave(graders, { config, onEvent: terminal.onEvent, ...(signal ? { signal } : {}) });
     await showReport(report, terminal, options);
     // Lab 02 needs the principal id and lab 04 the client id: say them where lab 01 is graded.
-    const { identity } = standing(progress, config.target, currentWorldId(config));
+    const { identity } = standing(progress, config.target, await currentWorldId(config));
     if (!options.json && identity && graders.some((g) => g.lab.id === '01')) console.log(`\n${identityLine(identity)}`);
     return report;
   } finally {

@@ -19,7 +19,7 @@ export async function start(): Promise<void> {
   console.log(`Names:  resource group ${names.resourceGroup}, location ${names.location}, identity ${names.identity}, VM ${names.vm}`);
   console.log('');
   const { progress } = await gradeAndSave(GRADERS, { config });
-  const result = standing(progress, config.target, currentWorldId(config));
+  const result = standing(progress, config.target, await currentWorldId(config));
   const { labs, next } = result;
   for (const line of formatStanding(labs, next)) console.log(line);
   console.log('');

@@ -8,7 +8,7 @@ export async function status(options: { refresh?: boolean; json?: boolean }): Pr
   const config = loadConfig();
   warnAboutLearnerId(config);
   const progress = options.refresh ? (await gradeAndSave(GRADERS, { config })).progress : readProgress();
-  const result = standing(progress, config.target, currentWorldId(config));
+  const result = standing(progress, config.target, await currentWorldId(config));
   const { labs, next, identity } = result;
   if (options.json) {
     const rows = labs.map(({ lab, grade, done, stale }) => ({ id: lab.id, slug: lab.slug, title: lab.title, done, ...(stale ? { beforeReset: true } : {}), ...(grade ? { grade } : {}) }));

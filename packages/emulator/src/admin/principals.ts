@@ -4,6 +4,7 @@
 // live in the world (kind `application`, `createdVia: 'admin'`), so RBAC sees them like any
 // other; their secrets live in principal-secrets.json (secrets.ts), never in the world or a log.
 import { randomUUID } from 'node:crypto';
+import { ADMIN_PRINCIPALS_PATH } from '@milab/common';
 import { z } from 'zod';
 import type { Reply } from '../http.js';
 import type { Principal, WorldState } from '../model.js';
@@ -11,7 +12,8 @@ import { classSecretsOf, newSecret, type ClassSecrets, type Secrets } from '../s
 import type { Store } from '../store.js';
 import { describeIssues } from '../state-error.js';
 
-export const ADMIN_PRINCIPALS_PATH = '/_milab/principals';
+// The path is part of the contract with the emulator's clients: defined in @milab/common (admin.ts).
+export { ADMIN_PRINCIPALS_PATH };
 
 /** A class principal as the endpoint returns it (with its secret: the answer is as secret as connection.json). */
 export interface ClassPrincipal {
