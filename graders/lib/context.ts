@@ -7,12 +7,15 @@
 // are plain JSON data, so that no SDK object (nor anything holding a token) reaches a report and
 // a snapshot can be saved and read back.
 import {
-  createArmClients,
+  createArmClient,
   createArmContext,
+  requireArmSubscription,
   decodeClaims,
   isMilabError,
   loadConfig,
   requireEmulator,
+  type ArmClientName,
+  type ArmClientTypes,
   type MilabConfig,
 } from '@milab/core';
 import { labNames, ROLE_IDS, sameArmId, type LabNames } from '@milab/labs';
@@ -284,8 +287,19 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
   const config = options.config ?? loadConfig({ env });
   const names = labNames(config, env);
   const armContext = createArmContext(config, { as: 'grader', env });
-  const clients = await createArmClients(armContext);
-  const { msi, authorization, compute } = clients;
+  // Each SDK client is made (and its package loaded) when a check first reads through it: lab 01's
+  // checks need arm-msi only, not arm-compute's megabyte. The missing subscription is still
+  // reported here, before any check runs.
+  requireArmSubscription(armContext);
+  const clientPromises = new Map<ArmClientName, Promise<unknown>>();
+  const client = <N extends ArmClientName>(name: N): Promise<ArmClientTypes[N]> => {
+    let promise = clientPromises.get(name);
+    if (!promise) clientPromises.set(name, (promise = createArmClient(armContext, name)));
+    return promise as Promise<ArmClientTypes[N]>;
+  };
+  /** Every item of a paged list that `list` starts on the named client, mapped. */
+  const collectFrom = async <N extends ArmClientName, T, U>(name: N, list: (c: ArmClientTypes[N]) => AsyncIterable<T>, map: (item: T) => U): Promise<U[]> =>
+    collect(list(await client(name)), map);
 
   // One read per run (per key), shared by every check that needs it. Reads are not tied to one
   // check's abort signal, since other checks wait on the same promise.
@@ -306,9 +320,9 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
     if (notFound(error)) return undefined;
     throw error;
   };
-  const identityNamed = oncePer((name) => msi.userAssignedIdentities.get(names.resourceGroup, name).then(identityView, orUndefinedIfMissing));
+  const identityNamed = oncePer((name) => client('msi').then((msi) => msi.userAssignedIdentities.get(names.resourceGroup, name)).then(identityView, orUndefinedIfMissing));
   const role = oncePer(async (guid): Promise<RoleView> =>
-    isNamedRole(guid) ? roleView(guid) : roleView(guid, await authorization.roleDefinitions.get(names.subscriptionScope, guid)),
+    isNamedRole(guid) ? roleView(guid) : roleView(guid, await (await client('authorization')).roleDefinitions.get(names.subscriptionScope, guid)),
   );
   const seeded = config.target === 'emulator' ? readSeededPrincipals(config) : undefined;
   const asLearner = readsAsLearner(config, env);
@@ -325,20 +339,30 @@ export async function createGraderContext(options: GraderContextOptions = {}): P
     names,
     identity: () => identityNamed(names.identity),
     identityNamed,
-    identitiesInSubscription: once(() => collect(msi.userAssignedIdentities.listBySubscription(), identityView)),
+    identitiesInSubscription: once(() => collectFrom('msi', (msi) => msi.userAssignedIdentities.listBySubscription(), identityView)),
     roleAssignments: once(() =>
-      collect(
-        names.mode === 'shared' ? authorization.roleAssignments.listForResourceGroup(names.resourceGroup) : authorization.roleAssignments.listForSubscription(),
+      collectFrom(
+        'authorization',
+        (authorization) =>
+          names.mode === 'shared' ? authorization.roleAssignments.listForResourceGroup(names.resourceGroup) : authorization.roleAssignments.listForSubscription(),
         assignmentView,
       ),
     ),
-    vm: once(() => compute.virtualMachines.get(names.resourceGroup, names.vm).then((raw) => vmView(raw as RawVm), orUndefinedIfMissing)),
-    vmsInSubscription: once(() => collect(compute.virtualMachines.listAll(), (raw) => vmView(raw as RawVm))),
+    vm: once(() =>
+      client('compute')
+        .then((compute) => compute.virtualMachines.get(names.resourceGroup, names.vm))
+        .then((raw) => vmView(raw as RawVm), orUndefinedIfMissing),
+    ),
+    vmsInSubscription: once(() => collectFrom('compute', (compute) => compute.virtualMachines.listAll(), (raw) => vmView(raw as RawVm))),
     role,
     knownPrincipals,
     learnerObjectId: async () => (asLearner ? ownObjectId() : seeded?.learner),
-    resourceGroup: once(() => clients.resources.resourceGroups.get(names.resourceGroup).then(resourceGroupView, orUndefinedIfMissing)),
-    resourcesInGroup: once(() => collect(clients.resources.resources.listByResourceGroup(names.resourceGroup), (r) => r.id ?? '')),
+    resourceGroup: once(() =>
+      client('resources')
+        .then((resources) => resources.resourceGroups.get(names.resourceGroup))
+        .then(resourceGroupView, orUndefinedIfMissing),
+    ),
+    resourcesInGroup: once(() => collectFrom('resources', (resources) => resources.resources.listByResourceGroup(names.resourceGroup), (r) => r.id ?? '')),
   });
 }
 

@@ -304,12 +304,21 @@ function contextPrincipal(context: ArmContext): () => Promise<string> {
   return principal;
 }
 
+/** The names of the SDK clients {@link createArmClient} makes. */
+export type ArmClientName = 'msi' | 'authorization' | 'resources' | 'compute';
+
+/** The SDK client behind each {@link ArmClientName}. */
+export interface ArmClientTypes {
+  readonly msi: ManagedServiceIdentityClient;
+  readonly authorization: AuthorizationManagementClient;
+  readonly resources: ResourceManagementClient;
+  readonly compute: ComputeManagementClient;
+}
+
 /**
- * The real @azure/arm-* clients for the context's target and subscription: endpoint, scope
- * (`credentialScopes` / `credentials.scopes`), TLS agent and {@link armErrorPolicy} set.
- * Rejects with a {@link ConfigError} when no subscription is configured.
+ * The context's subscription; a {@link ConfigError} when none is configured (ARM clients need one).
  */
-export async function createArmClients(context: ArmContext, options: CreateArmClientsOptions = {}): Promise<ArmClients> {
+export function requireArmSubscription(context: ArmContext): string {
   const subscriptionId = context.subscriptionId;
   if (!subscriptionId) {
     throw new ConfigError('No subscription is configured: ARM clients need one.', {
@@ -320,40 +329,83 @@ export async function createArmClients(context: ArmContext, options: CreateArmCl
           : 'Start the emulator (`./milab emulator start --detach`), which provides its subscription.',
     });
   }
-  const [{ ManagedServiceIdentityClient }, { AuthorizationManagementClient }, { ResourceManagementClient }, { ComputeManagementClient }] =
-    await Promise.all([import('@azure/arm-msi'), import('@azure/arm-authorization'), import('@azure/arm-resources'), import('@azure/arm-compute')]);
+  return subscriptionId;
+}
+
+/**
+ * The buckets a `throttle` option stands for: `true` the process-wide ones, buckets themselves,
+ * else none. Resolve it once for clients that must share one set.
+ */
+export function armThrottle(throttle: CreateArmClientsOptions['throttle']): ThrottleBuckets | undefined {
+  return throttle === true ? defaultThrottleBuckets() : throttle || undefined;
+}
+
+/**
+ * One real @azure/arm-* client for the context's target and subscription: endpoint, scope
+ * (`credentialScopes` / `credentials.scopes`), TLS agent and {@link armErrorPolicy} set. Only that
+ * client's SDK package is loaded (arm-compute alone is about 1 MB of JavaScript), so code that
+ * needs one client does not pay for the four. Rejects with a {@link ConfigError} when no
+ * subscription is configured.
+ */
+export async function createArmClient<N extends ArmClientName>(context: ArmContext, name: N, options: CreateArmClientsOptions = {}): Promise<ArmClientTypes[N]> {
+  const subscriptionId = requireArmSubscription(context);
   const scopes = [...context.credentialScopes];
   const agent = context.httpsAgent ? { agent: context.httpsAgent } : {};
-  const throttle = options.throttle === true ? defaultThrottleBuckets() : options.throttle || undefined;
+  const throttle = armThrottle(options.throttle);
   // perRetry: after the SDK's retry policies (on by default, its throttling retry honours
   // Retry-After), so a retried attempt takes a token too.
   const throttled = throttle ? [{ policy: throttlePolicy(throttle, contextPrincipal(context)), position: 'perRetry' as const }] : [];
   // Classic (AutoRest) clients: `endpoint` for requests, `$host` for the URL template, and the
   // scope set explicitly (their default would be `${endpoint}/.default`).
-  const classic = {
+  const classic = () => ({
     endpoint: context.endpoint,
     $host: context.endpoint,
     credentialScopes: scopes,
     ...agent,
     additionalPolicies: [{ policy: armErrorPolicy({ target: context.config.target }), position: 'perCall' as const }, ...throttled],
-  };
-  return Object.freeze({
-    msi: new ManagedServiceIdentityClient(context.credential, subscriptionId, classic),
-    authorization: new AuthorizationManagementClient(context.credential, subscriptionId, classic),
-    resources: new ResourceManagementClient(context.credential, subscriptionId, classic),
-    // Modular (TypeSpec) client: `endpoint` and `credentials.scopes`.
-    compute: new ComputeManagementClient(context.credential, subscriptionId, {
-      endpoint: context.endpoint,
-      credentials: { scopes },
-      ...agent,
-      additionalPolicies: [
-        { policy: armErrorPolicy({ target: context.config.target, throwOnErrorStatus: true }), position: 'perCall' as const },
-        ...throttled,
-      ],
-    }),
-    context,
-    throttle,
   });
+  const make = async (): Promise<ArmClientTypes[ArmClientName]> => {
+    switch (name) {
+      case 'msi':
+        return new (await import('@azure/arm-msi')).ManagedServiceIdentityClient(context.credential, subscriptionId, classic());
+      case 'authorization':
+        return new (await import('@azure/arm-authorization')).AuthorizationManagementClient(context.credential, subscriptionId, classic());
+      case 'resources':
+        return new (await import('@azure/arm-resources')).ResourceManagementClient(context.credential, subscriptionId, classic());
+      case 'compute':
+        // Modular (TypeSpec) client: `endpoint` and `credentials.scopes`.
+        return new (await import('@azure/arm-compute')).ComputeManagementClient(context.credential, subscriptionId, {
+          endpoint: context.endpoint,
+          credentials: { scopes },
+          ...agent,
+          additionalPolicies: [
+            { policy: armErrorPolicy({ target: context.config.target, throwOnErrorStatus: true }), position: 'perCall' as const },
+            ...throttled,
+          ],
+        });
+      default:
+        throw new TypeError(`createArmClient: no ARM client named '${String(name)}'; expected msi, authorization, resources or compute`);
+    }
+  };
+  return (await make()) as ArmClientTypes[N];
+}
+
+/**
+ * The four real @azure/arm-* clients for the context's target and subscription (each as
+ * {@link createArmClient} makes it), drawing from one throttle.
+ * Rejects with a {@link ConfigError} when no subscription is configured.
+ */
+export async function createArmClients(context: ArmContext, options: CreateArmClientsOptions = {}): Promise<ArmClients> {
+  requireArmSubscription(context);
+  const throttle = armThrottle(options.throttle);
+  const shared = { throttle: throttle ?? false };
+  const [msi, authorization, resources, compute] = await Promise.all([
+    createArmClient(context, 'msi', shared),
+    createArmClient(context, 'authorization', shared),
+    createArmClient(context, 'resources', shared),
+    createArmClient(context, 'compute', shared),
+  ]);
+  return Object.freeze({ msi, authorization, resources, compute, context, throttle });
 }
 
 // ---------------------------------------------------------------------------------------------
