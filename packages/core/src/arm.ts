@@ -1,5 +1,5 @@
 // Azure Resource Manager for milab: the real SDK clients configured for the current target, and a
-// small raw `armRequest` over undici for plain REST calls. Both turn ARM error bodies into
+// small raw `armRequest` over undici (loaded on its first call) for plain REST calls. Both turn ARM error bodies into
 // `ArmError`s that keep the wire code (`AuthorizationFailed`, `ResourceNotFound`, …).
 // The SDK packages are loaded when clients are first made, not at import: code that only needs
 // IMDS or armRequest (and every `milab` command that does not use them) starts faster.
@@ -10,9 +10,9 @@ import type { ManagedServiceIdentityClient } from '@azure/arm-msi';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy, PipelineResponse, RestError } from '@azure/core-rest-pipeline';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import type { Dispatcher, EnvHttpProxyAgent } from 'undici';
 import type { MilabConfig } from './config.js';
-import { emulatorTls, getCredential, requireEmulator, type PrincipalName } from './credentials.js';
+import { emulatorTls, getCredential, loadedUndici, loadUndici, requireEmulator, type PrincipalName } from './credentials.js';
 import { ArmError, ArmUnreachableError, ConfigError, describeNetworkError, NotSignedInError } from './errors.js';
 import { ARM_RETRY_DEFAULTS, RetryPolicy, parseRetryAfter, type RetryPolicyConfig } from './retry.js';
 import { defaultThrottleBuckets, principalOfCredential, throttlePolicy, type ThrottleBuckets } from './throttle.js';
@@ -36,7 +36,10 @@ export interface ArmContext {
   readonly subscriptionId: string | undefined;
   /** Emulator target: an agent trusting the emulator CA, for SDK pipelines. Azure: `undefined` (SDK defaults, proxies honoured). */
   readonly httpsAgent: HttpsAgent | undefined;
-  /** The undici dispatcher for {@link armRequest}. */
+  /**
+   * The undici dispatcher for {@link armRequest}: made on first read, which needs undici loaded
+   * (`await loadUndici()`; armRequest and pingArm do it).
+   */
   readonly dispatcher: Dispatcher;
 }
 
@@ -63,16 +66,16 @@ export function createArmContext(config: MilabConfig, options: ArmContextOptions
   const env = options.env ?? process.env;
   let endpoint: string;
   let httpsAgent: HttpsAgent | undefined;
-  let dispatcher: Dispatcher;
+  let dispatcher: () => Dispatcher;
   if (config.target === 'emulator') {
     const connection = requireEmulator(config);
     const tls = emulatorTls(connection);
     endpoint = connection.url;
     httpsAgent = tls.httpsAgent;
-    dispatcher = tls.dispatcher;
+    dispatcher = () => tls.dispatcher;
   } else {
     endpoint = env.AZURE_RESOURCE_MANAGER_ENDPOINT?.trim() || ARM_PUBLIC_ENDPOINT;
-    dispatcher = azureDispatcher ??= new EnvHttpProxyAgent();
+    dispatcher = () => (azureDispatcher ??= new (loadedUndici().EnvHttpProxyAgent)());
   }
   return Object.freeze({
     config,
@@ -81,7 +84,11 @@ export function createArmContext(config: MilabConfig, options: ArmContextOptions
     credential: options.credential ?? getCredential(config, { as: options.as, env }),
     subscriptionId: config.subscriptionId,
     httpsAgent,
-    dispatcher,
+    // undici is loaded by the raw calls, not here: a grader that reads through the SDK clients only
+    // never loads it.
+    get dispatcher(): Dispatcher {
+      return dispatcher();
+    },
   });
 }
 
@@ -484,6 +491,7 @@ export async function armRequest<T = unknown>(context: ArmContext, options: ArmR
   const retryable = options.retry !== false && IDEMPOTENT.has(method);
   const policy = new RetryPolicy(ARM_RETRY_DEFAULTS, retryable ? (options.retry || {}) : { maxRetries: 0 });
   const principal = options.throttle ? contextPrincipal(context) : undefined;
+  const { request } = await loadUndici();
   return policy.run(async () => {
     let response: Dispatcher.ResponseData;
     let text: string;
@@ -541,6 +549,7 @@ export async function armRequest<T = unknown>(context: ArmContext, options: ArmR
  */
 export async function pingArm(context: Pick<ArmContext, 'endpoint' | 'dispatcher' | 'config'>, timeoutMs = 10_000): Promise<number> {
   const url = new URL('/metadata/endpoints?api-version=2022-09-01', `${context.endpoint}/`);
+  const { request } = await loadUndici();
   try {
     const response = await request(url, { method: 'GET', dispatcher: context.dispatcher, signal: AbortSignal.timeout(timeoutMs) });
     await response.body.dump();

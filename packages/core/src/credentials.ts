@@ -3,7 +3,9 @@
 // emulator's Entra over HTTPS with the emulator's CA trusted in-process (a running process cannot
 // add CAs through NODE_EXTRA_CA_CERTS, so the CA goes into the agents instead).
 // @azure/identity is loaded on the first token request, not at import: a command that never
-// signs in (`milab token`, `milab config`) starts about half a second sooner.
+// signs in (`milab token`, `milab config`) starts about half a second sooner. undici (about 1 MB of
+// JavaScript) likewise, on the first raw call (armRequest, pingArm): SDK clients and sign-in go
+// through node:https and never need it.
 import { readFileSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
@@ -11,7 +13,8 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-
 import type * as Identity from '@azure/identity';
 import type { AuthenticationError } from '@azure/identity';
 import { readConnection, type EmulatorConnection, type PrincipalName } from '@milab/common';
-import { Agent as UndiciAgent } from 'undici';
+import type * as UndiciModule from 'undici';
+import type { Agent as UndiciAgent } from 'undici';
 import type { MilabConfig } from './config.js';
 import { AuthenticationFailedError, EmulatorNotRunningError, isMilabError, NotSignedInError, type MilabError } from './errors.js';
 
@@ -24,13 +27,33 @@ export function requireEmulator(config: Pick<MilabConfig, 'paths'>): EmulatorCon
   return connection;
 }
 
+type Undici = typeof UndiciModule;
+let undici: Undici | undefined;
+
+/**
+ * undici, loaded once. Await it before reading a `dispatcher` ({@link EmulatorTls},
+ * `ArmContext`): those are made from it on first use. armRequest and pingArm do.
+ */
+export async function loadUndici(): Promise<Undici> {
+  return (undici ??= await import('undici'));
+}
+
+/** undici if {@link loadUndici} has loaded it; a programming error otherwise (named, with the fix). */
+export function loadedUndici(): Undici {
+  if (!undici) throw new Error('undici is not loaded yet: `await loadUndici()` (from @milab/core) before reading a `dispatcher`.');
+  return undici;
+}
+
 /** What it takes to talk TLS to the emulator: its CA next to the public roots, for both HTTP stacks. */
 export interface EmulatorTls {
   /** Public roots plus the emulator CA (PEM). */
   readonly ca: readonly string[];
   /** For @azure SDK pipelines (`agent` option) and node:https. */
   readonly httpsAgent: HttpsAgent;
-  /** For undici (`dispatcher` option). Never a proxy: the emulator listens on 127.0.0.1. */
+  /**
+   * For undici (`dispatcher` option). Never a proxy: the emulator listens on 127.0.0.1. Made on
+   * first read, which needs undici loaded ({@link loadUndici}).
+   */
   readonly dispatcher: UndiciAgent;
 }
 
@@ -46,10 +69,13 @@ export function emulatorTls(connection: Pick<EmulatorConnection, 'caFile'>): Emu
     // One secure context for both stacks: given only `ca`, each TLS connection would build its own
     // and parse the ~140 public roots again (tens of milliseconds each time).
     const secureContext = createSecureContext({ ca });
+    let dispatcher: UndiciAgent | undefined;
     tls = Object.freeze({
       ca,
       httpsAgent: new HttpsAgent({ ca, secureContext, keepAlive: true }),
-      dispatcher: new UndiciAgent({ connect: { ca, secureContext } }),
+      get dispatcher(): UndiciAgent {
+        return (dispatcher ??= new (loadedUndici().Agent)({ connect: { ca, secureContext } }));
+      },
     });
     tlsByCa.set(pem, tls);
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArmError, ConfigError, createArmClient, createArmClients, createArmContext, loadConfig, ThrottleBuckets, type ArmClientName, type MilabConfig } from '../src/index.js';
+import { ArmError, ConfigError, createArmClient, createArmClients, createArmContext, emulatorTls, loadConfig, loadUndici, pingArm, ThrottleBuckets, type ArmClientName, type MilabConfig } from '../src/index.js';
 
 describe('createArmClient against the emulator', () => {
   let home: string;
@@ -67,9 +67,17 @@ describe('createArmClient against the emulator', () => {
 
   it('refuses without a subscription, and an unknown client name', async () => {
     const context = createArmContext(config, { as: 'grader', env });
-    const noSubscription = { ...context, subscriptionId: undefined };
+    const noSubscription = createArmContext({ ...config, subscriptionId: undefined }, { as: 'grader', env });
     await expect(createArmClient(noSubscription, 'msi')).rejects.toBeInstanceOf(ConfigError);
     await expect(createArmClients(noSubscription)).rejects.toThrow(/No subscription is configured/);
     await expect(createArmClient(context, 'storage' as ArmClientName)).rejects.toThrow(/no ARM client named 'storage'/);
+  });
+
+  it('makes the undici dispatcher on first read, once per CA, once undici is loaded', async () => {
+    const context = createArmContext(config, { as: 'grader', env });
+    expect(await pingArm(context)).toBe(200);
+    const { Agent } = await loadUndici();
+    expect(context.dispatcher).toBeInstanceOf(Agent);
+    expect(context.dispatcher).toBe(emulatorTls(emulator.connection()).dispatcher);
   });
 });
