@@ -117,9 +117,9 @@ async function watchMode(graders: readonly Grader[], options: GradeOptions): Pro
   return last;
 }
 
-/** `milab grade`. */
-export async function grade(lab: string, options: GradeOptions): Promise<void> {
-  const graders = selectGraders(lab);
+/** `milab grade [labs…]`: no lab means all of them. */
+export async function grade(labs: string | readonly string[] | undefined, options: GradeOptions): Promise<void> {
+  const graders = selectGraders(labs);
   try {
     warnAboutLearnerId(loadConfig());
   } catch {

@@ -1,8 +1,8 @@
-// `milab grade [NN|all] [--json] [--junit FILE] [--watch]`: runs the graders in-process (reading
-// as the grader principal), shows progress then the summary, saves each lab's result, and exits
-// 0 (all passed), 1 (something to fix) or 2 (could not grade). `--watch` grades again whenever a
-// file under the graded labs' folders changes, and polls the cloud state every 15 s (printing
-// only when the result changes); Ctrl-C stops it.
+// `milab grade [NN…|all] [--json] [--junit FILE] [--watch]`: runs the graders in-process (reading
+// as the grader principal; several labs in one process), shows progress then the summary, saves
+// each lab's result, and exits 0 (all passed), 1 (something to fix) or 2 (could not grade).
+// `--watch` grades again whenever a file under the graded labs' folders changes, and polls the
+// cloud state every 15 s (printing only when the result changes); Ctrl-C stops it.
 import { InvalidArgumentError, type Command } from 'commander';
 import { lazyAction } from '../run.js';
 
@@ -32,12 +32,12 @@ function parseSeconds(value: string): number {
 export function registerGrade(program: Command): void {
   program
     .command('grade')
-    .description('Check your work on a lab (or all of them) and save the result; exit 0 passed, 1 something to fix, 2 could not grade')
-    .argument('[lab]', 'the lab: 01, 02, … or all', 'all')
+    .description('Check your work on a lab (several, or all of them) and save the result; exit 0 passed, 1 something to fix, 2 could not grade')
+    .argument('[labs...]', 'the labs: 01, 02, … (several in one run: 01 02 03) or all (the default)')
     .option('--json', 'print the report as JSON on stdout (the progress goes to stderr)')
     .option('--junit <file>', 'also write a JUnit XML report to FILE')
     .option('-w, --watch', `grade again when a lab file changes, and poll the cloud every ${WATCH_POLL_SECONDS} s; Ctrl-C stops`)
     .option('--interval <seconds>', `poll interval in watch mode (default ${WATCH_POLL_SECONDS})`, parseSeconds)
-    .addHelpText('after', '\nExamples:\n  ./milab grade 01\n  ./milab grade all --junit reports/milab.xml\n  ./milab grade 02 --watch')
+    .addHelpText('after', '\nExamples:\n  ./milab grade 01\n  ./milab grade 01 02 03\n  ./milab grade all --junit reports/milab.xml\n  ./milab grade 02 --watch')
     .action(lazyAction(actions, 'grade'));
 }
