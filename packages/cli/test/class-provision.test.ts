@@ -196,7 +196,11 @@ describe('class teardown among decoys', () => {
       await instructor.msi.userAssignedIdentities.createOrUpdate(ann.resourceGroup, 'decoy-untagged', { location: 'westus' }),
       await instructor.msi.userAssignedIdentities.createOrUpdate(bob.resourceGroup, 'decoy-other-class', { location: 'westus', tags: { workshop: 'milab', class: 'other', learner: 'bob' } }),
       await instructor.msi.userAssignedIdentities.createOrUpdate(SEED.resourceGroup, 'decoy-outside', { location: 'westus', tags: { workshop: 'milab', class: CLASS, learner: 'ann' } }),
+      // Lab-tagged (no class tag) for someone not in the roster, in a class group.
+      await instructor.msi.userAssignedIdentities.createOrUpdate(bob.resourceGroup, 'decoy-stranger', { location: 'westus', tags: { workshop: 'milab', learner: 'zed', lab: '01' } }),
     ];
+    // Not a decoy: made by a lab in bob's group for a roster learner (bob typed ann's id): the class's.
+    await instructor.msi.userAssignedIdentities.createOrUpdate(bob.resourceGroup, 'id-milab-ann', { location: 'westus', tags: { workshop: 'milab', learner: 'ann', lab: '01' } });
     await instructor.resources.resourceGroups.createOrUpdate('rg-milab-other-ann', { location: 'westus', tags: { workshop: 'milab', class: 'other', learner: 'ann' } });
     decoys.push(await instructor.msi.userAssignedIdentities.createOrUpdate('rg-milab-other-ann', 'id-milab-ann-app', { location: 'westus', tags: { workshop: 'milab', class: 'other', learner: 'ann' } }));
     const decoyAssignment = await instructor.authorization.roleAssignments.create(rgId(SEED.resourceGroup), '3c0f3e2d-4b5a-4c69-8d7e-0f1a2b3c4d98', {
@@ -222,6 +226,7 @@ describe('class teardown among decoys', () => {
       expect.arrayContaining([
         'Microsoft.ManagedIdentity/userAssignedIdentities decoy-untagged',
         'Microsoft.ManagedIdentity/userAssignedIdentities decoy-other-class',
+        'Microsoft.ManagedIdentity/userAssignedIdentities decoy-stranger',
         `resource group ${ann.resourceGroup}`,
         `resource group ${bob.resourceGroup}`,
       ]),
@@ -241,7 +246,7 @@ describe('class teardown among decoys', () => {
         // Kept: they hold decoys. Everything of the class in them is gone.
         const left: string[] = [];
         for await (const r of instructor.resources.resources.listByResourceGroup(n.resourceGroup)) left.push(r.name!);
-        expect(left).toEqual([l === 'ann' ? 'decoy-untagged' : 'decoy-other-class']);
+        expect(left.sort()).toEqual(l === 'ann' ? ['decoy-untagged'] : ['decoy-other-class', 'decoy-stranger']);
       } else {
         expect(groups).not.toContain(n.resourceGroup);
       }

@@ -131,7 +131,9 @@ export async function planTeardown(session: ClassSession): Promise<TeardownPlan 
       const tags = r.tags ?? {};
       const type = lower(r.type);
       const classMade = tags.class === classId && tags.learner !== undefined && roster.has(tags.learner);
-      const labMade = tags.class === undefined && tags.workshop === WORKSHOP_TAG_VALUE && tags.learner === n.learner;
+      // Made by a lab in this class group for a roster learner (the labs tag workshop and learner,
+      // not the class): a learner who mistyped their own id as a classmate's still made it here.
+      const labMade = tags.class === undefined && tags.workshop === WORKSHOP_TAG_VALUE && tags.learner !== undefined && roster.has(tags.learner);
       const kind: TeardownKind = type === VM_TYPE ? 'virtualMachine' : type === IDENTITY_TYPE ? 'identity' : 'resource';
       const what = `${r.type} ${r.name}`;
       if (!classMade && !labMade) {
