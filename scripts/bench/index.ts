@@ -20,6 +20,11 @@ const PARTS: readonly Part[] = [
   { name: 'cold-start', summary: 'milab emulator start --detach, then the first client-credentials token: fresh and existing state', load: () => import('./parts/cold-start.js') },
   { name: 'store', summary: "PUT p50 and a subscription-wide list page p50 with 500 learners' resources vs the empty world", load: () => import('./parts/store.js') },
   { name: 'cli', summary: 'milab --help, milab status, milab grade 01 as whole processes (launcher and npx pnpm) vs node -e 0', load: () => import('./parts/cli.js') },
+  {
+    name: 'class-grade',
+    summary: "milab class grade for 200 provisioned learners at Azure's throttle and 40 ms ARM latency vs the floor that throttle and latency impose, and one milab grade per learner (issue 12)",
+    load: () => import('./class-grade.js'),
+  },
 ];
 
 function usage(): string {

@@ -17,7 +17,7 @@ describe('scripts/bench', () => {
     for (const part of ['grading', 'arm-get', 'cold-start', 'store', 'cli']) expect(help.stdout).toMatch(new RegExp(`^  ${part} `, 'm'));
     const wrong = bench('--only', 'nope');
     expect(wrong.status).toBe(2);
-    expect(wrong.stderr).toContain('--only nope: no such part; expected one of grading, arm-get, cold-start, store, cli');
+    expect(wrong.stderr).toContain('--only nope: no such part; expected one of grading, arm-get, cold-start, store, cli, class-grade');
   });
 
   it('runs grading, arm-get and store with --quick counts and prints one table with their rows and targets', () => {
