@@ -35,7 +35,13 @@ let undici: Undici | undefined;
  * `ArmContext`): those are made from it on first use. armRequest and pingArm do.
  */
 export async function loadUndici(): Promise<Undici> {
-  return (undici ??= await import('undici'));
+  if (!undici) {
+    // undici is CommonJS: Node's import gives its exports by name, the CLI's bundle (esbuild) only
+    // as `default` (module.exports).
+    const loaded = (await import('undici')) as Undici & { default?: Undici };
+    undici = typeof loaded.Agent === 'function' ? loaded : (loaded.default ?? loaded);
+  }
+  return undici;
 }
 
 /** undici if {@link loadUndici} has loaded it; a programming error otherwise (named, with the fix). */
