@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArmClients, createArmContext, labTags, loadConfig, ThrottleBuckets, type ArmClients } from '@milab/core';
 import { createEmulator, parseConfig, SEED, type Emulator } from '@milab/emulator';
 import { labNames, ROLE_IDS, roleDefinitionId } from '@milab/labs';
@@ -17,7 +17,7 @@ import { ClassGradeError, gradeClass } from '../src/class/grade.js';
 import { parseClassJson } from '../src/class/report-json.js';
 import type { ClassResult } from '../src/class/scoreboard.js';
 import { registerClassGrade } from '../src/commands/class-grade.js';
-import { runMain } from '../src/run.js';
+import { runProgram } from './in-process.js';
 import { repo } from './support.js';
 
 let home: string;
@@ -165,27 +165,8 @@ describe('milab class grade on the emulator', () => {
 });
 
 /** Runs `milab class …` in-process with only `grade` registered. */
-async function runClass(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function runClass(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command('milab');
   registerClassGrade(program.command('class'));
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  process.exitCode = 0;
-  try {
-    await runMain(program, ['node', 'milab', 'class', ...args], { stderr: { write: (text: string) => (stderr += text) }, env: process.env });
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, stdout, stderr };
+  return runProgram(program, ['class', ...args]);
 }

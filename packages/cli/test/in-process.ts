@@ -14,6 +14,11 @@ import { runMain } from '../src/run.js';
 export async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command('milab');
   for (const register of [registerStatus, registerGrade, registerHint, registerReset, registerSolve, registerToken]) register(program);
+  return runProgram(program, args);
+}
+
+/** Runs `args` on `program` (the commands a test registered) in-process, as the real entry point would. */
+export async function runProgram(program: Command, args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => {

@@ -11,32 +11,8 @@ import { callPrincipalsAdmin, type ClassPrincipal } from '../src/admin-client.js
 import { errors } from '../src/errors.js';
 import { BUILTIN_ROLE_IDS } from '../src/roles.js';
 import { ARM_SCOPE, startTestEmulator, type TestEmulator } from './helpers.js';
+import { CLASS_CONDITION } from './class-condition.js';
 
-// The condition of CONTRACTS §4 (Microsoft Learn, "Examples to delegate Azure role assignment
-// management with conditions": "Constrain roles and principal types"), as D1 writes it.
-const CONDITION = `(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})
- )
- OR
- (
-  @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}
-  AND
-  @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
- )
-)
-AND
-(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})
- )
- OR
- (
-  @Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}
-  AND
-  @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
- )
-)`;
 
 function restError(error: unknown): { statusCode?: number; code?: string; message: string } {
   expect(error, 'the call should have failed').toBeInstanceOf(Error);
@@ -73,7 +49,7 @@ describe('class mode: delegated role assignments under a condition', () => {
       roleDefinitionId: roleId('Role Based Access Control Administrator'),
       principalId: a.objectId,
       principalType: 'ServicePrincipal',
-      condition: CONDITION,
+      condition: CLASS_CONDITION,
       conditionVersion: '2.0',
     });
     const credential = new ClientSecretCredential(t.connection.tenantId, a.clientId, a.clientSecret, {
@@ -89,14 +65,14 @@ describe('class mode: delegated role assignments under a condition', () => {
 
   it('stores the condition and returns it with conditionVersion 2.0', async () => {
     const stored = await t.as('instructor').authorization.roleAssignments.get(rgA, delegation);
-    expect(stored.condition).toBe(CONDITION);
+    expect(stored.condition).toBe(CLASS_CONDITION);
     expect(stored.conditionVersion).toBe('2.0');
     // A condition without a version gets 2.0, as in Azure.
     const name = randomUUID();
     const noVersion = await t.as('instructor').authorization.roleAssignments.create(rgB, name, {
       roleDefinitionId: roleId('Role Based Access Control Administrator'),
       principalId: b.objectId,
-      condition: CONDITION,
+      condition: CLASS_CONDITION,
     });
     expect(noVersion.conditionVersion).toBe('2.0');
     await t.as('instructor').authorization.roleAssignments.delete(rgB, name);
@@ -155,10 +131,10 @@ describe('class mode: delegated role assignments under a condition', () => {
 
   it('refuses a condition it cannot read, and a conditionVersion other than 2.0, with 400', async () => {
     const cases: Array<[string, string | undefined, RegExp]> = [
-      [CONDITION.replace('ForAnyOfAnyValues:GuidEquals', 'ForAnyOfAnyValues:GuidEqualz'), '2.0', /operator 'ForAnyOfAnyValues:GuidEqualz' is not supported/],
-      [CONDITION.replace(/\)\s*$/, ''), '2.0', /expected '\)'/],
+      [CLASS_CONDITION.replace('ForAnyOfAnyValues:GuidEquals', 'ForAnyOfAnyValues:GuidEqualz'), '2.0', /operator 'ForAnyOfAnyValues:GuidEqualz' is not supported/],
+      [CLASS_CONDITION.replace(/\)\s*$/, ''), '2.0', /expected '\)'/],
       ["@Resource[Microsoft.Storage/storageAccounts/blobServices/containers:name] StringEquals 'x'", '2.0', /not supported/],
-      [CONDITION, '1.0', /conditionVersion is '1\.0'/],
+      [CLASS_CONDITION, '1.0', /conditionVersion is '1\.0'/],
     ];
     for (const [condition, conditionVersion, detail] of cases) {
       const error = restError(

@@ -7,35 +7,13 @@ import type { RoleAssignmentRecord, WorldState } from '../src/model.js';
 import { decide, permits } from '../src/rbac.js';
 import { ConditionSyntaxError, conditionHolds, evaluateCondition, parseCondition, type ConditionInput } from '../src/rbac/conditions.js';
 import { BUILTIN_ROLE_IDS } from '../src/roles.js';
+import { CLASS_CONDITION } from './class-condition.js';
 
 const READER = BUILTIN_ROLE_IDS.Reader;
 const OWNER = BUILTIN_ROLE_IDS.Owner;
 const WRITE = 'Microsoft.Authorization/roleAssignments/write';
 const DELETE = 'Microsoft.Authorization/roleAssignments/delete';
 
-const CLASS_CONDITION = `(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})
- )
- OR
- (
-  @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}
-  AND
-  @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
- )
-)
-AND
-(
- (
-  !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})
- )
- OR
- (
-  @Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7}
-  AND
-  @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
- )
-)`;
 
 const variants: Record<string, string> = {
   'as written': CLASS_CONDITION,
