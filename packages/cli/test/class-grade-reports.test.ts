@@ -110,7 +110,7 @@ describe('the terminal scoreboard', () => {
     for (const line of text.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
     expect(table[0]).toMatch(/^Learner\s+01\s+02\s+03\s+04\s+05\s+Score$/);
     expect(text).toContain(long);
-    expect(text).toMatch(/✖ 66 +✖ {2}0 +· +· +·/);
+    expect(text).toMatch(/✖ 66% +✖ {2}0% +· +· +·/);
     expect(text).not.toContain('\u001b[');
     expect(text).toContain('Most common mistakes:');
     expect(useColor({ isTTY: false }, {})).toBe(false);

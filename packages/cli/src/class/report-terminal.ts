@@ -49,7 +49,7 @@ function cell(lab: LearnerLab | undefined, paint: ReturnType<typeof painter>): s
   const symbol = MARKS[lab.mark];
   const shown = lab.mark === 'pass' ? paint.green(symbol) : lab.mark === 'fail' ? paint.red(symbol) : lab.mark === 'waiting' ? paint.dim(symbol) : paint.yellow(symbol);
   // The percentage only where it says something: a pass is 100, a lab not started 0.
-  return lab.mark === 'fail' ? `${shown} ${String(lab.score.percent).padStart(2)}` : shown;
+  return lab.mark === 'fail' ? `${shown} ${String(lab.score.percent).padStart(2)}%` : shown;
 }
 
 /** The scoreboard, the legend, and the most common mistakes, as terminal text. */
