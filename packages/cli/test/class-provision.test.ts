@@ -271,9 +271,10 @@ describe('class teardown among decoys', () => {
 });
 
 describe('class provision and teardown under ARM throttling', () => {
-  // An emulator whose buckets are small (10 writes at once, 5 more a second): a class of 3 needs
-  // 24 writes to provision, 21 ARM deletes to tear down.
-  const LIMITS = { reads: { capacity: 40, refillPerSecond: 20 }, writes: { capacity: 10, refillPerSecond: 5 }, deletes: { capacity: 10, refillPerSecond: 5 } };
+  // An emulator whose buckets are small (10 writes at once, 5 more a second; 10 deletes, 2 more a
+  // second, so that the teardown's first dozen deletes meet a 429 even on a loaded machine): a
+  // class of 3 needs 24 writes to provision, 21 ARM deletes to tear down.
+  const LIMITS = { reads: { capacity: 40, refillPerSecond: 20 }, writes: { capacity: 10, refillPerSecond: 5 }, deletes: { capacity: 10, refillPerSecond: 2 } };
   let throttledHome: string;
   let throttled: Emulator;
   let throttledEnv: Record<string, string>;
@@ -282,7 +283,7 @@ describe('class provision and teardown under ARM throttling', () => {
   beforeAll(async () => {
     throttledHome = mkdtempSync(join(tmpdir(), 'milab-class-throttle-'));
     throttledEnv = { MILAB_HOME: throttledHome };
-    throttled = createEmulator(parseConfig({ stateDir: join(throttledHome, 'emulator'), port: 0, log: () => undefined, profile: { throttle: 'reads=40/20,writes=10/5,deletes=10/5' } }));
+    throttled = createEmulator(parseConfig({ stateDir: join(throttledHome, 'emulator'), port: 0, log: () => undefined, profile: { throttle: 'reads=40/20,writes=10/5,deletes=10/2' } }));
     await throttled.listen();
     writeClassFolder(join(throttledHome, 'class'), { classId: 't3', target: 'emulator', mode: 'shared', learners: ['ann', 'bob', 'cy'].map((learner) => ({ learner })) });
     small = loadClass(join(throttledHome, 'class'));

@@ -88,9 +88,12 @@ describe('TokenBucket', () => {
 });
 
 describe('the throttle policy against an emulator with ARM throttling', () => {
-  // Small buckets keep the test short; the shape is ARM's (a burst, then a steady refill).
-  const LIMITS = { reads: { capacity: 20, refillPerSecond: 20 }, writes: { capacity: 20, refillPerSecond: 20 }, deletes: { capacity: 20, refillPerSecond: 20 } };
-  const BURST = 45;
+  // Small buckets keep the test short; the shape is ARM's (a burst, then a steady refill). The
+  // refill is slow enough that a burst cannot outlast it on a loaded machine: without the client
+  // bucket, BURST calls must all be sent within (BURST - 20) / 5 = 7 s to meet a 429, and a run of
+  // CI once took over 1.25 s for 45 of them when the refill was 20 a second.
+  const LIMITS = { reads: { capacity: 20, refillPerSecond: 5 }, writes: { capacity: 20, refillPerSecond: 5 }, deletes: { capacity: 20, refillPerSecond: 5 } };
+  const BURST = 55;
   let home: string;
   let emulator: Emulator;
   let env: Record<string, string>;
@@ -100,7 +103,7 @@ describe('the throttle policy against an emulator with ARM throttling', () => {
     home = mkdtempSync(join(tmpdir(), 'milab-core-throttle-'));
     env = { MILAB_HOME: home };
     emulator = createEmulator(
-      parseConfig({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined, profile: { throttle: 'reads=20/20,writes=20/20' } }),
+      parseConfig({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined, profile: { throttle: 'reads=20/5,writes=20/5,deletes=20/5' } }),
     );
     await emulator.listen();
     config = loadConfig({ env });
