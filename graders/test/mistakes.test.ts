@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { labTags, type ArmClients } from '@milab/core';
 import { ROLE_IDS, roleDefinitionId } from '@milab/labs';
-import { LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+import { leaveOtherPrincipalsOrphan, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
 
 let world: LabWorld;
 let learner: ArmClients;
@@ -110,13 +110,7 @@ describe('lab 02 mistakes', () => {
 
   it("another principal's orphaned Reader assignment is not blamed on the learner", async () => {
     const instructor = await world.as('instructor');
-    const other = await instructor.msi.userAssignedIdentities.createOrUpdate('DevTest', 'id-team-monitor', { location: 'westus' });
-    await instructor.authorization.roleAssignments.create(world.names.subscriptionScope, randomUUID(), {
-      roleDefinitionId: roleDefinitionId(world.names.subscriptionId, ROLE_IDS.Reader),
-      principalId: other.principalId!,
-      principalType: 'ServicePrincipal',
-    });
-    await instructor.msi.userAssignedIdentities.delete('DevTest', 'id-team-monitor');
+    await leaveOtherPrincipalsOrphan(instructor, world.names);
     const check = result(await world.grade('02'), '02.reader-at-subscription');
     expect(check.status).toBe('fail');
     expect(said(check)).not.toContain('orphaned');

@@ -10,7 +10,7 @@ import { readAudit } from '@milab/emulator';
 import { ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import type { CheckResult, GradeReport } from '@milab/grading';
 import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot, type ClassSnapshot, type GraderContext } from '../index.js';
-import { LEARNER, startLabWorld, type LabWorld } from './support.js';
+import { leaveOtherPrincipalsOrphan, LEARNER, startLabWorld, type LabWorld } from './support.js';
 
 let world: LabWorld;
 let learner: ArmClients;
@@ -136,13 +136,7 @@ describe('the snapshot context grades labs 01–03 as the live context does', ()
 
   it("lab 02: another principal's orphan is not blamed on the learner", async () => {
     await world.solve('01');
-    const other = await instructor.msi.userAssignedIdentities.createOrUpdate('DevTest', 'id-team-monitor', { location: 'westus' });
-    await instructor.authorization.roleAssignments.create(world.names.subscriptionScope, randomUUID(), {
-      roleDefinitionId: roleDefinitionId(world.names.subscriptionId, ROLE_IDS.Reader),
-      principalId: other.principalId!,
-      principalType: 'ServicePrincipal',
-    });
-    await instructor.msi.userAssignedIdentities.delete('DevTest', 'id-team-monitor');
+    await leaveOtherPrincipalsOrphan(instructor, world.names);
     await expectSameGrades();
   });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig, type PrincipalName } from '@milab/core';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
-import { createLabContext, findLab, LABS_DIR, labNames, prepareLab, type LabContext, type LabNames } from '@milab/labs';
+import { createLabContext, findLab, LABS_DIR, labNames, prepareLab, ROLE_IDS, roleDefinitionId, type LabContext, type LabNames } from '@milab/labs';
 import type { CheckResult, GradeReport } from '@milab/grading';
 import { GRADERS, gradeLabs } from '../index.js';
 
@@ -91,6 +91,20 @@ export async function startLabWorld(): Promise<LabWorld> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Another principal's orphan: an identity that is not the learner's gets Reader on the subscription
+ * (made by the instructor), then is deleted, leaving its assignment behind.
+ */
+export async function leaveOtherPrincipalsOrphan(instructor: ArmClients, names: LabNames): Promise<void> {
+  const other = await instructor.msi.userAssignedIdentities.createOrUpdate(names.resourceGroup, 'id-team-monitor', { location: names.location });
+  await instructor.authorization.roleAssignments.create(names.subscriptionScope, randomUUID(), {
+    roleDefinitionId: roleDefinitionId(names.subscriptionId, ROLE_IDS.Reader),
+    principalId: other.principalId!,
+    principalType: 'ServicePrincipal',
+  });
+  await instructor.msi.userAssignedIdentities.delete(names.resourceGroup, 'id-team-monitor');
 }
 
 /**

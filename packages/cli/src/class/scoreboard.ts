@@ -106,17 +106,8 @@ export interface ClassResult {
   readonly armReads?: number;
 }
 
-/** Options of {@link buildClassResult}. */
-export interface ClassResultInput {
-  readonly classId: string;
-  readonly target: string;
-  readonly mode: string;
-  readonly gradedAt: string;
-  readonly durationMs: number;
-  readonly labs: readonly LabColumn[];
-  readonly learners: readonly LearnerInput[];
-  readonly armReads?: number;
-}
+/** Options of {@link buildClassResult}: the result's own fields, with each learner's reports instead of what is derived from them. */
+export type ClassResultInput = Omit<ClassResult, 'status' | 'learners' | 'mistakes'> & { readonly learners: readonly LearnerInput[] };
 
 /** The mark of a lab in the table. */
 export function markOf(entry: Pick<LabEntry, 'report' | 'flags'>): LabMark {
