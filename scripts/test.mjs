@@ -15,6 +15,27 @@ const packageDirs = [
 ].filter((dir) => existsSync(join(dir, 'package.json')));
 const reportOf = (dir) => join(dir, '.vitest', 'results.json');
 
+// The dashboard's browser tests drive a local Chromium through playwright-core (which never
+// downloads a browser): Debian's `chromium`, or the one MILAB_CHROMIUM names. On a machine without
+// it, install Debian's package when we can (root with apt-get, as in CI); otherwise say how.
+const chromium = process.env.MILAB_CHROMIUM?.trim() || '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  const canInstall = !process.env.MILAB_CHROMIUM?.trim() && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+  if (!canInstall) {
+    console.error(`The browser tests need Chromium at ${chromium}, which is missing.\n  next step: install it (Debian/Ubuntu: sudo apt-get install chromium), or set MILAB_CHROMIUM to a Chromium or Chrome executable, then run the tests again.`);
+    process.exit(2);
+  }
+  console.log('Installing Chromium for the browser tests (apt-get install chromium) ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'chromium']]) {
+    const step = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (step.status !== 0) {
+      console.error(`apt-get ${args.join(' ')} failed (exit ${step.status}).\n  next step: install Chromium yourself, or set MILAB_CHROMIUM to a Chromium executable.`);
+      process.exit(2);
+    }
+  }
+}
+
 for (const dir of packageDirs) rmSync(reportOf(dir), { force: true });
 
 const turbo = spawnSync('turbo', ['run', 'test', ...process.argv.slice(2)], {
