@@ -79,6 +79,29 @@ describe('class provision on the emulator', () => {
     expect(principals.principals).toEqual([]);
   });
 
+  it("refuses a class that would pass the subscription's role assignment limit, naming the numbers (--what-if notes it)", async () => {
+    const before = writes();
+    const session = openClassSession(folder, { env });
+    // The seeded world's assignments + 4 per learner + lab 02's Reader per learner: one past this limit.
+    const seeded = (await planProvision(session, { whatIf: true })).steps.filter((s) => s.kind === 'roleAssignment' && s.action === 'create').length;
+    expect(seeded).toBe(LEARNERS.length * 4);
+    const existing = await (async () => {
+      let n = 0;
+      for await (const _ of instructor.authorization.roleAssignments.listForSubscription()) n += 1;
+      return n;
+    })();
+    const limit = existing + seeded + LEARNERS.length - 1;
+    const plan = await planProvision(openClassSession(folder, { env }), { whatIf: true, roleAssignmentLimit: limit });
+    expect(plan.notes.join(' ')).toContain(`would hold ${limit + 1} role assignments (${existing} there now, ${seeded} this plan makes, ${LEARNERS.length} lab 02 Readers the learners make): Azure allows ${limit} per subscription; provisioning will refuse`);
+    await expect(planProvision(openClassSession(folder, { env }), { roleAssignmentLimit: limit })).rejects.toMatchObject({
+      message: expect.stringContaining(`would hold ${limit + 1} role assignments`),
+      hint: expect.stringMatching(/^Split the roster across subscriptions/),
+    });
+    // One more allowed: the class fits.
+    expect((await planProvision(openClassSession(folder, { env }), { roleAssignmentLimit: limit + 1 })).notes.join(' ')).not.toContain('role assignments (');
+    expect(writes()).toBe(before);
+  });
+
   it('creates everything, tagged, with the roles at each learner group only', async () => {
     const session = openClassSession(folder, { env });
     const plan = await planProvision(session);

@@ -82,7 +82,7 @@ export interface ProvisionResult {
 interface Found {
   groups: Map<string, { tags: Record<string, string> }>;
   resources: Map<string, { id: string; type: string; tags: Record<string, string> }>;
-  assignments: { scope: string; roleDefinitionId: string; principalId: string }[];
+  assignments: { subscriptionId: string; scope: string; roleDefinitionId: string; principalId: string }[];
   principals: Map<string, ClassPrincipal>;
   reads: number;
 }
@@ -104,7 +104,7 @@ async function readState(session: ClassSession): Promise<Found> {
       found.groups.set(lower(rg.id), { tags: rg.tags ?? {} });
     }
     for await (const a of clients.authorization.roleAssignments.listForSubscription()) {
-      found.assignments.push({ scope: lower(a.scope), roleDefinitionId: lower(a.roleDefinitionId), principalId: lower(a.principalId) });
+      found.assignments.push({ subscriptionId: lower(subscriptionId), scope: lower(a.scope), roleDefinitionId: lower(a.roleDefinitionId), principalId: lower(a.principalId) });
     }
     found.reads += 2;
   }
@@ -122,6 +122,34 @@ async function readState(session: ClassSession): Promise<Found> {
 
 function hasAssignment(found: Found, a: ClassRoleAssignment): boolean {
   return found.assignments.some((x) => x.scope === lower(a.scope) && x.principalId === lower(a.principalId) && x.roleDefinitionId.endsWith(`/${a.roleId}`));
+}
+
+/**
+ * Azure allows 4,000 role assignments per subscription ("Troubleshoot Azure RBAC limits" on
+ * Microsoft Learn, quoted in Azure/azure-mcp#266); past it a write fails with
+ * RoleAssignmentLimitExceeded. A class needs its own assignments plus lab 02's Reader per learner.
+ */
+export const ROLE_ASSIGNMENTS_PER_SUBSCRIPTION = 4000;
+
+/**
+ * Per subscription: the role assignments it has, those the plan makes and lab 02's Reader each of
+ * its learners will make, when that total passes Azure's limit (none when every subscription fits).
+ */
+export function roleAssignmentOverflow(
+  found: Pick<Found, 'assignments'>,
+  steps: readonly Pick<PlanStep, 'kind' | 'action' | 'id'>[],
+  learnersPerSubscription: ReadonlyMap<string, number>,
+  limit = ROLE_ASSIGNMENTS_PER_SUBSCRIPTION,
+): { subscriptionId: string; existing: number; planned: number; lab02: number; total: number }[] {
+  const over = [];
+  for (const [sub, learners] of learnersPerSubscription) {
+    const s = lower(sub);
+    const existing = found.assignments.filter((a) => a.subscriptionId === s).length;
+    const planned = steps.filter((st) => st.kind === 'roleAssignment' && st.action === 'create' && lower(st.id).startsWith(`/subscriptions/${s}/`)).length;
+    const total = existing + planned + learners;
+    if (total > limit) over.push({ subscriptionId: sub, existing, planned, lab02: learners, total });
+  }
+  return over;
 }
 
 /** The SSH public key of the instructor for the Azure VMs' `azureuser`. */
@@ -162,6 +190,8 @@ export interface ProvisionOptions {
   sshPublicKeyFile?: string;
   /** Only a plan will be shown: a missing SSH key is a note, not a refusal. */
   whatIf?: boolean;
+  /** Role assignments a subscription may hold (default Azure's {@link ROLE_ASSIGNMENTS_PER_SUBSCRIPTION}). */
+  roleAssignmentLimit?: number;
 }
 
 /** Reads the subscription(s) and plans every step, creating nothing. */
@@ -227,6 +257,20 @@ export async function planProvision(session: ClassSession, options: ProvisionOpt
   }
 
   for (const l of folder.roster) steps.push(...learnerSteps(session, found, l, { ssh: ssh?.key, principals, principalsReady }));
+
+  const learnersPerSubscription = new Map<string, number>();
+  for (const n of groupsOf(folder)) learnersPerSubscription.set(n.subscriptionId, (learnersPerSubscription.get(n.subscriptionId) ?? 0) + 1);
+  const limit = options.roleAssignmentLimit ?? ROLE_ASSIGNMENTS_PER_SUBSCRIPTION;
+  for (const o of roleAssignmentOverflow(found, steps, learnersPerSubscription, limit)) {
+    const text = `subscription ${o.subscriptionId} would hold ${o.total} role assignments (${o.existing} there now, ${o.planned} this plan makes, ${o.lab02} lab 02 Readers the learners make): Azure allows ${limit} per subscription`;
+    if (options.whatIf) notes.push(`${text}; provisioning will refuse until the class fits.`);
+    else
+      throw new MilabError(`${text}.`, {
+        code: 'MILAB_USAGE',
+        hint: 'Split the roster across subscriptions (own mode, or one class folder per subscription), or remove role assignments the subscription no longer needs, then run provision again.',
+        exitCode: 1,
+      });
+  }
 
   if (azure && mode === 'own') notes.push('own mode: each learner works in their own subscription; you need Owner (or User Access Administrator and Contributor) on each.');
   const vms = steps.filter((s) => s.kind === 'virtualMachine').length;
