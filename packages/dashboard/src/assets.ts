@@ -1,0 +1,169 @@
+// The page's JavaScript and CSS: src/app/main.tsx bundled by esbuild for the browser (React's
+// production build, minified), kept in <repo>/node_modules/.cache/milab-dashboard (or
+// $MILAB_DASHBOARD_CACHE) and rebuilt when one of its sources changed — the same scheme as the
+// CLI's and the emulator's bundles (packages/cli/bin/fresh.mjs): current.json names the build
+// folder and lists every input with the time the build started, so the check is one read and a
+// stat per input, and esbuild is loaded only to rebuild. Nothing is fetched from the network: the
+// bundle holds React itself, so the page works offline.
+//
+// The app's sources are found from this file's URL: in the CLI bundle import.meta.url stays each
+// source file's own URL (packages/cli/bin/build.mjs), so this works there too.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DashboardError } from './errors.js';
+
+/** The environment variable naming the folder of the page's bundle (tests may give a run its own). */
+export const DASHBOARD_CACHE_ENV = 'MILAB_DASHBOARD_CACHE';
+
+/** Filesystems with whole-second mtimes: an edit just before a build started still rebuilds (as fresh.mjs). */
+const MTIME_SLACK_MS = 1000;
+
+/** Build folders older than this that are not current are removed (another process may still be reading one). */
+const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
+
+/** This package's folder: the parent of src/ (from source) or dist/ (built); src/ ships in both. */
+const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The folder of the page's sources. */
+export const APP_DIR = join(PACKAGE_DIR, 'src', 'app');
+
+/** The page's bundle: the script and the style sheet, with a content hash for cache-busting URLs. */
+export interface DashboardAssets {
+  readonly js: Buffer;
+  readonly css: Buffer;
+  /** A short hash of both, different whenever either changes. */
+  readonly version: string;
+}
+
+interface BuildRecord {
+  readonly dir: string;
+  readonly builtAt: number;
+  readonly inputs: readonly string[];
+}
+
+/** Where the bundle is kept: `$MILAB_DASHBOARD_CACHE`, else `<repo>/node_modules/.cache/milab-dashboard`. */
+export function dashboardCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = env[DASHBOARD_CACHE_ENV]?.trim();
+  if (chosen) return chosen;
+  const repo = join(PACKAGE_DIR, '..', '..');
+  const modules = existsSync(join(repo, 'node_modules')) ? join(repo, 'node_modules') : join(PACKAGE_DIR, 'node_modules');
+  return join(modules, '.cache', 'milab-dashboard');
+}
+
+/** The current build's record in `cacheDir` when every input is older than it, else undefined. */
+function freshBuild(cacheDir: string): BuildRecord | undefined {
+  let record: BuildRecord;
+  try {
+    record = JSON.parse(readFileSync(join(cacheDir, 'current.json'), 'utf8')) as BuildRecord;
+  } catch {
+    return undefined; // never built, or unreadable: build again
+  }
+  if (!record || typeof record.dir !== 'string' || !Array.isArray(record.inputs) || typeof record.builtAt !== 'number') return undefined;
+  for (const file of record.inputs) {
+    try {
+      if (statSync(file).mtimeMs > record.builtAt - MTIME_SLACK_MS) return undefined;
+    } catch {
+      return undefined; // an input was removed
+    }
+  }
+  if (!existsSync(join(cacheDir, record.dir, 'app.js')) || !existsSync(join(cacheDir, record.dir, 'app.css'))) return undefined;
+  return record;
+}
+
+/** Files whose change must rebuild although the page does not import them: this builder, the manifest, the installed dependencies. */
+function extraInputs(): string[] {
+  const repo = join(PACKAGE_DIR, '..', '..');
+  const files = [fileURLToPath(import.meta.url), join(PACKAGE_DIR, 'package.json'), join(repo, 'node_modules', '.modules.yaml')];
+  return files.filter((file) => existsSync(file));
+}
+
+/** esbuild's messages, each with its file:line:column when it has one (as fresh.mjs's buildProblems). */
+export function buildProblems(error: unknown): string[] {
+  const errors = (error as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] } | undefined)?.errors;
+  const messages = Array.isArray(errors) && errors.length > 0 ? errors : [{ text: error instanceof Error ? error.message : String(error), location: undefined }];
+  return messages.map(({ text, location }) => `${location ? `${location.file}:${location.line}:${location.column + 1}: ` : ''}${text}`);
+}
+
+async function buildApp(cacheDir: string): Promise<BuildRecord> {
+  const { build } = await import('esbuild');
+  const builtAt = Date.now(); // before reading any source: an edit during the build triggers the next one
+  mkdirSync(cacheDir, { recursive: true });
+  const dir = `build-${builtAt}-${process.pid}`;
+  let result;
+  try {
+    result = await build({
+      absWorkingDir: PACKAGE_DIR,
+      entryPoints: { app: join(APP_DIR, 'main.tsx') },
+      outdir: join(cacheDir, dir),
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: ['chrome111', 'firefox115', 'safari16.4', 'edge111'],
+      minify: true,
+      jsx: 'automatic',
+      // React's production build: the development one is larger, slower and warns in the console.
+      define: { 'process.env.NODE_ENV': '"production"' },
+      loader: { '.css': 'css' },
+      metafile: true,
+      logLevel: 'silent',
+      legalComments: 'eof',
+    });
+  } catch (error) {
+    const problems = buildProblems(error);
+    throw new DashboardError(`The dashboard page could not be built from its sources:\n${problems.map((line) => `  ${line}`).join('\n')}`, {
+      code: 'MILAB_DASHBOARD_BUILD',
+      hint: `Fix the file named above (or undo your change there) in ${relative(process.cwd(), APP_DIR) || APP_DIR}, then start again.`,
+      cause: error,
+    });
+  }
+  const inputs = Object.keys(result.metafile.inputs)
+    // node_modules changes only through an install, which rewrites node_modules/.modules.yaml.
+    .filter((path) => !path.includes(':') && !path.split('/').includes('node_modules'))
+    .map((path) => join(PACKAGE_DIR, path));
+  const record: BuildRecord = { dir, builtAt, inputs: [...new Set([...inputs, ...extraInputs()])] };
+  // Written last and atomically: a concurrent start never sees a half-written bundle.
+  const pointer = join(cacheDir, 'current.json');
+  const temp = `${pointer}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(record, null, 1)}\n`);
+  renameSync(temp, pointer);
+  removeOldBuilds(cacheDir, dir);
+  return record;
+}
+
+function removeOldBuilds(cacheDir: string, current: string): void {
+  for (const name of readdirSync(cacheDir)) {
+    if (!name.startsWith('build-') || name === current) continue;
+    const path = join(cacheDir, name);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > KEEP_OLD_BUILDS_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // another process removed it first
+    }
+  }
+}
+
+/** One build at a time per cache in this process: servers started together (tests) share it. */
+const building = new Map<string, Promise<BuildRecord>>();
+
+/**
+ * The page's bundle, built first when there is none or a source changed. A source that does not
+ * compile rejects with a {@link DashboardError} whose message names each file:line.
+ */
+export async function dashboardAssets(options: { cacheDir?: string } = {}): Promise<DashboardAssets> {
+  const cacheDir = options.cacheDir ?? dashboardCacheDir();
+  let record = freshBuild(cacheDir);
+  if (!record) {
+    let pending = building.get(cacheDir);
+    if (!pending) {
+      pending = buildApp(cacheDir).finally(() => building.delete(cacheDir));
+      building.set(cacheDir, pending);
+    }
+    record = await pending;
+  }
+  const js = readFileSync(join(cacheDir, record.dir, 'app.js'));
+  const css = readFileSync(join(cacheDir, record.dir, 'app.css'));
+  const version = createHash('sha256').update(js).update(css).digest('hex').slice(0, 12);
+  return { js, css, version };
+}
