@@ -1,24 +1,36 @@
 // What `milab grade` does (registered, with its options, in grade.ts), loaded only when it runs.
 import { watch as watchFiles, type FSWatcher } from 'node:fs';
 import { relative } from 'node:path';
-import { loadConfig, repoRoot } from '@milab/core';
-import { exitCodeFor, type GradeReport } from '@milab/grading';
+import { loadConfig, MilabError, repoRoot, toMilabError } from '@milab/core';
+import { checkInfo, exitCodeFor, type GradeReport } from '@milab/grading';
 import { showReport, terminalFor, type Grader } from '@milab/graders';
 import { currentWorldId, gradeAndSave, identityLine, standing, warnAboutLearnerId } from '../labs.js';
 import { selectGraders } from '../select-graders.js';
 import { describeFailure } from '../failure.js';
+import { classroomErrorResult, classroomResult, encodeClassroomResult, type ClassroomResult } from '../classroom/result.js';
 import { WATCH_POLL_SECONDS, type GradeOptions } from './grade.js';
+
+/** Whether stdout carries a machine-readable result (so everything for people goes to stderr). */
+function machineOutput(options: GradeOptions): boolean {
+  return options.json === true || options.classroom === true || options.classroomJson === true;
+}
+
+/** Prints the GitHub Classroom reporter's result in the form asked for. */
+function printClassroom(result: ClassroomResult, options: GradeOptions): void {
+  process.stdout.write(options.classroomJson ? `${JSON.stringify(result, null, 2)}\n` : `${encodeClassroomResult(result)}\n`);
+}
 
 /** Grades once, printing progress and the summary; returns the report. */
 async function gradeOnce(graders: readonly Grader[], options: GradeOptions, signal?: AbortSignal): Promise<GradeReport> {
-  const terminal = terminalFor(options);
+  const terminal = terminalFor({ json: machineOutput(options) });
   try {
     const config = loadConfig();
     const { report, progress } = await gradeAndSave(graders, { config, onEvent: terminal.onEvent, ...(signal ? { signal } : {}) });
-    await showReport(report, terminal, options);
+    await showReport(report, terminal, { ...(options.json ? { json: true } : {}), ...(options.junit ? { junit: options.junit } : {}) });
+    if (options.classroom || options.classroomJson) printClassroom(classroomResult(report), options);
     // Lab 02 needs the principal id and lab 04 the client id: say them where lab 01 is graded.
     const { identity } = standing(progress, config.target, await currentWorldId(config));
-    if (!options.json && identity && graders.some((g) => g.lab.id === '01')) console.log(`\n${identityLine(identity)}`);
+    if (identity && graders.some((g) => g.lab.id === '01')) (machineOutput(options) ? process.stderr : process.stdout).write(`\n${identityLine(identity)}\n`);
     return report;
   } finally {
     terminal.close();
@@ -62,7 +74,7 @@ async function watchMode(graders: readonly Grader[], options: GradeOptions): Pro
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
-  const out = options.json ? process.stderr : process.stdout;
+  const out = machineOutput(options) ? process.stderr : process.stdout;
   const intervalMs = (options.interval ?? WATCH_POLL_SECONDS) * 1000;
   const dirs = graders.map((g) => g.lab.dir);
   let last: GradeReport | undefined;
@@ -117,15 +129,38 @@ async function watchMode(graders: readonly Grader[], options: GradeOptions): Pro
   return last;
 }
 
+function usage(message: string, hint: string): MilabError {
+  return new MilabError(message, { code: 'MILAB_USAGE', hint, exitCode: 2 });
+}
+
+/** One grading run for GitHub Classroom: a result on stdout even when grading could not start. */
+async function gradeForClassroom(graders: readonly Grader[], options: GradeOptions): Promise<GradeReport> {
+  try {
+    return await gradeOnce(graders, options);
+  } catch (error) {
+    // The reporter must still get a result to show (and a 0 to record), with what happened.
+    const known = toMilabError(error);
+    const message = known?.message ?? (error instanceof Error ? error.message : String(error));
+    const hint = known?.hint ?? 'Run `./milab doctor` in the workflow (or locally) to see what is missing.';
+    const possible = graders.flatMap((g) => g.checks).reduce((sum, check) => sum + checkInfo(check).weight, 0);
+    printClassroom(classroomErrorResult(message, hint, possible), options);
+    throw error;
+  }
+}
+
 /** `milab grade [labs…]`: no lab means all of them. */
 export async function grade(labs: string | readonly string[] | undefined, options: GradeOptions): Promise<void> {
+  const classroom = options.classroom === true || options.classroomJson === true;
+  if (options.classroom && options.classroomJson) throw usage('--classroom and --classroom-json both print the result on stdout: pick one.', 'Use --classroom in the workflow (the reporter reads base64) and --classroom-json to read it yourself.');
+  if (classroom && options.json) throw usage('--json and --classroom both print on stdout: pick one.', 'Use --json for milab\'s own report, --classroom for GitHub Classroom\'s reporter.');
+  if (classroom && options.watch) throw usage('--classroom grades once, for a workflow step: it does not go with --watch.', 'Drop --watch, or --classroom.');
   const graders = selectGraders(labs);
   try {
     warnAboutLearnerId(loadConfig());
   } catch {
     // A bad config is reported by the grading run itself (and watched through with --watch).
   }
-  const report = options.watch ? await watchMode(graders, options) : await gradeOnce(graders, options);
+  const report = options.watch ? await watchMode(graders, options) : classroom ? await gradeForClassroom(graders, options) : await gradeOnce(graders, options);
   // No report at all: grading never got going (exit 2, could not grade).
   process.exitCode = report ? exitCodeFor(report) : 2;
 }
