@@ -1,9 +1,10 @@
-// `milab class init | provision | env | grade | teardown`: the instructor's commands. A class is
+// `milab class init | provision | env | grade | watch | teardown`: the instructor's commands. A class is
 // a folder (class.json + roster.csv, see src/class/folder.ts); every command but init takes it
 // with `--class DIR` (default: $MILAB_CLASS_DIR, or the current directory).
 import { Option, type Command } from 'commander';
 import { lazyAction } from '../run.js';
 import { registerClassGrade } from './class-grade.js';
+import { registerClassWatch } from './class-watch.js';
 
 /** The actions, loaded when one runs: `milab --help` and the other commands never pay for them. */
 const actions = () => import('./class-actions.js');
@@ -49,6 +50,7 @@ export function registerClass(program: Command): Command {
     .action(lazyAction(actions, 'env'));
 
   registerClassGrade(cls);
+  registerClassWatch(cls);
 
   cls
     .command('teardown')
