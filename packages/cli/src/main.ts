@@ -14,6 +14,7 @@ import { registerEmulator } from './commands/emulator.js';
 import { registerToken } from './commands/token.js';
 import { registerVm } from './commands/vm.js';
 import { registerClass } from './commands/class.js';
+import { registerClassroom } from './commands/classroom.js';
 import { runMain } from './run.js';
 
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerEmulator(program);
   registerVm(program);
   registerClass(program);
+  registerClassroom(program);
   return program;
 }
 
