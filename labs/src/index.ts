@@ -7,3 +7,4 @@ export * from './run.js';
 export { prepareLab } from './setups.js';
 export * from './reset.js';
 export * from './vm.js';
+export * from './exam.js';

@@ -21,6 +21,8 @@ export interface LabManifest {
   readonly objectives: readonly string[];
   /** Certification exams the lab prepares for, e.g. `AZ-104`. */
   readonly certifications: readonly string[];
+  /** Ids of the exam objective lines the lab exercises (labs/exam/objectives.json); empty when omitted. */
+  readonly examObjectives: readonly string[];
   /** Lab ids that must be done first. */
   readonly dependsOn: readonly string[];
   /** Progressive hints, first to last; never empty. */
@@ -128,6 +130,7 @@ export function readLab(dir: string): Lab {
     summary: text(file, raw, 'summary'),
     objectives: strings(file, raw, 'objectives', true),
     certifications: strings(file, raw, 'certifications', false),
+    examObjectives: raw.examObjectives === undefined ? [] : strings(file, raw, 'examObjectives', false),
     dependsOn: strings(file, raw, 'dependsOn', false),
     hints: strings(file, raw, 'hints', true),
     runsOn,
