@@ -111,6 +111,12 @@ export interface Check<Ctx = unknown> {
    * reason naming it instead of failing with a confusing second-order error.
    */
   readonly dependsOn?: readonly string[];
+  /**
+   * Ids of the certification exam objective lines the check exercises
+   * (`AZ-500/identity-access/app-access/managed-identities`, from labs/exam/objectives.json).
+   * Carried into results and the JSON and JUnit reports; never affects the score.
+   */
+  readonly objectives?: readonly string[];
   run(ctx: Ctx, tools: CheckRunTools): Promise<CheckOutcome>;
 }
 
@@ -124,6 +130,8 @@ export interface CheckInfo {
   readonly role?: 'prerequisite';
   /** As {@link Check.earnsWith}; absent when empty. */
   readonly earnsWith?: readonly string[];
+  /** As {@link Check.objectives}; absent when empty. */
+  readonly objectives?: readonly string[];
 }
 
 /** The {@link CheckInfo} of a check: its weight (0 for a prerequisite, 1 when omitted or invalid). */
@@ -137,6 +145,7 @@ export function checkInfo(check: Check<never>): CheckInfo {
     weight: prerequisite ? 0 : Number.isFinite(weight) && weight > 0 ? weight : 1,
     ...(prerequisite ? { role: 'prerequisite' as const } : {}),
     ...(check.earnsWith !== undefined && check.earnsWith.length > 0 ? { earnsWith: [...check.earnsWith] } : {}),
+    ...(check.objectives !== undefined && check.objectives.length > 0 ? { objectives: [...check.objectives] } : {}),
   };
 }
 

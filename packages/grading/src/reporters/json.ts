@@ -1,7 +1,7 @@
 // The machine-readable report (`--json`): the GradeReport with a schema version, keys in a
 // fixed order so diffs and snapshots stay stable. The schema is documented in the README;
 // bump JSON_SCHEMA_VERSION on any change that removes or renames a field. Fields added since
-// version 1 came out (each result's `points`, `role`, `earnsWith`) are additions: still version 1.
+// version 1 came out (each result's `points`, `role`, `earnsWith`, `objectives`) are additions: still version 1.
 import type { CheckResult } from '../check.js';
 import { defaultRedactor, type Redactor } from '../redact.js';
 import { summaryOf, type GradeReport } from '../report.js';
@@ -66,6 +66,7 @@ function orderedResult(result: CheckResult): CheckResult {
     points: result.points ?? 0,
     ...(result.role === undefined ? {} : { role: result.role }),
     ...(result.earnsWith === undefined ? {} : { earnsWith: [...result.earnsWith] }),
+    ...(result.objectives === undefined ? {} : { objectives: [...result.objectives] }),
     durationMs: result.durationMs,
   });
   switch (result.status) {

@@ -1,6 +1,8 @@
 // JUnit XML (`--junit FILE`) for CI test views (GitHub Actions test reporters, GitLab's
 // `artifacts:reports:junit`): one <testsuite> per lab, one <testcase> per check, failures with
-// found / expected / fix, skips with their reason, and could-not-grade as <error>.
+// found / expected / fix, skips with their reason, and could-not-grade as <error>. A check's exam
+// objectives are <property name="objective"> lines of its <testcase> (the testcase-level
+// <properties> that JUnit 5's XML, GitLab and most CI test views read; others ignore them).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CheckResult } from '../check.js';
@@ -104,6 +106,20 @@ function suiteXml(suite: Suite, target: string | undefined): string[] {
 }
 
 function testcaseXml(classname: string, result: CheckResult): string[] {
+  const lines = testcaseBody(classname, result);
+  const properties = objectiveProperties(result);
+  if (properties.length === 0) return lines;
+  // `<testcase …/>` opens to hold the properties; otherwise they go first inside it.
+  const [first, ...rest] = lines;
+  return first!.endsWith('/>') ? [`${first!.slice(0, -2)}>`, ...properties, '    </testcase>'] : [first!, ...properties, ...rest];
+}
+
+function objectiveProperties(result: CheckResult): string[] {
+  if (result.objectives === undefined || result.objectives.length === 0) return [];
+  return ['      <properties>', ...result.objectives.map((id) => `        <property${attrs({ name: 'objective', value: id })}/>`), '      </properties>'];
+}
+
+function testcaseBody(classname: string, result: CheckResult): string[] {
   const open = `    <testcase${attrs({ classname, name: `${result.id}: ${result.title}`, time: secondsAttr(result.durationMs) })}`;
   const body = explanation(result)
     .map(([label, value]) => `${label}: ${value}`)
