@@ -73,6 +73,8 @@ export interface FrameOptions {
   readonly progress?: { done: number; total: number };
   /** The last warnings (a round's notes), shown above the footer. */
   readonly notes?: readonly string[];
+  /** The watch has stopped (the last frame, left in the scrollback). */
+  readonly stopped?: boolean;
 }
 
 /** One screen of the live table, at most `rows` lines of at most `columns - 1` columns. */
@@ -90,14 +92,16 @@ export function formatFrame(state: WatchState, options: FrameOptions): string {
     const mistakes = result.mistakes.slice(0, 3);
     if (mistakes.length > 0) {
       bottom.push('Most common mistakes:');
-      for (const m of mistakes) bottom.push(fit(`  ${m.count}/${result.learners.length} ${m.checkId}  ${clean(m.title)} — fix: ${clean(m.fix)}`, width));
+      const countWidth = Math.max(...mistakes.map((m) => `${m.count}/${result.learners.length}`.length));
+      for (const m of mistakes) bottom.push(fit(`  ${`${m.count}/${result.learners.length}`.padStart(countWidth)} ${m.checkId}  ${clean(m.title)} — fix: ${clean(m.fix)}`, width));
     }
   }
   if (state.status === 'error' && state.error) bottom.push(paint.yellow(fit(`! round ${state.round} could not grade: ${clean(state.error.message)} — ${clean(state.error.hint)}`, width)));
   for (const note of options.notes ?? []) bottom.push(paint.dim(fit(clean(note), width)));
-  const progress = state.status === 'grading' && options.progress ? ` (${options.progress.done}/${options.progress.total})` : '';
-  bottom.push(paint.dim(fit(`${clean(state.budget.text)} · ${nextIn(state, options.now)}${progress} · Ctrl-C stops`, width)));
-  if (options.url) bottom.push(fit(`Dashboard: ${options.url}`, width));
+  const progress = state.status === 'grading' && options.progress ? ` (${options.progress.done}/${options.progress.total} learners)` : '';
+  const when = nextIn(state, options.now);
+  bottom.push(fit([when && `${when}${progress}`, options.url && `page: ${options.url}`, options.stopped ? `stopped after round ${state.round}` : 'Ctrl-C stops'].filter(Boolean).join(' · '), width));
+  bottom.push(paint.dim(fit(`budget: ${clean(state.budget.text)}`, width)));
 
   if (!result) return [...top, '', state.status === 'error' ? '' : 'Grading the first round…', ...bottom].join('\n');
 
@@ -136,7 +140,7 @@ export function formatFrame(state: WatchState, options: FrameOptions): string {
     ]);
   }
   const rows = table.toString().split('\n').map((line) => line.trimEnd());
-  if (more > 0) rows.push(paint.dim(`+${more} more learners (those passing or waiting); a taller terminal shows them, or the page (--serve)`));
+  if (more > 0) rows.push(paint.dim(fit(`+${more} more learners: a taller terminal shows them, or the page${options.url ? '' : ' (--serve)'}`, width)));
   return [...top, ...rows, '', ...bottom].join('\n');
 }
 
@@ -236,7 +240,7 @@ export class WatchDisplay {
     this.#open = false;
     if (this.#state) {
       const { nextAt: _n, ...rest } = this.#state;
-      this.#screen.write(`${formatFrame(rest, { now: new Date(), since: this.#since, columns: this.#screen.columns ?? 80, rows: this.#screen.rows ?? 24, color: this.#color })}\nStopped.\n`);
+      this.#screen.write(`${formatFrame(rest, { now: new Date(), since: this.#since, columns: this.#screen.columns ?? 80, rows: this.#screen.rows ?? 24, color: this.#color, stopped: true })}\n`);
     }
   }
 }

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MilabError, type ThrottleBuckets } from '@milab/core';
+import type { DashboardState } from '@milab/dashboard';
 import { defaultRedactor } from '@milab/grading';
 import type { ClassFolder } from './folder.js';
 import { gradeClass, type GradeClassOptions, type GradeClassOutcome } from './grade.js';
@@ -53,6 +54,9 @@ export interface WatchState {
   readonly result?: ClassJson;
   readonly activity: readonly { readonly learner: string; readonly lastChangedAt: string | null }[];
 }
+
+// The watch's state is the dashboard's (its result the class JSON, which the page's type is a subset of).
+const asDashboardState = (state: WatchState): DashboardState => state;
 
 /** What the watch needs of @milab/dashboard's server. */
 export interface WatchServer {
@@ -197,6 +201,8 @@ export interface WatchOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** The dashboard server (default: @milab/dashboard's startDashboardServer). */
   readonly startServer?: (options: { port: number; host: '127.0.0.1'; initial: WatchState }) => Promise<WatchServer>;
+  /** Waits between rounds, calling `tick` each second; false when stopped (default: real time). */
+  readonly wait?: (ms: number, signal: AbortSignal | undefined, tick: () => void) => Promise<boolean>;
   /** The grading of one round (default: gradeClass). */
   readonly grade?: (options: GradeClassOptions) => Promise<GradeClassOutcome>;
 }
@@ -215,11 +221,10 @@ export interface WatchOutcome {
 }
 
 async function defaultServer(options: { port: number; host: '127.0.0.1'; initial: WatchState }): Promise<WatchServer> {
-  const dashboard = (await import('@milab/dashboard')) as unknown as {
-    startDashboardServer?: (o: { port?: number; host?: '127.0.0.1'; initial: WatchState }) => Promise<WatchServer>;
-  };
-  if (!dashboard.startDashboardServer) throw new MilabError('This milab has no dashboard page yet (@milab/dashboard exports no startDashboardServer).', { code: 'MILAB_DASHBOARD', hint: 'Run `milab class watch` without --serve.', exitCode: 2 });
-  return dashboard.startDashboardServer(options);
+  // Loaded only with --serve: the page's server and its bundler are no part of a --once round.
+  const { startDashboardServer } = await import('@milab/dashboard');
+  const server = await startDashboardServer({ ...options, initial: asDashboardState(options.initial) });
+  return { url: server.url, port: server.port, publish: (state) => server.publish(asDashboardState(state)), close: () => server.close() };
 }
 
 /** A round's problem as the page and the terminal show it: redacted message and next step. */
@@ -320,7 +325,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
         publish({ ...rest, round, status: 'error', error: roundError(lastError), ...next(now) }, 'failed');
       }
       if (options.once) break;
-      if (!(await pause(interval * 1000, signal, () => options.onState?.(state, 'tick')))) break;
+      if (!(await (options.wait ?? pause)(interval * 1000, signal, () => options.onState?.(state, 'tick')))) break;
     }
   } finally {
     await server?.close();
