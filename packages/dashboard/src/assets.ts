@@ -86,7 +86,7 @@ export function buildProblems(error: unknown): string[] {
   return messages.map(({ text, location }) => `${location ? `${location.file}:${location.line}:${location.column + 1}: ` : ''}${text}`);
 }
 
-async function buildApp(cacheDir: string): Promise<BuildRecord> {
+async function buildApp(cacheDir: string, appDir: string): Promise<BuildRecord> {
   const { build } = await import('esbuild');
   const builtAt = Date.now(); // before reading any source: an edit during the build triggers the next one
   mkdirSync(cacheDir, { recursive: true });
@@ -95,7 +95,7 @@ async function buildApp(cacheDir: string): Promise<BuildRecord> {
   try {
     result = await build({
       absWorkingDir: PACKAGE_DIR,
-      entryPoints: { app: join(APP_DIR, 'main.tsx') },
+      entryPoints: { app: join(appDir, 'main.tsx') },
       outdir: join(cacheDir, dir),
       bundle: true,
       format: 'iife',
@@ -114,7 +114,7 @@ async function buildApp(cacheDir: string): Promise<BuildRecord> {
     const problems = buildProblems(error);
     throw new DashboardError(`The dashboard page could not be built from its sources:\n${problems.map((line) => `  ${line}`).join('\n')}`, {
       code: 'MILAB_DASHBOARD_BUILD',
-      hint: `Fix the file named above (or undo your change there) in ${relative(process.cwd(), APP_DIR) || APP_DIR}, then start again.`,
+      hint: `Fix the file named above (or undo your change there) in ${relative(process.cwd(), appDir) || appDir}, then start again.`,
       cause: error,
     });
   }
@@ -149,15 +149,17 @@ const building = new Map<string, Promise<BuildRecord>>();
 
 /**
  * The page's bundle, built first when there is none or a source changed. A source that does not
- * compile rejects with a {@link DashboardError} whose message names each file:line.
+ * compile rejects with a {@link DashboardError} whose message names each file:line. `appDir` (its
+ * main.tsx is the entry) is for tests; `cacheDir` defaults to {@link dashboardCacheDir}.
  */
-export async function dashboardAssets(options: { cacheDir?: string } = {}): Promise<DashboardAssets> {
+export async function dashboardAssets(options: { cacheDir?: string; appDir?: string } = {}): Promise<DashboardAssets> {
   const cacheDir = options.cacheDir ?? dashboardCacheDir();
+  const appDir = options.appDir ?? APP_DIR;
   let record = freshBuild(cacheDir);
   if (!record) {
     let pending = building.get(cacheDir);
     if (!pending) {
-      pending = buildApp(cacheDir).finally(() => building.delete(cacheDir));
+      pending = buildApp(cacheDir, appDir).finally(() => building.delete(cacheDir));
       building.set(cacheDir, pending);
     }
     record = await pending;

@@ -113,7 +113,9 @@ export function sampleDashboardState(options: SampleOptions = {}): DashboardStat
     const displayName = `${FIRST[i % FIRST.length]} ${LAST[Math.floor(i / FIRST.length) % LAST.length]}`;
     // How far this learner got: labs before `reached` pass, lab `reached` has a mistake (or is the
     // end), the rest wait for it.
-    const reached = i === 0 ? 1 : Math.min(LABS.length, Math.floor(next() * (LABS.length + 1.6)));
+    const spread = i === 0 ? 1 : Math.min(LABS.length, Math.floor(next() * (LABS.length + 1.6)));
+    // learner012's lab 01 is flagged: it needs a passed lab 01 to flag.
+    const reached = i === 11 ? Math.max(spread, 2) : spread;
     const failingCheck = i === 0 ? 0 : Math.floor(next() * 3);
     const special = i === 7 ? 'error' : i === 11 ? 'flagged' : undefined;
     const labs: DashboardLearnerLab[] = LABS.map((lab, index): DashboardLearnerLab => {

@@ -44,15 +44,26 @@ function afterFix(before: DashboardState): DashboardState {
         };
       return lab;
     });
-    return { ...learner, labs };
+    const earned = labs.reduce((sum, lab) => sum + lab.score.earned, 0);
+    const possible = labs.reduce((sum, lab) => sum + lab.score.possible, 0);
+    return { ...learner, labs, score: { earned, possible, percent: Math.round((earned / possible) * 100) } };
   });
+  // The mistakes follow: learner001 left 02.reader-at-subscription's and joined 03.identity-attached's.
+  const mistakes = result.mistakes
+    .map((m) => {
+      const others = m.learners.filter((id) => id !== 'learner001');
+      const ids = m.checkId === '03.identity-attached' ? ['learner001', ...others] : others;
+      return { ...m, learners: ids, count: ids.length };
+    })
+    .filter((m) => m.count > 0)
+    .sort((a, b) => b.count - a.count || a.checkId.localeCompare(b.checkId));
   const now = new Date().toISOString();
   return {
     ...before,
     round: before.round + 1,
     gradedAt: now,
     nextAt: new Date(Date.now() + 60_000).toISOString(),
-    result: { ...result, gradedAt: now, learners },
+    result: { ...result, gradedAt: now, learners, mistakes },
     activity: before.activity.map((a) => (a.learner === 'learner001' ? { ...a, lastChangedAt: now } : a)),
   };
 }

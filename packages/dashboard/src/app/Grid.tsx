@@ -107,6 +107,12 @@ export function Grid({
   // The Tab stop: by learner id, so it stays on the same learner when filters change the rows.
   const [active, setActive] = useState<{ learner: string; col: number } | undefined>();
   const labIds = useMemo(() => result.labs.map((lab) => lab.id), [result]);
+  // How many of the whole class (not only the filtered rows) passed each lab.
+  const passed = useMemo(() => {
+    const counts = new Map<string, number>();
+    for (const learner of result.learners) for (const lab of learner.labs) if (lab.mark === 'pass') counts.set(lab.lab, (counts.get(lab.lab) ?? 0) + 1);
+    return counts;
+  }, [result]);
   const lastChanged = new Map(activity.map((a) => [a.learner, a.lastChangedAt]));
   const columns = labIds.length + 1;
   const activeRow = Math.max(
@@ -187,6 +193,10 @@ export function Grid({
               <th scope="col" key={lab.id} className="lab-head" title={lab.title}>
                 <span className="lab-id">Lab {lab.id}</span>
                 <span className="lab-title">{lab.title}</span>
+                <span className="lab-passed">
+                  {passed.get(lab.id) ?? 0}/{result.learners.length} <span aria-hidden="true">{MARKS.pass}</span>
+                  <span className="visually-hidden"> passed</span>
+                </span>
               </th>
             ))}
             <th scope="col" className="ago-head">
