@@ -14,6 +14,7 @@ import { registerEmulator } from './commands/emulator.js';
 import { registerToken } from './commands/token.js';
 import { registerVm } from './commands/vm.js';
 import { registerClass } from './commands/class.js';
+import { registerQuiz } from './commands/quiz.js';
 import { registerClassroom } from './commands/classroom.js';
 import { runMain } from './run.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerGrade(program);
   registerHint(program);
+  registerQuiz(program);
   registerReset(program);
   registerSolve(program);
   registerDoctor(program);

@@ -1,6 +1,7 @@
 // The learner's saved progress: `<milab home>/progress.json`, the last grade of every lab per
 // target (status, score, time, and on the emulator the world it was earned on), the identity of
-// lab 01 once it is done, and how many hints of each lab were shown. Validated with zod when read:
+// lab 01 once it is done, how many hints of each lab were shown, and the last knowledge-check
+// (`milab quiz`) result of each lab. Validated with zod when read:
 // a file of another shape is reported by name and never overwritten, so earlier results are kept.
 // Written atomically (write, then rename), so an interrupted write never loses what was saved before.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,18 @@ const IdentitySchema = z.object({
   worldId: z.string().optional(),
 });
 
+const QuizAttemptSchema = z.object({
+  /** The seed of the order it was taken in (`milab quiz NN --seed S` shows the same again). */
+  seed: z.string(),
+  correct: z.number().int().nonnegative(),
+  total: z.number().int().positive(),
+  percent: z.number(),
+  /** When it was taken (ISO 8601). */
+  takenAt: z.string(),
+  /** Question id → whether its answer was right. */
+  answers: z.record(z.string(), z.boolean()),
+});
+
 const perTarget = <T extends z.ZodType>(value: T) => z.partialRecord(z.enum(['emulator', 'azure'] satisfies Target[]), value);
 
 const ProgressSchema = z.object({
@@ -39,7 +52,12 @@ const ProgressSchema = z.object({
   /** The identity lab 01 created, per target, as last graded: what lab 04 asks IMDS for. */
   identities: perTarget(IdentitySchema).default({}),
   hints: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  /** The last quiz result per lab id (the same on every target: a quiz reads no Azure state). */
+  quiz: z.record(z.string(), QuizAttemptSchema).optional(),
 });
+
+/** The last knowledge-check result of one lab. */
+export type QuizAttempt = Readonly<z.infer<typeof QuizAttemptSchema>>;
 
 /** The last grade of one lab. */
 export type LabGrade = Readonly<z.infer<typeof LabGradeSchema>>;
@@ -56,6 +74,8 @@ export interface Progress {
   readonly identities?: Readonly<Partial<Record<Target, SavedIdentity>>>;
   /** How many hints of each lab have been shown. */
   readonly hints: Readonly<Record<string, number>>;
+  /** The last `milab quiz` result per lab id. */
+  readonly quiz?: Readonly<Record<string, QuizAttempt>>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -163,4 +183,12 @@ export function resetHints(labId: string, env: Env = process.env): void {
   const hints = { ...progress.hints };
   delete hints[labId];
   writeProgress({ ...progress, hints }, env);
+}
+
+/** Records a lab's quiz result (replacing the previous one), and returns the new progress. */
+export function recordQuiz(labId: string, attempt: QuizAttempt, env: Env = process.env): Progress {
+  const progress = readProgress(env);
+  const next: Progress = { ...progress, quiz: { ...(progress.quiz ?? {}), [labId]: attempt } };
+  writeProgress(next, env);
+  return next;
 }
