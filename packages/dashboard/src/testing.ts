@@ -200,7 +200,8 @@ export function sampleDashboardState(options: SampleOptions = {}): DashboardStat
       readsPerRound,
       readsPerHour: Math.round((readsPerRound * 3600) / intervalSeconds),
       limitPerHour: 12_000,
-      text: `${readsPerRound} ARM reads a round keeps within a quarter of ARM's 12,000 reads an hour`,
+      // Worded as the watcher words it (packages/cli/src/class/watch.ts, budgetOf).
+      text: `${readsPerRound} ARM reads a round, one round every ${intervalSeconds} s: ${Math.round((readsPerRound * 3600) / intervalSeconds).toLocaleString('en-US')} reads/h, within the watch's share (3,000/h, a quarter) of ARM's 12,000 reads/h per principal and subscription`,
     },
     gradedAt: now.toISOString(),
     nextAt: new Date(now.getTime() + intervalSeconds * 1000).toISOString(),

@@ -91,6 +91,7 @@ beforeAll(async () => {
   browser = await chromium.launch({ executablePath: process.env.MILAB_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
   page.on('request', (request) => requests.push(request.url()));
+  browser.on('disconnected', () => problems.push('the browser went away'));
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
@@ -140,6 +141,10 @@ describe('the class dashboard in Chromium', () => {
     expect(await page.evaluate(() => window.__milabDashboard?.states ?? 0)).toBe(before + 1);
     expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
     expect(await page.locator('.facts').innerText()).toContain(String(state.round));
+    // The clock ticks on the page: "next in Ns" moves with no push from the server.
+    const timing = await page.locator('.timing').innerText();
+    await page.waitForFunction((before) => document.querySelector('.timing')?.textContent !== before, timing);
+    expect(await page.evaluate(() => window.__milabDashboard?.states ?? 0)).toBe(before + 1);
   });
 
   it('filters by stuck minutes and failing check, keeps the filters across a reload, and a mistake sets the check', async () => {
@@ -210,13 +215,58 @@ describe('the class dashboard in Chromium', () => {
     await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'Alice Andersson, lab 03: failed 03.identity-attached');
   });
 
-  it('shows the error banner with the next step when a round could not grade, and reconnecting when the server goes', async () => {
+  it('shows the error banner with the next step when a round could not grade', async () => {
     server.publish({ ...state, status: 'error', error: { message: 'Could not read the class subscription: the emulator did not answer (connection refused).', hint: 'Start it again with ./milab emulator start; the next round retries.' } });
     const banner = page.getByRole('alert');
     await banner.waitFor();
     expect(await banner.innerText()).toContain('connection refused');
     expect(await banner.innerText()).toContain('Next step: Start it again with ./milab emulator start');
     await shot('error');
+  });
+
+  it('says reconnecting when the server goes, and is live again (with the new state) when it is back', async () => {
+    const port = server.port;
+    await server.close();
+    await page.locator('.connection', { hasText: 'Reconnecting' }).waitFor();
+    expect(await page.locator('.connection').getAttribute('role')).toBe('status');
+    state = { ...state, status: 'idle', error: undefined, round: state.round + 1 };
+    server = await startDashboardServer({ port, initial: state });
+    await page.locator('.connection', { hasText: 'Live' }).waitFor();
+    await page.waitForFunction((round) => document.querySelector('.facts')?.textContent?.includes(`Round${round}`), state.round);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
+    // The browser logs each refused reconnection: expected here, and only here.
+    const refused = problems.filter((p) => p.includes('ERR_CONNECTION_REFUSED'));
+    problems.splice(0, problems.length, ...problems.filter((p) => !refused.includes(p)));
+  });
+
+  it('fits a projector (1280 × 720): every lab column and the last change in view', async () => {
+    const small = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: 'light' });
+    try {
+      await small.goto(server.url);
+      await small.waitForSelector('table.grid tbody tr');
+      const overflow = await small.evaluate(() => {
+        const scroller = document.querySelector('.grid-scroll');
+        return scroller ? scroller.scrollWidth - scroller.clientWidth : -1;
+      });
+      expect(overflow).toBeLessThanOrEqual(0);
+      await small.screenshot({ path: join(SHOTS, 'dashboard-1280.png') });
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('follows the system dark scheme', async () => {
+    const dark = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
+    try {
+      await dark.goto(`${server.url}#learner=learner008`);
+      await dark.locator('dialog.detail[open]').waitFor();
+      const background = await dark.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(background).toBe('rgb(13, 17, 23)');
+      await dark.screenshot({ path: join(SHOTS, 'dashboard-dark.png') });
+    } finally {
+      await dark.close();
+    }
   });
 
   it('loaded nothing from anywhere but 127.0.0.1, and logged no error (a CSP violation would be one)', () => {

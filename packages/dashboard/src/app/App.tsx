@@ -143,8 +143,7 @@ export function App() {
           ))}
         </ul>
         <p className="budget">
-          <strong>Read budget:</strong> {state.budget.text} (a round every {state.intervalSeconds} s, {state.budget.readsPerHour.toLocaleString('en')} of {state.budget.limitPerHour.toLocaleString('en')}{' '}
-          reads an hour)
+          <strong>Read budget:</strong> {state.budget.text}
         </p>
       </footer>
       {selected && state.result ? (

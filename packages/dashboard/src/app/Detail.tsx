@@ -76,7 +76,7 @@ function Lab({ title, id, lab }: { title: string; id: string; lab: DashboardLear
         </span>
         <span className="lab-verdict">
           {mark ? MARK_WORDS[mark] : 'not graded'}
-          {lab && mark !== 'waiting' ? ` · ${lab.score.percent}%` : ''}
+          {lab && (mark === 'pass' || mark === 'fail') ? ` · ${lab.score.percent}%` : ''}
           {lab?.source === 'self-run' ? ' · self-run' : ''}
         </span>
       </h3>
