@@ -196,6 +196,7 @@ describe('milab class watch, followed in Chromium', () => {
     await expect(fetch(server.url)).rejects.toThrow();
     // The round lines a pipe got.
     expect(lines[0]).toMatch(/^Dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(this machine only\)$/);
+    expect(lines).toContain("budget: 6 ARM reads a round, one round every 8 s: 2,700 reads/h, within the watch's share (3,000/h, a quarter) of ARM's 12,000 reads/h per principal and subscription");
     expect(lines).toContainEqual(expect.stringMatching(/^round 1 · 30 learners · 0 passed all · 0 stuck · 6 reads · top mistake 01\.identity-exists \(25\) · next in \d+ s$/));
   }, 150_000);
 });

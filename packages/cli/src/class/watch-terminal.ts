@@ -96,7 +96,10 @@ export function formatFrame(state: WatchState, options: FrameOptions): string {
       for (const m of mistakes) bottom.push(fit(`  ${`${m.count}/${result.learners.length}`.padStart(countWidth)} ${m.checkId}  ${clean(m.title)} — fix: ${clean(m.fix)}`, width));
     }
   }
-  if (state.status === 'error' && state.error) bottom.push(paint.yellow(fit(`! round ${state.round} could not grade: ${clean(state.error.message)} — ${clean(state.error.hint)}`, width)));
+  if (state.status === 'error' && state.error) {
+    bottom.push(paint.yellow(fit(`! round ${state.round} could not grade: ${clean(state.error.message)}`, width)));
+    bottom.push(paint.yellow(fit(`  next step: ${clean(state.error.hint)} (the watch tries again each round)`, width)));
+  }
   for (const note of options.notes ?? []) bottom.push(paint.dim(fit(clean(note), width)));
   const progress = state.status === 'grading' && options.progress ? ` (${options.progress.done}/${options.progress.total} learners)` : '';
   const when = nextIn(state, options.now);
@@ -167,6 +170,7 @@ export class WatchDisplay {
   #notes: string[] = [];
   #open = false;
   #stopped = false;
+  #budget: string | undefined;
 
   constructor(screen: WatchScreen, options: { color?: boolean } = {}) {
     this.#screen = screen;
@@ -203,8 +207,13 @@ export class WatchDisplay {
     this.#state = state;
     if (event === 'grading') this.#progress = undefined;
     if (!this.live) {
-      if (event === 'start') this.#screen.write(`Watching class ${clean(state.classId)}: ${clean(state.budget.text)}.\n`);
+      if (event === 'start') this.#screen.write(`Watching class ${clean(state.classId)} (${state.activity.length} learners); Ctrl-C stops.\n`);
       if (event === 'graded' || event === 'failed') this.#screen.write(`${formatRoundLine(state, { now: new Date(), since: this.#since })}\n`);
+      // The budget once it is known, and again whenever the interval changes with the reads a round takes.
+      if (event === 'graded' && state.budget.text !== this.#budget) {
+        this.#budget = state.budget.text;
+        this.#screen.write(`budget: ${clean(state.budget.text)}\n`);
+      }
       return;
     }
     if (event === 'stopped') return;
