@@ -256,6 +256,23 @@ describe('the class dashboard in Chromium', () => {
     }
   });
 
+  it('says what it is waiting for before the first round has graded', async () => {
+    const { result: _result, gradedAt: _gradedAt, ...rest } = sampleDashboardState({ learners: 3, now: new Date() });
+    const starting = await startDashboardServer({ initial: { ...rest, round: 0, status: 'starting', nextAt: undefined } });
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    try {
+      fresh.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      await fresh.goto(starting.url);
+      await fresh.getByText('Waiting for the first grading round to finish…').waitFor();
+      expect(await fresh.locator('.mistakes').innerText()).toContain('None yet');
+      expect(await fresh.locator('.timing').innerText()).toBe('not graded yet');
+      await fresh.screenshot({ path: join(SHOTS, 'dashboard-starting.png') });
+    } finally {
+      await fresh.close();
+      await starting.close();
+    }
+  });
+
   it('follows the system dark scheme', async () => {
     const dark = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
     try {

@@ -61,7 +61,7 @@ export function FiltersBar({ state, filters, onChange, shown, total }: { state: 
       </div>
       <div className="filter-summary">
         <p aria-live="polite" className="count">
-          {active ? `Showing ${shown} of ${total} learners` : `${total} learners`}
+          {!state.result ? '' : active ? `Showing ${shown} of ${total} learners` : `${total} learners`}
         </p>
         {active ? (
           <button type="button" className="link-button" onClick={() => onChange({ stuck: undefined, check: undefined, q: undefined })}>
