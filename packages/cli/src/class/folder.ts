@@ -21,9 +21,24 @@ export const ROSTER_FILE = 'roster.csv';
 export type ClassMode = 'own' | 'shared';
 export const CLASS_MODES: readonly ClassMode[] = ['shared', 'own'];
 
-/** The roster's columns, in the order `class init` writes them; only `learner` is required. */
-export const ROSTER_COLUMNS = ['learner', 'displayName', 'entraObjectId', 'upn', 'subscriptionId'] as const;
+/**
+ * The roster's columns, in the order `class init` writes them; only `learner` is required.
+ * - `learner`: the learner id every resource name derives from;
+ * - `displayName`: as the scoreboard shows the learner (default: the learner id);
+ * - `entraObjectId` / `upn`: Azure, the learner's Entra user (object id, or sign-in name);
+ * - `subscriptionId`: own mode, the learner's subscription;
+ * - `lmsId`: the learner's id in the school's LMS, the identity column of the gradebook CSVs
+ *   (`class grade --csv F --csv-format canvas`: Canvas's SIS User ID; `moodle`: Moodle's ID
+ *   number, "useridnumber"). Optional, unique when given.
+ */
+export const ROSTER_COLUMNS = ['learner', 'displayName', 'entraObjectId', 'upn', 'subscriptionId', 'lmsId'] as const;
 type RosterColumn = (typeof ROSTER_COLUMNS)[number];
+/** The optional columns most rosters leave out (named in hints, not in the header the messages show). */
+const OPTIONAL_ROSTER_COLUMNS: readonly RosterColumn[] = ['lmsId'];
+/** The header the messages show: the usual columns. */
+const ROSTER_HEADER = ROSTER_COLUMNS.filter((c) => !OPTIONAL_ROSTER_COLUMNS.includes(c)).join(',');
+/** The longest LMS id accepted: SIS ids and ID numbers are short codes (Moodle's idnumber field holds 255). */
+const MAX_LMS_ID_LENGTH = 100;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EXAMPLE_GUID = '98f51385-2edc-4b79-bed9-7718de4cb861';
@@ -78,6 +93,8 @@ export interface ClassLearner {
   readonly upn?: string;
   /** Own mode: the learner's own subscription. */
   readonly subscriptionId?: string;
+  /** The learner's id in the LMS (Canvas SIS User ID, Moodle ID number): the gradebook CSVs' identity column. */
+  readonly lmsId?: string;
   /** The line of roster.csv the row is on (1 = the header). */
   readonly line: number;
 }
@@ -114,7 +131,7 @@ export class ClassFolderError extends MilabError {
 }
 
 const CLASS_HINT = `Fix ${CLASS_FILE} by hand (fields: version, classId, target, mode, subscriptionId, location, grader), or create a new class with \`./milab class init DIR\`.`;
-const ROSTER_HINT = `Fix those rows of ${ROSTER_FILE} (header: ${ROSTER_COLUMNS.join(',')}; only learner is required), then run the command again.`;
+const ROSTER_HINT = `Fix those rows of ${ROSTER_FILE} (header: ${ROSTER_HEADER}, optionally lmsId, the learner's LMS id for the gradebook CSVs; only learner is required), then run the command again.`;
 
 /** Reads and validates class.json. */
 export function readClassConfig(file: string): ClassConfig {
@@ -179,19 +196,20 @@ export function parseRoster(text: string, config: Pick<ClassConfig, 'target' | '
   }
   const [header, ...records] = rows;
   if (!header) {
-    throw new ClassFolderError([{ file, message: `empty: expected a header row (${ROSTER_COLUMNS.join(',')}) and one row per learner` }], ROSTER_HINT);
+    throw new ClassFolderError([{ file, message: `empty: expected a header row (${ROSTER_HEADER}) and one row per learner` }], ROSTER_HINT);
   }
   const problems: ClassFolderProblem[] = [];
   const headerLine = header.info.lines;
   const columns: (RosterColumn | undefined)[] = header.record.map((name) => ROSTER_COLUMNS.find((c) => c.toLowerCase() === name.toLowerCase()));
   header.record.forEach((name, i) => {
-    if (columns[i] === undefined) problems.push({ file, line: headerLine, message: `unknown column "${name}": expected the header ${ROSTER_COLUMNS.join(',')}` });
+    if (columns[i] === undefined) problems.push({ file, line: headerLine, message: `unknown column "${name}": expected the header ${ROSTER_HEADER}` });
     else if (columns.indexOf(columns[i]) !== i) problems.push({ file, line: headerLine, message: `column "${name}" appears twice` });
   });
-  if (!columns.includes('learner')) problems.push({ file, line: headerLine, message: `no "learner" column: the first row must be the header (${ROSTER_COLUMNS.join(',')})` });
+  if (!columns.includes('learner')) problems.push({ file, line: headerLine, message: `no "learner" column: the first row must be the header (${ROSTER_HEADER})` });
   if (problems.length > 0) throw new ClassFolderError(problems, ROSTER_HINT);
 
   const seen = new Map<string, number>();
+  const seenLmsIds = new Map<string, number>();
   const learners: ClassLearner[] = [];
   for (const { record, info } of records) {
     const line = info.lines;
@@ -228,8 +246,18 @@ export function parseRoster(text: string, config: Pick<ClassConfig, 'target' | '
     } else if (config.mode === 'own' && config.target === 'azure') {
       fail("an own-subscription class on Azure needs each learner's subscriptionId");
     }
+    const lmsId = value('lmsId');
+    if (lmsId !== undefined) {
+      // Any text an LMS uses as an id, within reason: one line, printable, not too long; two
+      // learners with one id would get each other's grades.
+      if (lmsId.length > MAX_LMS_ID_LENGTH) fail(`lmsId is ${lmsId.length} characters long: expected at most ${MAX_LMS_ID_LENGTH} (the learner's SIS or ID number, e.g. 2026-0042)`);
+      // eslint-disable-next-line no-control-regex
+      else if (/[\u0000-\u001f\u007f]/.test(lmsId)) fail('lmsId has a control character (a tab or line break?): expected the learner\'s SIS or ID number on one line');
+      else if (seenLmsIds.has(lmsId)) fail(`lmsId "${lmsId}" is already on line ${seenLmsIds.get(lmsId)}: each learner needs their own LMS id`);
+    }
     if (problems.length > before || learner === undefined) continue;
     seen.set(learner, line);
+    if (lmsId !== undefined) seenLmsIds.set(lmsId, line);
     learners.push(
       Object.freeze({
         learner,
@@ -238,6 +266,7 @@ export function parseRoster(text: string, config: Pick<ClassConfig, 'target' | '
         ...(entraObjectId ? { entraObjectId: entraObjectId.toLowerCase() } : {}),
         ...(upn ? { upn } : {}),
         ...(subscriptionId ? { subscriptionId: subscriptionId.toLowerCase() } : {}),
+        ...(lmsId ? { lmsId } : {}),
       }),
     );
   }
@@ -261,7 +290,7 @@ export function loadClass(dir: string): ClassFolder {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new ClassFolderError(
       [{ file: rosterFile, message: missing ? 'no such file' : `cannot read it: ${(error as Error).message}` }],
-      missing ? `Create it with the header ${ROSTER_COLUMNS.join(',')} and one row per learner.` : 'Check its permissions.',
+      missing ? `Create it with the header ${ROSTER_HEADER} and one row per learner.` : 'Check its permissions.',
       error,
     );
   }

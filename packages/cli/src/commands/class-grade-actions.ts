@@ -6,9 +6,9 @@ import { dirname, join, resolve } from 'node:path';
 import { MilabError, repoRoot } from '@milab/core';
 import { mergeReports, writeJUnit } from '@milab/grading';
 import { findLab } from '@milab/labs';
-import { loadClass } from '../class/folder.js';
+import { loadClass, ROSTER_FILE } from '../class/folder.js';
 import { gradeClass } from '../class/grade.js';
-import { formatCsv } from '../class/report-csv.js';
+import { formatCsv, learnersWithoutLmsId } from '../class/report-csv.js';
 import { formatHtml } from '../class/report-html.js';
 import { formatClassJson } from '../class/report-json.js';
 import { formatScoreboard, useColor } from '../class/report-terminal.js';
@@ -59,6 +59,9 @@ function writeReport(file: string, text: string, what: string): string {
 /** `milab class grade`. */
 export async function classGrade(options: ClassGradeOptions): Promise<void> {
   // As the other class commands: --class, else $MILAB_CLASS_DIR, else the current directory.
+  if (options.csvFormat && options.csvFormat !== 'milab' && !options.csv) {
+    throw usage(`--csv-format ${options.csvFormat} shapes the CSV file, and no --csv FILE was given.`, `Add the file: \`--csv grades.csv --csv-format ${options.csvFormat}\`.`);
+  }
   const folder = loadClass(options.class ?? process.env.MILAB_CLASS_DIR ?? '.');
   const programs = parsePrograms(options.program);
   const out = options.json ? process.stderr : process.stdout;
@@ -84,7 +87,20 @@ export async function classGrade(options: ClassGradeOptions): Promise<void> {
 
   out.write(formatScoreboard(result, { color: useColor(out) }));
   out.write(`\nRead the subscription in ${result.armReads ?? '?'} ARM reads for ${result.learners.length} learners; graded in ${(result.durationMs / 1000).toFixed(1)} s.\n`);
-  if (options.csv) out.write(`Wrote the gradebook CSV to ${writeReport(options.csv, formatCsv(result), 'gradebook CSV')}.\n`);
+  if (options.csv) {
+    const format = options.csvFormat ?? 'milab';
+    const lmsIds = new Map(folder.roster.flatMap((l) => (l.lmsId ? [[l.learner, l.lmsId] as const] : [])));
+    out.write(`Wrote the gradebook CSV (${format} layout) to ${writeReport(options.csv, formatCsv(result, { format, lmsIds }), 'gradebook CSV')}.\n`);
+    const without = format === 'milab' ? [] : learnersWithoutLmsId(result, lmsIds);
+    if (without.length > 0) {
+      const some = without.slice(0, 5).join(', ') + (without.length > 5 ? `, … (${without.length})` : '');
+      note(
+        format === 'canvas'
+          ? `note: no lmsId in the roster for ${some}: Canvas matches them by SIS Login ID (their upn) or by name only. Add an lmsId column (their SIS User ID) to ${ROSTER_FILE}.`
+          : `note: no lmsId in the roster for ${some}: on Moodle's import page map Email address (their upn) to email, or add an lmsId column (their Moodle ID number) to ${ROSTER_FILE}.`,
+      );
+    }
+  }
   if (options.html) out.write(`Wrote the HTML report to ${writeReport(options.html, formatHtml(result), 'HTML report')}.\n`);
   if (options.junit) {
     const dir = resolve(options.junit);

@@ -1,8 +1,8 @@
-// `milab class grade [--class DIR] [--lab NN …] [--csv F] [--json] [--html F] [--junit DIR]
-// [--reports DIR]`: grades every learner of a class from one read of the subscription, with the
+// `milab class grade [--class DIR] [--lab NN …] [--csv F [--csv-format milab|canvas|moodle]] [--json]
+// [--html F] [--junit DIR] [--reports DIR]`: grades every learner of a class from one read of the subscription, with the
 // checks `milab grade` uses, and shows the scoreboard and the most common mistakes; exits 0 (every
 // learner passed every lab), 1 (something to fix) or 2 (could not grade).
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { lazyAction } from '../run.js';
 
 /** The action, loaded when it runs. */
@@ -13,6 +13,8 @@ export interface ClassGradeOptions {
   class?: string;
   lab?: string[];
   csv?: string;
+  /** The CSV's layout: milab (per check, the default), canvas or moodle (per lab, for the LMS import). */
+  csvFormat?: 'milab' | 'canvas' | 'moodle';
   json?: boolean;
   html?: string;
   junit?: string;
@@ -32,6 +34,8 @@ Examples:
   ./milab class grade --class myclass
   ./milab class grade --class myclass --lab 01 02 --csv grades.csv --html grades.html
   ./milab class grade --class myclass --json > grades.json
+  ./milab class grade --class myclass --lab 03 --csv lab03.csv --csv-format canvas   (Canvas: Grades → Import; one assignment)
+  ./milab class grade --class myclass --csv grades.csv --csv-format moodle           (Moodle: Grades → Import → CSV file)
   ./milab class grade --class myclass --reports handed-in/      (Azure: labs 04–05 from the learners)
 
 The grader reads as a Reader-only principal (the emulator's seeded grader; on Azure whoever signs
@@ -46,7 +50,12 @@ export function registerClassGrade(classCommand: Command): void {
     .description('Grade every learner from one read of the subscription; exit 0 all passed, 1 something to fix, 2 could not grade')
     .option('--class <dir>', 'the class folder (default: $MILAB_CLASS_DIR, or the current directory)')
     .option('--lab <NN...>', 'grade only these labs (default: every lab)')
-    .option('--csv <file>', 'also write the gradebook CSV (one row per learner, one column per check) to FILE')
+    .option('--csv <file>', 'also write the gradebook CSV (one row per learner; see --csv-format) to FILE')
+    .addOption(
+      new Option('--csv-format <format>', "the CSV's layout: milab (a column per check, with totals), canvas or moodle (a column per lab, as their grade imports take it; the roster's lmsId identifies the learner)")
+        .choices(['milab', 'canvas', 'moodle'])
+        .default('milab'),
+    )
     .option('--json', 'print the class result as JSON on stdout (the scoreboard then goes to stderr)')
     .option('--html <file>', 'also write a self-contained HTML report to FILE')
     .option('--junit <dir>', 'also write one JUnit XML report per learner into DIR (<learner>.xml)')
