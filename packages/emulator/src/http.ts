@@ -46,6 +46,66 @@ export function originFormUrl(target: string | undefined, base: string): URL | u
 }
 
 /**
+ * A target made only of characters the URL parser keeps as they are (RFC 3986's unreserved and
+ * sub-delims, `:`, `@`, `%` and `/`; no `'` in the query, which a special scheme's query
+ * percent-encodes): its path and query are the URL's `pathname` and `search` without parsing.
+ * `/.` or `%2e` (a dot segment the parser would resolve) is left to the parser.
+ */
+const PLAIN_TARGET = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/]*(?:\?[A-Za-z0-9\-._~!$&()*+,;=:@%/?]*)?$/;
+const DOT_SEGMENT = /\/\.|%2e/i;
+
+/**
+ * An origin-form request-target: its path and query, and the URL (on the listener's base) when
+ * something asks for it. Most targets (an SDK's ARM paths) need no normalising, so the front door
+ * reads their path and api-version without building a URL per request; any other target is
+ * parsed at once, as {@link originFormUrl} does.
+ */
+export class RequestTarget {
+  #url: URL | undefined;
+  private constructor(
+    readonly target: string,
+    readonly base: string,
+    /** The path as the URL parser gives it (`pathname`). */
+    readonly pathname: string,
+    /** The query without its `?` (`search.slice(1)`). */
+    readonly query: string,
+    url: URL | undefined,
+  ) {
+    this.#url = url;
+  }
+
+  /** The target on `base`, or undefined when it is not in origin-form (see {@link originFormUrl}). */
+  static parse(target: string | undefined, base: string): RequestTarget | undefined {
+    if (target !== undefined && PLAIN_TARGET.test(target)) {
+      const mark = target.indexOf('?');
+      const path = mark < 0 ? target : target.slice(0, mark);
+      if (!DOT_SEGMENT.test(path)) return new RequestTarget(target, base, path, mark < 0 ? '' : target.slice(mark + 1), undefined);
+    }
+    const url = originFormUrl(target, base);
+    return url && new RequestTarget(target ?? '', base, url.pathname, url.search.slice(1), url);
+  }
+
+  /** The whole URL (parsed on first use). */
+  get url(): URL {
+    this.#url ??= new URL(`${this.base}${this.target}`);
+    return this.#url;
+  }
+
+  /** The first value of query parameter `name`, as `url.searchParams.get(name)` gives it. */
+  param(name: string): string | null {
+    if (this.query === '') return null;
+    // Nothing to decode ('+' is a space, `%XX` a byte): the parameters are the parts as written.
+    if (this.query.includes('%') || this.query.includes('+')) return this.url.searchParams.get(name);
+    for (const part of this.query.split('&')) {
+      if (part === '') continue;
+      const equals = part.indexOf('=');
+      if ((equals < 0 ? part : part.slice(0, equals)) === name) return equals < 0 ? '' : part.slice(equals + 1);
+    }
+    return null;
+  }
+}
+
+/**
  * Whether the request has a body at all: HTTP/1.1 frames one only by Content-Length or
  * Transfer-Encoding (RFC 9112 §6.3); without either (most GETs) there is nothing to read, and
  * Node discards the empty stream itself once the reply is sent.

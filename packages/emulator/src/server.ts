@@ -20,7 +20,7 @@ import { TokenIssuer } from './entra/tokens.js';
 import { EmulatorEvents } from './events.js';
 import { ImdsManager } from './imds/manager.js';
 import { profileAdminReply, ProfileState } from './profiles.js';
-import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, hasBody, originFormUrl, readBody, send, type Reply } from './http.js';
+import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, hasBody, readBody, RequestTarget, send, type Reply } from './http.js';
 import { logError, logValue } from './log.js';
 import { ensureSecrets, type Secrets } from './secrets.js';
 import { FileStore, writeFileAtomic, type Store } from './store.js';
@@ -181,8 +181,8 @@ export function createEmulator(config: EmulatorConfig): Emulator {
   const ENTRA_MAX_BODY_BYTES = 1024 * 1024;
 
   /** Whether a request is Entra's; a target that is not a path still names one by its path. */
-  function isEntraTarget(target: string, requestUrl: URL | undefined): boolean {
-    return isEntraPath(requestUrl?.pathname ?? absolutePath(target));
+  function isEntraTarget(target: string, requestTarget: RequestTarget | undefined): boolean {
+    return isEntraPath(requestTarget?.pathname ?? absolutePath(target));
   }
 
   function bodyLimit(entra: boolean): number {
@@ -199,57 +199,88 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     return { status: internal.status, body: internal.body() };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * The reply to a request whose body is read and whose key is loaded: synchronous unless it has
+   * to wait (Entra, a token not verified before, a latency profile). Throws what failureReply answers.
+   */
+  function route(req: IncomingMessage, method: string, requestTarget: RequestTarget, baseUrl: string, entra: boolean, body: string): Reply | Promise<Reply> {
+    const path = requestTarget.pathname;
+    if (path === ADMIN_RESET_PATH && method === 'POST') {
+      if (!adminAllowed(req)) return { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
+      reset();
+      return { status: 200, body: { reset: true } };
+    }
+    if (path === ADMIN_PRINCIPALS_PATH) {
+      return adminAllowed(req) ? principalsAdminReply(store, secrets, method, body) : { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
+    }
+    if (path === ADMIN_PROFILE_PATH) {
+      if (!adminAllowed(req)) return { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
+      const reply = profileAdminReply(profiles, method, body);
+      if (method === 'POST' && reply.status === 200) writeConnection();
+      return reply;
+    }
+    if (entra) {
+      return (async () => {
+        if (profiles.latencyMs('entra') > 0) await profiles.delay('entra');
+        return (
+          (await handleEntra({ baseUrl, tenantId: store.state.tenantId, store, secrets, tokens: tokens() }, method, requestTarget.url, body, req.headers.authorization)) ?? {
+            status: 404,
+            body: { error: 'not_found', error_description: `The milab emulator has no Entra endpoint '${method} ${path}'.` },
+          }
+        );
+      })();
+    }
+    const request = { method, target: requestTarget, baseUrl, body, authorization: req.headers.authorization };
+    if (profiles.latencyMs('arm') > 0) return profiles.delay('arm').then(() => arm(request));
+    return arm(request);
+  }
+
+  /** {@link route} once the body is read and the signing key is loaded. */
+  async function readThenRoute(req: IncomingMessage, method: string, requestTarget: RequestTarget, baseUrl: string, entra: boolean): Promise<Reply> {
+    const body = hasBody(req) ? await readBody(req, bodyLimit(entra)) : '';
+    if (!issuer) await ready;
+    return route(req, method, requestTarget, baseUrl, entra, body);
+  }
+
+  /**
+   * Answers one request. A request without a body (no Content-Length, no Transfer-Encoding: most
+   * GETs) once the key is loaded is answered in the same turn of the loop when its handler need
+   * not wait: each await would be a turn more, and a promise or two per request. Returns a
+   * promise only when it waits; throws (or rejects) only when writing the reply failed.
+   */
+  function handle(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const method = (req.method ?? 'GET').toUpperCase();
     const baseUrl = url ?? `https://127.0.0.1:${config.port}`;
     const target = req.url ?? '';
-    const requestUrl = originFormUrl(target, baseUrl);
-    const entra = isEntraTarget(target, requestUrl);
-    let reply: Reply;
-    try {
-      if (!requestUrl) throw entra ? errors.entraMalformedRequest(`The request-target '${target}' is not a path.`) : errors.badRequestTarget(target);
-      // A request without a body (no Content-Length, no Transfer-Encoding: most GETs) is not
-      // read at all, and a key already loaded is not awaited again: each await is a turn of the loop.
-      const body = hasBody(req) ? await readBody(req, bodyLimit(entra)) : '';
-      if (!issuer) await ready;
-      if (requestUrl.pathname === ADMIN_RESET_PATH && method === 'POST') {
-        if (!adminAllowed(req)) {
-          reply = { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
-        } else {
-          reset();
-          reply = { status: 200, body: { reset: true } };
-        }
-      } else if (requestUrl.pathname === ADMIN_PRINCIPALS_PATH) {
-        reply = adminAllowed(req) ? principalsAdminReply(store, secrets, method, body) : { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
-      } else if (requestUrl.pathname === ADMIN_PROFILE_PATH) {
-        if (!adminAllowed(req)) {
-          reply = { status: 403, body: { error: { code: 'Forbidden', message: 'The admin key is missing or wrong.' } } };
-        } else {
-          reply = profileAdminReply(profiles, method, body);
-          if (method === 'POST' && reply.status === 200) writeConnection();
-        }
-      } else if (entra) {
-        if (profiles.latencyMs('entra') > 0) await profiles.delay('entra');
-        reply = (await handleEntra({ baseUrl, tenantId: store.state.tenantId, store, secrets, tokens: tokens() }, method, requestUrl, body, req.headers.authorization)) ?? {
-          status: 404,
-          body: { error: 'not_found', error_description: `The milab emulator has no Entra endpoint '${method} ${requestUrl.pathname}'.` },
-        };
-      } else {
-        if (profiles.latencyMs('arm') > 0) await profiles.delay('arm');
-        reply = await arm({ method, url: requestUrl, baseUrl, body, authorization: req.headers.authorization });
-      }
-    } catch (error) {
+    const requestTarget = RequestTarget.parse(target, baseUrl);
+    const entra = isEntraTarget(target, requestTarget);
+    const withBody = hasBody(req);
+    const answer = (reply: Reply): void => {
+      send(res, reply, method);
+      // Only a body can be left unread (refused, or the request failed before it was read).
+      if (withBody) drainAfterReply(req);
+    };
+    const fail = (error: unknown): void => {
       if (error instanceof ClientGoneError) return;
-      reply = failureReply(error, entra, method, requestUrl?.pathname ?? target);
+      answer(failureReply(error, entra, method, requestTarget?.pathname ?? target));
+    };
+    let reply: Reply | Promise<Reply>;
+    try {
+      if (!requestTarget) throw entra ? errors.entraMalformedRequest(`The request-target '${target}' is not a path.`) : errors.badRequestTarget(target);
+      reply = withBody || !issuer ? readThenRoute(req, method, requestTarget, baseUrl, entra) : route(req, method, requestTarget, baseUrl, entra, '');
+    } catch (error) {
+      fail(error);
+      return undefined;
     }
-    send(res, reply, method);
-    drainAfterReply(req);
+    if (reply instanceof Promise) return reply.then(answer, fail);
+    answer(reply);
+    return undefined;
   }
 
   /** The one HTTPS listener: every request answered, none able to end the process. */
   function createFrontDoor(): Server {
     const serve = (req: IncomingMessage, res: ServerResponse): void => {
-      handle(req, res).catch((error: unknown) => {
+      const writeFailed = (error: unknown): void => {
         // Only writing the reply itself can get here (a handler's failure is a 500 above).
         config.log(`error: ${logValue(req.method)} ${logValue(req.url)}: writing the reply failed: ${logError(error)}`);
         try {
@@ -258,7 +289,12 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         } catch {
           res.destroy();
         }
-      });
+      };
+      try {
+        handle(req, res)?.catch(writeFailed);
+      } catch (error) {
+        writeFailed(error);
+      }
     };
     const https = createServer({ key: certificates.keyPem, cert: certificates.certPem }, serve);
     // `Expect: 100-continue`: the client waits for a go-ahead before it sends its body. A body
@@ -266,7 +302,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     https.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       const target = req.url ?? '';
       const declared = Number(req.headers['content-length']);
-      if (!(declared > bodyLimit(isEntraTarget(target, originFormUrl(target, url ?? 'https://127.0.0.1'))))) res.writeContinue();
+      if (!(declared > bodyLimit(isEntraTarget(target, RequestTarget.parse(target, url ?? 'https://127.0.0.1'))))) res.writeContinue();
       serve(req, res);
     });
     guardListener(https, {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorConfig } from '../config.js';
 import { errors } from '../errors.js';
-import type { Reply } from '../http.js';
+import type { Reply, RequestTarget } from '../http.js';
 import { keyOf, type Principal, type ResourceGroupRecord, type WorldState } from '../model.js';
 import { permits } from '../rbac.js';
 import type { Store } from '../store.js';
@@ -25,7 +25,8 @@ export class ArmContext {
 
   constructor(
     readonly method: string,
-    readonly url: URL,
+    /** The request-target (its URL is parsed only when a handler asks for it). */
+    readonly target: RequestTarget,
     /** The decoded path, without the query. */
     readonly path: string,
     readonly apiVersion: string,
@@ -36,6 +37,11 @@ export class ArmContext {
     readonly store: Store,
     readonly events: EmulatorEvents,
   ) {}
+
+  /** The request's URL. */
+  get url(): URL {
+    return this.target.url;
+  }
 
   get state(): Readonly<WorldState> {
     return this.store.state;

@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { AuditLog } from '../audit.js';
 import type { EmulatorConfig } from '../config.js';
 import { findByObjectId, principalLabel } from '../directory.js';
-import { issuerFor, type TokenIssuer } from '../entra/tokens.js';
+import { issuerFor, type TokenIssuer, type VerifyResult } from '../entra/tokens.js';
 import { ArmError, errors } from '../errors.js';
 import type { EmulatorEvents } from '../events.js';
-import type { Reply } from '../http.js';
+import type { Reply, RequestTarget } from '../http.js';
 import { cloudMetadata } from '../handlers/metadata.js';
 import { handleResourceGroups } from '../handlers/resourceGroups.js';
 import { handleRoleAssignments } from '../handlers/roleAssignments.js';
@@ -43,18 +43,24 @@ export interface ArmDeps {
 
 export interface ArmRequest {
   method: string;
-  url: URL;
+  target: RequestTarget;
   baseUrl: string;
   body: string;
   authorization: string | undefined;
 }
 
-async function authenticate(deps: ArmDeps, authorization: string | undefined): Promise<Caller> {
-  const tenantId = deps.store.state.tenantId;
+/** The bearer token of an Authorization header, or ARM's 401 for a missing or malformed one. */
+function bearerToken(tenantId: string, authorization: string | undefined): string {
   if (!authorization) throw errors.authenticationMissing(tenantId);
+  // `Bearer <token>` with one space and nothing after (what every SDK sends): no regex needed.
+  if (authorization.length > 7 && authorization.startsWith('Bearer ') && !/\s/.test(authorization.slice(7))) return authorization.slice(7);
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw errors.authenticationInvalidHeader(tenantId);
-  const result = await deps.tokens().verifyForArm(match[1] ?? '');
+  return match[1] ?? '';
+}
+
+/** The caller of a verified token, or ARM's 401 for the token's problem. */
+function callerOf(deps: ArmDeps, tenantId: string, result: VerifyResult): Caller {
   if (!result.ok) {
     const problem = result.problem;
     switch (problem.kind) {
@@ -81,8 +87,22 @@ async function authenticate(deps: ArmDeps, authorization: string | undefined): P
   return caller;
 }
 
-/** Creates the ARM request handler. */
-export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promise<Reply> {
+/** `new Date(ms).toISOString()`, remembered for the last millisecond asked (requests come many a millisecond). */
+let isoMs = -1;
+let isoText = '';
+function isoTime(ms: number): string {
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
+}
+
+/**
+ * Creates the ARM request handler. Its reply is synchronous when nothing has to wait (a token
+ * verified before: the usual case), a promise otherwise (the first RS256 verification of a token).
+ */
+export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Reply | Promise<Reply> {
   const apiVersions = new ApiVersionPolicy(deps.config.log);
   // The config with the profile's live RBAC delay: copied again only when that delay changes.
   let liveConfig = deps.config;
@@ -92,11 +112,11 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promis
     return liveConfig;
   };
 
-  return async (request) => {
+  return (request) => {
     const started = Date.now();
-    const { method, url } = request;
+    const { method, target } = request;
     // Most paths have nothing to decode and no doubled slash: each step only when it would change something.
-    let path = url.pathname;
+    let path = target.pathname;
     if (path.includes('%')) {
       try {
         path = decodeURIComponent(path);
@@ -105,19 +125,53 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promis
       }
     }
     if (path.includes('//')) path = path.replace(/\/{2,}/g, '/');
-    const apiVersion = url.searchParams.get('api-version') ?? undefined;
+    const apiVersion = target.param('api-version') ?? undefined;
     let caller: Caller | undefined;
     let ctx: ArmContext | undefined;
-    let reply: Reply;
     let throttleHeaders: Record<string, string> = {};
-    try {
-      if (/^\/metadata\/endpoints\/?$/i.test(path) && method === 'GET') {
-        if (apiVersion) apiVersions.check(path, apiVersion);
-        reply = cloudMetadata(request.baseUrl, apiVersion ?? null);
-      } else {
-        if (!apiVersion) throw errors.missingApiVersion();
-        apiVersions.check(path, apiVersion);
-        caller = await authenticate(deps, request.authorization);
+
+    /** The reply of an ArmError (anything else is the server's 500). */
+    const refusal = (error: unknown): Reply => {
+      if (!(error instanceof ArmError)) throw error;
+      return { status: error.status, body: error.body(), headers: { ...error.headers, 'x-ms-failure-cause': 'gateway' } };
+    };
+
+    /** ARM's headers on the reply, and the audit entry. */
+    const finish = (reply: Reply): Reply => {
+      const correlation = randomUUID();
+      const time = isoTime(started);
+      const headers: Record<string, string> = {
+        'x-ms-correlation-request-id': correlation,
+        // `20261201T115700Z`-style: the ISO time without its separators and fraction.
+        'x-ms-routing-request-id': `WESTUS:${time.slice(0, 4)}${time.slice(5, 7)}${time.slice(8, 13)}${time.slice(14, 16)}${time.slice(17, 19)}Z:${correlation}`,
+      };
+      if (method === 'GET' || method === 'HEAD') headers['x-ms-ratelimit-remaining-subscription-reads'] = '11999';
+      else headers['x-ms-ratelimit-remaining-subscription-writes'] = '1199';
+      for (const name in throttleHeaders) headers[name] = throttleHeaders[name]!;
+      if (reply.headers) for (const name in reply.headers) headers[name] = reply.headers[name]!;
+      reply.headers = headers;
+      const errorCode = reply.status >= 400 ? (reply.body as { error?: { code?: string } } | undefined)?.error?.code : undefined;
+      // One object, its fields in the log's order, absent ones left undefined (not written).
+      deps.audit.append({
+        time,
+        principal: caller ? principalLabel(caller.principal, caller.objectId) : 'anonymous',
+        oid: caller?.objectId,
+        appid: caller?.appId,
+        method,
+        path,
+        apiVersion: apiVersion || undefined,
+        status: reply.status,
+        action: ctx?.action || undefined,
+        error: errorCode || undefined,
+        durationMs: Date.now() - started,
+      });
+      return reply;
+    };
+
+    /** Everything after authentication, for the token's verification result. */
+    const serveVerified = (tenantId: string, result: VerifyResult): Reply => {
+      try {
+        caller = callerOf(deps, tenantId, result);
         const admission = deps.profiles?.admitArm(method, path, caller.objectId);
         if (admission && !admission.ok) {
           throttleHeaders = { [`x-ms-ratelimit-remaining-subscription-${admission.kind}s`]: '0' };
@@ -125,46 +179,35 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Promis
         }
         if (admission) throttleHeaders = admission.headers;
         const config = configNow();
-        ctx = new ArmContext(method, url, path, apiVersion, request.body, caller, request.baseUrl, config, deps.store, deps.events);
+        ctx = new ArmContext(method, target, path, apiVersion ?? '', request.body, caller, request.baseUrl, config, deps.store, deps.events);
         let handled: Reply | undefined;
         for (const handler of HANDLERS) {
           handled = handler(ctx);
           if (handled) break;
         }
         if (!handled) throw errors.noRoute(method, path);
-        reply = handled;
+        return finish(handled);
+      } catch (error) {
+        return finish(refusal(error));
       }
-    } catch (error) {
-      if (!(error instanceof ArmError)) throw error;
-      reply = { status: error.status, body: error.body(), headers: { ...error.headers, 'x-ms-failure-cause': 'gateway' } };
-    }
-    const correlation = randomUUID();
-    const time = new Date(started).toISOString();
-    const headers: Record<string, string> = {
-      'x-ms-correlation-request-id': correlation,
-      // `20261201T115700Z`-style: the ISO time without its separators and fraction.
-      'x-ms-routing-request-id': `WESTUS:${time.slice(0, 4)}${time.slice(5, 7)}${time.slice(8, 13)}${time.slice(14, 16)}${time.slice(17, 19)}Z:${correlation}`,
     };
-    if (method === 'GET' || method === 'HEAD') headers['x-ms-ratelimit-remaining-subscription-reads'] = '11999';
-    else headers['x-ms-ratelimit-remaining-subscription-writes'] = '1199';
-    for (const name in throttleHeaders) headers[name] = throttleHeaders[name]!;
-    if (reply.headers) for (const name in reply.headers) headers[name] = reply.headers[name]!;
-    reply.headers = headers;
-    const errorCode = reply.status >= 400 ? (reply.body as { error?: { code?: string } } | undefined)?.error?.code : undefined;
-    // One object, its fields in the log's order, absent ones left undefined (not written).
-    deps.audit.append({
-      time,
-      principal: caller ? principalLabel(caller.principal, caller.objectId) : 'anonymous',
-      oid: caller?.objectId,
-      appid: caller?.appId,
-      method,
-      path,
-      apiVersion: apiVersion || undefined,
-      status: reply.status,
-      action: ctx?.action || undefined,
-      error: errorCode || undefined,
-      durationMs: Date.now() - started,
-    });
-    return reply;
+
+    try {
+      if (/^\/metadata\/endpoints\/?$/i.test(path) && method === 'GET') {
+        if (apiVersion) apiVersions.check(path, apiVersion);
+        return finish(cloudMetadata(request.baseUrl, apiVersion ?? null));
+      }
+      if (!apiVersion) throw errors.missingApiVersion();
+      apiVersions.check(path, apiVersion);
+      const tenantId = deps.store.state.tenantId;
+      const token = bearerToken(tenantId, request.authorization);
+      const issuer = deps.tokens();
+      // A token verified before is checked without waiting; the first time, RS256 through jose.
+      const known = issuer.verifyKnownForArm(token);
+      if (known) return serveVerified(tenantId, known);
+      return issuer.verifyForArm(token).then((result) => serveVerified(tenantId, result));
+    } catch (error) {
+      return finish(refusal(error));
+    }
   };
 }

@@ -19,12 +19,18 @@ export interface EntraContext {
 
 /** Path segments after the tenant that belong to Entra. */
 const ENTRA_SEGMENTS = new Set(['oauth2', 'v2.0', 'discovery', '.well-known']);
+const LONGEST_ENTRA_SEGMENT = Math.max(...[...ENTRA_SEGMENTS].map((segment) => segment.length));
 const TENANT_ALIASES = new Set(['common', 'organizations', 'consumers']);
 
 /** Whether the path is an Entra path (`/{tenant}/oauth2/…`, `/{tenant}/v2.0/…`, …). */
 export function isEntraPath(path: string): boolean {
-  const segments = path.split('/');
-  return segments.length >= 3 && ENTRA_SEGMENTS.has((segments[2] ?? '').toLowerCase());
+  // The third '/'-separated segment (`path.split('/')[2]`), found without splitting: every request asks.
+  const first = path.indexOf('/');
+  const second = first < 0 ? -1 : path.indexOf('/', first + 1);
+  if (second < 0) return false;
+  const third = path.indexOf('/', second + 1);
+  const segment = path.slice(second + 1, third < 0 ? path.length : third);
+  return segment.length <= LONGEST_ENTRA_SEGMENT && ENTRA_SEGMENTS.has(segment.toLowerCase());
 }
 
 function openIdConfiguration(ctx: EntraContext, tenant: string, v2: boolean): Record<string, unknown> {

@@ -184,6 +184,19 @@ export class TokenIssuer {
     const key = VerifiedTokens.keyOf(token);
     const cached = this.verified.get(key, now.getTime() / 1000);
     if (cached) return this.#checkClaims(cached, acceptAudience, now);
+    return this.#verifyNew(token, key, acceptAudience, now);
+  }
+
+  /**
+   * {@link verify}'s answer for a token this issuer has verified before, without waiting (the
+   * call-dependent checks run as on every call); `undefined` for a token it has not: call verify.
+   */
+  verifyKnown(token: string, acceptAudience: (aud: string) => boolean, now: Date = new Date()): VerifyResult | undefined {
+    const cached = this.verified.get(VerifiedTokens.keyOf(token), now.getTime() / 1000);
+    return cached && this.#checkClaims(cached, acceptAudience, now);
+  }
+
+  async #verifyNew(token: string, key: string, acceptAudience: (aud: string) => boolean, now: Date): Promise<VerifyResult> {
     const signed = await this.#verifySignature(token, now);
     if (!signed.ok) return signed;
     // Remembered whatever the call-dependent checks below decide: they run again on every hit.
@@ -241,8 +254,15 @@ export class TokenIssuer {
 
   /** {@link verify} with ARM's audiences ({@link acceptsArmAudience}). */
   verifyForArm(token: string, now?: Date): Promise<VerifyResult> {
-    return this.verify(token, (aud) => this.acceptsArmAudience(aud), now);
+    return this.verify(token, this.#armAudience, now);
   }
+
+  /** {@link verifyKnown} with ARM's audiences. */
+  verifyKnownForArm(token: string, now?: Date): VerifyResult | undefined {
+    return this.verifyKnown(token, this.#armAudience, now);
+  }
+
+  readonly #armAudience = (aud: string): boolean => this.acceptsArmAudience(aud);
 }
 
 /**
