@@ -209,6 +209,24 @@ describe('the watch loop', () => {
     expect(outcome.exitCode).toBe(1);
   });
 
+  it('stops at once on Ctrl-C, even in a round that never ends', async () => {
+    const stop = new AbortController();
+    let closed = false;
+    const watching = runWatch({
+      folder,
+      serve: 0,
+      startServer: async () => ({ url: 'http://127.0.0.1:1/', port: 1, publish: () => undefined, close: async () => void (closed = true) }),
+      grade: () => {
+        stop.abort();
+        return new Promise<never>(() => undefined);
+      },
+      signal: stop.signal,
+    });
+    const outcome = await watching;
+    expect(closed).toBe(true);
+    expect(outcome.rounds).toBe(0);
+  });
+
   it('refuses an --interval over the budget before the first round', async () => {
     let graded = 0;
     await expect(runWatch({ folder, interval: 5, grade: async () => (graded++, classOutcome([])) })).rejects.toThrow(/--interval 5 would read 3,600 times an hour \(at least 5 ARM reads a round/);

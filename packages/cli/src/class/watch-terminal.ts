@@ -88,7 +88,7 @@ export function formatFrame(state: WatchState, options: FrameOptions): string {
   if (result) {
     const stuck = stuckLearners(state, options.now, options.since).length;
     const passed = result.learners.filter((l) => l.status === 'passed').length;
-    bottom.push(fit(`${result.learners.length} learners · ${passed} passed every lab · ${result.learners.length - passed} to go · ${stuck} stuck (no change for 10 min)`, width));
+    bottom.push(fit(`${result.learners.length} learners · ${passed} passed every lab · ${result.learners.length - passed} still at work · ${stuck} stuck (no change for 10 min)`, width));
     const mistakes = result.mistakes.slice(0, 3);
     if (mistakes.length > 0) {
       bottom.push('Most common mistakes:');

@@ -251,6 +251,17 @@ async function pause(ms: number, signal: AbortSignal | undefined, tick: () => vo
   return false;
 }
 
+/** `work`, or a rejection as soon as `signal` aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('stopped'));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** Watches the class until stopped (or for one round with `once`). */
 export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
   const { folder, signal } = options;
@@ -289,7 +300,8 @@ export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
       publish({ ...state, status: 'grading' }, 'grading');
       let outcome: GradeClassOutcome | undefined;
       try {
-        outcome = await grade({
+        // Ctrl-C does not wait for a round stuck on a peer that does not answer (a second Ctrl-C kills).
+        outcome = await untilAborted(grade({
           folder,
           ...(options.labs ? { labs: options.labs } : {}),
           ...(options.programs ? { programs: options.programs } : {}),
@@ -299,7 +311,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
           ...(options.onWarning ? { onWarning: options.onWarning } : {}),
           ...(options.onProgress ? { onLearner: (done: number, total: number) => options.onProgress!(done, total) } : {}),
           ...(signal ? { signal } : {}),
-        });
+        }), signal);
         lastError = undefined;
       } catch (error) {
         if (signal?.aborted) break;
