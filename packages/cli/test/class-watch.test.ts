@@ -19,12 +19,13 @@ import {
   ActivityTracker,
   budgetOf,
   checkInterval,
-  estimatedReads,
   fingerprint,
   readsPerHour,
+  readsPerSubscription,
   runWatch,
   smallestInterval,
   stuckLearners,
+  subscriptionCount,
   WATCH_READS_PER_HOUR,
   type WatchServer,
   type WatchState,
@@ -98,10 +99,15 @@ describe('the read budget', () => {
     expect(budget.text).toContain('3,000/h, a quarter');
   });
 
-  it('estimates the first round from the snapshot: five lists per subscription', () => {
-    expect(estimatedReads(folder)).toBe(5);
-    const own = { config: { ...folder.config, mode: 'own' as const }, roster: ['a', 'b', 'c', 'a'].map((s, i) => ({ ...folder.roster[i]!, subscriptionId: `0000000${i}-${s}` })) };
-    expect(estimatedReads(own)).toBe(20);
+  it("counts a round's reads per subscription (ARM's budget is per principal and subscription): five lists before the first round", () => {
+    expect(subscriptionCount(folder)).toBe(1);
+    expect(readsPerSubscription(undefined, folder)).toBe(5);
+    expect(readsPerSubscription(6, folder)).toBe(6);
+    // Own mode: a snapshot per learner's subscription, each in its own bucket.
+    const own = { config: { ...folder.config, mode: 'own' as const }, roster: ['a', 'b', 'c', 'a'].map((s, i) => ({ ...folder.roster[i]!, subscriptionId: `sub-${s}` })) };
+    expect(subscriptionCount(own)).toBe(3);
+    expect(readsPerSubscription(18, own)).toBe(6);
+    expect(budgetOf(6, 8, { subscriptions: 3 }).text).toMatch(/^6 ARM reads a round in each of 3 subscriptions, one round every 8 s/);
   });
 
   it('refuses an --interval over the share, naming the numbers and the smallest allowed', () => {

@@ -83,24 +83,33 @@ export function readsPerHour(readsPerRound: number, intervalSeconds: number): nu
   return Math.ceil((readsPerRound * 3600) / intervalSeconds - 1e-9);
 }
 
-/** The budget the page's footer and the terminal state, in numbers and words. */
-export function budgetOf(readsPerRound: number, intervalSeconds: number, estimated = false): WatchState['budget'] {
+/** The budget the page's footer and the terminal state, in numbers and words (reads per subscription a round). */
+export function budgetOf(readsPerRound: number, intervalSeconds: number, options: { estimated?: boolean; subscriptions?: number } = {}): WatchState['budget'] {
   const perHour = readsPerHour(readsPerRound, intervalSeconds);
+  const each = (options.subscriptions ?? 1) > 1 ? ` in each of ${n(options.subscriptions!)} subscriptions` : '';
   return {
     readsPerRound,
     readsPerHour: perHour,
     limitPerHour: ARM_READS_PER_HOUR,
     text:
-      `${estimated ? 'about ' : ''}${n(readsPerRound)} ARM reads a round, one round every ${intervalSeconds} s: ${n(perHour)} reads/h, ` +
+      `${options.estimated ? 'about ' : ''}${n(readsPerRound)} ARM reads a round${each}, one round every ${intervalSeconds} s: ${n(perHour)} reads/h, ` +
       `within the watch's share (${n(WATCH_READS_PER_HOUR)}/h, a quarter) of ARM's ${n(ARM_READS_PER_HOUR)} reads/h per principal and subscription`,
   };
 }
 
-/** Reads the first round will take, before it says: the snapshot's lists, once per subscription the class reads. */
-export function estimatedReads(folder: Pick<ClassFolder, 'config' | 'roster'>): number {
-  if (folder.config.mode !== 'own') return SNAPSHOT_LISTS;
-  const subscriptions = new Set(folder.roster.map((l) => (l.subscriptionId ?? folder.config.subscriptionId ?? '').toLowerCase()));
-  return SNAPSHOT_LISTS * Math.max(1, subscriptions.size);
+/** How many subscriptions a round reads: one in shared mode, each learner's own in own mode. */
+export function subscriptionCount(folder: Pick<ClassFolder, 'config' | 'roster'>): number {
+  if (folder.config.mode !== 'own') return 1;
+  return Math.max(1, new Set(folder.roster.map((l) => (l.subscriptionId ?? folder.config.subscriptionId ?? '').toLowerCase())).size);
+}
+
+/**
+ * Reads a round takes in one subscription: ARM's budget is per principal AND subscription, so in
+ * own mode (a snapshot per learner's subscription) each subscription's bucket sees its share of
+ * the round's reads only. Before the first round says: the snapshot's lists.
+ */
+export function readsPerSubscription(armReads: number | undefined, folder: Pick<ClassFolder, 'config' | 'roster'>): number {
+  return armReads === undefined ? SNAPSHOT_LISTS : Math.ceil(armReads / subscriptionCount(folder));
 }
 
 /** Refuses an explicit --interval that would read more than the watch's share, naming the numbers and the smallest allowed. */
@@ -266,7 +275,8 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
 export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
   const { folder, signal } = options;
   const grade = options.grade ?? gradeClass;
-  const estimate = estimatedReads(folder);
+  const estimate = readsPerSubscription(undefined, folder);
+  const subscriptions = subscriptionCount(folder);
   if (options.interval !== undefined) checkInterval(options.interval, estimate, true);
   let interval = options.interval ?? smallestInterval(estimate);
   let state: WatchState = {
@@ -277,7 +287,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
     round: 0,
     status: 'starting',
     intervalSeconds: interval,
-    budget: budgetOf(estimate, interval, true),
+    budget: budgetOf(estimate, interval, { estimated: true, subscriptions }),
     activity: folder.roster.map((l) => ({ learner: l.learner, lastChangedAt: null })),
   };
   let server: WatchServer | undefined;
@@ -321,7 +331,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
       const round = state.round + 1;
       if (outcome) {
         result = JSON.parse(formatClassJson(outcome.result)) as ClassJson;
-        const reads = outcome.result.armReads ?? estimate;
+        const reads = readsPerSubscription(outcome.result.armReads, folder);
         if (options.interval === undefined) interval = smallestInterval(reads);
         else if (readsPerHour(reads, interval) > WATCH_READS_PER_HOUR) {
           // More pages than the first estimate (a class that grew): keep to the share.
@@ -331,7 +341,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
         }
         // No next round after --once: no nextAt.
         const { error: _previous, nextAt: _next, ...rest } = state;
-        publish({ ...rest, round, status: 'idle', intervalSeconds: interval, budget: budgetOf(reads, interval), gradedAt: now.toISOString(), ...next(now), result, activity: activity.update(result, now) }, 'graded');
+        publish({ ...rest, round, status: 'idle', intervalSeconds: interval, budget: budgetOf(reads, interval, { subscriptions }), gradedAt: now.toISOString(), ...next(now), result, activity: activity.update(result, now) }, 'graded');
       } else {
         const { nextAt: _next, ...rest } = state;
         publish({ ...rest, round, status: 'error', error: roundError(lastError), ...next(now) }, 'failed');
