@@ -15,6 +15,7 @@ import { registerToken } from './commands/token.js';
 import { registerVm } from './commands/vm.js';
 import { registerClass } from './commands/class.js';
 import { registerQuiz } from './commands/quiz.js';
+import { registerReport } from './commands/report.js';
 import { registerClassroom } from './commands/classroom.js';
 import { runMain } from './run.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerGrade(program);
   registerHint(program);
   registerQuiz(program);
+  registerReport(program);
   registerReset(program);
   registerSolve(program);
   registerDoctor(program);
