@@ -324,6 +324,21 @@ describe('bad options', () => {
     expect(over.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('--once where the class cannot be graded: the reason and the next step, exit 2', async () => {
+    const saved = process.env.MILAB_HOME;
+    // A milab home with no emulator running in it.
+    process.env.MILAB_HOME = join(home, 'no-emulator');
+    try {
+      const { code, stdout, stderr } = await runWatchCommand(['--class', folder.dir, '--once']);
+      expect(code).toBe(2);
+      expect(stdout).toMatch(/^round 1 · could not grade: The emulator is not running/m);
+      expect(stderr).toMatch(/next step: Start it with `\.\/milab emulator start --detach`/);
+    } finally {
+      if (saved === undefined) delete process.env.MILAB_HOME;
+      else process.env.MILAB_HOME = saved;
+    }
+  });
+
   it('--help says which budget the watch keeps to', async () => {
     const { stdout } = await runWatchCommand(['--help']);
     expect(stdout).toContain('12,000 reads an hour');
