@@ -179,6 +179,13 @@ describe('the class dashboard in Chromium', () => {
     await shot('mistake');
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await waitForRows(state.result?.learners.map((l) => l.learner) ?? []);
+
+    // Who needs help first: the longest without a change at the top.
+    await page.getByLabel('Order').selectOption('stuck');
+    await waitForRows(filterLearners(state, { sort: 'stuck' }, Date.now()).map((l) => l.learner));
+    expect(new URL(page.url()).hash).toBe('#sort=stuck');
+    await page.getByLabel('Order').selectOption('');
+    await waitForRows(state.result?.learners.map((l) => l.learner) ?? []);
   });
 
   it("opens a learner's detail with the keyboard only, shows found / expected / fix, and Esc closes it", async () => {

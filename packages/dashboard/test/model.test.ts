@@ -74,4 +74,21 @@ describe('the page model', () => {
     expect(filterLearners(state, { q: 'alice' }, now).map((l) => l.learner)).toContain('learner001');
     expect(filterLearners({ ...state, result: undefined }, {}, now)).toEqual([]);
   });
+
+  it('orders by the longest without a change (never first, finished last) or the lowest score', () => {
+    const state = sampleDashboardState({ learners: 40, now: NOW });
+    const now = NOW.getTime();
+    const since = new Map(state.activity.map((a) => [a.learner, a.lastChangedAt ? Date.parse(a.lastChangedAt) : -Infinity]));
+    const done = (id: string) => state.result?.learners.find((l) => l.learner === id)?.labs.every((lab) => lab.mark === 'pass' || lab.mark === 'flagged');
+    const stuck = filterLearners(state, { sort: 'stuck' }, now).map((l) => l.learner);
+    expect(stuck).toHaveLength(40);
+    const firstDone = stuck.findIndex((id) => done(id));
+    expect(stuck.slice(firstDone).every((id) => done(id))).toBe(true);
+    const open = stuck.slice(0, firstDone).map((id) => since.get(id) ?? 0);
+    expect(open).toEqual([...open].sort((a, b) => a - b));
+    const scores = filterLearners(state, { sort: 'score' }, now).map((l) => l.score.percent);
+    expect(scores).toEqual([...scores].sort((a, b) => a - b));
+    expect(parseHash('#sort=stuck')).toEqual({ sort: 'stuck' });
+    expect(parseHash('#sort=name')).toEqual({});
+  });
 });

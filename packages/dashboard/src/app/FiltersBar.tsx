@@ -2,7 +2,7 @@
 // over learner ids and names. Each change goes straight to the URL hash (App's useHashFilters).
 import { useId } from 'react';
 import type { DashboardState } from '../state.js';
-import type { Filters } from './model.js';
+import type { Filters, SortOrder } from './model.js';
 
 export function FiltersBar({ state, filters, onChange, shown, total }: { state: DashboardState; filters: Filters; onChange: (change: Partial<Filters>) => void; shown: number; total: number }) {
   const id = useId();
@@ -58,6 +58,14 @@ export function FiltersBar({ state, filters, onChange, shown, total }: { state: 
       <div className="field field-search">
         <label htmlFor={`${id}-q`}>Search</label>
         <input id={`${id}-q`} name="q" type="search" placeholder="name or learner id" autoComplete="off" spellCheck={false} value={filters.q ?? ''} onChange={(event) => onChange({ q: event.target.value || undefined })} />
+      </div>
+      <div className="field field-order">
+        <label htmlFor={`${id}-sort`}>Order</label>
+        <select id={`${id}-sort`} name="sort" value={filters.sort ?? ''} onChange={(event) => onChange({ sort: (event.target.value || undefined) as SortOrder | undefined })}>
+          <option value="">Roster</option>
+          <option value="stuck">Longest without a change</option>
+          <option value="score">Lowest score</option>
+        </select>
       </div>
       <div className="filter-summary">
         <p aria-live="polite" className="count">

@@ -77,9 +77,16 @@ export interface Filters {
   readonly check?: string;
   /** Text in the learner's id or display name. */
   readonly q?: string;
+  /** The rows' order: the roster's (default), the longest without a change first, or the lowest score first. */
+  readonly sort?: SortOrder;
   /** The learner whose detail is open. */
   readonly learner?: string;
 }
+
+/** The orders the grid offers besides the roster's. */
+export type SortOrder = 'stuck' | 'score';
+
+const SORT_ORDERS: readonly string[] = ['stuck', 'score'] satisfies SortOrder[];
 
 /** The filters a hash says ("#a=b&…"); what it cannot read is left out. */
 export function parseHash(hash: string): Filters {
@@ -88,10 +95,12 @@ export function parseHash(hash: string): Filters {
   const check = params.get('check')?.trim();
   const q = params.get('q');
   const learner = params.get('learner')?.trim();
+  const sort = params.get('sort');
   return {
     ...(params.has('stuck') && Number.isFinite(stuck) && stuck >= 0 ? { stuck } : {}),
     ...(check ? { check } : {}),
     ...(q ? { q } : {}),
+    ...(sort && SORT_ORDERS.includes(sort) ? { sort: sort as SortOrder } : {}),
     ...(learner ? { learner } : {}),
   };
 }
@@ -102,6 +111,7 @@ export function formatHash(filters: Filters): string {
   if (filters.stuck !== undefined) params.set('stuck', String(filters.stuck));
   if (filters.check) params.set('check', filters.check);
   if (filters.q) params.set('q', filters.q);
+  if (filters.sort) params.set('sort', filters.sort);
   if (filters.learner) params.set('learner', filters.learner);
   const text = params.toString();
   return text ? `#${text}` : '';
@@ -125,15 +135,34 @@ export function failsCheck(learner: DashboardLearner, checkId: string): boolean 
   return learner.labs.some((lab) => lab.results.some((r) => r.id === checkId && r.status === 'fail'));
 }
 
-/** The learners the filters let through, in the result's order. */
+/** Whether `learner` has nothing left to do (every lab passed or flagged for review). */
+function finished(learner: DashboardLearner): boolean {
+  return learner.labs.every((lab) => lab.mark === 'pass' || lab.mark === 'flagged');
+}
+
+/**
+ * The learners the filters let through, in the order asked: the roster's; `stuck`, those with
+ * something left to do first, the longest without a change first (never changed = longest);
+ * `score`, the lowest first. Ties keep the roster's order.
+ */
 export function filterLearners(state: DashboardState, filters: Filters, now: number): DashboardLearner[] {
   const learners = state.result?.learners ?? [];
   const activity = activityIndex(state);
   const q = filters.q?.trim().toLowerCase();
-  return learners.filter(
+  const shown = learners.filter(
     (learner) =>
       (filters.stuck === undefined || isStuck(learner, activity.get(learner.learner), filters.stuck, now)) &&
       (!filters.check || failsCheck(learner, filters.check)) &&
       (!q || learner.learner.toLowerCase().includes(q) || learner.displayName.toLowerCase().includes(q)),
   );
+  if (filters.sort === 'score') return shown.sort((a, b) => a.score.percent - b.score.percent);
+  if (filters.sort === 'stuck') {
+    const since = (learner: DashboardLearner) => {
+      const at = activity.get(learner.learner);
+      const then = at ? Date.parse(at) : Number.NaN;
+      return Number.isNaN(then) ? Number.NEGATIVE_INFINITY : then;
+    };
+    return shown.sort((a, b) => Number(finished(a)) - Number(finished(b)) || since(a) - since(b));
+  }
+  return shown;
 }
