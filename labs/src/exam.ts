@@ -213,6 +213,16 @@ export function checkObjectives(checkId: string, data: ExamData = examData()): r
 }
 
 /**
+ * The checks with their exam objectives from labs/exam/checks.json set (a check that names its
+ * own keeps them), as new objects in the same order. For @milab/graders' defineGrader, so that
+ * every result, JSON and JUnit report carries them; generic, as this package does not depend on
+ * @milab/grading.
+ */
+export function withExamObjectives<C extends { readonly id: string; readonly objectives?: readonly string[] }>(checks: readonly C[], data: ExamData = examData()): C[] {
+  return checks.map((check) => (check.objectives !== undefined ? check : { ...check, objectives: checkObjectives(check.id, data) }));
+}
+
+/**
  * What is wrong with the exam data against the labs and the grader checks, as sentences; empty
  * when nothing is. `checkIds` are every grader's check ids (the graders package knows them; this
  * one does not import it). Unknown objective ids, labs or checks without any, and mapped checks

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GRADERS } from '@milab/graders';
-import { examData, examDataProblems, listLabs } from '@milab/labs';
+import { examData, examDataProblems, listLabs, withExamObjectives } from '@milab/labs';
 import { quizFile, quizProblems, readQuiz } from '../src/quiz/schema.js';
 
 const labs = listLabs();
@@ -15,6 +15,17 @@ describe('exam objectives of the graders', () => {
     const checkIds = GRADERS.flatMap((grader) => grader.checks.map((check) => check.id));
     expect(checkIds.length).toBeGreaterThan(10);
     expect(examDataProblems(examData(), labs, checkIds)).toEqual([]);
+  });
+
+  it("withExamObjectives gives every grader check its objectives, keeping what it does (the graders' defineGrader hook)", () => {
+    for (const grader of GRADERS) {
+      const mapped = withExamObjectives(grader.checks);
+      expect(mapped.map((check) => check.id)).toEqual(grader.checks.map((check) => check.id));
+      mapped.forEach((check, at) => {
+        expect(check.objectives, check.id).toEqual(examData().checks.get(check.id));
+        expect(check.run).toBe(grader.checks[at]!.run);
+      });
+    }
   });
 
   it('every objective the labs name is exercised by a check or a question of that lab', () => {
