@@ -122,7 +122,7 @@ export function App() {
           </h2>
           <FiltersBar state={state} filters={filters} onChange={setFilters} shown={learners.length} total={total} />
           {state.result ? (
-            <Grid result={state.result} learners={learners} activity={state.activity} now={now} onOpen={openLearner} filtered={learners.length !== total} />
+            <Grid result={state.result} learners={learners} activity={state.activity} now={now} onOpen={openLearner} filtered={learners.length !== total} filterCheck={filters.check} />
           ) : (
             <p className="empty" id="grid" tabIndex={-1}>
               {state.status === 'error' ? 'The first round could not grade: see the message above.' : 'Waiting for the first grading round to finish…'}

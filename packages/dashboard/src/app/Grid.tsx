@@ -17,10 +17,12 @@ interface RowProps {
   readonly activeCol: number;
   readonly ago: string;
   readonly lastChangedAt: string | null | undefined;
+  /** The lab of the "failing check" filter, whose column is marked. */
+  readonly filterLab: string | undefined;
   readonly onOpen: OpenLearner;
 }
 
-const Row = memo(function Row({ learner, labIds, row, activeCol, ago, lastChangedAt, onOpen }: RowProps) {
+const Row = memo(function Row({ learner, labIds, row, activeCol, ago, lastChangedAt, filterLab, onOpen }: RowProps) {
   const byLab = new Map(learner.labs.map((lab) => [lab.lab, lab]));
   const openFromRow = (event: MouseEvent<HTMLTableRowElement>) => {
     // A click on a button opens through the button; anywhere else on the row opens it too.
@@ -55,7 +57,7 @@ const Row = memo(function Row({ learner, labIds, row, activeCol, ago, lastChange
         const lab = byLab.get(labId);
         const mark = lab?.mark;
         return (
-          <td key={labId} className="mark-cell">
+          <td key={labId} className={labId === filterLab ? 'mark-cell col-filter' : 'mark-cell'}>
             <button
               type="button"
               className={`cell ${mark ? `m-${mark}` : 'm-none'}`}
@@ -95,6 +97,7 @@ export function Grid({
   now,
   onOpen,
   filtered,
+  filterCheck,
 }: {
   result: DashboardClassResult;
   learners: readonly DashboardLearner[];
@@ -102,7 +105,9 @@ export function Grid({
   now: number;
   onOpen: OpenLearner;
   filtered: boolean;
+  filterCheck: string | undefined;
 }) {
+  const filterLab = filterCheck ? result.labs.find((lab) => lab.checks.some((c) => c.id === filterCheck))?.id : undefined;
   const table = useRef<HTMLTableElement>(null);
   // The Tab stop: by learner id, so it stays on the same learner when filters change the rows.
   const [active, setActive] = useState<{ learner: string; col: number } | undefined>();
@@ -190,7 +195,7 @@ export function Grid({
               Score
             </th>
             {result.labs.map((lab) => (
-              <th scope="col" key={lab.id} className="lab-head" title={lab.title}>
+              <th scope="col" key={lab.id} className={lab.id === filterLab ? 'lab-head col-filter' : 'lab-head'} title={lab.title}>
                 <span className="lab-id">Lab {lab.id}</span>
                 <span className="lab-title">{lab.title}</span>
                 <span className="lab-passed">
@@ -223,6 +228,7 @@ export function Grid({
                   activeCol={row === activeRow ? activeCol : -1}
                   ago={timeAgo(at, now)}
                   lastChangedAt={at}
+                  filterLab={filterLab}
                   onOpen={onOpen}
                 />
               );
