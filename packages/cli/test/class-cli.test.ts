@@ -48,6 +48,16 @@ describe('./milab class', () => {
     expect(teardown.stdout).toMatch(/-y, --yes/);
   });
 
+  it('class init --roster keeps each learner\'s lmsId (the gradebook identity)', async () => {
+    const roster = join(home, 'with-lms.csv');
+    writeFileSync(roster, 'learner,displayName,lmsId\nann,Ann,2026-0042\nbob,Bob,\n');
+    const made = await milab(['class', 'init', join(home, 'lms'), '--roster', roster]);
+    expect(made.code).toBe(0);
+    const written = readFileSync(join(home, 'lms', 'roster.csv'), 'utf8');
+    expect(written).toMatch(/^learner,displayName,lmsId\r?\n/);
+    expect(written).toMatch(/\nann,Ann,2026-0042\r?\n/);
+  });
+
   it('refuses bad input with what is wrong and the next step, never a stack trace', async () => {
     const badId = await milab(['class', 'init', join(home, 'x'), '--class-id', 'Spring 2026']);
     expect(badId.code).toBe(1);

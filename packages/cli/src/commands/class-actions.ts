@@ -69,6 +69,7 @@ export function init(dir: string, options: InitOptions): void {
       ...(l.entraObjectId ? { entraObjectId: l.entraObjectId } : {}),
       ...(l.upn ? { upn: l.upn } : {}),
       ...(l.subscriptionId ? { subscriptionId: l.subscriptionId } : {}),
+      ...(l.lmsId ? { lmsId: l.lmsId } : {}),
     }));
   } else {
     const n = options.learners === undefined ? 5 : Number(options.learners);

@@ -25,7 +25,7 @@ export function registerClass(program: Command): Command {
     .addOption(new Option('--mode <mode>', 'shared: one subscription, a resource group per learner; own: each learner has a subscription').choices(['shared', 'own']).default('shared'))
     .addOption(new Option('--target <target>', 'where the class runs').choices(['emulator', 'azure']).default('emulator'))
     .option('--learners <n>', 'a roster of N placeholder learners (learner-01, …) to rename (default 5)')
-    .option('--roster <file>', 'start from this roster CSV (header: learner,displayName,entraObjectId,upn,subscriptionId)')
+    .option('--roster <file>', 'start from this roster CSV (header: learner,displayName,entraObjectId,upn,subscriptionId[,lmsId])')
     .option('--subscription <id>', 'Azure: the subscription of a shared class')
     .option('--location <region>', 'the Azure region of the class resources (default westus)')
     .option('--grader-principal-id <guid>', "Azure: the object id of the grading principal (a service principal or managed identity you made) that gets Reader")
