@@ -89,7 +89,15 @@ export function buildProblems(error: unknown): string[] {
 async function buildApp(cacheDir: string, appDir: string): Promise<BuildRecord> {
   const { build } = await import('esbuild');
   const builtAt = Date.now(); // before reading any source: an edit during the build triggers the next one
-  mkdirSync(cacheDir, { recursive: true });
+  try {
+    mkdirSync(cacheDir, { recursive: true });
+  } catch (error) {
+    throw new DashboardError(`The dashboard page cannot be built: its cache folder ${cacheDir} cannot be created (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
+      code: 'MILAB_DASHBOARD_CACHE',
+      hint: `Set ${DASHBOARD_CACHE_ENV} to a folder you can write to, then start again.`,
+      cause: error,
+    });
+  }
   const dir = `build-${builtAt}-${process.pid}`;
   let result;
   try {

@@ -79,6 +79,16 @@ describe('dashboardAssets', () => {
     expect(e.hint).toContain('Fix the file named above');
   });
 
+  it('says which cache folder it cannot create, and how to choose another', async () => {
+    const file = join(temp(), 'a-file');
+    writeFileSync(file, '');
+    await expect(dashboardAssets({ cacheDir: join(file, 'cache'), appDir: app(temp()) })).rejects.toMatchObject({
+      code: 'MILAB_DASHBOARD_CACHE',
+      message: expect.stringContaining(join(file, 'cache')) as unknown as string,
+      hint: expect.stringContaining('MILAB_DASHBOARD_CACHE') as unknown as string,
+    });
+  });
+
   it('keeps the bundle under node_modules/.cache/milab-dashboard unless MILAB_DASHBOARD_CACHE says otherwise', () => {
     expect(dashboardCacheDir({})).toMatch(/node_modules[\\/]\.cache[\\/]milab-dashboard$/);
     expect(dashboardCacheDir({ MILAB_DASHBOARD_CACHE: '/tmp/x' })).toBe('/tmp/x');
