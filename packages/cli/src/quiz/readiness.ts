@@ -62,8 +62,9 @@ export function examReadiness(exam: Exam, progress: Progress, target: Target, wo
     const checks = [...data.checks]
       .filter(([, ids]) => ids.includes(objective.id))
       .map(([id]) => {
-        const lab = id.slice(0, 2);
-        return { id, lab, standing: checkStanding(id, grades[lab], isStale(grades[lab], worldId)) };
+        // A lab's checks are `NN.slug`; another kind (a timed challenge's, once there are any) has no lab grade to read here.
+        const lab = /^\d{2}\./.test(id) ? id.slice(0, 2) : '';
+        return { id, lab, standing: lab === '' ? ('not tried' as const) : checkStanding(id, grades[lab], isStale(grades[lab], worldId)) };
       });
     const questions = labs.flatMap((lab) =>
       (quizzes.get(lab.id)?.questions ?? [])

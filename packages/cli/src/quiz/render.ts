@@ -50,6 +50,7 @@ export function resultJson(lab: Lab, result: QuizResult): string {
         right,
         options: question.options.map((option) => ({ letter: option.letter, text: option.text, correct: option.correct, explanation: option.explanation })),
         learn: question.learn,
+        source: question.source,
         objectives: question.objectives,
       })),
     },
