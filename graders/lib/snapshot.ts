@@ -8,9 +8,13 @@
 import {
   ArmError,
   armErrorFromResponse,
+  armRequest,
+  armThrottle,
   ConfigError,
-  createArmClients,
   createArmContext,
+  getCredential,
+  requireArmSubscription,
+  type ArmContext,
   type MilabConfig,
   type PrincipalName,
   type Target,
@@ -20,7 +24,6 @@ import { labNames } from '@milab/labs';
 import {
   appliesTo,
   assignmentView,
-  collect,
   identityView,
   isNamedRole,
   readerLabel,
@@ -33,6 +36,9 @@ import {
   type AssignmentView,
   type GraderContext,
   type IdentityView,
+  type RawAssignment,
+  type RawIdentity,
+  type RawRoleDefinition,
   type RawVm,
   type ResourceGroupView,
   type RoleView,
@@ -95,38 +101,95 @@ function pathOf(url: string): string {
 }
 
 /**
+ * The api-versions of the lists the snapshot reads: those of the SDK clients the live context
+ * reads through (@azure/arm-msi 2.2, arm-authorization 9, arm-compute 24.1, arm-resources 7), so
+ * that ARM answers the snapshot and a live grading with the same shapes.
+ */
+const API_VERSIONS = {
+  identities: '2024-11-30',
+  authorization: '2022-04-01',
+  compute: '2026-03-01',
+  resources: '2025-04-01',
+} as const;
+
+/** One page of an ARM list as it is on the wire. */
+interface WirePage<T> {
+  value?: T[];
+  nextLink?: string | null;
+}
+
+/** A role assignment as ARM sends it: the fields the view needs are under `properties`. */
+interface WireAssignment {
+  id?: string;
+  properties?: Omit<RawAssignment, 'id' | 'createdOn'> & { createdOn?: string };
+}
+
+/** A user-assigned identity as ARM sends it. */
+interface WireIdentity {
+  id?: string;
+  name?: string;
+  location?: string;
+  tags?: Record<string, string>;
+  properties?: { principalId?: string; clientId?: string };
+}
+
+/** The fields {@link identityView} reads, from ARM's answer (the SDK flattens `properties` the same way). */
+function rawIdentity(wire: WireIdentity): RawIdentity {
+  return { id: wire.id, name: wire.name, location: wire.location, tags: wire.tags, principalId: wire.properties?.principalId, clientId: wire.properties?.clientId };
+}
+
+/** The fields {@link assignmentView} reads, from ARM's answer; `createdOn` parsed as the SDK parses a date-time (`new Date`). */
+function rawAssignment(wire: WireAssignment): RawAssignment {
+  const p = wire.properties ?? {};
+  return {
+    id: wire.id,
+    scope: p.scope,
+    roleDefinitionId: p.roleDefinitionId,
+    principalId: p.principalId,
+    principalType: p.principalType,
+    createdOn: typeof p.createdOn === 'string' ? new Date(p.createdOn) : undefined,
+    createdBy: p.createdBy,
+  };
+}
+
+/**
  * Reads the configured subscription once, as the grader: identities, role assignments, VMs,
  * resource groups and resources, each one paged list at subscription scope (the five at once),
  * then the definitions of the roles the assignments name that are not built-in roles the labs
  * know (usually none). Counts every page fetched in `armReads`.
+ *
+ * Plain REST (core's armRequest: the same token, throttle buckets, retries on 429 with
+ * Retry-After, and ArmError as the SDK clients), each page's JSON mapped straight to the views:
+ * the SDK's model deserialisation of a thousand role assignments cost about a third of the
+ * snapshot, and the snapshot keeps only a few fields of each item.
  */
 export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassSnapshot> {
   const { config } = options;
   const env = options.env ?? process.env;
   const takenAt = new Date().toISOString();
-  const armContext = createArmContext(config, { as: options.as ?? 'grader', env });
-  const clients = await createArmClients(armContext, { throttle: options.throttle });
-  const subscriptionId = clients.context.subscriptionId ?? '';
+  const armContext = createArmContext(config, { credential: reusedToken(getCredential(config, { as: options.as ?? 'grader', env })), env });
+  const subscriptionId = requireArmSubscription(armContext);
+  // Signed in before the first read: the sign-in is no ARM read, and every read reuses the token.
+  const own = tokenObjectId((await armContext.credential.getToken([...armContext.credentialScopes]))?.token);
+  const throttle = armThrottle(options.throttle);
+  const sub = `/subscriptions/${subscriptionId}`;
   let armReads = 0;
-  // Counted in each client's pipeline, once per request the SDK makes (a page, or one GET) and
-  // not per retry: the pages actually fetched, whatever the SDK's paging does.
-  for (const client of [clients.msi, clients.authorization, clients.compute, clients.resources]) {
-    client.pipeline.addPolicy({
-      name: 'milabSnapshotReads',
-      sendRequest: (request, next) => {
-        armReads += 1;
-        options.onRead?.(`${request.method} ${pathOf(request.url)}`);
-        return next(request);
-      },
-    });
-  }
+  // Counted once per request (a page, or one GET), not per retry: the pages actually fetched.
+  const get = async <T>(path: string, apiVersion?: string): Promise<T | undefined> => {
+    armReads += 1;
+    options.onRead?.(`GET ${pathOf(path)}`);
+    return (await armRequest<T>(armContext, { path, ...(apiVersion ? { apiVersion } : {}), throttle })).body;
+  };
 
-  const [identities, roleAssignments, vms, resourceGroups, resources] = await Promise.all([
-    collect(clients.msi.userAssignedIdentities.listBySubscription(), identityView),
-    collect(clients.authorization.roleAssignments.listForSubscription(), assignmentView),
-    collect(clients.compute.virtualMachines.listAll(), (raw) => vmView(raw as RawVm)),
-    collect(clients.resources.resourceGroups.list(), resourceGroupView),
-    collect(clients.resources.resources.list(), (r) => r.id ?? ''),
+  // The five lists at once, the role assignments first: theirs is the longest chain of pages in a
+  // class (four or five assignments per learner), so its requests lead each round at ARM and its
+  // pages are read first when pages of several lists arrive together.
+  const [roleAssignments, identities, vms, resourceGroups, resources] = await Promise.all([
+    list(get, `${sub}/providers/Microsoft.Authorization/roleAssignments`, API_VERSIONS.authorization, (w: WireAssignment) => assignmentView(rawAssignment(w))),
+    list(get, `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, API_VERSIONS.identities, (w: WireIdentity) => identityView(rawIdentity(w))),
+    list(get, `${sub}/providers/Microsoft.Compute/virtualMachines`, API_VERSIONS.compute, (w: RawVm) => vmView(w)),
+    list(get, `${sub}/resourcegroups`, API_VERSIONS.resources, (w: { id?: string; name?: string; location?: string }) => resourceGroupView({ ...w, location: w.location ?? '' })),
+    list(get, `${sub}/resources`, API_VERSIONS.resources, (w: { id?: string }) => w.id ?? ''),
   ]);
 
   const roles: Record<string, SnapshotRole> = {};
@@ -134,7 +197,8 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
   await Promise.all(
     unnamed.map(async (guid) => {
       try {
-        roles[guid] = roleView(guid, await clients.authorization.roleDefinitions.get(`/subscriptions/${subscriptionId}`, guid));
+        const wire = await get<{ properties?: RawRoleDefinition }>(`${sub}/providers/Microsoft.Authorization/roleDefinitions/${guid}`, API_VERSIONS.authorization);
+        roles[guid] = roleView(guid, wire?.properties ?? {});
       } catch (error) {
         // Kept, so that the checks that ask about this role fail as they would live, and the
         // rest of the class is still graded.
@@ -145,7 +209,6 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
   );
 
   const knownPrincipals = seededPrincipals(config);
-  const own = tokenObjectId((await armContext.credential.getToken([...armContext.credentialScopes]))?.token);
   if (own) knownPrincipals.set(own, readerLabel(false));
 
   return {
@@ -162,6 +225,53 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
     knownPrincipals: Object.fromEntries(knownPrincipals),
     armReads,
   };
+}
+
+/**
+ * `credential`, asked again only when the token it gave is two minutes from expiring: armRequest
+ * asks its credential before every request, and a sign-in library's cache lookup costs about a
+ * millisecond each time (the SDK clients' bearer policy keeps the token the same way).
+ */
+function reusedToken(credential: ArmContext['credential']): ArmContext['credential'] {
+  let held: { scopes: string; token: Promise<Awaited<ReturnType<ArmContext['credential']['getToken']>>> } | undefined;
+  let expiresAt = 0;
+  return {
+    getToken(scopes, options) {
+      const key = [scopes].flat().join(' ');
+      if (!held || held.scopes !== key || Date.now() > expiresAt - 120_000) {
+        const token = credential.getToken(scopes, options);
+        held = { scopes: key, token };
+        expiresAt = Number.POSITIVE_INFINITY;
+        token.then(
+          (t) => (expiresAt = t?.expiresOnTimestamp ?? 0),
+          () => (held = undefined),
+        );
+      }
+      return held.token;
+    },
+  };
+}
+
+/**
+ * Every item of one paged ARM list, mapped: the first page from `path`
+ * at `apiVersion`, then each `nextLink` as ARM gave it, one after the other (each is in the page
+ * before). A nextLink without an api-version gets the list's, as the SDKs add it.
+ */
+async function list<T, U>(
+  get: <P>(path: string, apiVersion?: string) => Promise<P | undefined>,
+  path: string,
+  apiVersion: string,
+  map: (item: T) => U,
+): Promise<U[]> {
+  const into: U[] = [];
+  let page = await get<WirePage<T>>(path, apiVersion);
+  for (;;) {
+    for (const item of page?.value ?? []) into.push(map(item));
+    const next = page?.nextLink;
+    if (!next) return into;
+    const hasVersion = /[?&]api-version=/i.test(next);
+    page = await get<WirePage<T>>(next, hasVersion ? undefined : apiVersion);
+  }
 }
 
 /** The error ARM's answer would have raised live (the same code, message and next step). */
