@@ -85,7 +85,7 @@ function indexHtml(assets: DashboardAssets): string {
     '</head>',
     '<body>',
     '<div id="root"><p class="boot">Loading the class dashboard…</p></div>',
-    '<noscript><p class="boot">This page needs JavaScript. The same results are in <code>./milab class grade --html</code>.</p></noscript>',
+    '<noscript><p class="boot">This page needs JavaScript. The same results, as a report: <code>./milab class grade --html grades.html</code>.</p></noscript>',
     '</body>',
     '</html>',
     '',
