@@ -2,11 +2,13 @@
 // grader names at least one known exam objective (labs/exam/checks.json), every lab does too, and
 // every lab's quiz is sound — 4 to 6 questions, single and multiple answer, each with its correct
 // answers (single: exactly one), an explanation for every option, known objectives, a Learn link.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GRADERS } from '@milab/graders';
 import { examData, examDataProblems, listLabs, withExamObjectives } from '@milab/labs';
-import { quizFile, quizProblems, readQuiz } from '../src/quiz/schema.js';
+import { QuizDataError, quizFile, quizProblems, readQuiz } from '../src/quiz/schema.js';
 
 const labs = listLabs();
 
@@ -73,5 +75,20 @@ describe('quizProblems', () => {
       `question ${second!.id} has no correct option`,
       `question ${second!.id} names the unknown objective AZ-500/no/such/line`,
     ]);
+  });
+});
+
+describe('readQuiz', () => {
+  it('says which labs have a quiz when one has none, and names the file and field of a broken one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'milab-quiz-lab-'));
+    try {
+      const lab = { ...labs[0]!, id: '09', title: 'Example', dir };
+      expect(() => readQuiz(lab, labs)).toThrow(/Lab 09 \(Example\) has no quiz yet\./);
+      writeFileSync(join(dir, 'quiz.json'), JSON.stringify({ schemaVersion: 1, lab: '09', questions: [{ id: '09.x', type: 'single', stem: 's', options: [], learn: 'https://example.com/', source: 's', objectives: ['o'] }] }));
+      expect(() => readQuiz(lab, labs)).toThrow(QuizDataError);
+      expect(() => readQuiz(lab, labs)).toThrow(/quiz\.json: questions\.0\.options: .*; questions\.0\.learn: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
