@@ -49,11 +49,14 @@ export interface ArmRequest {
   authorization: string | undefined;
 }
 
+/** `Bearer <token>` with one space and nothing after: what every SDK sends. */
+const PLAIN_BEARER = /^Bearer \S+$/;
+
 /** The bearer token of an Authorization header, or ARM's 401 for a missing or malformed one. */
 function bearerToken(tenantId: string, authorization: string | undefined): string {
   if (!authorization) throw errors.authenticationMissing(tenantId);
-  // `Bearer <token>` with one space and nothing after (what every SDK sends): no regex needed.
-  if (authorization.length > 7 && authorization.startsWith('Bearer ') && !/\s/.test(authorization.slice(7))) return authorization.slice(7);
+  // The usual header in one test; any other spelling through ARM's own rule below.
+  if (PLAIN_BEARER.test(authorization)) return authorization.slice(7);
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!match) throw errors.authenticationInvalidHeader(tenantId);
   return match[1] ?? '';

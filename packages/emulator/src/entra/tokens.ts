@@ -87,6 +87,8 @@ export const VERIFIED_TOKEN_CACHE_SIZE = 4096;
  */
 export class VerifiedTokens {
   readonly #entries = new Map<string, AccessTokenClaims>();
+  /** The key inserted last (the Map's last), while it is in the Map. */
+  #newest: string | undefined;
   constructor(readonly capacity = VERIFIED_TOKEN_CACHE_SIZE) {}
 
   /** The cache key: base64url SHA-256 of the token. */
@@ -103,20 +105,30 @@ export class VerifiedTokens {
   get(key: string, nowSeconds: number): AccessTokenClaims | undefined {
     const claims = this.#entries.get(key);
     if (!claims) return undefined;
-    this.#entries.delete(key);
-    if (claims.exp <= nowSeconds) return undefined;
-    // Re-inserted: the Map's order is the recency order.
-    this.#entries.set(key, claims);
+    if (claims.exp <= nowSeconds) {
+      this.#entries.delete(key);
+      if (key === this.#newest) this.#newest = undefined;
+      return undefined;
+    }
+    // Re-inserted: the Map's order is the recency order. A client sends the same token call after
+    // call: the most recent one is already last.
+    if (key !== this.#newest) {
+      this.#entries.delete(key);
+      this.#entries.set(key, claims);
+      this.#newest = key;
+    }
     return claims;
   }
 
   set(key: string, claims: AccessTokenClaims): void {
     this.#entries.delete(key);
     this.#entries.set(key, Object.freeze({ ...claims }));
+    this.#newest = key;
     while (this.#entries.size > this.capacity) {
       const oldest = this.#entries.keys().next().value;
       if (oldest === undefined) break;
       this.#entries.delete(oldest);
+      if (oldest === this.#newest) this.#newest = undefined;
     }
   }
 }
