@@ -39,12 +39,38 @@ export function ancestorKeys(scope: string): string[] {
 
 const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
 
+/** A role assignment in the listing order, with the keys a list filters on computed once. */
+export interface OrderedAssignment {
+  readonly record: RoleAssignmentRecord;
+  /** The record's key in the world (its id's key). */
+  readonly key: string;
+  /** `keyOf(record.scope)`. */
+  readonly scopeKey: string;
+  /** The principal's object id, lower case. */
+  readonly principalId: string;
+}
+
+/** Code-unit order (ISO times and GUIDs compare as they read; locale rules cost more than a whole page). */
+const ordinal = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The order role assignments are listed in: creation time, then name, then key (two scopes can
+ * hold the same GUID). Every part is fixed for the life of an assignment (a PUT on an existing one
+ * keeps its createdOn), so a cursor on it stays put while others are added or deleted.
+ */
+export function compareAssignmentOrder(a: { createdOn: string; name: string; key: string }, b: { createdOn: string; name: string; key: string }): number {
+  return ordinal(a.createdOn, b.createdOn) || ordinal(a.name, b.name) || ordinal(a.key, b.key);
+}
+
 /** The indexes of one world. */
 export class WorldIndexes {
   readonly #assignmentsByPrincipal = new Map<string, Bucket<RoleAssignmentRecord>>();
   readonly #assignmentsByScope = new Map<string, Bucket<RoleAssignmentRecord>>();
   readonly #resourcesByType = new Map<string, Bucket<ResourceRecord>>();
   readonly #resourcesByGroup = new Map<string, Bucket<ResourceRecord>>();
+  readonly #assignments = new Map<string, RoleAssignmentRecord>();
+  /** Every assignment in {@link compareAssignmentOrder}; made on first read after a change. */
+  #assignmentOrder: readonly OrderedAssignment[] | undefined;
 
   /** Indexes every record of `world`, in its order. */
   static build(world: Readonly<WorldState>): WorldIndexes {
@@ -65,6 +91,9 @@ export class WorldIndexes {
       const a = after as RoleAssignmentRecord | undefined;
       this.#move(this.#assignmentsByPrincipal, key, b && b.principalId.toLowerCase(), a && a.principalId.toLowerCase(), a, moved);
       this.#move(this.#assignmentsByScope, key, b && keyOf(b.scope), a && keyOf(a.scope), a, moved);
+      if (a) this.#assignments.set(key, a);
+      else this.#assignments.delete(key);
+      this.#assignmentOrder = undefined;
     } else if (collection === 'resources') {
       const b = before as ResourceRecord | undefined;
       const a = after as ResourceRecord | undefined;
@@ -103,6 +132,20 @@ export class WorldIndexes {
       for (const a of this.#assignmentsByScope.get(ancestor)?.values() ?? []) if (a.principalId.toLowerCase() === oid) found.push(a);
     }
     return found;
+  }
+
+  /**
+   * Every role assignment in the listing order ({@link compareAssignmentOrder}), sorted once per
+   * change of the assignments rather than once per page: a list page starts from its cursor here
+   * (a binary search) and reads on only as far as the page needs.
+   */
+  assignmentsInOrder(): readonly OrderedAssignment[] {
+    if (!this.#assignmentOrder) {
+      const ordered = [...this.#assignments].map(([key, record]) => ({ record, key, scopeKey: keyOf(record.scope), principalId: record.principalId.toLowerCase(), createdOn: record.createdOn, name: record.name }));
+      ordered.sort(compareAssignmentOrder);
+      this.#assignmentOrder = Object.freeze(ordered.map(({ record, key, scopeKey, principalId }) => Object.freeze({ record, key, scopeKey, principalId })));
+    }
+    return this.#assignmentOrder;
   }
 
   /** The resources of `type` (any case), in the world's order. */
