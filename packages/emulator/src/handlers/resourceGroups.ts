@@ -81,16 +81,23 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
     const action = actionFor('GET', RG_TYPE);
     ctx.action = action;
     const byTag = tagFilter(ctx.url.searchParams.get('$filter'));
-    // At subscription level ARM lists what the caller may read.
-    const inSubscription = (rg: ResourceGroupRecord) => rg.id.toLowerCase().startsWith(`/subscriptions/${sub.toLowerCase()}/`) && ctx.permits(action, rg.id);
-    const groups = Object.values(ctx.state.resourceGroups).filter(inSubscription);
-    const deleting = allBeingDeleted(ctx.store).filter(inSubscription);
-    if (groups.length === 0 && deleting.length === 0 && !ctx.permits(action, `/subscriptions/${sub}`)) ctx.authorize(action, `/subscriptions/${sub}`);
-    const wire = [
-      ...groups.filter((rg) => !byTag || byTag(rg)).map((rg) => rgToWire(rg, ctx.apiVersion)),
-      ...deleting.filter((rg) => !byTag || byTag(rg)).map((rg) => rgToWire(rg, ctx.apiVersion, 'Deleting')),
+    // At subscription level ARM lists what the caller may read: the whole subscription's groups
+    // for a caller who may read the subscription (asked once, not group by group: RBAC has no
+    // deny below a grant), else group by group.
+    const prefix = `${keyOf(`/subscriptions/${sub}`)}/`;
+    const readsAll = ctx.permits(action, `/subscriptions/${sub}`);
+    const inSubscription = (key: string, rg: ResourceGroupRecord) => key.startsWith(prefix) && (readsAll || ctx.permits(action, rg.id));
+    const groups: ResourceGroupRecord[] = [];
+    // The world's keys are the ids' keys (lower case): no per-group lower-casing.
+    for (const [key, rg] of Object.entries(ctx.state.resourceGroups)) if (inSubscription(key, rg)) groups.push(rg);
+    const deleting = allBeingDeleted(ctx.store).filter((rg) => inSubscription(keyOf(rg.id), rg));
+    if (groups.length === 0 && deleting.length === 0 && !readsAll) ctx.authorize(action, `/subscriptions/${sub}`);
+    const listed = [
+      ...groups.filter((rg) => !byTag || byTag(rg)).map((rg) => ({ rg, state: 'Succeeded' })),
+      ...deleting.filter((rg) => !byTag || byTag(rg)).map((rg) => ({ rg, state: 'Deleting' })),
     ];
-    return { status: 200, body: ctx.page(wire) };
+    // Only the page's groups are turned into their answer.
+    return { status: 200, body: ctx.page(listed, ({ rg, state }) => rgToWire(rg, ctx.apiVersion, state)) };
   }
 
   match = /^\/subscriptions\/([^/]+)\/resources\/?$/i.exec(path);
@@ -99,10 +106,21 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
     ctx.requireSubscription(sub);
     const action = 'Microsoft.Resources/subscriptions/resources/read';
     ctx.action = action;
-    const resources = filterByType(ctx, Object.values(ctx.state.resources)).filter(
-      (r) => r.id.toLowerCase().startsWith(`/subscriptions/${sub.toLowerCase()}/`) && ctx.permits(actionFor('GET', r.type), r.id),
-    );
-    return { status: 200, body: ctx.page(resources.map(genericResource)) };
+    // What the caller may read: each type's read asked once at the subscription (RBAC has no
+    // deny below a grant), resource by resource only for a type the caller may not read there.
+    const prefix = `${keyOf(`/subscriptions/${sub}`)}/`;
+    const readsAllOf = new Map<string, boolean>();
+    const readable = (r: ResourceRecord): boolean => {
+      const readAction = actionFor('GET', r.type);
+      let all = readsAllOf.get(readAction);
+      if (all === undefined) readsAllOf.set(readAction, (all = ctx.permits(readAction, `/subscriptions/${sub}`)));
+      return all || ctx.permits(readAction, r.id);
+    };
+    const inSubscription: ResourceRecord[] = [];
+    // The world's keys are the ids' keys (lower case): no per-resource lower-casing.
+    for (const [key, r] of Object.entries(ctx.state.resources)) if (key.startsWith(prefix)) inSubscription.push(r);
+    const resources = filterByType(ctx, inSubscription).filter(readable);
+    return { status: 200, body: ctx.page(resources, genericResource) };
   }
 
   match = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/resources\/?$/i.exec(path);
@@ -112,8 +130,9 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
     const scope = `/subscriptions/${sub}/resourceGroups/${name}`;
     ctx.authorize('Microsoft.Resources/subscriptions/resourceGroups/resources/read', scope);
     const rg = ctx.requireResourceGroup(sub, name);
-    const resources = filterByType(ctx, Object.values(ctx.state.resources)).filter((r) => r.id.toLowerCase().startsWith(`${rg.id.toLowerCase()}/`));
-    return { status: 200, body: ctx.page(resources.map(genericResource)) };
+    // The store's index of the group's resources, in the world's order (not a scan of the world).
+    const resources = filterByType(ctx, [...ctx.store.indexes.resourcesInGroup(rg.id).values()]);
+    return { status: 200, body: ctx.page(resources, genericResource) };
   }
 
   match = /^\/subscriptions\/([^/]+)\/operationresults\/([^/]+)\/?$/i.exec(path);
