@@ -4,7 +4,7 @@
 // prerequisite (it earns no points) that passes when the earlier lab's key check passes and
 // otherwise skips, naming that check, so the rest of the later lab is skipped too.
 import { toMilabError } from '@milab/core';
-import { findLab, type Lab } from '@milab/labs';
+import { findLab, withExamObjectives, type Lab } from '@milab/labs';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CannotGradeError, mergeReports, pass, runChecks, skip, type CannotGradeInfo, type Check, type CheckOutcome, type CheckResult, type GradeReport, type RunEvent } from '@milab/grading';
 import { createGraderContext, type GraderContext, type GraderContextOptions } from './context.js';
@@ -19,9 +19,12 @@ export interface Grader {
 
 /** Builds a grader for the lab with this id; `keyCheckId` names its key check. */
 export function defineGrader(labId: string, checks: readonly Check<GraderContext>[], keyCheckId: string): Grader {
-  const keyCheck = checks.find((check) => check.id === keyCheckId);
+  // Each check carries the exam objectives it exercises (labs/exam/checks.json) into its results,
+  // and so into the JSON and JUnit reports.
+  const mapped = withExamObjectives(checks);
+  const keyCheck = mapped.find((check) => check.id === keyCheckId);
   if (!keyCheck) throw new Error(`grader ${labId}: no check ${keyCheckId}`);
-  return Object.freeze({ lab: findLab(labId), checks: Object.freeze([...checks]), keyCheck });
+  return Object.freeze({ lab: findLab(labId), checks: Object.freeze(mapped), keyCheck });
 }
 
 /** The fix text every "do the earlier lab first" skip ends with. */

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listLabs, README_SECTIONS, readmeHeadings, runLabProgram, TodoError, type LabContext } from '@milab/labs';
+import { checkObjectives, listLabs, README_SECTIONS, readmeHeadings, runLabProgram, TodoError, type LabContext } from '@milab/labs';
 import { GRADERS } from '../index.js';
 import { startLabWorld, withStatus, type LabWorld } from './support.js';
 
@@ -23,6 +23,15 @@ describe('every lab is complete', () => {
   it('has labs 01-03, each with a grader', () => {
     expect(labs.map((lab) => lab.folder)).toEqual(expect.arrayContaining(['01-create-identity', '02-grant-reader', '03-attach-to-vm']));
     for (const lab of labs) expect(GRADERS.map((g) => g.lab.id)).toContain(lab.id);
+  });
+
+  it('every check carries its exam objectives (labs/exam/checks.json) into its results', () => {
+    for (const grader of GRADERS) {
+      for (const check of grader.checks) {
+        expect(check.objectives, check.id).toEqual(checkObjectives(check.id));
+        expect(check.objectives?.length, `${check.id} has no exam objective`).toBeGreaterThan(0);
+      }
+    }
   });
 
   it.each(labs.map((lab) => [lab.folder, lab] as const))('%s: hints, README sections, solution mirrors starter', (_name, lab) => {

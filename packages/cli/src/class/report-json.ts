@@ -18,6 +18,7 @@ const checkInfo = {
   weight: z.number().min(0),
   role: z.literal('prerequisite').optional(),
   earnsWith: z.array(z.string()).optional(),
+  objectives: z.array(z.string()).optional(),
 };
 const resultHead = { ...checkInfo, lab: z.string().optional(), points: z.number().min(0).optional(), durationMs: z.number().min(0) };
 const checkResult = z.discriminatedUnion('status', [
