@@ -65,6 +65,11 @@ export function selectIdentity(state: Readonly<WorldState>, vm: ResourceRecord, 
     });
     if (!chosen) throw imdsErrors.identityNotFound();
   } else if (system) {
+    // No selector: the system-assigned identity when the VM has one, even beside user-assigned
+    // ones; else the only user-assigned one; else the caller must choose (Microsoft Learn,
+    // "Managed identities for Azure resources frequently asked questions", "What identity will
+    // IMDS default to if don't specify the identity in the request?":
+    // https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/managed-identities-faq).
     chosen = system;
   } else if (user.length === 1) {
     chosen = user[0];
