@@ -19,7 +19,7 @@ export interface LabManifest {
   /** One sentence for `milab start` and `milab status`. */
   readonly summary: string;
   readonly objectives: readonly string[];
-  /** Certification exams the lab prepares for, e.g. `AZ-104`. */
+  /** Certification exams the lab prepares for, e.g. `AZ-104`: those of its `examObjectives`. */
   readonly certifications: readonly string[];
   /** Ids of the exam objective lines the lab exercises (labs/exam/objectives.json); empty when omitted. */
   readonly examObjectives: readonly string[];
@@ -31,6 +31,11 @@ export interface LabManifest {
   readonly runsOn: LabRunsOn;
   /** Whether the lab has a `setup.ts` that prepares the starting state (run by `milab start` and `milab solve`). */
   readonly setup: boolean;
+  /**
+   * A local lab with a part that runs on the lab VM (lab 06): that program's file name in
+   * starter/ and solution/ (`vm.ts`), graded by running it on the VM as labs 04-05 are.
+   */
+  readonly vmProgramFile?: string | undefined;
 }
 
 /** A lab on disk: its manifest and where its files are. */
@@ -44,6 +49,8 @@ export interface Lab extends LabManifest {
   readonly starter: string;
   /** The reference solution: `solution/index.ts`. */
   readonly solution: string;
+  /** The VM part of a local lab (`vmProgramFile`): the learner's `starter/vm.ts` and the reference `solution/vm.ts`. */
+  readonly vmProgram?: { readonly starter: string; readonly solution: string } | undefined;
 }
 
 /** The README sections every lab has, in order (the lab contract). */
@@ -121,25 +128,41 @@ export function readLab(dir: string): Lab {
   const id = text(file, raw, 'id');
   const slug = text(file, raw, 'slug');
   if (id !== match[1] || slug !== match[2]) throw new LabManifestError(file, `id "${id}" and slug "${slug}" must match the folder "${folder}".`);
+  const examObjectives = raw.examObjectives === undefined ? [] : strings(file, raw, 'examObjectives', false);
+  // The exams a lab prepares for are those of its objective lines (AZ-500/… → AZ-500): derived, so
+  // they cannot disagree; a lab.json that still lists them must list the same ones.
+  const certifications = [...new Set(examObjectives.map((objective) => objective.split('/')[0] ?? objective))].sort();
+  if (raw.certifications !== undefined) {
+    const listed = [...new Set(strings(file, raw, 'certifications', false))].sort();
+    if (listed.join() !== certifications.join()) {
+      throw new LabManifestError(file, `"certifications" [${listed.join(', ')}] are not the exams of its "examObjectives" [${certifications.join(', ')}]: remove "certifications" (it is derived from "examObjectives"), or make them agree.`);
+    }
+  }
   const runsOn = raw.runsOn ?? 'local';
   if (runsOn !== 'local' && runsOn !== 'vm') throw new LabManifestError(file, '"runsOn" must be "local" or "vm".');
+  const vmProgramFile = raw.vmProgramFile;
+  if (vmProgramFile !== undefined && (typeof vmProgramFile !== 'string' || !/^[a-z0-9-]+\.ts$/.test(vmProgramFile) || vmProgramFile === 'index.ts' || runsOn !== 'local')) {
+    throw new LabManifestError(file, '"vmProgramFile" must name a .ts file other than index.ts (e.g. "vm.ts"), in a lab that runs locally.');
+  }
   return Object.freeze({
     id,
     slug,
     title: text(file, raw, 'title'),
     summary: text(file, raw, 'summary'),
     objectives: strings(file, raw, 'objectives', true),
-    certifications: strings(file, raw, 'certifications', false),
-    examObjectives: raw.examObjectives === undefined ? [] : strings(file, raw, 'examObjectives', false),
+    certifications,
+    examObjectives,
     dependsOn: strings(file, raw, 'dependsOn', false),
     hints: strings(file, raw, 'hints', true),
     runsOn,
     setup: raw.setup === true,
+    ...(vmProgramFile === undefined ? {} : { vmProgramFile }),
     folder,
     dir,
     readme: join(dir, 'README.md'),
     starter: join(dir, 'starter', 'index.ts'),
     solution: join(dir, 'solution', 'index.ts'),
+    vmProgram: vmProgramFile === undefined ? undefined : Object.freeze({ starter: join(dir, 'starter', vmProgramFile), solution: join(dir, 'solution', vmProgramFile) }),
   });
 }
 

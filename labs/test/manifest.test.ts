@@ -32,6 +32,12 @@ describe('lab manifests', () => {
       expect(() => readLab(lab)).toThrow(/must match the folder/);
       writeFileSync(join(lab, 'lab.json'), JSON.stringify({ ...manifest, hints: ['h'], runsOn: 'vm' }));
       expect(readLab(lab)).toMatchObject({ id: '09', runsOn: 'vm', setup: false });
+      // The exams come from the objective lines; a listed set that disagrees is refused.
+      const objectives = { examObjectives: ['AZ-500/a/b/c', 'AZ-104/d/e/f', 'AZ-500/g/h/i'] };
+      writeFileSync(join(lab, 'lab.json'), JSON.stringify({ ...manifest, hints: ['h'], certifications: undefined, ...objectives }));
+      expect(readLab(lab).certifications).toEqual(['AZ-104', 'AZ-500']);
+      writeFileSync(join(lab, 'lab.json'), JSON.stringify({ ...manifest, hints: ['h'], certifications: ['AZ-204'], ...objectives }));
+      expect(() => readLab(lab)).toThrow(/"certifications" \[AZ-204\] are not the exams of its "examObjectives" \[AZ-104, AZ-500\]: remove "certifications"/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
