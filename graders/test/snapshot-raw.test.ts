@@ -1,0 +1,97 @@
+// takeSnapshot reads ARM over plain paged REST (core's armRequest) and maps each page's JSON to the
+// graders' views itself: what it holds must be exactly what the live context's SDK clients make of
+// the same lists (the views of context.ts over @azure/arm-* models), page after page — on an
+// emulator that answers 3 items a page, with identities, role assignments (with and without a
+// condition), VMs with identities attached, groups and resources.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArmClients, createArmContext, labTags, loadConfig, ThrottleBuckets, type ArmClients, type MilabConfig } from '@milab/core';
+import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
+import { READER_ONLY_CONDITION, ROLE_IDS, roleDefinitionId } from '@milab/labs';
+import { takeSnapshot } from '../index.js';
+import { assignmentView, collect, identityView, resourceGroupView, vmView, type RawVm } from '../lib/context.js';
+
+let home: string;
+let emulator: Emulator;
+let env: Record<string, string>;
+let config: MilabConfig;
+let instructor: ArmClients;
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), 'milab-snapshot-raw-'));
+  emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, pageSize: 3, log: () => undefined }));
+  await emulator.listen();
+  await emulator.ready();
+  env = { MILAB_HOME: home, MILAB_LEARNER: 'ada' };
+  config = loadConfig({ env });
+  instructor = await createArmClients(createArmContext(config, { as: 'instructor', env }));
+  const sub = `/subscriptions/${config.subscriptionId}`;
+  for (const id of ['r1', 'r2', 'r3', 'r4']) {
+    const group = `rg-milab-raw-${id}`;
+    await instructor.resources.resourceGroups.createOrUpdate(group, { location: 'westus', tags: { learner: id } });
+    const identity = await instructor.msi.userAssignedIdentities.createOrUpdate(group, `id-milab-${id}`, { location: 'westus', tags: labTags(id, '01') });
+    await instructor.authorization.roleAssignments.create(`${sub}/resourceGroups/${group}`, randomUUID(), {
+      roleDefinitionId: roleDefinitionId(config.subscriptionId!, ROLE_IDS.Reader),
+      principalId: identity.principalId!,
+      principalType: 'ServicePrincipal',
+    });
+    await instructor.authorization.roleAssignments.create(`${sub}/resourceGroups/${group}`, randomUUID(), {
+      roleDefinitionId: roleDefinitionId(config.subscriptionId!, ROLE_IDS['Role Based Access Control Administrator']),
+      principalId: identity.principalId!,
+      principalType: 'ServicePrincipal',
+      condition: READER_ONLY_CONDITION,
+      conditionVersion: '2.0',
+    });
+  }
+  // The seeded VM with a user-assigned identity attached (its principal and client ids in the VM's block).
+  const vms = [];
+  for await (const vm of instructor.compute.virtualMachines.listAll()) vms.push(vm);
+  const vm = vms[0]!;
+  const group = /\/resourceGroups\/([^/]+)/i.exec(vm.id!)![1]!;
+  const identity = await instructor.msi.userAssignedIdentities.get('rg-milab-raw-r1', 'id-milab-r1');
+  await instructor.compute.virtualMachines.update(group, vm.name!, { identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [identity.id!]: {} } } });
+});
+afterAll(async () => {
+  await emulator?.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('takeSnapshot over plain REST', () => {
+  it('holds exactly the views the SDK clients give of the same lists, in their order', async () => {
+    const grader = await createArmClients(createArmContext(config, { as: 'grader', env }));
+    const snapshot = await takeSnapshot({ config, env, throttle: new ThrottleBuckets() });
+    const [identities, roleAssignments, vms, resourceGroups, resources] = await Promise.all([
+      collect(grader.msi.userAssignedIdentities.listBySubscription(), identityView),
+      collect(grader.authorization.roleAssignments.listForSubscription(), assignmentView),
+      collect(grader.compute.virtualMachines.listAll(), (raw) => vmView(raw as RawVm)),
+      collect(grader.resources.resourceGroups.list(), resourceGroupView),
+      collect(grader.resources.resources.list(), (r) => r.id ?? ''),
+    ]);
+    // More than one page of each list but the VMs' (3 a page; the world has one VM), so that nextLinks were followed.
+    for (const list of [identities, roleAssignments, resourceGroups, resources]) expect(list.length).toBeGreaterThan(3);
+    expect(vms.length).toBeGreaterThan(0);
+    expect(snapshot.identities).toEqual(identities);
+    expect(snapshot.roleAssignments).toEqual(roleAssignments);
+    expect(snapshot.vms).toEqual(vms);
+    expect(snapshot.resourceGroups).toEqual(resourceGroups);
+    expect(snapshot.resources).toEqual(resources);
+    expect(snapshot.roles).toEqual({});
+    // The fields the checks read are there (not undefined from a wrong property path).
+    expect(snapshot.roleAssignments.every((a) => a.principalId !== '' && a.roleGuid !== '' && a.scope !== '' && a.createdOn !== undefined && a.createdBy !== undefined)).toBe(true);
+    expect(snapshot.identities.every((i) => i.principalId !== undefined && i.clientId !== undefined && i.location !== '')).toBe(true);
+    const attached = snapshot.vms.find((v) => v.userAssigned.length > 0);
+    expect(attached?.userAssignedIdentities[0]?.principalId).toBe(snapshot.identities.find((i) => i.name === 'id-milab-r1')?.principalId);
+    expect(attached?.systemPrincipalId).toBeDefined();
+  });
+
+  it('reports each page once, by its path without the query', async () => {
+    const reads: string[] = [];
+    const snapshot = await takeSnapshot({ config, env, onRead: (what) => reads.push(what) });
+    expect(snapshot.armReads).toBe(reads.length);
+    expect(snapshot.armReads).toBeGreaterThan(10);
+    expect(reads.every((r) => /^GET \/subscriptions\/[^/]+\//.test(r) && !r.includes('?'))).toBe(true);
+  });
+});
