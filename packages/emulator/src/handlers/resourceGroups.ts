@@ -89,7 +89,8 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
     const inSubscription = (key: string, rg: ResourceGroupRecord) => key.startsWith(prefix) && (readsAll || ctx.permits(action, rg.id));
     const groups: ResourceGroupRecord[] = [];
     // The world's keys are the ids' keys (lower case): no per-group lower-casing.
-    for (const [key, rg] of Object.entries(ctx.state.resourceGroups)) if (inSubscription(key, rg)) groups.push(rg);
+    const world = ctx.state.resourceGroups;
+    for (const key in world) if (inSubscription(key, world[key]!)) groups.push(world[key]!);
     const deleting = allBeingDeleted(ctx.store).filter((rg) => inSubscription(keyOf(rg.id), rg));
     if (groups.length === 0 && deleting.length === 0 && !readsAll) ctx.authorize(action, `/subscriptions/${sub}`);
     const listed = [
@@ -109,16 +110,17 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
     // What the caller may read: each type's read asked once at the subscription (RBAC has no
     // deny below a grant), resource by resource only for a type the caller may not read there.
     const prefix = `${keyOf(`/subscriptions/${sub}`)}/`;
-    const readsAllOf = new Map<string, boolean>();
+    const readsAllOfType = new Map<string, boolean>();
     const readable = (r: ResourceRecord): boolean => {
-      const readAction = actionFor('GET', r.type);
-      let all = readsAllOf.get(readAction);
-      if (all === undefined) readsAllOf.set(readAction, (all = ctx.permits(readAction, `/subscriptions/${sub}`)));
-      return all || ctx.permits(readAction, r.id);
+      let all = readsAllOfType.get(r.type);
+      if (all === undefined) readsAllOfType.set(r.type, (all = ctx.permits(actionFor('GET', r.type), `/subscriptions/${sub}`)));
+      return all || ctx.permits(actionFor('GET', r.type), r.id);
     };
     const inSubscription: ResourceRecord[] = [];
-    // The world's keys are the ids' keys (lower case): no per-resource lower-casing.
-    for (const [key, r] of Object.entries(ctx.state.resources)) if (key.startsWith(prefix)) inSubscription.push(r);
+    // The world's keys are the ids' keys (lower case): no per-resource lower-casing, and no
+    // entries array of the whole world per page.
+    const world = ctx.state.resources;
+    for (const key in world) if (key.startsWith(prefix)) inSubscription.push(world[key]!);
     const resources = filterByType(ctx, inSubscription).filter(readable);
     return { status: 200, body: ctx.page(resources, genericResource) };
   }
