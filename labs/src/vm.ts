@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from '
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, repoRoot, requireEmulator, type MilabConfig } from '@milab/core';
-import { readWorld, vmEndpoint, vmProcessEnv } from '@milab/emulator';
+import { vmEndpoint, vmProcessEnv, type readWorld as ReadWorld } from '@milab/emulator';
 import { runContained, type ContainedOptions } from './contained.js';
 export { KILL_GRACE_MS, MAX_OUTPUT_BYTES, RUN_MARKER_ENV, startRunWatchdog } from './contained.js';
 import { labOfFile, type Lab } from './manifest.js';
@@ -44,8 +44,25 @@ export interface VmLabContext {
 /** A VM lab program. */
 export type VmLabMain = (ctx: VmLabContext) => Promise<void>;
 
-/** The learner identity's client id as the emulator knows it (its world file), when the emulator is the target. */
+/**
+ * The emulator's world reader (LMDB and the emulator's schema), loaded by {@link runVmLab}: a VM
+ * program's process is the one that reads the world (createVmLabContext, for the identity's
+ * client id), and a static import would load the store into every process that imports the labs
+ * (`milab grade` among them).
+ */
+let readWorld: typeof ReadWorld | undefined;
+
+async function loadWorldReader(): Promise<void> {
+  readWorld ??= (await import('@milab/emulator')).readWorld;
+}
+
+/**
+ * The learner identity's client id as the emulator knows it (its world file), when the emulator
+ * is the target and a lab program has loaded the world reader (every lab program calls
+ * runVmLab, the graders' harness too by importing one).
+ */
 function emulatorClientId(config: MilabConfig, names: LabNames): string | undefined {
+  if (!readWorld) return undefined;
   try {
     const world = readWorld(config.paths.emulatorDir);
     const record = Object.values(world?.resources ?? {}).find((r) => r.id.toLowerCase() === names.identityId.toLowerCase());
@@ -77,6 +94,8 @@ export function createVmLabContext(lab: Lab, options: { env?: Readonly<Record<st
 
 /** Runs a VM lab's `main` when the calling module is the process entry, and reports the outcome on stderr. */
 export async function runVmLab(moduleUrl: string, main: VmLabMain): Promise<void> {
+  // Before the entry check: the graders' harness imports the program, then makes its context.
+  await loadWorldReader();
   if (!isMainModule(moduleUrl)) return;
   const file = fileURLToPath(moduleUrl);
   const lab = labOfFile(file);

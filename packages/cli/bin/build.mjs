@@ -15,7 +15,7 @@
 //   the inputs, so a concurrent `milab` never sees a half-written bundle.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
@@ -48,6 +48,72 @@ function extraInputs(repo, program) {
  */
 const EXTERNAL_PACKAGES = new Set(['lmdb', 'msgpackr', 'msgpackr-extract', 'tsx', 'esbuild']);
 
+/**
+ * Workspace packages whose index static importers elsewhere reach through a facade naming only
+ * what they import (see namedImportsFacade): the emulator's index is also a dynamic-import entry
+ * (core loads the whole emulator on demand), and esbuild gives a file that statically imports an
+ * entry every module that entry re-exports — so `milab grade`, which needs a few constants and
+ * small helpers of the emulator, would load its whole chunk (the server, zod, jose, lmdb).
+ */
+const FACADE_PACKAGES = new Set(['@milab/emulator']);
+
+/** `import { a, b as c, type T } from 'SPEC'` statements of a source, and whether it reaches SPEC in any other way. */
+function namedImportsOf(text, specifier) {
+  const quoted = `['"]${specifier.replace(/[/.]/g, '\\$&')}['"]`;
+  const names = new Set();
+  let statements = 0;
+  for (const match of text.matchAll(new RegExp(`\\bimport\\s+(type\\s+)?\\{([^}]*)\\}\\s*from\\s*${quoted}`, 'g'))) {
+    statements++;
+    if (match[1]) continue; // `import type { … }`: erased
+    for (const part of match[2].split(',')) {
+      const spec = part.trim();
+      if (spec === '' || /^type\s/.test(spec)) continue;
+      names.add(spec.split(/\s+as\s+/)[0].trim());
+    }
+  }
+  const mentions = [...text.matchAll(new RegExp(quoted, 'g'))].length;
+  const dynamic = [...text.matchAll(new RegExp(`\\bimport\\(\\s*${quoted}\\s*\\)`, 'g'))].length;
+  return { names, other: mentions !== statements + dynamic };
+}
+
+/**
+ * Where each name an index re-exports is defined: `export { a, b as c } from './file.js'` lines
+ * (`export *` lines are not followed: a name only they provide is not found).
+ */
+function reExportsOf(indexFile) {
+  const from = new Map();
+  const text = readFileSync(indexFile, 'utf8');
+  for (const match of text.matchAll(/\bexport\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g)) {
+    if (match[1]) continue;
+    for (const part of match[2].split(',')) {
+      const spec = part.trim();
+      if (spec === '' || /^type\s/.test(spec)) continue;
+      const [local, exported = local] = spec.split(/\s+as\s+/).map((s) => s.trim());
+      from.set(exported, { local, file: match[3] });
+    }
+  }
+  return from;
+}
+
+/**
+ * The facade of `indexFile` for one importer: only the names `importerText` imports, each from
+ * the file that defines it. Undefined (import the index itself) when the importer reaches the
+ * package in another way (`import *`, a default import, `export … from`) or imports a name the
+ * index's `export { … } from` lines do not name.
+ */
+function namedImportsFacade(importerText, specifier, indexFile) {
+  const { names, other } = namedImportsOf(importerText, specifier);
+  if (other) return undefined;
+  const from = reExportsOf(indexFile);
+  const lines = [];
+  for (const name of names) {
+    const source = from.get(name);
+    if (!source) return undefined;
+    lines.push(`export { ${source.local === name ? name : `${source.local} as ${name}`} } from ${JSON.stringify(source.file)};`);
+  }
+  return lines.join('\n');
+}
+
 function packageName(specifier) {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
@@ -68,8 +134,14 @@ export function repoLayout() {
         if (args.pluginData?.milabInner || !ours(args.importer)) return undefined;
         const found = await resolve(args);
         if (found.errors.length > 0) return { errors: found.errors };
+        // A static import of a facade package's index from another package: through its facade.
+        if (FACADE_PACKAGES.has(args.path) && args.kind === 'import-statement') {
+          const contents = namedImportsFacade(readFileSync(args.importer, 'utf8'), args.path, found.path);
+          if (contents !== undefined) return { path: `${found.path}?facade-for=${args.importer}`, namespace: 'milab-facade', pluginData: { contents, resolveDir: dirname(found.path) }, sideEffects: false };
+        }
         return { path: found.path, sideEffects: !ours(found.path) };
       });
+      b.onLoad({ filter: /.*/, namespace: 'milab-facade' }, (args) => ({ contents: args.pluginData.contents, resolveDir: args.pluginData.resolveDir, loader: 'js' }));
       b.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData?.milabInner) return undefined;
         const name = args.path.startsWith('node:') ? args.path.slice(5) : args.path;
