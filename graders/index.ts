@@ -10,7 +10,7 @@ import type { Grader } from './lib/grader.js';
 
 export { createGraderContext, type GraderContext, type GraderContextOptions } from './lib/context.js';
 export { createSnapshotContext, SNAPSHOT_VERSION, takeSnapshot, type ClassSnapshot, type SnapshotContextOptions, type TakeSnapshotOptions } from './lib/snapshot.js';
-export { defineGrader, gradeLabs, labDone, type Grader, type GradeLabsOptions, type GradeLabsResult } from './lib/grader.js';
+export { classifyGraderError, defineGrader, gradeLabs, labDone, type Grader, type GradeLabsOptions, type GradeLabsResult } from './lib/grader.js';
 export { showReport, terminalFor, type ShowOptions } from './lib/main.js';
 // The lab 04 / 05 graders for another program (the class grade runs one on every learner's VM).
 export { createGrader04 } from './04-imds-token.js';

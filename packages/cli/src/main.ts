@@ -16,6 +16,7 @@ import { registerVm } from './commands/vm.js';
 import { registerClass } from './commands/class.js';
 import { registerQuiz } from './commands/quiz.js';
 import { registerReport } from './commands/report.js';
+import { registerChallenge } from './commands/challenge.js';
 import { registerClassroom } from './commands/classroom.js';
 import { runMain } from './run.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerHint(program);
   registerQuiz(program);
   registerReport(program);
+  registerChallenge(program);
   registerReset(program);
   registerSolve(program);
   registerDoctor(program);

@@ -1,0 +1,295 @@
+// `milab challenge`: every challenge from a fresh emulated world — its starting world fails its
+// checks, a scripted repair through the real SDK clients (as the learner) passes them — the timer
+// and the hint penalty with a clock the test controls, abandon removing exactly what the challenge
+// made (a decoy stays), the data self-check (every check names known exam objectives), and the
+// errors for bad input. The emulator runs in-process (port 0, a temporary milab home).
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { readConnection } from '@milab/common';
+import { createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
+import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
+import { examData, labNames, ROLE_IDS, roleDefinitionId, type LabNames } from '@milab/labs';
+import { CHALLENGES, findChallenge } from '../src/challenge/index.js';
+import { abandonChallenge, gradeRunning, standing, startChallenge, submitChallenge, takeChallengeHint } from '../src/challenge/engine.js';
+import { challengeNames } from '../src/challenge/names.js';
+import { readChallengeState } from '../src/challenge/state.js';
+import { isChallengeResource } from '../src/challenge/world.js';
+import { registerChallenge } from '../src/commands/challenge.js';
+import { runProgram } from './in-process.js';
+
+const T0 = new Date('2026-03-02T09:00:00.000Z');
+const at = (minutes: number) => () => new Date(T0.getTime() + minutes * 60_000);
+
+describe('the challenge data', () => {
+  const names = labNames({ target: 'emulator', mode: 'own', learnerId: 'ada', subscriptionId: 'sub', resourceGroup: 'rg', location: 'westus' } as MilabConfig, {});
+  it('maps every check of every challenge to at least one known exam objective, with unique ids', () => {
+    const known = examData().objectives;
+    const problems: string[] = [];
+    const ids = new Set<string>();
+    for (const challenge of CHALLENGES) {
+      for (const check of challenge.checks({}, names)) {
+        if (!check.id.startsWith(`${challenge.name}.`)) problems.push(`${check.id} does not start with ${challenge.name}.`);
+        if (ids.has(check.id)) problems.push(`${check.id} is used twice`);
+        ids.add(check.id);
+        if ((check.objectives ?? []).length === 0) problems.push(`${check.id} names no objective`);
+        for (const id of check.objectives ?? []) if (!known.has(id)) problems.push(`${check.id} names the unknown objective ${id}`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('gives every challenge a scenario, a time limit and hints that cost points', () => {
+    for (const challenge of CHALLENGES) {
+      expect(challenge.minutes).toBeGreaterThan(0);
+      expect(challenge.scenario(names, challengeNames(names))).toMatch(/^From: /);
+      expect(challenge.hints.length).toBeGreaterThan(0);
+      for (const hint of challenge.hints) {
+        expect(hint.text.length).toBeGreaterThan(20);
+        expect(hint.cost).toBeGreaterThan(0);
+      }
+    }
+  });
+});
+
+describe('challenges on the emulator', () => {
+  let home: string;
+  let emulator: Emulator;
+  let env: Record<string, string>;
+  let clients: ArmClients;
+  let names: LabNames;
+  let config: MilabConfig;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'milab-challenge-'));
+    emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined }));
+    await emulator.listen();
+    await emulator.ready();
+    env = { MILAB_HOME: home, MILAB_LEARNER: 'ada' };
+    for (const name of Object.keys(process.env)) if (/^(AZURE_|MILAB_)/.test(name)) delete process.env[name];
+    Object.assign(process.env, env);
+    config = loadConfig({ env });
+    names = labNames(config, env);
+    clients = await createArmClients(createArmContext(config, { as: 'learner', env }));
+  });
+  afterAll(async () => {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
+    Object.assign(process.env, saved);
+    await emulator?.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    emulator.reset();
+    rmSync(join(home, 'challenge.json'), { force: true });
+  });
+
+  const ch = () => challengeNames(names);
+  const principalOf = async (role: string) => (await clients.msi.userAssignedIdentities.get(names.resourceGroup, ch().identity(role))).principalId!;
+  const grantReader = (scope: string, principalId: string) =>
+    clients.authorization.roleAssignments.create(scope, randomUUID(), { roleDefinitionId: roleDefinitionId(names.subscriptionId, ROLE_IDS.Reader), principalId, principalType: 'ServicePrincipal' });
+  const assignmentsOf = async (principalId: string) => {
+    const found = [];
+    for await (const a of clients.authorization.roleAssignments.listForSubscription()) if (a.principalId === principalId) found.push(a);
+    return found;
+  };
+  /** The VM's IMDS appears in the connection file once its listener runs (made just now). */
+  const vmListening = async (vm: string) => {
+    for (let i = 0; i < 200 && !Object.values(readConnection(config.paths.emulatorDir)?.vms ?? {}).some((v) => v.name === vm); i++) await new Promise((r) => setTimeout(r, 25));
+  };
+  const statuses = async (options = {}) => Object.fromEntries((await gradeRunning({ env, ...options })).results.map((r) => [r.id, r.status]));
+  /** A PATCH of the VM's identity block: `attach` added, `detach` removed (`null` in a merge patch; the SDK's type has no null). */
+  const setVmIdentities = (attach: string[], detach: string[] = []) =>
+    clients.compute.virtualMachines.beginUpdateAndWait(names.resourceGroup, ch().vm, {
+      identity: { type: 'UserAssigned', userAssignedIdentities: Object.fromEntries([...attach.map((id) => [id, {}]), ...detach.map((id) => [id, null as never])]) },
+    });
+
+  it('least-privilege-audit: the starting world fails every check, the repair passes them all', async () => {
+    await startChallenge('least-privilege-audit', { env, now: at(0) });
+    const before = await statuses();
+    expect(Object.values(before).every((s) => s === 'fail')).toBe(true);
+    expect(Object.keys(before)).toHaveLength(5);
+
+    // The repair, as the learner: every broad role and the orphan and the misdirected Reader go;
+    // the app's Reader stays; the report job gets Reader on the group.
+    const { facts } = readChallengeState(env).active!;
+    for await (const a of clients.authorization.roleAssignments.listForSubscription()) {
+      const broad = a.roleDefinitionId?.endsWith(ROLE_IDS.Owner) || a.roleDefinitionId?.endsWith(ROLE_IDS.Contributor);
+      const mine = [facts.appPrincipal, facts.deployPrincipal].includes(a.principalId);
+      if ((broad && mine) || a.principalId === facts.orphanPrincipal || a.principalId === facts.webPrincipal) await clients.authorization.roleAssignments.deleteById(a.id!);
+    }
+    await grantReader(names.resourceGroupScope, await principalOf('report'));
+    const after = await gradeRunning({ env });
+    expect(after.results.filter((r) => r.status !== 'pass')).toEqual([]);
+    expect(after.score.percent).toBe(100);
+  });
+
+  it('least-privilege-audit: removing the app\'s Reader too is caught (the app would break)', async () => {
+    await startChallenge('least-privilege-audit', { env, now: at(0) });
+    const app = await principalOf('app');
+    for (const a of await assignmentsOf(app)) await clients.authorization.roleAssignments.deleteById(a.id!);
+    const report = await gradeRunning({ env });
+    const keep = report.results.find((r) => r.id === 'least-privilege-audit.app-keeps-reader')!;
+    expect(keep).toMatchObject({ status: 'fail' });
+    expect(keep.status === 'fail' && keep.fix).toMatch(/You removed the Reader the app needs/);
+  });
+
+  it('wire-up-an-app: an empty world fails, the identity with Reader on the group attached to the VM passes, the token proves it', async () => {
+    const started = await startChallenge('wire-up-an-app', { env, now: at(0) });
+    expect(started.scenario).toContain(ch().identity('ledger'));
+    await vmListening(ch().vm);
+    expect(Object.values(await statuses()).every((s) => s !== 'pass')).toBe(true);
+
+    const identity = await clients.msi.userAssignedIdentities.createOrUpdate(names.resourceGroup, ch().identity('ledger'), {
+      location: names.location,
+      tags: { workshop: 'milab', learner: 'ada', challenge: 'wire-up-an-app' },
+    });
+    // Reader at the subscription is too wide: caught.
+    const wide = await grantReader(names.subscriptionScope, identity.principalId!);
+    await setVmIdentities([identity.id!]);
+    const tooWide = await statuses();
+    expect(tooWide['wire-up-an-app.reader-on-group']).toBe('fail');
+    expect(tooWide['wire-up-an-app.token-identity']).toBe('pass');
+
+    await clients.authorization.roleAssignments.deleteById(wide.id!);
+    await grantReader(names.resourceGroupScope, identity.principalId!);
+    const report = await gradeRunning({ env });
+    expect(report.results.filter((r) => r.status !== 'pass')).toEqual([]);
+    // Never a token in a result.
+    expect(JSON.stringify(report)).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
+  });
+
+  it('app-cannot-get-a-token: two identities and no role fail, the repaired environment runs the app', async () => {
+    await startChallenge('app-cannot-get-a-token', { env, now: at(0) });
+    await vmListening(ch().vm);
+    const before = await gradeRunning({ env });
+    expect(before.results.every((r) => r.status !== 'pass')).toBe(true);
+    const token = before.results.find((r) => r.id === 'app-cannot-get-a-token.token')!;
+    expect(token.status === 'fail' && token.found).toMatch(/2 user-assigned identities/);
+
+    // Attaching the app's identity beside the other two is not enough: still three to choose from.
+    const inventory = await clients.msi.userAssignedIdentities.get(names.resourceGroup, ch().identity('inventory'));
+    await setVmIdentities([inventory.id!]);
+    expect((await statuses())['app-cannot-get-a-token.token']).toBe('fail');
+    // The app's identity alone: a token, but ARM answers 403 (no role yet).
+    await setVmIdentities([], [ch().identityId('old'), ch().identityId('batch')]);
+    const forbidden = await statuses();
+    expect(forbidden).toMatchObject({ 'app-cannot-get-a-token.token': 'pass', 'app-cannot-get-a-token.token-identity': 'pass', 'app-cannot-get-a-token.lists': 'fail' });
+
+    await grantReader(names.resourceGroupScope, inventory.principalId!);
+    const after = await gradeRunning({ env });
+    expect(after.results.filter((r) => r.status !== 'pass')).toEqual([]);
+  });
+
+  it('honours the timer and the hint penalty with a controlled clock; the start time survives in the state file', async () => {
+    await startChallenge('wire-up-an-app', { env, now: at(0) });
+    expect(readChallengeState(env).active?.startedAt).toBe(T0.toISOString());
+    expect(standing({ env, now: at(5) })).toMatchObject({ leftMs: 15 * 60_000, timeUp: false, penalty: 0 });
+    const first = takeChallengeHint({ env, now: at(6) });
+    expect(first).toMatchObject({ number: 1, penalty: 10 });
+    takeChallengeHint({ env, now: at(7) });
+    // A new process reads the same file: the clock and the hints carry on.
+    expect(standing({ env, now: at(8) })).toMatchObject({ leftMs: 12 * 60_000, penalty: 20, active: { hintsUsed: 2 } });
+
+    // Solve it within the limit: 100 % of the checks minus 20 points for two hints.
+    await vmListening(ch().vm);
+    const identity = await clients.msi.userAssignedIdentities.createOrUpdate(names.resourceGroup, ch().identity('ledger'), {
+      location: names.location,
+      tags: { workshop: 'milab', learner: 'ada', challenge: 'wire-up-an-app' },
+    });
+    await grantReader(names.resourceGroupScope, identity.principalId!);
+    await setVmIdentities([identity.id!]);
+    const done = await submitChallenge({ env, now: at(19) });
+    expect(done.result).toMatchObject({ checksPercent: 100, penalty: 20, score: 80, passed: true, late: false });
+    expect(readChallengeState(env).active).toBeUndefined();
+    expect(readChallengeState(env).results.at(-1)).toMatchObject({ name: 'wire-up-an-app', score: 80 });
+  });
+
+  it('after the time limit: no more hints, and the grade says time is up and does not pass', async () => {
+    await startChallenge('app-cannot-get-a-token', { env, now: at(0) });
+    expect(standing({ env, now: at(20) }).timeUp).toBe(true);
+    expect(takeChallengeHint({ env, now: at(21) })).toMatchObject({ none: true });
+    const program = new Command('milab');
+    registerChallenge(program);
+    // The status command after the deadline grades (with the real clock, long after T0).
+    const status = await runProgram(program, ['challenge', 'status']);
+    expect(status.stdout).toContain('Time is up: app-cannot-get-a-token ended at 2026-03-02T09:20:00.000Z');
+    expect(status.stdout).toContain('Per exam objective:');
+    expect(status.stdout).toContain('AZ-204/security/secure-solutions/managed-identities');
+    expect(status.stdout).toContain('What each failure means:');
+    expect(status.code).toBe(1);
+    expect(readChallengeState(env).results.at(-1)).toMatchObject({ late: true, passed: false });
+  });
+
+  it('abandon removes exactly what the challenge made: a decoy in the same group stays', async () => {
+    const decoy = await clients.msi.userAssignedIdentities.createOrUpdate(names.resourceGroup, 'id-milab-ada', { location: names.location, tags: { workshop: 'milab', learner: 'ada', lab: '01' } });
+    const decoyReader = await grantReader(names.subscriptionScope, decoy.principalId!);
+    const resourcesBefore: string[] = [];
+    for await (const r of clients.resources.resources.listByResourceGroup(names.resourceGroup)) resourcesBefore.push(r.id!);
+
+    await startChallenge('least-privilege-audit', { env, now: at(0) });
+    const app = await principalOf('app');
+    const { cleanup } = await abandonChallenge({ env });
+    expect(cleanup.removed.length).toBeGreaterThan(0);
+
+    const resourcesAfter: string[] = [];
+    for await (const r of clients.resources.resources.listByResourceGroup(names.resourceGroup)) {
+      expect(isChallengeResource(r.tags, 'ada', 'least-privilege-audit')).toBe(false);
+      resourcesAfter.push(r.id!);
+    }
+    expect(resourcesAfter.sort()).toEqual(resourcesBefore.sort());
+    expect(await assignmentsOf(app)).toEqual([]);
+    expect((await assignmentsOf(decoy.principalId!)).map((a) => a.id)).toEqual([decoyReader.id]);
+    // The orphan's assignment (its principal is gone) went too: only the seed's and the decoy's remain.
+    const left: string[] = [];
+    for await (const a of clients.authorization.roleAssignments.listForSubscription()) left.push(a.description ?? '');
+    expect(left.filter((d) => d.startsWith('milab challenge'))).toEqual([]);
+    expect(readChallengeState(env).active).toBeUndefined();
+  });
+
+  it('abandon of a VM challenge removes its VM and identities', async () => {
+    await startChallenge('app-cannot-get-a-token', { env, now: at(0) });
+    await abandonChallenge({ env });
+    const left: string[] = [];
+    for await (const r of clients.resources.resources.listByResourceGroup(names.resourceGroup)) left.push(r.name!);
+    expect(left.filter((n) => n.includes('-ch-') || n.startsWith('id-ch-') || n.startsWith('vm-ch-'))).toEqual([]);
+  });
+
+  it('bad input: an unknown name, a start while one runs, submit, hint and abandon with none — each with the next step', async () => {
+    const program = new Command('milab');
+    registerChallenge(program);
+    const unknown = await runProgram(program, ['challenge', 'start', 'speedrun']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('There is no challenge "speedrun": expected one of least-privilege-audit, wire-up-an-app, app-cannot-get-a-token');
+    expect(unknown.stderr).toContain('next step: `./milab challenge list`');
+
+    for (const command of ['submit', 'hint', 'abandon', 'status']) {
+      const none = await runProgram(program, ['challenge', command]);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain('No challenge is running.');
+      expect(none.stderr).toContain('./milab challenge start NAME');
+    }
+
+    await startChallenge('wire-up-an-app', { env });
+    const again = await runProgram(program, ['challenge', 'start', 'least-privilege-audit']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/The challenge wire-up-an-app is running \(20 min left\): one at a time/);
+    expect(again.stderr).toContain('./milab challenge submit');
+    expect(() => findChallenge('Wire-Up-An-App')).not.toThrow();
+    await abandonChallenge({ env });
+  });
+
+  it('list and status --json', async () => {
+    const program = new Command('milab');
+    registerChallenge(program);
+    const listed = JSON.parse((await runProgram(program, ['challenge', 'list', '--json'])).stdout) as { name: string; minutes: number }[];
+    expect(listed.map((c) => c.name)).toEqual(CHALLENGES.map((c) => c.name));
+    await startChallenge('wire-up-an-app', { env });
+    const status = JSON.parse((await runProgram(program, ['challenge', 'status', '--json'])).stdout) as { name: string; timeUp: boolean; hintsUsed: number };
+    expect(status).toMatchObject({ name: 'wire-up-an-app', timeUp: false, hintsUsed: 0 });
+    await abandonChallenge({ env });
+  });
+});
