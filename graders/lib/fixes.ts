@@ -51,9 +51,31 @@ export function deleteIdentity(resourceGroup: string, name: string): Step {
  * and a request without the type is refused by the role's condition.
  */
 export function grantReader(names: LabNames, principalId: string): Step {
+  return grantReaderAt(names, names.readerScope, principalId);
+}
+
+/** Grants Reader at `scope` to a principal, as a ServicePrincipal (a managed identity is one). */
+export function grantReaderAt(names: LabNames, scope: string, principalId: string): Step {
   return {
-    az: `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role Reader --scope ${names.readerScope}`,
-    ts: `await clients.authorization.roleAssignments.create(${quote(names.readerScope)}, randomUUID(), { roleDefinitionId: ${quote(roleDefinitionId(names.subscriptionId, ROLE_IDS.Reader))}, principalId: ${quote(principalId)}, principalType: 'ServicePrincipal' })`,
+    az: `az role assignment create --assignee-object-id ${principalId} --assignee-principal-type ServicePrincipal --role Reader --scope ${scope}`,
+    ts: `await clients.authorization.roleAssignments.create(${quote(scope)}, randomUUID(), { roleDefinitionId: ${quote(roleDefinitionId(names.subscriptionId, ROLE_IDS.Reader))}, principalId: ${quote(principalId)}, principalType: 'ServicePrincipal' })`,
+  };
+}
+
+/** Turns the lab VM's system-assigned identity on, keeping its user-assigned ones (a PATCH). */
+export function turnOnSystemAssigned(names: LabNames, vm: VmView | undefined): Step {
+  const keepsUser = (vm?.userAssigned.length ?? 0) > 0;
+  return {
+    az: `az vm identity assign -g ${names.resourceGroup} -n ${names.vm} --identities [system]`,
+    ts: `await clients.compute.virtualMachines.update(${quote(names.resourceGroup)}, ${quote(names.vm)}, { identity: { type: ${quote(keepsUser ? 'SystemAssigned, UserAssigned' : 'SystemAssigned')} } })`,
+  };
+}
+
+/** Deletes a VM (its system-assigned identity goes with it; its role assignments do not). */
+export function deleteVm(resourceGroup: string, name: string): Step {
+  return {
+    az: `az vm delete -g ${resourceGroup} -n ${name} --yes`,
+    ts: `await clients.compute.virtualMachines.delete(${quote(resourceGroup)}, ${quote(name)})`,
   };
 }
 

@@ -1,4 +1,4 @@
-// The graders' harness for labs 04 and 05, run *on the lab VM* (on the emulator with the
+// The graders' harness for labs 04, 05 and 06, run *on the lab VM* (on the emulator with the
 // environment `milab vm exec` gives): it imports the learner's program, calls its functions, and
 // writes one JSON result on file descriptor 3 with what happened — the token's claims and a
 // fingerprint, never the token. Everything the learner's code writes is captured (up to 1 MiB per
@@ -72,7 +72,11 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     requests.push({ metadataHeader: metadata, clientId: query.has('client_id'), resource: query.get('resource') });
   });
 
-  let mod: { getToken?: (request: { resource: string; clientId?: string; endpoint?: string }) => Promise<unknown>; main?: (ctx: VmLabContext) => Promise<void> };
+  let mod: {
+    getToken?: (request: { resource: string; clientId?: string; endpoint?: string }) => Promise<unknown>;
+    systemToken?: (ctx: VmLabContext) => Promise<unknown>;
+    main?: (ctx: VmLabContext) => Promise<void>;
+  };
   try {
     mod = (await import(pathToFileURL(input.program).href)) as typeof mod;
   } catch (error) {
@@ -88,13 +92,13 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
   const within = <T>(promise: Promise<T>): Promise<T> =>
     Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new HarnessTimeout(input.callTimeoutMs)), input.callTimeoutMs).unref())]);
 
-  const call = async (where: string, resource: string): Promise<CallOutcome> => {
+  /** Calls one of the program's token functions (`get`), keeping the token's claims and fingerprint only. */
+  const callFor = async (where: string, get: () => Promise<unknown>): Promise<CallOutcome> => {
     requests = [];
     during = where;
     const started = Date.now();
     try {
-      if (typeof mod.getToken !== 'function') throw new Error(`${input.program} exports no getToken function`);
-      const value = await within(mod.getToken({ resource, endpoint: ctx.imdsEndpoint, ...(input.clientId ? { clientId: input.clientId } : {}) }));
+      const value = await within(get());
       const token = typeof value === 'string' ? value : String((value as { accessToken?: unknown; access_token?: unknown } | undefined)?.accessToken ?? (value as { access_token?: unknown } | undefined)?.access_token ?? '');
       take(where);
       const { aud, iss, oid, tid, appid, xms_mirid, exp, nbf, iat } = decodeClaims(token);
@@ -107,6 +111,11 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
       return { ok: false, errorName: error instanceof Error ? error.name : typeof error, message: blot(message).slice(0, 600), elapsedMs, requests, timedOut: error instanceof HarnessTimeout };
     }
   };
+  const call = (where: string, resource: string): Promise<CallOutcome> =>
+    callFor(where, async () => {
+      if (typeof mod.getToken !== 'function') throw new Error(`${input.program} exports no getToken function`);
+      return mod.getToken({ resource, endpoint: ctx.imdsEndpoint, ...(input.clientId ? { clientId: input.clientId } : {}) });
+    });
 
   if (input.lab === '04') {
     if (input.faults > 0) {
@@ -115,6 +124,12 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     }
     out.token = await call('getToken', input.resource);
     out.badResource = await call('getToken for an unknown resource', input.badResource);
+  }
+  if (input.lab === '06') {
+    out.token = await callFor('systemToken', async () => {
+      if (typeof mod.systemToken !== 'function') throw new Error(`${input.program} exports no systemToken function`);
+      return mod.systemToken(ctx);
+    });
   }
   during = 'main';
   try {

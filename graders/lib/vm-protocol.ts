@@ -1,9 +1,12 @@
-// What the graders of labs 04 and 05 and their harness on the VM (vm-harness.ts) say to each
+// What the graders of labs 04, 05 and 06 and their harness on the VM (vm-harness.ts) say to each
 // other: the input (argv), the one result (on file descriptor 3), and how tokens — as is,
 // encoded, reversed or split across lines — are found in text and blotted out of it.
+/** The labs whose programs the graders run on the lab VM (lab 06: its starter/vm.ts). */
+export type VmLab = '04' | '05' | '06';
+
 /** What the grader asks for. */
 export interface HarnessInput {
-  lab: '04' | '05';
+  lab: VmLab;
   /** The learner's program (absolute path). */
   program: string;
   clientId: string | undefined;
@@ -32,6 +35,7 @@ export type CallOutcome =
 export interface HarnessOutput {
   loadError?: string;
   faults?: CallOutcome;
+  /** Lab 04: getToken for the identity chosen by client id; lab 06: systemToken (no identity chosen). */
   token?: CallOutcome;
   badResource?: CallOutcome;
   main?: { ok: boolean; error?: string; stdout: string; stderr: string };

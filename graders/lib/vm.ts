@@ -1,4 +1,4 @@
-// Running a learner's lab 04 / 05 program "on the VM" for grading, with a time limit. On the
+// Running a learner's lab 04 / 05 program (or lab 06's VM part) "on the VM" for grading, with a time limit. On the
 // emulator: with the environment `milab vm exec labvm` gives (the VM's IMDS, the emulator's ARM),
 // and with IMDS faults (429, then 503) queued through the emulator's profile endpoint
 // while it runs. On Azure: only when the grader itself runs on the lab VM (`./milab grade 04`
@@ -16,7 +16,7 @@ import { currentCheckSignal, fail, pass, skip, type Check, type CheckOutcome } f
 import { ARM_RESOURCE, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
 import type { GraderContext } from './context.js';
 import { openImdsFront } from './imds-front.js';
-import { blot, containsToken, type HarnessInput, type HarnessOutput } from './vm-protocol.js';
+import { blot, containsToken, type HarnessInput, type HarnessOutput, type VmLab } from './vm-protocol.js';
 
 /** The IMDS faults queued before lab 04's program runs: a throttle, then an outage. */
 export const FAULTS = [429, 503] as const;
@@ -52,7 +52,7 @@ const cache = new WeakMap<GraderContext, Map<string, Promise<VmRun>>>();
  * cancelled) ends the run and every process it started; it is the first asker's, which waits for
  * the run.
  */
-export function runOnLabVm(ctx: GraderContext, lab: '04' | '05', program: string, signal: AbortSignal | undefined = currentCheckSignal()): Promise<VmRun> {
+export function runOnLabVm(ctx: GraderContext, lab: VmLab, program: string, signal: AbortSignal | undefined = currentCheckSignal()): Promise<VmRun> {
   let runs = cache.get(ctx);
   if (!runs) cache.set(ctx, (runs = new Map()));
   const key = `${lab}\n${program}`;
@@ -82,7 +82,7 @@ function onLabVm(vmId: string): Promise<string | undefined> {
   });
 }
 
-async function runNow(ctx: GraderContext, lab: '04' | '05', program: string, signal: AbortSignal | undefined): Promise<VmRun> {
+async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: AbortSignal | undefined): Promise<VmRun> {
   const { config, names } = ctx;
   const identity = await ctx.identity();
   // The names the program sees on the VM: the grader's configuration, whatever the environment.
@@ -109,7 +109,8 @@ async function runNow(ctx: GraderContext, lab: '04' | '05', program: string, sig
     }
     env = { ...process.env, ...settings };
   }
-  const faults = config.target === 'emulator' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
+  // Lab 06 asks IMDS for the system-assigned identity's token once: no faults (lab 04 grades the retries).
+  const faults = config.target === 'emulator' && lab !== '06' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
   const input: HarnessInput = {
     lab,
     program,
@@ -193,16 +194,17 @@ function printedTooMuch(stream: 'stdout' | 'stderr', where: string): VmRun {
   return { kind: 'crashed', printedTooMuch: true, reason: `the program printed more than ${MAX_OUTPUT_BYTES / (1 << 20)} MiB to ${stream} (${where}), so grading stopped it there` };
 }
 
-/** How the learner runs lab `lab`'s program on the emulated VM. */
-export function runCommand(lab: '04' | '05'): string {
-  return `./milab vm exec labvm -- node --conditions=source --import tsx labs/${findLab(lab).folder}/starter/index.ts`;
+/** How the learner runs lab `lab`'s program on the emulated VM (lab 06: its VM part, `vmProgramFile`). */
+export function runCommand(lab: VmLab): string {
+  const found = findLab(lab);
+  return `./milab vm exec labvm -- node --conditions=source --import tsx labs/${found.folder}/starter/${found.vmProgramFile ?? 'index.ts'}`;
 }
 
 /**
  * The outcome of a check when the program gave nothing to judge: a skip when the grader is not on
  * the lab VM (Azure), a failure when the program crashed or does not load; `undefined` otherwise.
  */
-export function notRanOutcome(run: VmRun, lab: '04' | '05'): CheckOutcome | undefined {
+export function notRanOutcome(run: VmRun, lab: VmLab): CheckOutcome | undefined {
   if (run.kind === 'elsewhere') return skip({ reason: run.reason });
   if (run.kind === 'crashed' && run.printedTooMuch) {
     return fail({
@@ -229,7 +231,7 @@ export function notRanOutcome(run: VmRun, lab: '04' | '05'): CheckOutcome | unde
 }
 
 /** The check that nothing the program writes to stdout or stderr contains a token, as is, encoded, reversed or split. */
-export function noTokenInOutputCheck(lab: '04' | '05', program: string, dependsOn: string, fix: string): Check<GraderContext> {
+export function noTokenInOutputCheck(lab: VmLab, program: string, dependsOn: string, fix: string): Check<GraderContext> {
   return {
     id: `${lab}.no-token-in-output`,
     title: 'The program never prints or logs a token',

@@ -60,5 +60,34 @@ export async function solve(input: string): Promise<void> {
     }
     throw error;
   }
+  if (lab.vmProgram) return solveVmPart(lab, config);
+  console.log(`Done. Check it: ./milab grade ${lab.id}`);
+}
+
+/**
+ * A local lab with a part that runs on the VM (06: starter/vm.ts, which its grader runs there):
+ * the reference solution goes into the starter as for labs 04-05 (yours saved first), and on the
+ * emulator its VM part runs on the VM.
+ */
+async function solveVmPart(lab: Lab, config: MilabConfig): Promise<void> {
+  const file = lab.vmProgramFile ?? 'vm.ts';
+  const installed = installSolution(lab, config.paths.home);
+  console.log(`  the reference solution is now in labs/${lab.folder}/starter/ (\`./milab reset ${lab.id}\` restores the starter).`);
+  if (installed.savedTo) console.log(`  your starter was saved in ${installed.savedTo}`);
+  if (config.target !== 'emulator') {
+    console.log(`  Run its VM part on the VM: node --conditions=source --import tsx labs/${lab.folder}/starter/${file}, and grade it there: ./milab grade ${lab.id}`);
+    return;
+  }
+  console.log(`  running labs/${lab.folder}/starter/${file} on the VM ${labNames(config).vm}:`);
+  const run = await runOnVm(lab.vmProgram?.starter ?? lab.starter, { env: vmProgramEnv(config, labNames(config)), timeoutMs: 120_000 });
+  process.stderr.write(run.stderr);
+  process.stdout.write(run.stdout);
+  if (run.exitCode !== 0) {
+    throw new MilabError(`The VM part of lab ${lab.id}'s reference solution failed on the VM (exit code ${run.exitCode ?? 'none'}${run.timedOut ? ', time limit reached' : ''}).`, {
+      code: 'MILAB_EARLIER_LAB_NOT_DONE',
+      hint: `Lab ${lab.id} builds on lab ${lab.dependsOn.join(', ')}: check it with \`./milab grade ${lab.dependsOn.at(-1) ?? lab.id}\`.`,
+      exitCode: 1,
+    });
+  }
   console.log(`Done. Check it: ./milab grade ${lab.id}`);
 }
