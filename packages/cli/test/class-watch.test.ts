@@ -215,6 +215,28 @@ describe('the watch loop', () => {
     expect(outcome.exitCode).toBe(1);
   });
 
+  it('reads the class folder again each round: a roster edit shows up, a broken folder is that round\'s error', async () => {
+    const stop = new AbortController();
+    const states: WatchState[] = [];
+    let rounds = 0;
+    let reloads = 0;
+    await runWatch({
+      folder,
+      reload: () => {
+        reloads += 1;
+        if (reloads === 1) throw new ClassGradeError('roster.csv line 31: the learner id is empty.', 'Fix the line, the next round reads it again.');
+        return folder;
+      },
+      grade: async () => (rounds++, classOutcome([])),
+      wait: async () => (rounds === 2 || reloads > 3 ? (stop.abort(), false) : true),
+      onState: (s, e) => e !== 'tick' && e !== 'grading' && states.push(s),
+      signal: stop.signal,
+    });
+    expect(states.map((s) => [s.round, s.status])).toEqual([[0, 'starting'], [1, 'idle'], [2, 'error'], [3, 'idle'], [3, 'idle']]);
+    expect(reloads).toBe(2);
+    expect(states[2]!.error?.message).toBe('roster.csv line 31: the learner id is empty.');
+  });
+
   it('stops at once on Ctrl-C, even in a round that never ends', async () => {
     const stop = new AbortController();
     let closed = false;

@@ -189,6 +189,11 @@ export function stuckLearners(state: Pick<WatchState, 'result' | 'activity'>, no
 /** Options of {@link runWatch}. */
 export interface WatchOptions {
   readonly folder: ClassFolder;
+  /**
+   * Reads the class folder again before each round after the first (default: the folder as given):
+   * a learner added to the roster mid-workshop shows up; a folder broken by an edit is that round's error.
+   */
+  readonly reload?: () => ClassFolder;
   readonly labs?: readonly string[];
   readonly programs?: GradeClassOptions['programs'];
   readonly concurrency?: number;
@@ -273,7 +278,8 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pro
 
 /** Watches the class until stopped (or for one round with `once`). */
 export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
-  const { folder, signal } = options;
+  const { signal } = options;
+  let folder = options.folder;
   const grade = options.grade ?? gradeClass;
   const estimate = readsPerSubscription(undefined, folder);
   const subscriptions = subscriptionCount(folder);
@@ -310,6 +316,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
       publish({ ...state, status: 'grading' }, 'grading');
       let outcome: GradeClassOutcome | undefined;
       try {
+        if (options.reload && state.round > 0) folder = options.reload();
         // Ctrl-C does not wait for a round stuck on a peer that does not answer (a second Ctrl-C kills).
         outcome = await untilAborted(grade({
           folder,
@@ -341,7 +348,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
         }
         // No next round after --once: no nextAt.
         const { error: _previous, nextAt: _next, ...rest } = state;
-        publish({ ...rest, round, status: 'idle', intervalSeconds: interval, budget: budgetOf(reads, interval, { subscriptions }), gradedAt: now.toISOString(), ...next(now), result, activity: activity.update(result, now) }, 'graded');
+        publish({ ...rest, round, status: 'idle', intervalSeconds: interval, budget: budgetOf(reads, interval, { subscriptions: subscriptionCount(folder) }), gradedAt: now.toISOString(), ...next(now), result, activity: activity.update(result, now) }, 'graded');
       } else {
         const { nextAt: _next, ...rest } = state;
         publish({ ...rest, round, status: 'error', error: roundError(lastError), ...next(now) }, 'failed');

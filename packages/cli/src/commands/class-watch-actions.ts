@@ -21,7 +21,8 @@ function labIds(labs: readonly string[] | undefined): string[] | undefined {
 
 /** `milab class watch`. */
 export async function classWatch(options: ClassWatchOptions): Promise<void> {
-  const folder = loadClass(options.class ?? process.env.MILAB_CLASS_DIR ?? '.');
+  const dir = options.class ?? process.env.MILAB_CLASS_DIR ?? '.';
+  const folder = loadClass(dir);
   const labs = labIds(options.lab);
   const programs = parsePrograms(options.program);
   const screen = process.stdout;
@@ -35,6 +36,8 @@ export async function classWatch(options: ClassWatchOptions): Promise<void> {
   try {
     const outcome = await runWatch({
       folder,
+      // Each round reads the folder again: a learner added to the roster mid-workshop shows up.
+      reload: () => loadClass(dir),
       ...(labs ? { labs } : {}),
       programs,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
