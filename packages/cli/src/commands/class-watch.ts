@@ -47,8 +47,9 @@ overlap: the next starts INTERVAL seconds after the previous one ended. A round 
 Read budget: ARM limits reads per principal and subscription (a token bucket, 250 refilled 25/s;
 older docs: 12,000 reads an hour). The watch keeps to the stricter 12,000 reads/h and uses at most
 a quarter of it (3,000 reads/h), leaving the rest to \`class grade\` and your own tools. By default
-the interval is the smallest that stays within that share for the reads a round takes (at least
-5 s; about 8 s for a shared class's 6 reads); an --interval that would exceed it is refused.
+the interval is the smallest that stays within that share for the reads a round takes in one
+subscription (at least 5 s; 8 s for a shared class's 6 reads); an --interval that would exceed
+it is refused, naming the smallest allowed. The terminal's footer and the page's say the numbers.
 
 The page (--serve) binds 127.0.0.1 only, loads nothing from elsewhere, and shows no token or secret.
 Ctrl-C (or SIGTERM) stops: the page's server closes, exit 0.
