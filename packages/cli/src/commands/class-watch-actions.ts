@@ -28,6 +28,7 @@ export async function classWatch(options: ClassWatchOptions): Promise<void> {
   const screen = process.stdout;
   const display = new WatchDisplay(screen, { color: useColor(screen) });
   const stop = new AbortController();
+  const warned = new Set<string>();
   const onSignal = () => stop.abort();
   const onResize = () => display.redraw();
   process.once('SIGINT', onSignal);
@@ -47,7 +48,13 @@ export async function classWatch(options: ClassWatchOptions): Promise<void> {
       signal: stop.signal,
       onState: (state, event) => display.show(state, event),
       onServe: (server) => display.serving(server.url),
-      onWarning: (text) => (display.live ? display.note(text) : process.stderr.write(`${text}\n`)),
+      // Each round's grading warns afresh: once is enough.
+      onWarning: (text) => {
+        if (warned.has(text)) return;
+        warned.add(text);
+        if (display.live) display.note(text);
+        else process.stderr.write(`${text}\n`);
+      },
       ...(display.live ? { onProgress: (done: number, total: number) => display.progress(done, total) } : {}),
     });
     display.stop();
