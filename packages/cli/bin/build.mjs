@@ -50,12 +50,13 @@ const EXTERNAL_PACKAGES = new Set(['lmdb', 'msgpackr', 'msgpackr-extract', 'tsx'
 
 /**
  * Workspace packages whose index static importers elsewhere reach through a facade naming only
- * what they import (see namedImportsFacade): the emulator's index is also a dynamic-import entry
- * (core loads the whole emulator on demand), and esbuild gives a file that statically imports an
- * entry every module that entry re-exports — so `milab grade`, which needs a few constants and
- * small helpers of the emulator, would load its whole chunk (the server, zod, jose, lmdb).
+ * what they import (see namedImportsFacade). esbuild puts in a chunk every module the chunk's
+ * files import, used or not: a file importing a package's index brings every module the index
+ * re-exports. The emulator's index is also core's dynamic-import entry, so `milab grade` (a few
+ * of its constants and helpers) loaded its whole chunk (the server, zod, jose, lmdb); the labs'
+ * index brought zx (labs/src/reset.ts, for `milab reset` only) into every grade.
  */
-const FACADE_PACKAGES = new Set(['@milab/emulator']);
+const FACADE_PACKAGES = new Set(['@milab/emulator', '@milab/labs']);
 
 /** `import { a, b as c, type T } from 'SPEC'` statements of a source, and whether it reaches SPEC in any other way. */
 function namedImportsOf(text, specifier) {
@@ -76,22 +77,57 @@ function namedImportsOf(text, specifier) {
   return { names, other: mentions !== statements + dynamic };
 }
 
+/** The value names an `export { … }` list gives: [local, exported] pairs (type-only ones left out). */
+function exportList(list) {
+  const pairs = [];
+  for (const part of list.split(',')) {
+    const spec = part.trim();
+    if (spec === '' || /^type\s/.test(spec)) continue;
+    const [local, exported = local] = spec.split(/\s+as\s+/).map((s) => s.trim());
+    pairs.push([local, exported]);
+  }
+  return pairs;
+}
+
 /**
- * Where each name an index re-exports is defined: `export { a, b as c } from './file.js'` lines
- * (`export *` lines are not followed: a name only they provide is not found).
+ * The value names a module of ours exports by declaration (`export function|class|const|let|var|enum
+ * NAME`) or by list (`export { a, b as c }`, with or without `from`); undefined when it has an
+ * export this does not read (`export *`, `export default`, a destructuring `export const {`).
+ */
+function declaredExports(file) {
+  let text;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (/^export\s+(\*|default\b|(const|let|var)\s*[{[])/m.test(text)) return undefined;
+  const names = new Set();
+  for (const match of text.matchAll(/^export\s+(?:declare\s+)?(?:async\s+)?(?:abstract\s+)?(?:function\*?|class|const|let|var|enum)\s+([A-Za-z_$][\w$]*)/gm)) names.add(match[1]);
+  for (const match of text.matchAll(/^export\s+\{([^}]*)\}/gm)) for (const [, exported] of exportList(match[1])) names.add(exported);
+  return names;
+}
+
+/**
+ * Where each name an index re-exports comes from: its `export { a, b as c } from './file.js'`
+ * lines, and the files of its `export * from './file.js'` lines by what they declare (a name
+ * two of them give is left out: ambiguous, as in ES modules). Undefined when a star-exported
+ * file cannot be read that way.
  */
 function reExportsOf(indexFile) {
   const from = new Map();
   const text = readFileSync(indexFile, 'utf8');
   for (const match of text.matchAll(/\bexport\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/g)) {
     if (match[1]) continue;
-    for (const part of match[2].split(',')) {
-      const spec = part.trim();
-      if (spec === '' || /^type\s/.test(spec)) continue;
-      const [local, exported = local] = spec.split(/\s+as\s+/).map((s) => s.trim());
-      from.set(exported, { local, file: match[3] });
-    }
+    for (const [local, exported] of exportList(match[2])) from.set(exported, { local, file: match[3] });
   }
+  const starred = new Map();
+  for (const match of text.matchAll(/\bexport\s+\*\s+from\s*['"](\.[^'"]+)['"]/g)) {
+    const names = declaredExports(join(dirname(indexFile), match[1].replace(/\.js$/, '.ts')));
+    if (!names) return undefined;
+    for (const name of names) starred.set(name, starred.has(name) ? null : match[1]);
+  }
+  for (const [name, file] of starred) if (file && !from.has(name)) from.set(name, { local: name, file });
   return from;
 }
 
@@ -105,6 +141,7 @@ function namedImportsFacade(importerText, specifier, indexFile) {
   const { names, other } = namedImportsOf(importerText, specifier);
   if (other) return undefined;
   const from = reExportsOf(indexFile);
+  if (!from) return undefined;
   const lines = [];
   for (const name of names) {
     const source = from.get(name);
