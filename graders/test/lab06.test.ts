@@ -12,7 +12,7 @@ import { findLab, ROLE_IDS, roleDefinitionId, TodoError, type LabContext } from 
 import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader06, throwawayVmName } from '../06-system-assigned.js';
-import { GRADERS } from '../index.js';
+import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot, type ClassSnapshot } from '../index.js';
 import { result, said, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
@@ -187,4 +187,29 @@ describe('lab 06 mistakes', () => {
     expect(said(check)).toContain('the request chose an identity by client_id');
     expect(said(check)).toContain('IMDS answers for the system-assigned identity when the VM has one');
   }, 60_000);
+});
+
+describe('lab 06 graded from a class snapshot', () => {
+  /** What a learner reads of each result, without what differs from run to run (a token's fingerprint, times). */
+  const readable = (report: GradeReport) =>
+    report.results.map((r) => (r.status === 'fail' ? { id: r.id, status: r.status, found: r.found, expected: r.expected, fix: r.fix } : { id: r.id, status: r.status }));
+
+  it('answers every read of the grader as the live context does, solved and with the orphan left', async () => {
+    const graders = () => [createGrader06(vmSolution, grader04)];
+    const both = async () => {
+      const live = await createGraderContext({ config: world.config, env: world.env });
+      const liveReport = (await gradeLabs(graders(), { ctx: live })).report;
+      const snapshot = JSON.parse(JSON.stringify(await takeSnapshot({ config: world.config, env: world.env }))) as ClassSnapshot;
+      const snap = createSnapshotContext(snapshot, { config: world.config, env: world.env, learnerObjectId: await live.learnerObjectId(), knownPrincipals: await live.knownPrincipals() });
+      const snapReport = (await gradeLabs(graders(), { ctx: snap })).report;
+      expect(readable(snapReport)).toEqual(readable(liveReport));
+      return liveReport;
+    };
+    await part1();
+    await throwaway();
+    await learner.compute.virtualMachines.delete(world.names.resourceGroup, throwawayVmName(world.names));
+    const orphaned = await both();
+    expect(result(orphaned, '06.no-orphaned-assignment').status).toBe('fail');
+    expect(result(orphaned, '06.system-token').status).toBe('pass');
+  }, 90_000);
 });
