@@ -14,12 +14,13 @@ import { createArmClients, createArmContext, loadConfig, type ArmClients, type M
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { examData, labNames, ROLE_IDS, roleDefinitionId, type LabNames } from '@milab/labs';
 import { CHALLENGES, findChallenge } from '../src/challenge/index.js';
-import { abandonChallenge, gradeRunning, standing, startChallenge, submitChallenge, takeChallengeHint } from '../src/challenge/engine.js';
+import { abandonChallenge, challengeCheckInfos, gradeRunning, standing, startChallenge, submitChallenge, takeChallengeHint } from '../src/challenge/engine.js';
 import { challengeNames } from '../src/challenge/names.js';
 import { readChallengeState } from '../src/challenge/state.js';
 import { isChallengeResource } from '../src/challenge/world.js';
 import { registerChallenge } from '../src/commands/challenge.js';
 import { runProgram } from './in-process.js';
+import { milab } from './support.js';
 
 const T0 = new Date('2026-03-02T09:00:00.000Z');
 const at = (minutes: number) => () => new Date(T0.getTime() + minutes * 60_000);
@@ -40,6 +41,12 @@ describe('the challenge data', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('lists every challenge check with its objectives for readiness (milab report --exam)', () => {
+    const infos = challengeCheckInfos();
+    expect(infos.length).toBe(CHALLENGES.reduce((n, c) => n + c.checks({}, names).length, 0));
+    expect(infos.every((info) => info.objectives.length > 0 && info.title.length > 0)).toBe(true);
   });
 
   it('gives every challenge a scenario, a time limit and hints that cost points', () => {
@@ -168,7 +175,10 @@ describe('challenges on the emulator', () => {
     const before = await gradeRunning({ env });
     expect(before.results.every((r) => r.status !== 'pass')).toBe(true);
     const token = before.results.find((r) => r.id === 'app-cannot-get-a-token.token')!;
-    expect(token.status === 'fail' && token.found).toMatch(/2 user-assigned identities/);
+    expect(token.status === 'fail' && token.found).toMatch(/Multiple user assigned identities exist.*the VM has 2 user-assigned identities and no system-assigned one/);
+    expect(token.status === 'fail' && token.fix).toContain(`attach ${ch().identity('inventory')}`);
+    // ARM ids compare case-insensitively (the MSI provider writes `resourcegroups`).
+    expect(token.status === 'fail' && token.fix.toLowerCase()).toContain(`--identities ${ch().identityId('old')} ${ch().identityId('batch')}`.toLowerCase());
 
     // Attaching the app's identity beside the other two is not enough: still three to choose from.
     const inventory = await clients.msi.userAssignedIdentities.get(names.resourceGroup, ch().identity('inventory'));
@@ -178,6 +188,9 @@ describe('challenges on the emulator', () => {
     await setVmIdentities([], [ch().identityId('old'), ch().identityId('batch')]);
     const forbidden = await statuses();
     expect(forbidden).toMatchObject({ 'app-cannot-get-a-token.token': 'pass', 'app-cannot-get-a-token.token-identity': 'pass', 'app-cannot-get-a-token.lists': 'fail' });
+
+    const lists = (await gradeRunning({ env })).results.find((r) => r.id === 'app-cannot-get-a-token.lists')!;
+    expect(lists.status === 'fail' && lists.found).toMatch(/AuthorizationFailed \(403\)/);
 
     await grantReader(names.resourceGroupScope, inventory.principalId!);
     const after = await gradeRunning({ env });
@@ -281,6 +294,32 @@ describe('challenges on the emulator', () => {
     expect(() => findChallenge('Wire-Up-An-App')).not.toThrow();
     await abandonChallenge({ env });
   });
+
+  it('through the real entry point: --what-if makes nothing, start shows the task, hint its cost, submit the result per objective', async () => {
+    const whatIf = await milab(['challenge', 'start', 'app-cannot-get-a-token', '--what-if'], env);
+    expect(whatIf.code).toBe(0);
+    expect(whatIf.stdout).toContain(`an emulated VM ${ch().vm} with ${ch().identity('old')} and ${ch().identity('batch')} attached`);
+    expect(whatIf.stdout).toContain('Nothing was made now.');
+    expect(readChallengeState(env).active).toBeUndefined();
+    const vms: string[] = [];
+    for await (const vm of clients.compute.virtualMachines.list(names.resourceGroup)) vms.push(vm.name!);
+    expect(vms).not.toContain(ch().vm);
+
+    const started = await milab(['challenge', 'start', 'app-cannot-get-a-token'], env);
+    expect(started.stderr).toBe('');
+    expect(started.stdout).toContain('Challenge app-cannot-get-a-token — The app cannot get a token: 20 minutes');
+    expect(started.stdout).toContain('From: the on-call engineer');
+    expect(started.stdout).toContain('costing 10, 10, 15 points');
+    const hint = await milab(['challenge', 'hint'], env);
+    expect(hint.stdout).toMatch(/^Hint 1 of 3 for app-cannot-get-a-token — it cost 10 points \(10 off in all\)/);
+    expect(hint.stdout).toContain('Another (costs 10): ./milab challenge hint');
+    const submitted = await milab(['challenge', 'submit', '--json'], env);
+    expect(submitted.code).toBe(1);
+    const json = JSON.parse(submitted.stdout) as { status: string; result: { score: number; penalty: number }; objectives: { id: string }[]; removed: string[] };
+    expect(json).toMatchObject({ status: 'failed', result: { score: 0, penalty: 10 } });
+    expect(json.objectives.map((o) => o.id)).toContain('AZ-204/security/secure-solutions/managed-identities');
+    expect(json.removed).toContain(`VM ${ch().vm}`);
+  }, 60_000);
 
   it('list and status --json', async () => {
     const program = new Command('milab');

@@ -10,7 +10,7 @@ import type { Challenge } from './model.js';
 import { challengeNames } from './names.js';
 import { OBJECTIVES as O } from './objectives.js';
 import { listCheck, tokenCheck, tokenIdentityCheck } from './token-checks.js';
-import { grant, makeIdentity, makeVm } from './world.js';
+import { grant, makeIdentity, makeVm, vmPlan } from './world.js';
 
 const NAME = 'app-cannot-get-a-token';
 const ROLE = 'inventory';
@@ -19,7 +19,7 @@ function checks(names: LabNames): Check<GraderContext>[] {
   const id = (slug: string) => `${NAME}.${slug}`;
   const ch = challengeNames(names);
   return [
-    tokenCheck(id('token'), ch, [O.az204Identities, O.az500Identities]),
+    tokenCheck(id('token'), ch, ROLE, [O.az204Identities, O.az500Identities]),
     tokenIdentityCheck(id('token-identity'), ch, ROLE, [O.az500Identities, O.sc500Identities], [id('token')]),
     listCheck(id('lists'), ch, ROLE, [O.interpret, O.az500Assignments], [id('token-identity')]),
     {
@@ -68,6 +68,11 @@ export const appCannotGetAToken: Challenge = {
     { text: 'Run the app yourself and read what IMDS answers (on the emulator: eval "$(./milab vm env VM)" first). Then list the VM\'s identities: `az vm identity show -g RG -n VM`.', cost: 10 },
     { text: 'Without a client id IMDS picks the system-assigned identity, else the only user-assigned one. With two user-assigned identities and no system-assigned one it cannot pick.', cost: 10 },
     { text: 'A token is not permission: after the token works, a 403 from ARM means the identity lacks a role at that scope.', cost: 15 },
+  ],
+  plan: (names, ch) => [
+    `identities ${[ROLE, 'old', 'batch'].map((r) => ch.identity(r)).join(', ')} in ${names.resourceGroup}`,
+    `a Reader assignment on ${names.resourceGroup} for ${ch.identity('batch')}`,
+    vmPlan(names, ch, `${ch.identity('old')} and ${ch.identity('batch')} attached`),
   ],
   async setup(ws) {
     const [, old, batch] = await Promise.all([ROLE, 'old', 'batch'].map((role) => makeIdentity(ws, role)));

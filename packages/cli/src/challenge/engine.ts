@@ -62,6 +62,14 @@ function requireActive(env: Env): { active: ActiveChallenge; challenge: Challeng
   return { active, challenge: findChallenge(active.name), config, names };
 }
 
+/** What `start NAME --what-if` says it would do: nothing is written. */
+export function planChallenge(name: string, options: EngineOptions = {}): { challenge: Challenge; names: LabNames; lines: readonly string[]; unsupported: string | undefined } {
+  const env = envOf(options);
+  const challenge = findChallenge(name);
+  const names = labNames(loadConfig({ env }), env);
+  return { challenge, names, lines: challenge.plan(names, challengeNames(names)), unsupported: challenge.unsupported?.(names) };
+}
+
 /** What `start` prepared. */
 export interface Started {
   readonly challenge: Challenge;
@@ -214,6 +222,22 @@ export async function abandonChallenge(options: EngineOptions = {}): Promise<{ c
   const state = readChallengeState(env);
   writeChallengeState({ version: 1, results: state.results }, env);
   return { challenge, cleanup };
+}
+
+/**
+ * The id, title and exam objectives of every challenge check (titles for a placeholder learner):
+ * for readiness per objective (`milab report --exam`), which lists what covers each line.
+ */
+export function challengeCheckInfos(): { challenge: string; id: string; title: string; objectives: readonly string[] }[] {
+  const names = labNames({ target: 'emulator', mode: 'own', learnerId: 'you', subscriptionId: 'subscription', resourceGroup: 'your-group', location: 'westus' } as MilabConfig, {});
+  return CHALLENGES.flatMap((challenge) => challenge.checks({}, names).map((check) => ({ challenge: challenge.name, id: check.id, title: check.title, objectives: check.objectives ?? [] })));
+}
+
+/** The last saved status of every challenge check (from the last result of each challenge): for readiness. */
+export function challengeCheckStatuses(options: EngineOptions = {}): ReadonlyMap<string, ChallengeResult['checks'][string]> {
+  const statuses = new Map<string, ChallengeResult['checks'][string]>();
+  for (const result of readChallengeState(envOf(options)).results) for (const [id, status] of Object.entries(result.checks)) statuses.set(id, status);
+  return statuses;
 }
 
 /** Every challenge, whether it runs in this configuration, and its last result. */

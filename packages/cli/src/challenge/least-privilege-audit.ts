@@ -131,6 +131,12 @@ export const leastPrivilegeAudit: Challenge = {
     { text: 'An identity can hold several assignments: removing Contributor from the app must leave its Reader. Delete by assignment id, not by role and principal.', cost: 10 },
     { text: 'Look at the Reader on the resource group: compare its principal id with the report identity\'s `principalId` (`az identity show -g RG -n NAME --query principalId`).', cost: 15 },
   ],
+  plan: (names, ch) => [
+    `identities ${['app', 'deploy', 'web', 'report', 'old'].map((r) => ch.identity(r)).join(', ')} in ${names.resourceGroup}`,
+    `role assignments at the subscription: Reader and Contributor for ${ch.identity('app')}, Owner for ${ch.identity('deploy')}, Reader for ${ch.identity('old')}`,
+    `a Reader assignment on ${names.resourceGroup} for ${ch.identity('web')}`,
+    `then ${ch.identity('old')} is deleted (its Reader stays behind, orphaned)`,
+  ],
   async setup(ws) {
     const { names } = ws;
     const [app, deploy, web, report, old] = await Promise.all(['app', 'deploy', 'web', 'report', 'old'].map((role) => makeIdentity(ws, role)));

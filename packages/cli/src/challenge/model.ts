@@ -59,6 +59,8 @@ export interface Challenge {
   /** Why a mode cannot run it (`undefined`: it can), said before anything is made. */
   unsupported?(names: LabNames): string | undefined;
   readonly hints: readonly ChallengeHint[];
+  /** What the set-up will make, one line each, for `start --what-if` (said before anything is written). */
+  plan(names: LabNames, ch: ChallengeNames): readonly string[];
   /** Prepares the starting world (writes only into the learner's group, tagged); returns its facts. */
   setup(ws: Workspace): Promise<ChallengeFacts>;
   /** The checks, made for this start's facts (principal ids the set-up saw) and the learner's names. */

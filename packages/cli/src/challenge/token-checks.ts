@@ -18,7 +18,7 @@ async function ran(ctx: GraderContext, ch: ChallengeNames): Promise<InventoryRes
 }
 
 /** The token check: IMDS gives the app a token although it names no identity. */
-export function tokenCheck(id: string, ch: ChallengeNames, objectives: readonly string[], dependsOn: readonly string[] = []): Check<GraderContext> {
+export function tokenCheck(id: string, ch: ChallengeNames, role: string, objectives: readonly string[], dependsOn: readonly string[] = []): Check<GraderContext> {
   return {
     id,
     title: `The app on ${ch.vm} gets a token from IMDS without naming an identity`,
@@ -35,10 +35,16 @@ export function tokenCheck(id: string, ch: ChallengeNames, objectives: readonly 
         found: `IMDS refused: "${result.error?.message ?? 'no answer'}"; the VM has ${attached} user-assigned identit${attached === 1 ? 'y' : 'ies'}${system ? ' and a system-assigned one' : ' and no system-assigned one'}`,
         expected:
           'a VM on which a request without client_id has one answer: IMDS then uses the system-assigned identity, or the only user-assigned one; with several user-assigned identities and no system-assigned one it cannot choose, and answers 400',
-        fix:
-          attached === 0
-            ? `Attach the app's identity: \`az vm identity assign -g ${ctx.names.resourceGroup} -n ${ch.vm} --identities ID\`.`
-            : `Leave the app's identity as the VM's only user-assigned one: \`az vm identity remove -g ${ctx.names.resourceGroup} -n ${ch.vm} --identities ID\` for each of the others (the app cannot be changed to send a client id today).`,
+        fix: (() => {
+          const appId = ch.identityId(role);
+          const others = (vm?.userAssigned ?? []).filter((u) => u.toLowerCase() !== appId.toLowerCase());
+          const hasApp = others.length < attached;
+          const steps = [
+            hasApp ? '' : `attach ${ch.identity(role)}: \`az vm identity assign -g ${ctx.names.resourceGroup} -n ${ch.vm} --identities ${appId}\``,
+            others.length > 0 ? `remove the other${others.length === 1 ? '' : 's'}: \`az vm identity remove -g ${ctx.names.resourceGroup} -n ${ch.vm} --identities ${others.join(' ')}\`` : '',
+          ].filter(Boolean);
+          return `Make ${ch.identity(role)} the VM's only user-assigned identity: ${steps.join('; then ')} (the app cannot be changed to send a client id).`;
+        })(),
       });
     },
   };

@@ -8,7 +8,7 @@ import { challengeNames } from './names.js';
 import type { Challenge } from './model.js';
 import { OBJECTIVES as O } from './objectives.js';
 import { listCheck, tokenCheck, tokenIdentityCheck } from './token-checks.js';
-import { challengeTags, isChallengeResource, makeVm } from './world.js';
+import { challengeTags, isChallengeResource, makeVm, vmPlan } from './world.js';
 
 const NAME = 'wire-up-an-app';
 const ROLE = 'ledger';
@@ -80,7 +80,7 @@ function checks(names: LabNames): Check<GraderContext>[] {
         });
       },
     },
-    tokenCheck(id('token'), ch, [O.az204Identities, O.az500Identities], [id('attached')]),
+    tokenCheck(id('token'), ch, ROLE, [O.az204Identities, O.az500Identities], [id('attached')]),
     tokenIdentityCheck(id('token-identity'), ch, ROLE, [O.az204Identities, O.az500Identities], [id('token')]),
     listCheck(id('lists'), ch, ROLE, [O.az204Identities, O.interpret], [id('token-identity'), id('reader-on-group')]),
   ];
@@ -104,6 +104,7 @@ export const wireUpAnApp: Challenge = {
     { text: 'A role assignment names the identity\'s principal id (object id), not its client id; say --assignee-principal-type ServicePrincipal.', cost: 10 },
     { text: 'The app names no identity: IMDS then uses the system-assigned identity if there is one, else the only user-assigned one. Keep the VM\'s identity block to just yours.', cost: 15 },
   ],
+  plan: (names, ch) => [vmPlan(names, ch, 'no identity')],
   async setup(ws) {
     await makeVm(ws, []);
     return {};

@@ -3,7 +3,7 @@
 // learner's resource group — and the role assignments of those identities, and the ones the
 // set-up recorded — and nothing else. Everything here acts as the learner.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { armRequest, createArmContext, isMilabError, WORKSHOP_TAG_VALUE, type ArmClients, type MilabConfig } from '@milab/core';
+import { armRequest, createArmContext, isMilabError, WORKSHOP_TAG_VALUE, type ArmClients } from '@milab/core';
 import { ROLE_IDS, roleDefinitionId, type LabNames } from '@milab/labs';
 import { CHALLENGE_TAG, type ChallengeNames, type Workspace } from './model.js';
 
@@ -95,6 +95,14 @@ export async function makeVm(ws: Workspace, identityIds: readonly string[]): Pro
   });
 }
 
+/** The types a clean-up removes, in the order it removes them, with their names in words. */
+const KIND: Readonly<Record<string, string>> = {
+  'microsoft.compute/virtualmachines': 'VM',
+  'microsoft.network/networkinterfaces': 'network interface',
+  'microsoft.network/virtualnetworks': 'virtual network',
+  'microsoft.managedidentity/userassignedidentities': 'identity',
+};
+
 /** What a clean-up removed, in words. */
 export interface CleanupResult {
   readonly removed: readonly string[];
@@ -140,14 +148,13 @@ export async function cleanUp(clients: ArmClients, names: LabNames, learnerId: s
     }
   }
   // A VM before the identities it holds and the NIC it uses; the NIC before its network.
-  const order = ['microsoft.compute/virtualmachines', 'microsoft.network/networkinterfaces', 'microsoft.network/virtualnetworks', 'microsoft.managedidentity/userassignedidentities'];
-  for (const type of order) {
+  for (const type of Object.keys(KIND)) {
     for (const resource of tagged.filter((r) => r.type === type)) {
       try {
         if (type === 'microsoft.compute/virtualmachines') await clients.compute.virtualMachines.beginDeleteAndWait(names.resourceGroup, resource.name);
         else if (type === 'microsoft.managedidentity/userassignedidentities') await clients.msi.userAssignedIdentities.delete(names.resourceGroup, resource.name);
         else await clients.resources.resources.beginDeleteByIdAndWait(resource.id, NETWORK_API);
-        removed.push(`${type.split('/').pop()!.replace(/s$/, '')} ${resource.name}`);
+        removed.push(`${KIND[type]} ${resource.name}`);
       } catch (error) {
         if (!gone(error)) throw error;
       }
@@ -156,9 +163,9 @@ export async function cleanUp(clients: ArmClients, names: LabNames, learnerId: s
   return { removed };
 }
 
-/** Whether a challenge name's VM must be made, for the `--what-if` line. */
-export function describeWrites(config: MilabConfig, names: LabNames, name: string): string {
-  return `writes only into your resource group ${names.resourceGroup}, everything tagged workshop=${WORKSHOP_TAG_VALUE}, learner=${names.learnerId}, ${CHALLENGE_TAG}=${name}${config.target === 'azure' ? '' : ''}`;
+/** The `--what-if` line for the challenge VM. */
+export function vmPlan(names: LabNames, ch: ChallengeNames, identities: string): string {
+  return names.target === 'azure'
+    ? `a VM ${ch.vm} (Standard_B1s, Ubuntu, no public IP) with ${identities}, and its virtual network ${ch.vm}-vnet and NIC ${ch.vm}-nic — a real VM that costs money until the challenge ends`
+    : `an emulated VM ${ch.vm} with ${identities} (and its own IMDS)`;
 }
-
-export type { ChallengeNames };

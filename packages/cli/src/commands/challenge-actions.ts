@@ -1,6 +1,6 @@
 // What `milab challenge …` does (registered, with its options, in challenge.ts), loaded only when it runs.
 import { EXIT_UNAVAILABLE } from '@milab/core';
-import { abandonChallenge, listChallenges, standing, startChallenge, submitChallenge, takeChallengeHint } from '../challenge/engine.js';
+import { abandonChallenge, listChallenges, planChallenge, standing, startChallenge, submitChallenge, takeChallengeHint } from '../challenge/engine.js';
 import { duration, standingJson, standingText, startedText, submittedJson, submittedText } from '../challenge/render.js';
 import type { JsonOption } from './challenge.js';
 
@@ -39,9 +39,24 @@ export function list(options: JsonOption): void {
   print(`${lines.join('\n')}\n`);
 }
 
-/** `milab challenge start NAME`. */
-export async function start(name: string): Promise<void> {
-  print(`Preparing ${name.trim().toLowerCase()}'s starting world in your resource group (tagged challenge=${name.trim().toLowerCase()})…\n`);
+/** `milab challenge start NAME [--what-if]`. */
+export async function start(name: string, options: { whatIf?: boolean }): Promise<void> {
+  const plan = planChallenge(name);
+  const { challenge, names } = plan;
+  const where = `in your resource group ${names.resourceGroup}, everything tagged workshop=milab, learner=${names.learnerId}, challenge=${challenge.name}`;
+  if (options.whatIf) {
+    print(
+      [
+        `What-if: \`./milab challenge start ${challenge.name}\` would make, ${where}:`,
+        ...plan.lines.map((line) => `  - ${line}`),
+        `then start a ${challenge.minutes}-minute clock. Its end (submit, time up, abandon) removes exactly that. Nothing was made now.`,
+        ...(plan.unsupported ? [`But it cannot run here: ${plan.unsupported}.`] : []),
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
+  print(`Preparing ${challenge.name}'s starting world ${where}…\n`);
   print(startedText(await startChallenge(name)));
 }
 

@@ -40,8 +40,9 @@ export function registerChallenge(program: Command): void {
   sub(challenge, 'list', 'List the challenges with their time limits, hints and your last result', '  ./milab challenge list\n  ./milab challenge list --json')
     .option('--json', 'print JSON')
     .action(lazyAction(actions, 'list'));
-  sub(challenge, 'start', 'Prepare a challenge\'s starting world in your resource group, show the task, and start the clock', '  ./milab challenge start least-privilege-audit\n  ./milab challenge start app-cannot-get-a-token')
+  sub(challenge, 'start', 'Prepare a challenge\'s starting world in your resource group, show the task, and start the clock', '  ./milab challenge start least-privilege-audit --what-if\n  ./milab challenge start least-privilege-audit\n  ./milab challenge start app-cannot-get-a-token')
     .argument('<name>', 'the challenge (`./milab challenge list` names them)')
+    .option('--what-if', 'say what the set-up would make, and make nothing')
     .action(lazyAction(actions, 'start'));
   sub(challenge, 'status', 'Show the running challenge: the task, time left and hints used; after the time limit, grade it', '  ./milab challenge status\n  ./milab challenge status --json')
     .option('--json', 'print JSON')
