@@ -196,6 +196,8 @@ export interface WatchOptions {
   readonly reload?: () => ClassFolder;
   readonly labs?: readonly string[];
   readonly programs?: GradeClassOptions['programs'];
+  /** Azure: the folder of the learners' self-run lab 04–05 reports. */
+  readonly reportsDir?: string;
   readonly concurrency?: number;
   /** Seconds between rounds, as asked (refused when over the budget); default: from the reads a round takes. */
   readonly interval?: number;
@@ -322,6 +324,7 @@ export async function runWatch(options: WatchOptions): Promise<WatchOutcome> {
           folder,
           ...(options.labs ? { labs: options.labs } : {}),
           ...(options.programs ? { programs: options.programs } : {}),
+          ...(options.reportsDir ? { reportsDir: options.reportsDir } : {}),
           ...(options.concurrency ? { concurrency: options.concurrency } : {}),
           ...(options.env ? { env: options.env } : {}),
           ...(options.throttle ? { throttle: options.throttle } : {}),

@@ -1,6 +1,7 @@
 // What `milab class watch` does (registered, with its options, in class-watch.ts), loaded only
 // when it runs: load the class, watch it (class/watch.ts) drawing on the terminal
 // (class/watch-terminal.ts), stop cleanly on Ctrl-C / SIGTERM.
+import { resolve } from 'node:path';
 import { findLab } from '@milab/labs';
 import { loadClass } from '../class/folder.js';
 import { useColor } from '../class/report-terminal.js';
@@ -41,6 +42,7 @@ export async function classWatch(options: ClassWatchOptions): Promise<void> {
       reload: () => loadClass(dir),
       ...(labs ? { labs } : {}),
       programs,
+      ...(options.reports ? { reportsDir: resolve(options.reports) } : {}),
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(options.interval !== undefined ? { interval: options.interval } : {}),
       ...(options.serve !== undefined ? { serve: options.serve === true ? DEFAULT_PORT : options.serve } : {}),
