@@ -266,11 +266,15 @@ async function list<T, U>(
   const into: U[] = [];
   let page = await get<WirePage<T>>(path, apiVersion);
   for (;;) {
-    for (const item of page?.value ?? []) into.push(map(item));
     const next = page?.nextLink;
-    if (!next) return into;
-    const hasVersion = /[?&]api-version=/i.test(next);
-    page = await get<WirePage<T>>(next, hasVersion ? undefined : apiVersion);
+    // The next page is asked for before this one's items are mapped: the mapping then runs while
+    // the request is on its way, not on the chain of pages.
+    const nextPage = next ? get<WirePage<T>>(next, /[?&]api-version=/i.test(next) ? undefined : apiVersion) : undefined;
+    // Handled here too, so that a mapping that throws leaves no unhandled rejection behind.
+    nextPage?.catch(() => undefined);
+    for (const item of page?.value ?? []) into.push(map(item));
+    if (!nextPage) return into;
+    page = await nextPage;
   }
 }
 
