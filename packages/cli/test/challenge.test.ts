@@ -321,6 +321,15 @@ describe('challenges on the emulator', () => {
     expect(json.removed).toContain(`VM ${ch().vm}`);
   }, 60_000);
 
+  it('least-privilege-audit in a class (shared mode) is refused before anything is made, naming the ones that run there', async () => {
+    const shared = { ...env, MILAB_MODE: 'shared' };
+    await expect(startChallenge('least-privilege-audit', { env: shared })).rejects.toThrow(/cannot run in shared mode: .*your role may assign Reader and nothing else.*try wire-up-an-app or app-cannot-get-a-token/);
+    expect(readChallengeState(env).active).toBeUndefined();
+    const made: string[] = [];
+    for await (const r of clients.resources.resources.listByResourceGroup(names.resourceGroup)) if (r.tags?.challenge) made.push(r.name!);
+    expect(made).toEqual([]);
+  });
+
   it('list and status --json', async () => {
     const program = new Command('milab');
     registerChallenge(program);

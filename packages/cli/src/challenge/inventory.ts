@@ -4,11 +4,15 @@
 // challenge's checks run this very function against the challenge VM's IMDS; a learner may run it
 // too (on the emulator: `eval "$(./milab vm env vm-ch-<you>)"`, then
 // `node --conditions=source --import tsx packages/cli/src/challenge/inventory.ts`).
-// IMDS picks the identity itself when none is named: the system-assigned one if the VM has it,
-// else the only user-assigned one; with several user-assigned and no system-assigned identity it
-// answers 400 (Microsoft Learn, "How to use managed identities for Azure resources on an Azure VM
-// to acquire an access token": "If you don't specify an identity, the system-assigned identity is
-// used … if there's only one user-assigned identity, it is used").
+// Asked for a token without an identity, IMDS uses the VM's system-assigned identity, or its only
+// user-assigned one; with several user-assigned identities and none chosen it answers 400
+// invalid_request, "Multiple user assigned identities exist, please specify the clientId /
+// resourceId of the identity in the token request" (Microsoft Learn, "How to use managed
+// identities for Azure resources on an Azure VM to acquire an access token",
+// https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token;
+// the error's words as in /work/shared/azure-facts.md). Which one wins when a VM has both a
+// system-assigned and one user-assigned identity is the system-assigned one on the emulator; on
+// Azure that order is not confirmed word for word here.
 import { fileURLToPath } from 'node:url';
 import { createArmClient, createArmContext, decodeClaims, ImdsClient, loadConfig, type MilabConfig } from '@milab/core';
 import { labNames } from '@milab/labs';

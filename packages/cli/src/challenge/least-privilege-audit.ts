@@ -145,9 +145,10 @@ export const leastPrivilegeAudit: Challenge = {
     await grant(ws, names.subscriptionScope, 'Owner', deploy!.principalId);
     await grant(ws, names.resourceGroupScope, 'Reader', web!.principalId);
     await grant(ws, names.subscriptionScope, 'Reader', old!.principalId);
-    // Deleting the identity leaves its assignment behind: Azure does not remove role
-    // assignments with their principal (Microsoft Learn, "Troubleshoot Azure RBAC": "Role
-    // assignments with identity not found").
+    // Deleting the identity leaves its assignment behind, orphaned (the Portal shows "Identity
+    // not found"; Microsoft Learn, "Troubleshoot Azure RBAC",
+    // https://learn.microsoft.com/azure/role-based-access-control/troubleshooting, and
+    // /work/shared/azure-facts.md).
     await ws.clients.msi.userAssignedIdentities.delete(names.resourceGroup, ws.ch.identity('old'));
     return {
       appPrincipal: app!.principalId,
