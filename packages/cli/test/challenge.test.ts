@@ -4,7 +4,7 @@
 // made (a decoy stays), the data self-check (every check names known exam objectives), and the
 // errors for bad input. The emulator runs in-process (port 0, a temporary milab home).
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,8 +14,9 @@ import { createArmClients, createArmContext, loadConfig, type ArmClients, type M
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { examData, labNames, ROLE_IDS, roleDefinitionId, type LabNames } from '@milab/labs';
 import { CHALLENGES, findChallenge } from '../src/challenge/index.js';
-import { abandonChallenge, challengeCheckInfos, gradeRunning, standing, startChallenge, submitChallenge, takeChallengeHint } from '../src/challenge/engine.js';
+import { abandonChallenge, gradeRunning, standing, startChallenge, submitChallenge, takeChallengeHint } from '../src/challenge/engine.js';
 import { challengeNames } from '../src/challenge/names.js';
+import { challengeCheckInfos, challengeCheckStatuses } from '../src/challenge/readiness.js';
 import { readChallengeState } from '../src/challenge/state.js';
 import { isChallengeResource } from '../src/challenge/world.js';
 import { registerChallenge } from '../src/commands/challenge.js';
@@ -219,6 +220,7 @@ describe('challenges on the emulator', () => {
     expect(done.result).toMatchObject({ checksPercent: 100, penalty: 20, score: 80, passed: true, late: false });
     expect(readChallengeState(env).active).toBeUndefined();
     expect(readChallengeState(env).results.at(-1)).toMatchObject({ name: 'wire-up-an-app', score: 80 });
+    expect(challengeCheckStatuses(env).get('wire-up-an-app.token-identity')).toBe('pass');
   });
 
   it('after the time limit: no more hints, and the grade says time is up and does not pass', async () => {
@@ -328,6 +330,17 @@ describe('challenges on the emulator', () => {
     const made: string[] = [];
     for await (const r of clients.resources.resources.listByResourceGroup(names.resourceGroup)) if (r.tags?.challenge) made.push(r.name!);
     expect(made).toEqual([]);
+  });
+
+  it('a challenge file of another shape is named and left as it is (exit 2)', async () => {
+    writeFileSync(join(home, 'challenge.json'), '{"version": 7}');
+    const program = new Command('milab');
+    registerChallenge(program);
+    const broken = await runProgram(program, ['challenge', 'status']);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain(`Cannot use your challenge file ${join(home, 'challenge.json')}: it is not what milab writes`);
+    expect(broken.stderr).toContain('It was left as it is.');
+    expect(readFileSync(join(home, 'challenge.json'), 'utf8')).toBe('{"version": 7}');
   });
 
   it('list and status --json', async () => {

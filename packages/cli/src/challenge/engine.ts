@@ -224,22 +224,6 @@ export async function abandonChallenge(options: EngineOptions = {}): Promise<{ c
   return { challenge, cleanup };
 }
 
-/**
- * The id, title and exam objectives of every challenge check (titles for a placeholder learner):
- * for readiness per objective (`milab report --exam`), which lists what covers each line.
- */
-export function challengeCheckInfos(): { challenge: string; id: string; title: string; objectives: readonly string[] }[] {
-  const names = labNames({ target: 'emulator', mode: 'own', learnerId: 'you', subscriptionId: 'subscription', resourceGroup: 'your-group', location: 'westus' } as MilabConfig, {});
-  return CHALLENGES.flatMap((challenge) => challenge.checks({}, names).map((check) => ({ challenge: challenge.name, id: check.id, title: check.title, objectives: check.objectives ?? [] })));
-}
-
-/** The last saved status of every challenge check (from the last result of each challenge): for readiness. */
-export function challengeCheckStatuses(options: EngineOptions = {}): ReadonlyMap<string, ChallengeResult['checks'][string]> {
-  const statuses = new Map<string, ChallengeResult['checks'][string]>();
-  for (const result of readChallengeState(envOf(options)).results) for (const [id, status] of Object.entries(result.checks)) statuses.set(id, status);
-  return statuses;
-}
-
 /** Every challenge, whether it runs in this configuration, and its last result. */
 export function listChallenges(options: EngineOptions = {}): { challenge: Challenge; unsupported: string | undefined; last: ChallengeResult | undefined; running: boolean }[] {
   const env = envOf(options);
