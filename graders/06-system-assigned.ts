@@ -102,13 +102,16 @@ export function checks06(program: string = lab.vmProgram?.starter ?? lab.starter
       const { names } = ctx;
       const vm = await requireVm(ctx);
       if ('status' in vm) return vm;
+      // Judged once the system-assigned identity is on: the change that turns it on is the one
+      // that may replace the others (before it, lab 03 says what is attached).
+      if (!hasSystem(vm)) return skip({ reason: `${vm.name} has no system-assigned identity yet: this check judges the change that turns it on` });
       const wanted = [names.identity, names.appIdentity];
       const identities = await Promise.all(wanted.map((name) => ctx.identityNamed(name)));
       const missing = identities.filter((i) => i !== undefined && !vm.userAssigned.some((id) => sameArmId(id, i.id)));
       if (missing.length === 0) return pass({ details: `user-assigned: ${vm.userAssigned.map(lastSegment).join(', ') || 'none'}` });
       const replaced = /^SystemAssigned$/i.test(vm.identityType.trim());
       return fail({
-        found: `${missing.map((i) => i!.name).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} no longer attached to ${vm.name} (${describeVm(vm)})${
+        found: `${missing.map((i) => i!.name).join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not attached to ${vm.name} (${describeVm(vm)})${
           replaced ? ': the identities were replaced instead of added — the request set the type to SystemAssigned alone, which detaches every user-assigned identity' : ''
         }`,
         expected: `the system-assigned identity added beside the user-assigned ones (type 'SystemAssigned, UserAssigned'), ${wanted.join(' and ')} still attached: labs 04-05 and the app on the VM use them`,

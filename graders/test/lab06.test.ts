@@ -103,7 +103,7 @@ describe('lab 06 mistakes', () => {
     expect(said(result(report, '06.lab-04-done'))).toContain('lab 04 is not done');
     const check = result(report, '06.user-assigned-kept');
     expect(check.status).toBe('fail');
-    expect(said(check)).toContain('id-milab-ada and id-milab-ada-app are no longer attached to labvm');
+    expect(said(check)).toContain('id-milab-ada and id-milab-ada-app are not attached to labvm');
     expect(said(check)).toContain('replaced instead of added');
     expect(said(check)).toContain('az vm identity assign -g DevTest -n labvm --identities');
     expect(said(check)).toContain("type: 'SystemAssigned, UserAssigned'");
@@ -125,7 +125,8 @@ describe('lab 06 mistakes', () => {
     expect(said(check)).toContain('turned off again');
     expect(said(check)).toContain('az vm identity assign -g DevTest -n labvm --identities [system]');
     expect(said(check)).toContain('az role assignment delete --ids');
-    expect(result(report, '06.user-assigned-kept').status).toBe('pass');
+    // The PUT kept the user-assigned identities; with the system-assigned one off there is no change to judge.
+    expect(result(report, '06.user-assigned-kept').status).toBe('skip');
   }, 60_000);
 
   it('turned off and on again: a new principal without Reader, the old one orphaned', async () => {
