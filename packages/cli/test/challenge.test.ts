@@ -3,6 +3,7 @@
 // and the hint penalty with a clock the test controls, abandon removing exactly what the challenge
 // made (a decoy stays), the data self-check (every check names known exam objectives), and the
 // errors for bad input. The emulator runs in-process (port 0, a temporary milab home).
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ import { readChallengeState } from '../src/challenge/state.js';
 import { isChallengeResource } from '../src/challenge/world.js';
 import { registerChallenge } from '../src/commands/challenge.js';
 import { runProgram } from './in-process.js';
-import { milab } from './support.js';
+import { cleanEnv, milab, repo } from './support.js';
 
 const T0 = new Date('2026-03-02T09:00:00.000Z');
 const at = (minutes: number) => () => new Date(T0.getTime() + minutes * 60_000);
@@ -196,7 +197,16 @@ describe('challenges on the emulator', () => {
     await grantReader(names.resourceGroupScope, inventory.principalId!);
     const after = await gradeRunning({ env });
     expect(after.results.filter((r) => r.status !== 'pass')).toEqual([]);
-  });
+
+    // The app itself, run "on" the VM as the scenario says a learner may (the VM's environment from `milab vm env`).
+    const vmEnv = JSON.parse((await milab(['vm', 'env', ch().vm, '--json'], env)).stdout) as Record<string, string>;
+    // Asynchronously: the emulator answering it runs in this process.
+    const app = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, ['--conditions=source', '--import', 'tsx', join(repo, 'packages/cli/src/challenge/inventory.ts')], { cwd: repo, env: cleanEnv({ ...env, ...vmEnv }), timeout: 60_000 }, (_error, stdout, stderr) => resolve({ stdout, stderr })),
+    );
+    expect(app.stderr).toBe('');
+    expect(app.stdout).toMatch(new RegExp(`^inventory: \\d+ resources: .*${ch().vm}`));
+  }, 90_000);
 
   it('honours the timer and the hint penalty with a controlled clock; the start time survives in the state file', async () => {
     await startChallenge('wire-up-an-app', { env, now: at(0) });

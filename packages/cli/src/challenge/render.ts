@@ -21,7 +21,7 @@ export function startedText(started: Started): string {
   return [
     `Challenge ${challenge.name} — ${challenge.title}: ${challenge.minutes} minutes, until ${deadline.toISOString()}.`,
     '',
-    started.scenario.replace(/^/gm, '  '),
+    started.scenario.replace(/^(?=.)/gm, '  '),
     '',
     `Hints: ${challenge.hints.length} (\`./milab challenge hint\`), costing ${costs} points of 100 in that order. Pass mark: ${PASS_MARK}.`,
     'Time left: `./milab challenge status`. Done: `./milab challenge submit`. Give up: `./milab challenge abandon`.',
@@ -36,7 +36,7 @@ export function standingText(now: Standing): string {
     `Challenge ${challenge.name} — ${challenge.title}: ${duration(now.leftMs)} left of ${challenge.minutes} minutes (until ${now.deadline.toISOString()}).`,
     `Hints used: ${active.hintsUsed} of ${challenge.hints.length} (${now.penalty} points off).`,
     '',
-    challenge.scenario(now.names, challengeNames(now.names)).replace(/^/gm, '  '),
+    challenge.scenario(now.names, challengeNames(now.names)).replace(/^(?=.)/gm, '  '),
     '',
     'Done: `./milab challenge submit`. A hint: `./milab challenge hint`.',
     '',
