@@ -45,7 +45,7 @@ describe('the learner commands against the emulator', () => {
   it('status, hints, a failing grade with JSON and JUnit, solve, a passing grade, status again', async () => {
     const before = await run('status');
     expect(before.code).toBe(0);
-    expect(before.stdout).toContain('Target emulator, learner ada: 0 of 5 labs done');
+    expect(before.stdout).toContain('Target emulator, learner ada: 0 of 6 labs done');
     expect(before.stdout).toMatch(/^→ 01 {2}Create a user-assigned managed identity/m);
     expect(before.stdout).toContain('./milab grade 01');
 
@@ -94,7 +94,7 @@ describe('the learner commands against the emulator', () => {
     expect(unknown.stderr).toContain('There is no lab "7"');
     const all = await run('grade', '--json');
     const report = JSON.parse(all.stdout) as GradeReport;
-    expect(report.labs?.map((l) => l.lab)).toEqual(['01', '02', '03', '04', '05']);
+    expect(report.labs?.map((l) => l.lab)).toEqual(['01', '02', '03', '04', '05', '06']);
   });
 
   it('grade --watch grades again when the cloud state changes and when a lab file changes; Ctrl-C stops it', async () => {
