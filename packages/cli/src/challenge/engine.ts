@@ -101,7 +101,7 @@ export async function startChallenge(name: string, options: EngineOptions = {}):
   const log = options.log ?? (() => undefined);
   let facts;
   try {
-    facts = await challenge.setup({ config, names, ch, clients, tags: challengeTags(names.learnerId, challenge.name), recordAssignment: (id) => assignments.push(id), log });
+    facts = await challenge.setup({ config, env, names, ch, clients, tags: challengeTags(names.learnerId, challenge.name), recordAssignment: (id) => assignments.push(id), log });
   } catch (error) {
     // A half-made world would be judged and cleaned up by nobody: remove it, then say why.
     await cleanUp(clients, names, names.learnerId, challenge.name, assignments).catch(() => undefined);

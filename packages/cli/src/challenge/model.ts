@@ -28,6 +28,8 @@ export interface ChallengeNames {
 /** What a set-up is handed: the learner's clients and names, and where to record what it made. */
 export interface Workspace {
   readonly config: MilabConfig;
+  /** The environment the learner's sign-in comes from. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly names: LabNames;
   readonly ch: ChallengeNames;
   /** The learner's SDK clients (the set-up acts as the learner, as a lab's set-up does). */

@@ -63,7 +63,7 @@ export async function makeVm(ws: Workspace, identityIds: readonly string[]): Pro
   const identity = identityIds.length > 0 ? { type: 'UserAssigned' as const, userAssignedIdentities: Object.fromEntries(identityIds.map((id) => [id, {}])) } : undefined;
   let networkProfile: { networkInterfaces: { id: string; primary: boolean }[] } | undefined;
   if (ws.config.target === 'azure') {
-    const arm = createArmContext(ws.config, {});
+    const arm = createArmContext(ws.config, { as: 'learner', env: ws.env });
     const vnetId = `${names.resourceGroupScope}/providers/Microsoft.Network/virtualNetworks/${ch.vm}-vnet`;
     await armRequest(arm, {
       method: 'PUT',
