@@ -64,6 +64,30 @@ describe('the challenge data', () => {
   });
 });
 
+describe('milab challenge --help', () => {
+  it('every subcommand has a description, examples, and --json on list, status and submit', () => {
+    const program = new Command('milab');
+    registerChallenge(program);
+    const challenge = program.commands.find((c) => c.name() === 'challenge')!;
+    const helpOf = (command: Command) => {
+      let text = '';
+      command.configureOutput({ writeOut: (out) => void (text += out) });
+      command.outputHelp();
+      return text;
+    };
+    expect(challenge.commands.map((c) => c.name())).toEqual(['list', 'start', 'status', 'hint', 'submit', 'abandon']);
+    expect(helpOf(challenge)).toContain('Examples:');
+    for (const sub of challenge.commands) {
+      const help = helpOf(sub);
+      expect(sub.description(), sub.name()).not.toBe('');
+      expect(help, sub.name()).toContain('Examples:');
+      expect(help, sub.name()).toContain(`./milab challenge ${sub.name()}`);
+      expect(help.includes('--json'), sub.name()).toBe(['list', 'status', 'submit'].includes(sub.name()));
+    }
+    expect(helpOf(challenge.commands.find((c) => c.name() === 'start')!)).toContain('--what-if');
+  });
+});
+
 describe('challenges on the emulator', () => {
   let home: string;
   let emulator: Emulator;
