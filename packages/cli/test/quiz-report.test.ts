@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { examData, findExam } from '@milab/labs';
+import { examData, findExam, listLabs } from '@milab/labs';
 import type { Progress } from '../src/progress.js';
+import { challengeCheckInfos } from '../src/challenge/readiness.js';
 import { examReadiness } from '../src/quiz/readiness.js';
 import { readinessHtml } from '../src/quiz/readiness-render.js';
 import { milab } from './support.js';
@@ -75,6 +76,25 @@ describe('examReadiness', () => {
     expect(tags.checks[0]!.standing).toBe('not tried');
     // Grades on the other target say nothing about this one.
     expect(examReadiness(findExam('AZ-104'), progress, 'azure').objectives.find((row) => row.objective.id === TAGS)!.checks[0]!.standing).toBe('not tried');
+  });
+
+  it("counts the timed challenges' checks: a failed one fails its objective and is the next step once the labs are done", () => {
+    const checks = challengeCheckInfos();
+    const over = (statuses: Map<string, 'pass' | 'fail' | 'skip' | 'error'>) =>
+      examReadiness(findExam('SC-500'), progress, 'emulator', undefined, examData(), listLabs(), { checks, statuses }).objectives.find((row) => row.objective.id === OVER)!;
+    const covering = checks.filter((c) => c.objectives.includes(OVER));
+    expect(covering.length).toBeGreaterThan(0);
+    const untried = over(new Map());
+    expect(untried.checks.filter((c) => c.challenge).map((c) => [c.id, c.standing])).toEqual(covering.map((c) => [c.id, 'not tried']));
+    // A lab check failed: it comes first.
+    expect(untried.next).toBe('./milab grade 02');
+    const failedChallenge = over(new Map(covering.map((c, i) => [c.id, i === 0 ? 'fail' : 'pass'] as const)));
+    expect(failedChallenge.checks.find((c) => c.id === covering[0]!.id)).toMatchObject({ challenge: covering[0]!.challenge, standing: 'failed' });
+    // Labs all passed: the failed challenge is what to do next.
+    const labsDone: Progress = { ...progress, grades: { emulator: { '01': grade('passed', 3, []), '02': grade('passed', 3, []) } } };
+    const next = examReadiness(findExam('SC-500'), labsDone, 'emulator', undefined, examData(), listLabs(), { checks, statuses: new Map([[covering[0]!.id, 'fail']]) }).objectives.find((row) => row.objective.id === OVER)!;
+    expect(next.standing).toBe('failed');
+    expect(next.next).toBe(`./milab challenge start ${covering[0]!.challenge}`);
   });
 
   it('the HTML page escapes what it shows and lists every objective', () => {

@@ -2,9 +2,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfig, MilabError } from '@milab/core';
-import { findExam } from '@milab/labs';
+import { examData, findExam, listLabs } from '@milab/labs';
 import { currentWorldId } from '../labs.js';
 import { readProgress } from '../progress.js';
+import { challengeCheckInfos, challengeCheckStatuses } from '../challenge/readiness.js';
 import { examReadiness } from '../quiz/readiness.js';
 import { readinessHtml, readinessJson, readinessText } from '../quiz/readiness-render.js';
 import type { ReportOptions } from './report.js';
@@ -13,7 +14,8 @@ import type { ReportOptions } from './report.js';
 export async function report(options: ReportOptions): Promise<void> {
   const exam = findExam(options.exam ?? '');
   const config = loadConfig();
-  const readiness = examReadiness(exam, readProgress(), config.target, await currentWorldId(config));
+  const challenges = { checks: challengeCheckInfos(), statuses: challengeCheckStatuses() };
+  const readiness = examReadiness(exam, readProgress(), config.target, await currentWorldId(config), examData(), listLabs(), challenges);
   if (options.html !== undefined) {
     const file = resolve(options.html);
     try {

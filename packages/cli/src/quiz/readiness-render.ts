@@ -35,7 +35,10 @@ export function readinessText(readiness: ExamReadiness): string {
       lines.push('               no lab, check or question of this course covers it yet: study it on Learn.');
     } else {
       lines.push(`               labs: ${row.labs.map((lab) => `${lab.id}${lab.done ? ' ✔' : ''}`).join(', ') || 'none'}`);
-      if (row.checks.length > 0) lines.push(`               checks: ${row.checks.map((c) => `${c.id}${checkMark(c.standing)}`).join(', ')}`);
+      const labChecks = row.checks.filter((c) => !c.challenge);
+      const challengeChecks = row.checks.filter((c) => c.challenge);
+      if (labChecks.length > 0) lines.push(`               checks: ${labChecks.map((c) => `${c.id}${checkMark(c.standing)}`).join(', ')}`);
+      if (challengeChecks.length > 0) lines.push(`               challenges: ${challengeChecks.map((c) => `${c.id}${checkMark(c.standing)}`).join(', ')}`);
       if (row.questions.length > 0) lines.push(`               questions: ${row.questions.map((q) => `${q.id}${checkMark(q.standing)}`).join(', ')}`);
       if (row.next) lines.push(`               next: ${row.next}`);
     }
@@ -43,7 +46,7 @@ export function readinessText(readiness: ExamReadiness): string {
   }
   lines.push(
     '✔ done (every check passed and every question answered rightly), ✖ failed (a check failed or an answer was wrong), ◐ started, · not tried.',
-    '† quoted from a secondary source: check the wording in the study guide. Timed challenges (not in milab yet) will add their checks here.',
+    '† quoted from a secondary source: check the wording in the study guide.',
   );
   return `${lines.join('\n')}\n`;
 }
@@ -102,7 +105,7 @@ export function readinessHtml(readiness: ExamReadiness, generatedAt: string = ne
 <td><strong>${escapeHtml(MARK[row.standing])} ${escapeHtml(row.standing)}</strong></td>
 <td>${escapeHtml(row.objective.domain)} › ${escapeHtml(row.objective.skill)}<br><q>${escapeHtml(row.objective.text)}</q>${row.objective.confirmedOnLearn ? '' : ` <a href="${escapeHtml(row.objective.quotedFrom)}" title="quoted from a secondary source">†</a>`}<br><code>${escapeHtml(row.objective.id)}</code></td>
 <td>${covered ? 'not covered by the course yet' : `<ul>${row.labs.map((lab) => item(`lab ${lab.id} ${lab.title}`, lab.done ? 'done' : 'not done')).join('')}</ul>`}</td>
-<td><ul>${row.checks.map((c) => item(c.id, c.standing)).join('')}</ul></td>
+<td><ul>${row.checks.map((c) => item(c.challenge ? `challenge ${c.id}` : c.id, c.standing)).join('')}</ul></td>
 <td><ul>${row.questions.map((q) => item(q.id, q.standing)).join('')}</ul></td>
 <td>${row.next ? `<code>${escapeHtml(row.next)}</code>` : ''}</td>
 </tr>`;

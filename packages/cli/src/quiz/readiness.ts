@@ -1,10 +1,12 @@
 // Readiness for one exam (`milab report --exam AZ-500`): per objective line of the exam, the labs,
-// grader checks and quiz questions that cover it, each with the learner's standing from their
-// saved progress (the last grade of each lab on the target, the last quiz of each lab), and the
+// grader checks, timed-challenge checks and quiz questions that cover it, each with the learner's standing from their
+// saved progress (the last grade of each lab on the target, the last quiz of each lab, the last
+// result of each challenge), and the
 // objective's standing from those: done, failed, started, not tried — or not covered by the course.
 import { existsSync } from 'node:fs';
 import type { Target } from '@milab/core';
 import { examData, listLabs, type Exam, type ExamData, type ExamObjective, type Lab } from '@milab/labs';
+import type { ChallengeCheckInfo } from '../challenge/readiness.js';
 import type { LabGrade, Progress } from '../progress.js';
 import { quizFile, readQuiz } from './schema.js';
 
@@ -19,7 +21,8 @@ export interface ObjectiveReadiness {
   readonly objective: ExamObjective;
   readonly standing: ObjectiveStanding;
   readonly labs: readonly { readonly id: string; readonly title: string; readonly done: boolean }[];
-  readonly checks: readonly { readonly id: string; readonly lab: string; readonly standing: CheckStanding }[];
+  /** Grader checks (with their lab) and timed-challenge checks (with their challenge; lab ''). */
+  readonly checks: readonly { readonly id: string; readonly lab: string; readonly challenge?: string; readonly standing: CheckStanding }[];
   readonly questions: readonly { readonly id: string; readonly lab: string; readonly standing: QuestionStanding }[];
   /** The command that moves it on (absent when done or not covered). */
   readonly next?: string;
@@ -51,8 +54,27 @@ function objectiveStanding(states: readonly string[]): ObjectiveStanding {
   return states.every((state) => state === 'passed' || state === 'right') ? 'done' : 'started';
 }
 
+/** The timed challenges' checks and the last saved status of each graded one (challenge/readiness.ts reads them). */
+export interface ChallengeStandings {
+  readonly checks: readonly ChallengeCheckInfo[];
+  readonly statuses: ReadonlyMap<string, 'pass' | 'fail' | 'skip' | 'error'>;
+}
+
+/** A challenge check's standing from its challenge's last result: anything but a pass counts against it (the challenge was submitted). */
+function challengeStanding(status: 'pass' | 'fail' | 'skip' | 'error' | undefined): CheckStanding {
+  return status === undefined ? 'not tried' : status === 'pass' ? 'passed' : 'failed';
+}
+
 /** The readiness of `exam` for a learner with `progress` on `target`; `worldId` marks grades from another emulated world stale. */
-export function examReadiness(exam: Exam, progress: Progress, target: Target, worldId?: string, data: ExamData = examData(), labs: readonly Lab[] = listLabs()): ExamReadiness {
+export function examReadiness(
+  exam: Exam,
+  progress: Progress,
+  target: Target,
+  worldId?: string,
+  data: ExamData = examData(),
+  labs: readonly Lab[] = listLabs(),
+  challenges: ChallengeStandings = { checks: [], statuses: new Map() },
+): ExamReadiness {
   const grades = progress.grades[target] ?? {};
   // A lab without a quiz yet has no questions; a broken quiz.json is reported, not skipped.
   const quizzes = new Map(labs.map((lab) => [lab.id, existsSync(quizFile(lab)) ? readQuiz(lab) : undefined] as const));
@@ -62,10 +84,15 @@ export function examReadiness(exam: Exam, progress: Progress, target: Target, wo
     const checks = [...data.checks]
       .filter(([, ids]) => ids.includes(objective.id))
       .map(([id]) => {
-        // A lab's checks are `NN.slug`; another kind (a timed challenge's, once there are any) has no lab grade to read here.
+        // A lab's checks are `NN.slug` (checks.json maps only those); their standing is the lab's last grade.
         const lab = /^\d{2}\./.test(id) ? id.slice(0, 2) : '';
         return { id, lab, standing: lab === '' ? ('not tried' as const) : checkStanding(id, grades[lab], isStale(grades[lab], worldId)) };
-      });
+      })
+      .concat(
+        challenges.checks
+          .filter((check) => check.objectives.includes(objective.id))
+          .map((check) => ({ id: check.id, lab: '', challenge: check.challenge, standing: challengeStanding(challenges.statuses.get(check.id)) })),
+      );
     const questions = labs.flatMap((lab) =>
       (quizzes.get(lab.id)?.questions ?? [])
         .filter((question) => question.objectives.includes(objective.id))
@@ -90,12 +117,18 @@ function isStale(grade: LabGrade | undefined, worldId: string | undefined): bool
 /** The first thing to do: what failed (grade the earliest such lab again, or retake its quiz), then what was not tried yet. */
 function nextStep(checks: ObjectiveReadiness['checks'], questions: ObjectiveReadiness['questions']): string | undefined {
   const first = <T extends { lab: string }>(rows: readonly T[]) => [...rows].sort((a, b) => a.lab.localeCompare(b.lab))[0];
-  const failed = first(checks.filter((c) => c.standing === 'failed'));
-  if (failed) return `./milab grade ${failed.lab}`;
+  const command = (c: ObjectiveReadiness['checks'][number]) => (c.challenge ? `./milab challenge start ${c.challenge}` : `./milab grade ${c.lab}`);
+  // Labs first (a challenge builds on what they teach), then the challenges.
+  const labChecks = checks.filter((c) => !c.challenge);
+  const challengeChecks = checks.filter((c) => c.challenge);
+  const failed = first(labChecks.filter((c) => c.standing === 'failed')) ?? challengeChecks.find((c) => c.standing === 'failed');
+  if (failed) return command(failed);
   const wrong = first(questions.filter((q) => q.standing === 'wrong'));
   if (wrong) return `./milab quiz ${wrong.lab}`;
-  const untried = first(checks.filter((c) => c.standing === 'not tried'));
-  if (untried) return `./milab grade ${untried.lab}`;
+  const untried = first(labChecks.filter((c) => c.standing === 'not tried'));
+  if (untried) return command(untried);
   const unasked = first(questions.filter((q) => q.standing === 'not tried'));
-  return unasked ? `./milab quiz ${unasked.lab}` : undefined;
+  if (unasked) return `./milab quiz ${unasked.lab}`;
+  const challenge = challengeChecks.find((c) => c.standing === 'not tried');
+  return challenge ? command(challenge) : undefined;
 }
