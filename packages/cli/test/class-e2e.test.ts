@@ -151,12 +151,13 @@ describe('a class on the emulator, end to end', () => {
     // l04: labs 01–02 right, the identity never attached to the VM.
     await as('l04', '01', '02');
 
-    // 4. Grade: the whole class, with the reference lab 04–05 programs on every VM.
+    // 4. Grade: the whole class, labs 01–05 (lab 06 in a class: graders/test/lab06-shared.test.ts),
+    // with the reference lab 04–05 programs on every VM.
     const csv = join(home, 'out', 'grades.csv');
     const html = join(home, 'out', 'grades.html');
     const graded = await step(
       'class grade',
-      ['class', 'grade', '--class', classDir(), '--csv', csv, '--html', html, '--json', '--program', '04=labs/04-imds-token/solution/index.ts', '--program', '05=labs/05-call-arm/solution/index.ts'],
+      ['class', 'grade', '--class', classDir(), '--lab', '01', '02', '03', '04', '05', '--csv', csv, '--html', html, '--json', '--program', '04=labs/04-imds-token/solution/index.ts', '--program', '05=labs/05-call-arm/solution/index.ts'],
       base,
       [1],
     );

@@ -21,7 +21,7 @@ import {
 } from '@milab/core';
 import { callPrincipalsAdmin } from '@milab/emulator';
 import { buildReport, checkInfo, registerSecret, type CheckInfo, type GradeReport } from '@milab/grading';
-import { createGrader04, createGrader05, createSnapshotContext, gradeLabs, GRADERS, takeSnapshot, type ClassSnapshot, type Grader } from '@milab/graders';
+import { createGrader04, createGrader05, createGrader06, createSnapshotContext, gradeLabs, GRADERS, takeSnapshot, type ClassSnapshot, type Grader } from '@milab/graders';
 import { findLab, sameArmId } from '@milab/labs';
 import { classLearnerNames, learnerEnv, learnerSubscription, type ClassFolder, type ClassLearner } from './folder.js';
 import { findReports, missingReport, readSelfRun, SELF_RUN_LABS, type LearnerIdentity } from './grade-reports.js';
@@ -41,7 +41,7 @@ export interface GradeClassOptions {
    * Emulator: the lab 04 / 05 program to run on every learner's VM (default: the lab's
    * starter/index.ts in this checkout, the file `milab grade 04` runs).
    */
-  readonly programs?: Readonly<Partial<Record<'04' | '05', string>>>;
+  readonly programs?: Readonly<Partial<Record<'04' | '05' | '06', string>>>;
   /** Learners graded at once (their VM programs run at once): default min(4, CPUs). */
   readonly concurrency?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -78,7 +78,9 @@ export function classGraders(labs: readonly string[] | undefined, programs: Grad
   const wanted = labs === undefined ? undefined : new Set(labs.map((l) => findLab(l).id));
   const g04 = programs['04'] ? createGrader04(programs['04']) : undefined;
   const g05 = programs['05'] || g04 ? createGrader05(programs['05'], g04) : undefined;
-  const chosen = GRADERS.map((g) => (g.lab.id === '04' && g04 ? g04 : g.lab.id === '05' && g05 ? g05 : g)).filter((g) => !wanted || wanted.has(g.lab.id));
+  // Lab 06's VM part (its starter/vm.ts by default), after the same lab 04 grader.
+  const g06 = programs['06'] || g04 ? createGrader06(programs['06'], g04) : undefined;
+  const chosen = GRADERS.map((g) => (g.lab.id === '04' && g04 ? g04 : g.lab.id === '05' && g05 ? g05 : g.lab.id === '06' && g06 ? g06 : g)).filter((g) => !wanted || wanted.has(g.lab.id));
   if (wanted) {
     const missing = [...wanted].filter((id) => !chosen.some((g) => g.lab.id === id));
     if (missing.length > 0) throw new ClassGradeError(`lab ${missing.join(', ')} has no grader yet.`, `Grade the labs that have one: ${GRADERS.map((g) => g.lab.id).join(', ')}.`);

@@ -20,17 +20,20 @@ function usage(message: string, hint: string): MilabError {
 }
 
 /** `--program 04=FILE …` as a map, each file checked to exist. */
-export function parsePrograms(values: readonly string[] = []): Partial<Record<'04' | '05', string>> {
-  const programs: Partial<Record<'04' | '05', string>> = {};
+export function parsePrograms(values: readonly string[] = []): Partial<Record<'04' | '05' | '06', string>> {
+  const programs: Partial<Record<'04' | '05' | '06', string>> = {};
   for (const value of values) {
     const match = /^([^=]+)=(.+)$/.exec(value);
     const lab = match ? findLabId(match[1]!) : undefined;
-    if (!match || (lab !== '04' && lab !== '05')) {
-      throw usage(`invalid --program '${value}': expected 04=FILE or 05=FILE (the labs whose program runs on the VM).`, 'For example: `--program 04=labs/04-imds-token/solution/index.ts`.');
+    if (!match || (lab !== '04' && lab !== '05' && lab !== '06')) {
+      throw usage(
+        `invalid --program '${value}': expected 04=FILE or 05=FILE (the labs whose program runs on the VM), or 06=FILE (lab 06's part on the VM, its vm.ts).`,
+        'For example: `--program 04=labs/04-imds-token/solution/index.ts`.',
+      );
     }
     // Relative to where the command was started; the program runs from the repository root.
     const file = resolve(match[2]!);
-    if (!existsSync(file)) throw usage(`--program ${lab}: no such file ${file}.`, `Pass the lab ${lab} program's index.ts (it must be inside this checkout, ${repoRoot()}, to import @milab/labs).`);
+    if (!existsSync(file)) throw usage(`--program ${lab}: no such file ${file}.`, `Pass the lab ${lab} program's ${lab === '06' ? 'vm.ts' : 'index.ts'} (it must be inside this checkout, ${repoRoot()}, to import @milab/labs).`);
     programs[lab] = file;
   }
   return programs;

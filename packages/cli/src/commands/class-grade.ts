@@ -60,7 +60,7 @@ export function registerClassGrade(classCommand: Command): void {
     .option('--html <file>', 'also write a self-contained HTML report to FILE')
     .option('--junit <dir>', 'also write one JUnit XML report per learner into DIR (<learner>.xml)')
     .option('--reports <dir>', "Azure: the folder of the learners' lab 04–05 reports (`./milab grade 04 --json` run on their VM), <learner>-04.json")
-    .option('--program <NN=file...>', "emulator: the lab 04 / 05 program to run on every learner's VM (default: the lab's starter/index.ts)")
+    .option('--program <NN=file...>', "emulator: the lab 04 / 05 program (or lab 06's vm.ts) to run on every learner's VM (default: the lab's starter)")
     .option('--concurrency <n>', 'learners graded at once (their VM programs run at once), 1–32 (default: up to 4, one per CPU)', parseConcurrency)
     .addHelpText('after', EXAMPLES)
     .action(lazyAction(actions, 'classGrade'));
