@@ -70,7 +70,7 @@ export function registerClassWatch(classCommand: Command): void {
     .option('--serve [port]', 'serve the live page on http://127.0.0.1:PORT/ (default 4280; 0: any free port)', parsePort)
     .option('--lab <NN...>', 'grade only these labs (default: every lab)')
     .option('--once', 'one round, then exit (0 all passed, 1 something to fix, 2 could not grade)')
-    .option('--program <NN=file...>', "emulator: the lab 04 / 05 program to run on every learner's VM (default: the lab's starter/index.ts)")
+    .option('--program <NN=file...>', "emulator: the lab 04 / 05 program (or lab 06's vm.ts) to run on every learner's VM (default: the lab's starter)")
     .option('--reports <dir>', "Azure: the folder of the learners' lab 04–05 reports (`./milab grade 04 --json` run on their VM), read again each round")
     .option('--concurrency <n>', 'learners graded at once (their VM programs run at once), 1–32 (default: up to 4, one per CPU)', parseConcurrency)
     .addHelpText('after', HELP)
