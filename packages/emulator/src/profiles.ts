@@ -1,4 +1,5 @@
-// Profiles: how "real" the emulator feels. Added latency per ARM, Entra and IMDS call; ARM
+// Profiles: how "real" the emulator feels. Latency per ARM, Entra and IMDS call (for ARM the
+// least time an answer takes, the emulator's own work included, as Azure's includes ARM's); ARM
 // throttling with Azure's token buckets per (subscription, principal); IMDS faults (a scripted
 // sequence or a rate of 429/500/503/410) and IMDS's own limits (20 requests/s, 5 at once per
 // VM); the RBAC propagation delay. Defaults: none of it, so tests stay fast.
@@ -12,7 +13,7 @@ import type { Reply } from './http.js';
 import { ConfigError, parseNumberOption } from './options.js';
 import { verbOf } from './rbac.js';
 
-/** Milliseconds added to each call, per front door. */
+/** Milliseconds each call takes at least (ARM) or is delayed by (Entra, IMDS), per front door. */
 export interface LatencyProfile {
   arm: number;
   entra: number;
@@ -304,9 +305,9 @@ export class ProfileState {
     return this.#profile.latency[kind];
   }
 
-  /** Waits the configured latency of a front door. */
-  async delay(kind: keyof LatencyProfile): Promise<void> {
-    const ms = this.#profile.latency[kind];
+  /** Waits the configured latency of a front door, less `alreadyMs` spent on the answer already. */
+  async delay(kind: keyof LatencyProfile, alreadyMs = 0): Promise<void> {
+    const ms = this.#profile.latency[kind] - alreadyMs;
     if (ms > 0) await delay(ms);
   }
 

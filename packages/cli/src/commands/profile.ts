@@ -10,7 +10,7 @@ const actions = () => import('./profile-actions.js');
 
 /** What the profile flags mean, for `--help` (start and profile set share them). */
 export const PROFILE_FLAG_HELP = {
-  latency: 'added latency in ms per call: arm=200,entra=50,imds=20, or one number for all (0 or off: none)',
+  latency: "latency in ms per call (for ARM the least an answer takes, the emulator's own work included): arm=200,entra=50,imds=20, or one number for all (0 or off: none)",
   throttle: "ARM throttling per subscription and principal: on (Azure's buckets: reads 250 +25/s, writes 200 +10/s, deletes 200 +10/s), reads=CAP/REFILL,writes=CAP/REFILL,deletes=CAP/REFILL, or off",
   imdsFaults: 'IMDS token endpoint faults: a sequence (503,503: the next requests get these, then normal), a rate (10% or 10%:503:429), both (503+10%), or off',
   imdsLimits: "IMDS's own limits per VM: on (20 requests/s, 5 at once), rps=N,concurrent=N, or off",
