@@ -93,6 +93,6 @@ describe('the GitHub Classroom workflow template', () => {
     expect(listed).toEqual(listLabs().filter((lab) => lab.runsOn !== 'vm').map((lab) => lab.folder));
     expect(runStep).toMatch(/node --conditions=source --import tsx "labs\/\$\{lab\}\/starter\/index\.ts"/);
     // Only the starters come from the learner's repository.
-    expect(steps.find((s) => s.name === 'Put your lab programs into milab')?.run).toMatch(/for file in work\/labs\/\*\/starter\/index\.ts/);
+    expect(steps.find((s) => s.name === 'Put your lab programs into milab')?.run).toMatch(/for file in work\/labs\/\*\/starter\/index\.ts work\/labs\/\*\/starter\/vm\.ts;/);
   });
 });
