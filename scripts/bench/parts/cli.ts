@@ -32,7 +32,8 @@ export async function run({ quick, log }: PartOptions): Promise<Row[]> {
         const label = `milab ${args.join(' ')}`;
         log(`cli: ${label} through ${way}, ${runs} run(s)`);
         const ms = median(await timeProcess(`${label} (${way})`, command, [...prefix, ...args], runs, { env }));
-        const grade = args[0] === 'grade';
+        // The target is for the README's command (./milab); the npx rows show what it no longer pays.
+        const grade = args[0] === 'grade' && way === direct.label;
         rows.push({
           part: 'cli',
           name: `${label} (${way})`,
