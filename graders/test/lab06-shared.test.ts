@@ -3,16 +3,15 @@
 // class gives on it (Role Based Access Control Administrator under the Reader-to-service-principals
 // condition, Managed Identity Contributor and Operator, Virtual Machine Contributor). Labs 01-06's
 // solutions, run with the class principal's own sign-in, pass labs 04 and 06 graded together.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
 import { callPrincipalsAdmin, type ClassPrincipal } from '@milab/emulator';
-import { createLabContext, findLab, labNames, prepareLab, READER_ONLY_CONDITION, ROLE_IDS, roleDefinitionId, type LabContext, type LabNames } from '@milab/labs';
+import { createLabContext, findLab, labNames, prepareLab, type LabContext, type LabNames } from '@milab/labs';
 import { pathToFileURL } from 'node:url';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader06 } from '../06-system-assigned.js';
 import { gradeLabs } from '../index.js';
-import { fixesWithoutTypeScript, LEARNER, withStatus, startLabWorld, type LabWorld } from './support.js';
+import { fixesWithoutTypeScript, grantOnGroup, LEARNER, withStatus, startLabWorld, type LabWorld } from './support.js';
 
 const GROUP = `rg-milab-cls-${LEARNER}`;
 const VM = `vm-milab-${LEARNER}`;
@@ -49,15 +48,7 @@ beforeAll(async () => {
     osProfile: { computerName: VM, adminUsername: 'azureuser', linuxConfiguration: { disablePasswordAuthentication: true } },
     networkProfile: { networkInterfaces: [{ id: `${names.resourceGroupScope}/providers/Microsoft.Network/networkInterfaces/${VM}-nic` }] },
   });
-  const grant = (role: string, extra: { condition?: string; conditionVersion?: string } = {}) =>
-    instructor.authorization.roleAssignments.create(names.resourceGroupScope, randomUUID(), {
-      roleDefinitionId: roleDefinitionId(names.subscriptionId, role),
-      principalId: principal.objectId,
-      principalType: 'ServicePrincipal',
-      ...extra,
-    });
-  await grant(ROLE_IDS['Role Based Access Control Administrator'], { condition: READER_ONLY_CONDITION, conditionVersion: '2.0' });
-  for (const role of ['Managed Identity Contributor', 'Managed Identity Operator', 'Virtual Machine Contributor'] as const) await grant(ROLE_IDS[role]);
+  await grantOnGroup(instructor, names, principal.objectId, ['Role Based Access Control Administrator', 'Managed Identity Contributor', 'Managed Identity Operator', 'Virtual Machine Contributor']);
 });
 afterAll(async () => {
   await world?.stop();

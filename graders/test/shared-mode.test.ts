@@ -10,10 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createArmClients, createArmContext, labTags, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
 import { callPrincipalsAdmin, type ClassPrincipal } from '@milab/emulator';
-import { createLabContext, findLab, labNames, READER_ONLY_CONDITION, ROLE_IDS, roleDefinitionId, runLabProgram, type LabContext, type LabNames } from '@milab/labs';
+import { createLabContext, findLab, labNames, ROLE_IDS, roleDefinitionId, runLabProgram, type LabContext, type LabNames } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot } from '../index.js';
-import { fixesWithoutTypeScript, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+import { fixesWithoutTypeScript, grantOnGroup, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
 
 const GROUP = `rg-milab-cls-${LEARNER}`;
 const LABS_01_02 = GRADERS.filter((g) => ['01', '02'].includes(g.lab.id));
@@ -195,15 +195,7 @@ describe("shared mode: lab 02's programs, run as a learner runs them", () => {
       [principal] = (await callPrincipalsAdmin(connection, { ensure: [{ name: `cls-${LEARNER}`, displayName: `cls ${LEARNER}`, tags: { class: 'cls', learner: LEARNER } }] }))
         .principals as [ClassPrincipal];
       signIn = { AZURE_CLIENT_ID: principal.clientId, AZURE_CLIENT_SECRET: principal.clientSecret, AZURE_TENANT_ID: connection.tenantId };
-      const grant = (role: string, extra: { condition?: string; conditionVersion?: string } = {}) =>
-        instructor.authorization.roleAssignments.create(names.resourceGroupScope, randomUUID(), {
-          roleDefinitionId: roleDefinitionId(names.subscriptionId, role),
-          principalId: principal.objectId,
-          principalType: 'ServicePrincipal',
-          ...extra,
-        });
-      await grant(ROLE_IDS['Role Based Access Control Administrator'], { condition: READER_ONLY_CONDITION, conditionVersion: '2.0' });
-      await grant(ROLE_IDS['Managed Identity Contributor']);
+      await grantOnGroup(instructor, names, principal.objectId, ['Role Based Access Control Administrator', 'Managed Identity Contributor']);
     });
 
     it('lab 01 and 02 solutions pass; Reader at the subscription or without the principal type is refused', async () => {

@@ -3,35 +3,28 @@
 // list), each counted once in armReads — what the emulator's audit log saw from the grader — and
 // the snapshot holds every item of every page.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createArmClients, createArmContext, labTags, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
-import { createEmulator, parseConfig, readAudit, type Emulator } from '@milab/emulator';
+import { labTags, type ArmClients, type MilabConfig } from '@milab/core';
+import { readAudit } from '@milab/emulator';
 import { ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import { takeSnapshot } from '../index.js';
+import { startPagedWorld, type PagedWorld } from './support.js';
 
 const PAGE_SIZE = 3;
 
+let world: PagedWorld;
 let home: string;
-let emulator: Emulator;
 let env: Record<string, string>;
 let config: MilabConfig;
 let instructor: ArmClients;
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'milab-snapshot-paging-'));
-  emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, pageSize: PAGE_SIZE, log: () => undefined }));
-  await emulator.listen();
-  await emulator.ready();
-  env = { MILAB_HOME: home, MILAB_LEARNER: 'ada' };
-  config = loadConfig({ env });
-  instructor = await createArmClients(createArmContext(config, { as: 'instructor', env }));
+  world = await startPagedWorld('snapshot-paging', PAGE_SIZE);
+  ({ home, env, config, instructor } = world);
 });
 afterAll(async () => {
-  await emulator?.close();
-  rmSync(home, { recursive: true, force: true });
+  await world?.stop();
 });
 
 const pages = (items: number) => Math.max(1, Math.ceil(items / PAGE_SIZE));

@@ -4,30 +4,21 @@
 // emulator that answers 3 items a page, with identities, role assignments (with and without a
 // condition), VMs with identities attached, groups and resources.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createArmClients, createArmContext, labTags, loadConfig, ThrottleBuckets, type ArmClients, type MilabConfig } from '@milab/core';
-import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
+import { createArmClients, createArmContext, labTags, ThrottleBuckets, type ArmClients, type MilabConfig } from '@milab/core';
 import { READER_ONLY_CONDITION, ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import { takeSnapshot } from '../index.js';
+import { startPagedWorld, type PagedWorld } from './support.js';
 import { assignmentView, collect, identityView, resourceGroupView, vmView, type RawVm } from '../lib/context.js';
 
-let home: string;
-let emulator: Emulator;
+let world: PagedWorld;
 let env: Record<string, string>;
 let config: MilabConfig;
 let instructor: ArmClients;
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'milab-snapshot-raw-'));
-  emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, pageSize: 3, log: () => undefined }));
-  await emulator.listen();
-  await emulator.ready();
-  env = { MILAB_HOME: home, MILAB_LEARNER: 'ada' };
-  config = loadConfig({ env });
-  instructor = await createArmClients(createArmContext(config, { as: 'instructor', env }));
+  world = await startPagedWorld('snapshot-raw', 3);
+  ({ env, config, instructor } = world);
   const sub = `/subscriptions/${config.subscriptionId}`;
   for (const id of ['r1', 'r2', 'r3', 'r4']) {
     const group = `rg-milab-raw-${id}`;
@@ -55,8 +46,7 @@ beforeAll(async () => {
   await instructor.compute.virtualMachines.update(group, vm.name!, { identity: { type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [identity.id!]: {} } } });
 });
 afterAll(async () => {
-  await emulator?.close();
-  rmSync(home, { recursive: true, force: true });
+  await world?.stop();
 });
 
 describe('takeSnapshot over plain REST', () => {

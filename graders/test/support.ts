@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig, type PrincipalName } from '@milab/core';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
-import { createLabContext, findLab, LABS_DIR, labNames, prepareLab, ROLE_IDS, roleDefinitionId, type LabContext, type LabNames } from '@milab/labs';
+import { createLabContext, findLab, LABS_DIR, labNames, prepareLab, READER_ONLY_CONDITION, ROLE_IDS, roleDefinitionId, type LabContext, type LabNames } from '@milab/labs';
 import type { CheckResult, GradeReport } from '@milab/grading';
 import { GRADERS, gradeLabs } from '../index.js';
 
@@ -156,6 +156,53 @@ export function said(check: CheckResult): string {
 /** The ids of the checks with this status. */
 export function withStatus(report: GradeReport, status: CheckResult['status']): string[] {
   return report.results.filter((r) => r.status === status).map((r) => r.id);
+}
+
+/**
+ * Grants a class principal roles on the learner's group as `class provision` does in shared mode:
+ * Role Based Access Control Administrator with the Reader-only condition, the others plain.
+ */
+export async function grantOnGroup(instructor: ArmClients, names: LabNames, principalId: string, roles: readonly (keyof typeof ROLE_IDS)[]): Promise<void> {
+  for (const role of roles) {
+    await instructor.authorization.roleAssignments.create(names.resourceGroupScope, randomUUID(), {
+      roleDefinitionId: roleDefinitionId(names.subscriptionId, ROLE_IDS[role]),
+      principalId,
+      principalType: 'ServicePrincipal',
+      ...(role === 'Role Based Access Control Administrator' ? { condition: READER_ONLY_CONDITION, conditionVersion: '2.0' } : {}),
+    });
+  }
+}
+
+/** An emulator that answers `pageSize` items a page, in a temporary home, and the instructor's clients to fill it. */
+export interface PagedWorld {
+  readonly home: string;
+  readonly emulator: Emulator;
+  readonly env: Record<string, string>;
+  readonly config: MilabConfig;
+  readonly instructor: ArmClients;
+  stop(): Promise<void>;
+}
+
+/** Starts a {@link PagedWorld} (paging tests: lists of a few items need several pages). */
+export async function startPagedWorld(prefix: string, pageSize: number): Promise<PagedWorld> {
+  const home = mkdtempSync(join(tmpdir(), `milab-${prefix}-`));
+  const emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, pageSize, log: () => undefined }));
+  await emulator.listen();
+  await emulator.ready();
+  const env = { MILAB_HOME: home, MILAB_LEARNER: LEARNER };
+  const config = loadConfig({ env });
+  const instructor = await createArmClients(createArmContext(config, { as: 'instructor', env }));
+  return {
+    home,
+    emulator,
+    env,
+    config,
+    instructor,
+    async stop() {
+      await emulator.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
 }
 
 /** A world for the VM labs (04–05): labs 01–03 solved, and a folder for variants of the learner's program. */

@@ -8,9 +8,8 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../src/world.js';
 import { ARM_SCOPE, startTestEmulator, type TestEmulator } from './helpers.js';
-import { claimsOf, createIdentity, imdsGet, imdsOf, setVmIdentity, tokenQuery, type CreatedIdentity } from './imds-helpers.js';
+import { claimsOf, createIdentity, imdsGet, imdsOf, isolateManagedIdentityEnv, setVmIdentity, tokenQuery, type CreatedIdentity } from './imds-helpers.js';
 
-const MANAGED_IDENTITY_ENV = ['AZURE_POD_IDENTITY_AUTHORITY_HOST', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IDENTITY_SERVER_THUMBPRINT', 'IMDS_ENDPOINT', 'MSI_ENDPOINT', 'MSI_SECRET', 'AZURE_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE'];
 
 describe('IMDS with a system-assigned and user-assigned identities, none chosen', () => {
   let emu: TestEmulator;
@@ -18,16 +17,12 @@ describe('IMDS with a system-assigned and user-assigned identities, none chosen'
   let first: CreatedIdentity;
   let second: CreatedIdentity;
   let system: string;
-  const saved = new Map<string, string | undefined>();
+  let restoreEnv: () => void = () => undefined;
 
   beforeAll(async () => {
     emu = await startTestEmulator();
-    for (const name of MANAGED_IDENTITY_ENV) {
-      saved.set(name, process.env[name]);
-      delete process.env[name];
-    }
     imds = await imdsOf(emu);
-    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = imds;
+    restoreEnv = isolateManagedIdentityEnv(imds);
     first = await createIdentity(emu, 'first-identity');
     second = await createIdentity(emu, 'second-identity');
     // Two user-assigned identities (alone, IMDS would refuse to choose), then the system-assigned
@@ -41,10 +36,7 @@ describe('IMDS with a system-assigned and user-assigned identities, none chosen'
     expect(system).toMatch(/^[0-9a-f-]{36}$/);
   });
   afterAll(async () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
     await emu.stop();
   });
 

@@ -7,6 +7,25 @@ import { SEED } from '../src/world.js';
 import type { TestEmulator } from './helpers.js';
 
 export const ARM_RESOURCE = 'https://management.azure.com/';
+
+/** What @azure/identity's ManagedIdentityCredential reads from the environment to find its endpoint. */
+const MANAGED_IDENTITY_ENV = ['AZURE_POD_IDENTITY_AUTHORITY_HOST', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IDENTITY_SERVER_THUMBPRINT', 'IMDS_ENDPOINT', 'MSI_ENDPOINT', 'MSI_SECRET', 'AZURE_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE'];
+
+/**
+ * Points ManagedIdentityCredential at the emulator's IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST, its
+ * IMDS-style endpoint override) with every other variable it reads cleared; returns the restore.
+ */
+export function isolateManagedIdentityEnv(imds: string): () => void {
+  const saved = new Map(MANAGED_IDENTITY_ENV.map((name) => [name, process.env[name]] as const));
+  for (const name of MANAGED_IDENTITY_ENV) delete process.env[name];
+  process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = imds;
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
 export const TOKEN_PATH = '/metadata/identity/oauth2/token';
 export const SUB = `/subscriptions/${SEED.subscriptionId}`;
 export const RG_ID = `${SUB}/resourceGroups/DevTest`;

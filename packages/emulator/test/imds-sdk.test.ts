@@ -8,32 +8,24 @@ import { ManagedIdentityCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED } from '../src/world.js';
 import { ARM_SCOPE, startTestEmulator, type TestEmulator } from './helpers.js';
-import { claimsOf, createIdentity, grantReader, imdsOf, setVmIdentity, type CreatedIdentity } from './imds-helpers.js';
+import { claimsOf, createIdentity, grantReader, imdsOf, isolateManagedIdentityEnv, setVmIdentity, type CreatedIdentity } from './imds-helpers.js';
 
-const MANAGED_IDENTITY_ENV = ['AZURE_POD_IDENTITY_AUTHORITY_HOST', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IDENTITY_SERVER_THUMBPRINT', 'IMDS_ENDPOINT', 'MSI_ENDPOINT', 'MSI_SECRET', 'AZURE_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE'];
 
 describe('ManagedIdentityCredential against an emulated VM', () => {
   let emu: TestEmulator;
   let lab: CreatedIdentity;
   let second: CreatedIdentity;
-  const saved = new Map<string, string | undefined>();
+  let restoreEnv: () => void = () => undefined;
 
   beforeAll(async () => {
     emu = await startTestEmulator();
-    for (const name of MANAGED_IDENTITY_ENV) {
-      saved.set(name, process.env[name]);
-      delete process.env[name];
-    }
-    process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = await imdsOf(emu);
+    restoreEnv = isolateManagedIdentityEnv(await imdsOf(emu));
     lab = await createIdentity(emu, 'lab-identity');
     second = await createIdentity(emu, 'second-identity');
     await setVmIdentity(emu, { type: 'UserAssigned', userAssignedIdentities: { [lab.id]: {} } });
   });
   afterAll(async () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
     await emu.stop();
   });
 

@@ -38,22 +38,8 @@ export const DEFAULT_PORT = 4280;
 /** A learner with something to fix and no change for this long counts as stuck in the terminal. */
 export const STUCK_AFTER_MS = 10 * 60_000;
 
-/** The dashboard's state (CONTRACTS.md A, @milab/dashboard's DashboardState). */
-export interface WatchState {
-  readonly schemaVersion: 1;
-  readonly classId: string;
-  readonly target: string;
-  readonly mode: string;
-  readonly round: number;
-  readonly status: 'starting' | 'grading' | 'idle' | 'error';
-  readonly error?: { readonly message: string; readonly hint: string };
-  readonly intervalSeconds: number;
-  readonly budget: { readonly readsPerRound: number; readonly readsPerHour: number; readonly limitPerHour: number; readonly text: string };
-  readonly gradedAt?: string;
-  readonly nextAt?: string;
-  readonly result?: ClassJson;
-  readonly activity: readonly { readonly learner: string; readonly lastChangedAt: string | null }[];
-}
+/** The dashboard's state (@milab/dashboard's DashboardState), its result the full class JSON (of which the page's type is a subset). */
+export type WatchState = Omit<DashboardState, 'result'> & { readonly result?: ClassJson };
 
 // The watch's state is the dashboard's (its result the class JSON, which the page's type is a subset of).
 const asDashboardState = (state: WatchState): DashboardState => state;
