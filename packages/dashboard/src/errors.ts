@@ -11,6 +11,11 @@ export interface DashboardErrorOptions {
   hint: string;
   /** The lower-level error this one explains. */
   cause?: unknown;
+  /**
+   * The CLI's exit code when this error ends a command (read by @milab/cli as MilabError's):
+   * 2, "could not run" (a port taken, a page that cannot be built), unless the input was at fault (1).
+   */
+  exitCode?: 1 | 2;
 }
 
 /** An error the dashboard raises on purpose: the message says what happened, `hint` what to do. */
@@ -18,10 +23,12 @@ export class DashboardError extends Error {
   override name = 'DashboardError';
   readonly code: string;
   readonly hint: string;
+  readonly exitCode: 1 | 2;
 
   constructor(message: string, options: DashboardErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
     this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 2;
   }
 }

@@ -142,6 +142,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     throw new DashboardError(`The dashboard listens on ${DASHBOARD_HOST} only, not ${String(host)}.`, {
       code: 'MILAB_DASHBOARD_HOST',
       hint: 'Open it on this machine; to show it elsewhere, share your screen rather than the port.',
+      exitCode: 1,
     });
   }
   const wantedPort = options.port ?? 0;
@@ -149,6 +150,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     throw new DashboardError(`The dashboard port must be a whole number from 0 to 65535, not ${String(wantedPort)}.`, {
       code: 'MILAB_DASHBOARD_PORT',
       hint: 'Give a port such as `--serve 8080`, or `--serve 0` for any free one.',
+      exitCode: 1,
     });
   }
   const assets = options.assets ?? (await dashboardAssets());

@@ -233,6 +233,8 @@ describe('startDashboardServer', () => {
       expect(error).toBeInstanceOf(DashboardError);
       const e = error as DashboardError;
       expect(e.code).toBe('MILAB_DASHBOARD_PORT_IN_USE');
+      // "Could not run", as the class commands' other start-up failures (README: exit codes).
+      expect(e.exitCode).toBe(2);
       expect(e.message).toContain(`Port ${port} on 127.0.0.1 is already in use`);
       expect(e.hint).toContain('--serve 0');
       expect(e.hint).toContain(`--serve ${port + 1}`);
@@ -242,7 +244,7 @@ describe('startDashboardServer', () => {
   });
 
   it('refuses a port that is not a port, and any host but 127.0.0.1', async () => {
-    await expect(startDashboardServer({ port: 70_000, initial: sampleDashboardState({ learners: 1 }) })).rejects.toMatchObject({ code: 'MILAB_DASHBOARD_PORT' });
+    await expect(startDashboardServer({ port: 70_000, initial: sampleDashboardState({ learners: 1 }) })).rejects.toMatchObject({ code: 'MILAB_DASHBOARD_PORT', exitCode: 1 });
     await expect(startDashboardServer({ host: '0.0.0.0' as '127.0.0.1', initial: sampleDashboardState({ learners: 1 }) })).rejects.toMatchObject({ code: 'MILAB_DASHBOARD_HOST' });
   });
 });
