@@ -97,11 +97,27 @@ function sseMessage(state: DashboardState): string {
   return `event: state\ndata: ${JSON.stringify(state)}\n\n`;
 }
 
-/** Whether `host` (the Host header) names this server: 127.0.0.1:PORT or localhost:PORT. */
+/**
+ * The host name GitHub Codespaces forwards this port under (`<codespace>-<port>.app.github.dev`),
+ * when running in a codespace: its proxy passes the browser's Host on, and only the codespace's
+ * owner can reach a private forwarded port, so that one name is no rebinding risk. From the
+ * variables every codespace has (CODESPACE_NAME, GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN:
+ * https://docs.github.com/codespaces/developing-in-a-codespace/default-environment-variables-for-your-codespace).
+ */
+export function codespacesHost(port: number, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const name = env.CODESPACE_NAME?.trim();
+  const domain = env.GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN?.trim();
+  if (!name || !domain || !/^[a-z0-9-]+$/i.test(name) || !/^[a-z0-9.-]+$/i.test(domain)) return undefined;
+  return `${name}-${port}.${domain}`.toLowerCase();
+}
+
+/** Whether `host` (the Host header) names this server: 127.0.0.1:PORT, localhost:PORT, or its Codespaces name. */
 function hostAllowed(host: string | undefined, port: number): boolean {
   if (!host) return false;
   const wanted = host.toLowerCase();
-  return wanted === `127.0.0.1:${port}` || wanted === `localhost:${port}`;
+  if (wanted === `127.0.0.1:${port}` || wanted === `localhost:${port}`) return true;
+  const forwarded = codespacesHost(port);
+  return forwarded !== undefined && (wanted === forwarded || wanted === `${forwarded}:443`);
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {

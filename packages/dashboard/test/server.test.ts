@@ -168,6 +168,27 @@ describe('startDashboardServer', () => {
     expect(events.status).toBe(421);
   });
 
+  it("answers at the codespace's forwarded name in GitHub Codespaces, and at no other name of that domain", async () => {
+    const saved = { name: process.env.CODESPACE_NAME, domain: process.env.GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN };
+    process.env.CODESPACE_NAME = 'octocat-literate-space-parakeet-mld5';
+    process.env.GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN = 'app.github.dev';
+    try {
+      const server = await start();
+      expect((await get(server.port, '/api/state', { Host: `octocat-literate-space-parakeet-mld5-${server.port}.app.github.dev` })).status).toBe(200);
+      for (const host of [`someone-else-${server.port}.app.github.dev`, `octocat-literate-space-parakeet-mld5-${server.port + 1}.app.github.dev`]) {
+        expect((await get(server.port, '/api/state', { Host: host })).status, host).toBe(421);
+      }
+    } finally {
+      for (const [key, value] of [['CODESPACE_NAME', saved.name], ['GITHUB_CODESPACES_PORT_FORWARDING_DOMAIN', saved.domain]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    // Outside a codespace the name means nothing.
+    const server = await start();
+    expect((await get(server.port, '/api/state', { Host: `octocat-literate-space-parakeet-mld5-${server.port}.app.github.dev` })).status).toBe(421);
+  });
+
   it('refuses other methods than GET and HEAD', async () => {
     const server = await start();
     const answer = await new Promise<number>((resolve, reject) => {
