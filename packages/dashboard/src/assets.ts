@@ -1,13 +1,16 @@
-// The page's JavaScript and CSS: src/app/main.tsx bundled by esbuild for the browser (React's
-// production build, minified), kept in <repo>/node_modules/.cache/milab-dashboard (or
-// $MILAB_DASHBOARD_CACHE) and rebuilt when one of its sources changed — the same scheme as the
+// A page's JavaScript and CSS: its app's entry bundled by esbuild for the browser (React's
+// production build, minified), kept in <repo>/node_modules/.cache/<cache name> (or the folder its
+// environment variable names) and rebuilt when one of its sources changed — the same scheme as the
 // CLI's and the emulator's bundles (packages/cli/bin/fresh.mjs): current.json names the build
 // folder and lists every input with the time the build started, so the check is one read and a
 // stat per input, and esbuild is loaded only to rebuild. Nothing is fetched from the network: the
 // bundle holds React itself, so the page works offline.
 //
-// The app's sources are found from this file's URL: in the CLI bundle import.meta.url stays each
-// source file's own URL (packages/cli/bin/build.mjs), so this works there too.
+// One bundler for every page of the repository: the dashboard's (src/app/main.tsx here, see
+// dashboardAssets) and the emulator's portal (@milab/portal, which calls bundleAssets with its own
+// BundleSpec). Each app's sources are found from its package's file URLs: in the CLI and emulator
+// bundles import.meta.url stays each source file's own URL (packages/cli/bin/build.mjs), so this
+// works there too.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -29,6 +32,38 @@ const PACKAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The folder of the page's sources. */
 export const APP_DIR = join(PACKAGE_DIR, 'src', 'app');
 
+/** What one page's bundle is built from and kept in (see {@link bundleAssets}). */
+export interface BundleSpec {
+  /** The page, as its errors name it ("The dashboard page", "The portal page"). */
+  readonly label: string;
+  /** The folder of the package owning the app: its package.json is an input, its node_modules resolve the app's imports. */
+  readonly packageDir: string;
+  /** The folder of the app's sources. */
+  readonly appDir: string;
+  /** The entry file, in `appDir` (e.g. `main.tsx`). */
+  readonly entry: string;
+  /** The cache folder's name under `<repo>/node_modules/.cache` (e.g. `milab-dashboard`). */
+  readonly cacheName: string;
+  /** The environment variable that chooses another cache folder (e.g. `MILAB_DASHBOARD_CACHE`). */
+  readonly cacheEnv: string;
+  /** The errors' code prefix: `<prefix>_CACHE`, `<prefix>_BUILD` (e.g. `MILAB_DASHBOARD`). */
+  readonly codePrefix: string;
+}
+
+/** The dashboard's page. */
+const DASHBOARD_BUNDLE: BundleSpec = {
+  label: 'The dashboard page',
+  packageDir: PACKAGE_DIR,
+  appDir: APP_DIR,
+  entry: 'main.tsx',
+  cacheName: 'milab-dashboard',
+  cacheEnv: DASHBOARD_CACHE_ENV,
+  codePrefix: 'MILAB_DASHBOARD',
+};
+
+/** A page's bundle: the script and the style sheet, with a content hash for cache-busting URLs. */
+export type BundledAssets = DashboardAssets;
+
 /** The page's bundle: the script and the style sheet, with a content hash for cache-busting URLs. */
 export interface DashboardAssets {
   readonly js: Buffer;
@@ -45,11 +80,16 @@ interface BuildRecord {
 
 /** Where the bundle is kept: `$MILAB_DASHBOARD_CACHE`, else `<repo>/node_modules/.cache/milab-dashboard`. */
 export function dashboardCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const chosen = env[DASHBOARD_CACHE_ENV]?.trim();
+  return bundleCacheDir(DASHBOARD_BUNDLE, env);
+}
+
+/** Where a page's bundle is kept: `$<cacheEnv>`, else `<repo>/node_modules/.cache/<cacheName>`. */
+export function bundleCacheDir(spec: BundleSpec, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = env[spec.cacheEnv]?.trim();
   if (chosen) return chosen;
-  const repo = join(PACKAGE_DIR, '..', '..');
-  const modules = existsSync(join(repo, 'node_modules')) ? join(repo, 'node_modules') : join(PACKAGE_DIR, 'node_modules');
-  return join(modules, '.cache', 'milab-dashboard');
+  const repo = join(spec.packageDir, '..', '..');
+  const modules = existsSync(join(repo, 'node_modules')) ? join(repo, 'node_modules') : join(spec.packageDir, 'node_modules');
+  return join(modules, '.cache', spec.cacheName);
 }
 
 /** The current build's record in `cacheDir` when every input is older than it, else undefined. */
@@ -73,9 +113,9 @@ function freshBuild(cacheDir: string): BuildRecord | undefined {
 }
 
 /** Files whose change must rebuild although the page does not import them: this builder, the manifest, the installed dependencies. */
-function extraInputs(): string[] {
-  const repo = join(PACKAGE_DIR, '..', '..');
-  const files = [fileURLToPath(import.meta.url), join(PACKAGE_DIR, 'package.json'), join(repo, 'node_modules', '.modules.yaml')];
+function extraInputs(packageDir: string): string[] {
+  const repo = join(packageDir, '..', '..');
+  const files = [fileURLToPath(import.meta.url), join(packageDir, 'package.json'), join(repo, 'node_modules', '.modules.yaml')];
   return files.filter((file) => existsSync(file));
 }
 
@@ -86,15 +126,15 @@ export function buildProblems(error: unknown): string[] {
   return messages.map(({ text, location }) => `${location ? `${location.file}:${location.line}:${location.column + 1}: ` : ''}${text}`);
 }
 
-async function buildApp(cacheDir: string, appDir: string): Promise<BuildRecord> {
+async function buildApp(spec: BundleSpec, cacheDir: string, appDir: string): Promise<BuildRecord> {
   const { build } = await import('esbuild');
   const builtAt = Date.now(); // before reading any source: an edit during the build triggers the next one
   try {
     mkdirSync(cacheDir, { recursive: true });
   } catch (error) {
-    throw new DashboardError(`The dashboard page cannot be built: its cache folder ${cacheDir} cannot be created (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
-      code: 'MILAB_DASHBOARD_CACHE',
-      hint: `Set ${DASHBOARD_CACHE_ENV} to a folder you can write to, then start again.`,
+    throw new DashboardError(`${spec.label} cannot be built: its cache folder ${cacheDir} cannot be created (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
+      code: `${spec.codePrefix}_CACHE`,
+      hint: `Set ${spec.cacheEnv} to a folder you can write to, then start again.`,
       cause: error,
     });
   }
@@ -102,8 +142,8 @@ async function buildApp(cacheDir: string, appDir: string): Promise<BuildRecord> 
   let result;
   try {
     result = await build({
-      absWorkingDir: PACKAGE_DIR,
-      entryPoints: { app: join(appDir, 'main.tsx') },
+      absWorkingDir: spec.packageDir,
+      entryPoints: { app: join(appDir, spec.entry) },
       outdir: join(cacheDir, dir),
       bundle: true,
       format: 'iife',
@@ -120,8 +160,8 @@ async function buildApp(cacheDir: string, appDir: string): Promise<BuildRecord> 
     });
   } catch (error) {
     const problems = buildProblems(error);
-    throw new DashboardError(`The dashboard page could not be built from its sources:\n${problems.map((line) => `  ${line}`).join('\n')}`, {
-      code: 'MILAB_DASHBOARD_BUILD',
+    throw new DashboardError(`${spec.label} could not be built from its sources:\n${problems.map((line) => `  ${line}`).join('\n')}`, {
+      code: `${spec.codePrefix}_BUILD`,
       hint: `Fix the file named above (or undo your change there) in ${relative(process.cwd(), appDir) || appDir}, then start again.`,
       cause: error,
     });
@@ -129,8 +169,8 @@ async function buildApp(cacheDir: string, appDir: string): Promise<BuildRecord> 
   const inputs = Object.keys(result.metafile.inputs)
     // node_modules changes only through an install, which rewrites node_modules/.modules.yaml.
     .filter((path) => !path.includes(':') && !path.split('/').includes('node_modules'))
-    .map((path) => join(PACKAGE_DIR, path));
-  const record: BuildRecord = { dir, builtAt, inputs: [...new Set([...inputs, ...extraInputs()])] };
+    .map((path) => join(spec.packageDir, path));
+  const record: BuildRecord = { dir, builtAt, inputs: [...new Set([...inputs, ...extraInputs(spec.packageDir)])] };
   // Written last and atomically: a concurrent start never sees a half-written bundle.
   const pointer = join(cacheDir, 'current.json');
   const temp = `${pointer}.${process.pid}.tmp`;
@@ -161,13 +201,23 @@ const building = new Map<string, Promise<BuildRecord>>();
  * main.tsx is the entry) is for tests; `cacheDir` defaults to {@link dashboardCacheDir}.
  */
 export async function dashboardAssets(options: { cacheDir?: string; appDir?: string } = {}): Promise<DashboardAssets> {
-  const cacheDir = options.cacheDir ?? dashboardCacheDir();
-  const appDir = options.appDir ?? APP_DIR;
+  return bundleAssets(DASHBOARD_BUNDLE, options);
+}
+
+/**
+ * A page's bundle (`spec` says which), built first when there is none or a source changed. A
+ * source that does not compile rejects with a {@link DashboardError} (`<codePrefix>_BUILD`) whose
+ * message names each file:line. `appDir` overrides the spec's (tests); `cacheDir` defaults to
+ * {@link bundleCacheDir}.
+ */
+export async function bundleAssets(spec: BundleSpec, options: { cacheDir?: string; appDir?: string } = {}): Promise<BundledAssets> {
+  const cacheDir = options.cacheDir ?? bundleCacheDir(spec);
+  const appDir = options.appDir ?? spec.appDir;
   let record = freshBuild(cacheDir);
   if (!record) {
     let pending = building.get(cacheDir);
     if (!pending) {
-      pending = buildApp(cacheDir, appDir).finally(() => building.delete(cacheDir));
+      pending = buildApp(spec, cacheDir, appDir).finally(() => building.delete(cacheDir));
       building.set(cacheDir, pending);
     }
     record = await pending;
