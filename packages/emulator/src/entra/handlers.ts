@@ -1,5 +1,6 @@
 // The emulated Entra ID (login.microsoftonline.com) endpoints: OpenID discovery (v1 and v2),
-// JWKS, instance discovery, and the client-credentials token endpoints (v2 and v1).
+// JWKS, instance discovery, and the client-credentials token endpoints (v2 and v1). One more
+// door for MSAL Python (the az CLI): an AD FS-style authority, `<emulator>/adfs` (see ADFS below).
 import { findByAppId } from '../directory.js';
 import { EntraError, errors } from '../errors.js';
 import type { Reply } from '../http.js';
@@ -21,6 +22,18 @@ export interface EntraContext {
 const ENTRA_SEGMENTS = new Set(['oauth2', 'v2.0', 'discovery', '.well-known']);
 const LONGEST_ENTRA_SEGMENT = Math.max(...[...ENTRA_SEGMENTS].map((segment) => segment.length));
 const TENANT_ALIASES = new Set(['common', 'organizations', 'consumers']);
+
+/**
+ * The AD FS-style authority `<emulator>/adfs`: MSAL Python (every version up to at least 1.29,
+ * msal/authority.py) sends instance discovery for any authority host it does not know to
+ * https://login.microsoftonline.com/common/discovery/instance, never to the authority's own host,
+ * unless the app passes `instance_discovery` (the az CLI does not). An authority whose tenant is
+ * `adfs` is "known to the developer" and skips that call: MSAL reads
+ * `<authority>/.well-known/openid-configuration` (no /v2.0) and takes the tenant from the
+ * `token_endpoint` it names. So the az CLI signs in to the emulator offline through this door,
+ * which leads to the emulator's one tenant (the az route: `milab emulator az`).
+ */
+const ADFS = 'adfs';
 
 /** Whether the path is an Entra path (`/{tenant}/oauth2/…`, `/{tenant}/v2.0/…`, …). */
 export function isEntraPath(path: string): boolean {
@@ -127,7 +140,8 @@ async function issueToken(ctx: EntraContext, tenant: string, form: URLSearchPara
     resource = form.get('resource') ?? undefined;
     if (!resource) throw errors.entraMissingParameter('resource');
   }
-  if (!ctx.tokens.acceptsArmAudience(resource)) throw errors.entraUnknownResource(resource, ctx.tenantId);
+  // Key Vault's resource too: the learner's SecretClient asks for https://vault.azure.net/.default (keyvault/README.md).
+  if (!ctx.tokens.acceptsArmAudience(resource) && resource.replace(/\/+$/, '').toLowerCase() !== 'https://vault.azure.net') throw errors.entraUnknownResource(resource, ctx.tenantId);
 
   const token = await ctx.tokens.mint({ principal, audience: resource, appidacr: '1' });
   const headers = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
@@ -154,6 +168,46 @@ async function issueToken(ctx: EntraContext, tenant: string, form: URLSearchPara
 }
 
 /**
+ * Instance discovery (`/common/discovery/instance?authorization_endpoint=…`). As Entra does, the
+ * tenant_discovery_endpoint follows the tenant in `authorization_endpoint` (MSAL sends
+ * `https://<host>/<tenant>/oauth2/v2.0/authorize`), not the tenant in this request's path, and
+ * an authority on another host is an `invalid_instance` (AADSTS50049). Sources: MSAL Python's
+ * msal/authority.py (`_instance_discovery`, then `payload['tenant_discovery_endpoint']`);
+ * MSAL.NET's "Custom authority aliases" (invalid_instance for an unknown authority).
+ */
+function instanceDiscovery(ctx: EntraContext, pathTenant: string, authorizationEndpoint: string | null): Reply {
+  const host = new URL(ctx.baseUrl).host;
+  let tenant = pathTenant;
+  if (authorizationEndpoint) {
+    let asked: URL | undefined;
+    try {
+      asked = new URL(authorizationEndpoint);
+    } catch {
+      asked = undefined;
+    }
+    if (!asked || asked.protocol !== 'https:' || asked.host.toLowerCase() !== host.toLowerCase()) {
+      return {
+        status: 400,
+        body: {
+          error: 'invalid_instance',
+          error_description: `AADSTS50049: Unknown or invalid instance. The authority '${authorizationEndpoint}' is not this emulator's (${ctx.baseUrl}).`,
+          error_codes: [50049],
+        },
+      };
+    }
+    tenant = asked.pathname.split('/').filter(Boolean)[0] ?? pathTenant;
+  }
+  return {
+    status: 200,
+    body: {
+      tenant_discovery_endpoint: `${ctx.baseUrl}/${tenant}/v2.0/.well-known/openid-configuration`,
+      'api-version': '1.1',
+      metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+    },
+  };
+}
+
+/**
  * Answers an Entra request, or `undefined` when the path is not an Entra endpoint.
  * Token endpoint errors come back in Entra's error shape.
  */
@@ -164,6 +218,10 @@ export async function handleEntra(ctx: EntraContext, method: string, url: URL, b
   const knownTenant = tenant.toLowerCase() === ctx.tenantId || TENANT_ALIASES.has(tenant.toLowerCase());
   try {
     if (method === 'GET') {
+      // The AD FS-style door's discovery names the tenant's own endpoints (see ADFS).
+      if (tenant.toLowerCase() === ADFS && route === '.well-known/openid-configuration') {
+        return { status: 200, body: openIdConfiguration(ctx, ctx.tenantId, true) };
+      }
       if (!knownTenant) throw errors.entraTenantNotFound(tenant);
       switch (route) {
         case 'v2.0/.well-known/openid-configuration':
@@ -173,17 +231,8 @@ export async function handleEntra(ctx: EntraContext, method: string, url: URL, b
         case 'discovery/v2.0/keys':
         case 'discovery/keys':
           return { status: 200, body: { keys: [{ ...ctx.tokens.key.jwk, issuer: `https://sts.windows.net/${ctx.tenantId}/` }] } };
-        case 'discovery/instance': {
-          const host = new URL(ctx.baseUrl).host;
-          return {
-            status: 200,
-            body: {
-              tenant_discovery_endpoint: `${ctx.baseUrl}/${tenant}/v2.0/.well-known/openid-configuration`,
-              'api-version': '1.1',
-              metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
-            },
-          };
-        }
+        case 'discovery/instance':
+          return instanceDiscovery(ctx, tenant, url.searchParams.get('authorization_endpoint'));
         default:
           return undefined;
       }

@@ -1,13 +1,25 @@
 // The cloud metadata document at `/metadata/endpoints` (what the az CLI reads through
 // `ARM_CLOUD_METADATA_URL`), describing the emulator as the cloud: ARM and the authority are
 // both the emulator's URL. Served without authentication, as ARM does.
+//
+// Two things differ from management.azure.com's document, both for the az CLI:
+// - the cloud is named `MilabEmulator`: az (azure/cli/core/cloud.py, `_convert_arm_to_cli` and
+//   `get_known_clouds`) replaces the login endpoint of a cloud named `AzureCloud` with
+//   https://login.microsoftonline.com, so a document under that name sends az's sign-in to Entra;
+// - the login endpoint is the emulator's AD FS-style door (`<emulator>/adfs`): MSAL Python sends
+//   instance discovery for any other authority to login.microsoftonline.com (offline: no answer),
+//   and skips it for an `adfs` authority (see ADFS in ../entra/handlers.ts).
 import type { Reply } from '../http.js';
+
+/** The emulator's name as an az cloud (`az cloud list`). */
+export const EMULATOR_CLOUD_NAME = 'MilabEmulator';
 
 const ARM_AUDIENCES = ['https://management.core.windows.net/', 'https://management.azure.com/'];
 
 /** The metadata answer; api-version 2019-05-01 and later get the array of clouds. */
 export function cloudMetadata(baseUrl: string, apiVersion: string | null): Reply {
   const root = `${baseUrl}/`;
+  const loginEndpoint = `${baseUrl}/adfs`;
   if (!apiVersion || apiVersion < '2019-05-01') {
     return {
       status: 200,
@@ -15,7 +27,7 @@ export function cloudMetadata(baseUrl: string, apiVersion: string | null): Reply
         galleryEndpoint: root,
         graphEndpoint: 'https://graph.windows.net/',
         portalEndpoint: root,
-        authentication: { loginEndpoint: root, audiences: ARM_AUDIENCES },
+        authentication: { loginEndpoint, audiences: ARM_AUDIENCES },
       },
     };
   }
@@ -24,11 +36,11 @@ export function cloudMetadata(baseUrl: string, apiVersion: string | null): Reply
     body: [
       {
         portal: root,
-        authentication: { loginEndpoint: root, audiences: ARM_AUDIENCES, tenant: 'common', identityProvider: 'AAD' },
+        authentication: { loginEndpoint, audiences: ARM_AUDIENCES, tenant: 'adfs', identityProvider: 'ADFS' },
         media: 'https://rest.media.azure.net',
         graphAudience: 'https://graph.windows.net/',
         graph: 'https://graph.windows.net/',
-        name: 'AzureCloud',
+        name: EMULATOR_CLOUD_NAME,
         suffixes: {
           azureDataLakeStoreFileSystem: 'azuredatalakestore.net',
           acrLoginServer: 'azurecr.io',
