@@ -6,12 +6,14 @@
 //
 // Profiles are given as short flag strings (`--latency arm=200,entra=50`), parsed here once
 // into a read-only object; a running emulator swaps it through its admin endpoint. Fault scopes
-// sit beside the profile: one VM's fault sequence for the requests that name the scope.
+// sit beside the profile: one VM's fault sequence for the requests that name the scope; and so do
+// RBAC holds: one principal's role assignments not in effect for a few seconds (rbac-holds.ts).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Reply } from './http.js';
 import { ConfigError, parseNumberOption } from './options.js';
 import { verbOf } from './rbac.js';
+import { closeRbacHold, openRbacHold, RBAC_HOLD_MAX_SECONDS, RBAC_HOLD_TTL_SECONDS } from './rbac-holds.js';
 
 /** Milliseconds each call takes at least (ARM) or is delayed by (Entra, IMDS), per front door. */
 export interface LatencyProfile {
@@ -373,9 +375,27 @@ export class ProfileState {
     return { id, param: FAULT_SCOPE_PARAM, vm };
   }
 
-  /** Ends a fault scope; `false` when there was none of that id. */
+  /** Ends a fault scope or an RBAC hold; `false` when there was none of that id. */
   closeFaultScope(id: string): boolean {
-    return this.#scopes.delete(id);
+    return this.#scopes.delete(id) || closeRbacHold(id);
+  }
+
+  /**
+   * Opens an RBAC hold: every role assignment of `principalId` is not in effect for `seconds`
+   * from the principal's first ARM request after this (see rbac-holds.ts): a grader making an
+   * assignment the learner made long ago behave as a new one, propagating, while the learner's
+   * code runs. Nothing is persisted or changed in the world; it ends on {@link closeFaultScope}
+   * (its id) or after `ttlSeconds`. Throws {@link ConfigError} for bad values.
+   */
+  openRbacHold(principalId: string, seconds: number, ttlSeconds: number = RBAC_HOLD_TTL_SECONDS, now: number = Date.now()): { id: string; principalId: string; seconds: number } {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(principalId.trim())) {
+      throw new ConfigError('rbac-hold', `invalid rbacHold principalId '${principalId}': expected a principal's object id (a GUID)`);
+    }
+    const window = parseNumberOption('rbac-hold', String(seconds), 1, RBAC_HOLD_MAX_SECONDS);
+    const ttl = parseNumberOption('ttl-seconds', String(ttlSeconds), 1, 3600);
+    const id = randomUUID();
+    openRbacHold(id, principalId.trim(), window, Math.max(ttl, window), now);
+    return { id, principalId: principalId.trim().toLowerCase(), seconds: window };
   }
 
   /** How many fault scopes are open. */
@@ -423,8 +443,9 @@ export class ProfileState {
  * settings given, `{"clear": true}` returns to no profile at all (both may be combined: clear
  * first). POST `{"scope": {"vm": "labvm", "imdsFaults": "429,503", "ttlSeconds"?: N}}` opens a
  * fault scope instead (the answer's `scope` says its id and the query parameter that carries
- * it), and `{"scope": {"close": "<id>"}}` ends one; neither changes the profile. A bad value is a
- * 400 naming the flag.
+ * it), `{"scope": {"rbacHold": {"principalId": "<object id>", "seconds": N}, "ttlSeconds"?: N}}`
+ * an RBAC hold (its id in the answer's `scope`), and `{"scope": {"close": "<id>"}}` ends either;
+ * none of them changes the profile. A bad value is a 400 naming the flag.
  */
 export function profileAdminReply(state: ProfileState, method: string, body: string): Reply {
   const show = (extra: Record<string, unknown> = {}): Reply => ({ status: 200, body: { profile: state.current(), description: describeProfile(state.current()), ...extra } });
@@ -438,10 +459,16 @@ export function profileAdminReply(state: ProfileState, method: string, body: str
   }
   try {
     if (request.scope) {
-      const { vm, imdsFaults, ttlSeconds, close } = request.scope;
+      const { vm, imdsFaults, ttlSeconds, close, rbacHold } = request.scope;
       if (typeof close === 'string') return show({ scope: { closed: state.closeFaultScope(close) } });
+      if (rbacHold !== undefined) {
+        if (typeof rbacHold !== 'object' || rbacHold === null || typeof rbacHold.principalId !== 'string' || typeof rbacHold.seconds !== 'number') {
+          return { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'An RBAC hold needs {"rbacHold": {"principalId": "<object id>", "seconds": N}}.' } } };
+        }
+        return show({ scope: state.openRbacHold(rbacHold.principalId, rbacHold.seconds, ttlSeconds) });
+      }
       if (typeof vm !== 'string' || vm.trim() === '' || typeof imdsFaults !== 'string') {
-        return { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'A fault scope needs {"vm": "<VM name>", "imdsFaults": "<sequence>"}, or {"close": "<scope id>"}.' } } };
+        return { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'A fault scope needs {"vm": "<VM name>", "imdsFaults": "<sequence>"}; an RBAC hold {"rbacHold": {"principalId": "<object id>", "seconds": N}}; closing one {"close": "<id>"}.' } } };
       }
       return show({ scope: state.openFaultScope(vm.trim(), imdsFaults, ttlSeconds) });
     }
@@ -458,5 +485,5 @@ export function profileAdminReply(state: ProfileState, method: string, body: str
 export interface AdminProfileRequest {
   set?: ProfileFlags;
   clear?: boolean;
-  scope?: { vm?: string; imdsFaults?: string; ttlSeconds?: number; close?: string };
+  scope?: { vm?: string; imdsFaults?: string; ttlSeconds?: number; close?: string; rbacHold?: { principalId: string; seconds: number } };
 }

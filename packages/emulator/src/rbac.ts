@@ -3,6 +3,7 @@
 // actions minus its notActions, matched case-insensitively with `*` wildcards.
 
 import type { RoleAssignmentRecord, WorldState } from './model.js';
+import { heldUntil } from './rbac-holds.js';
 import { conditionHolds, type RoleAssignmentAttributes } from './rbac/conditions.js';
 import { findRole } from './roles.js';
 import { indexesOf } from './state/indexes.js';
@@ -64,11 +65,17 @@ export interface RbacOptions {
   resource?: RoleAssignmentAttributes;
 }
 
-/** Whether an assignment is in effect yet (RBAC propagation delay). */
+/**
+ * Whether an assignment is in effect yet: the RBAC propagation delay (the profile's, for every
+ * assignment from its creation), and a grader's hold on its principal (rbac-holds.ts: every
+ * assignment of that principal held back for a few seconds, however old).
+ */
 export function isEffective(assignment: RoleAssignmentRecord, options: RbacOptions = {}): boolean {
   const delay = options.delaySeconds ?? 0;
-  if (delay <= 0) return true;
+  const held = heldUntil(assignment.principalId);
+  if (delay <= 0 && held === undefined) return true;
   const now = (options.now ?? new Date()).getTime();
+  if (held !== undefined && held > now) return false;
   return Date.parse(assignment.createdOn) + delay * 1000 <= now;
 }
 

@@ -249,3 +249,60 @@ describe('latency, IMDS faults and limits, and the admin endpoint', () => {
     expect(emu.emulator.connection().rbacDelaySeconds).toBe(0);
   });
 });
+
+describe('RBAC holds (a grader making an old assignment behave as a new one)', () => {
+  let emu: TestEmulator;
+  const admin = (body: unknown) => emu.http('POST', ADMIN_PROFILE_PATH, { headers: { [ADMIN_KEY_HEADER]: emu.connection.adminKey ?? '' }, body });
+  const readGroup = async (principal: 'grader' | 'learner') => (await emu.http('GET', `${RG_ID}?api-version=2021-04-01`, { token: await emu.token(principal) })).status;
+
+  beforeAll(async () => {
+    emu = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await emu.stop();
+  });
+
+  it("holds back one principal's assignments, however old, until it is closed; nobody else's", async () => {
+    expect(await readGroup('grader')).toBe(200);
+    const opened = await admin({ scope: { rbacHold: { principalId: SEED.principals.grader.objectId, seconds: 30 } } });
+    expect(opened.status).toBe(200);
+    const hold = opened.body.scope as { id: string; principalId: string; seconds: number };
+    expect(hold).toMatchObject({ principalId: SEED.principals.grader.objectId, seconds: 30 });
+    // Nothing of the profile changes.
+    expect(opened.body.profile).toEqual(emptyProfile());
+    const refused = await emu.http('GET', `${RG_ID}?api-version=2021-04-01`, { token: await emu.token('grader') });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('AuthorizationFailed');
+    expect(refused.body.error.message).toContain('If access was recently granted, please refresh your credentials.');
+    // The SDK client sees the same refusal.
+    await expect(emu.as('grader').resources.resourceGroups.get('DevTest')).rejects.toMatchObject({ statusCode: 403, code: 'AuthorizationFailed' });
+    expect(await readGroup('learner')).toBe(200);
+    expect((await admin({ scope: { close: hold.id } })).body.scope).toEqual({ closed: true });
+    expect(await readGroup('grader')).toBe(200);
+    expect((await emu.as('grader').resources.resourceGroups.get('DevTest')).name).toBe('DevTest');
+  });
+
+  it("the window starts at the principal's first request after opening, and ends by itself", async () => {
+    const hold = (await admin({ scope: { rbacHold: { principalId: SEED.principals.grader.objectId, seconds: 1 } } })).body.scope as { id: string };
+    // Opened, then a while before the program's first request: the whole window is still ahead.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(await readGroup('grader')).toBe(403);
+    let status = 403;
+    for (let i = 0; i < 100 && status === 403; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = await readGroup('grader');
+    }
+    expect(status).toBe(200);
+    await admin({ scope: { close: hold.id } });
+  });
+
+  it('bad holds are a 400 naming what is wrong', async () => {
+    const notGuid = await admin({ scope: { rbacHold: { principalId: 'id-milab-ada-app', seconds: 5 } } });
+    expect(notGuid.status).toBe(400);
+    expect(notGuid.body.error.message).toContain("invalid rbacHold principalId 'id-milab-ada-app'");
+    const tooLong = await admin({ scope: { rbacHold: { principalId: randomUUID(), seconds: 3600 } } });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.target).toBe('rbac-hold');
+    expect((await admin({ scope: { rbacHold: { seconds: 5 } } })).status).toBe(400);
+  });
+});
