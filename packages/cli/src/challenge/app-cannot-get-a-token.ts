@@ -10,7 +10,7 @@ import type { Challenge } from './model.js';
 import { challengeNames } from './names.js';
 import { OBJECTIVES as O } from './objectives.js';
 import { listCheck, tokenCheck, tokenIdentityCheck } from './token-checks.js';
-import { grant, makeIdentity, makeVm, vmPlan } from './world.js';
+import { grant, makeIdentity, makeVm, onAzureLines, vmPlan } from './world.js';
 
 const NAME = 'app-cannot-get-a-token';
 const ROLE = 'inventory';
@@ -55,6 +55,7 @@ export const appCannotGetAToken: Challenge = {
   name: NAME,
   title: 'The app cannot get a token',
   minutes: 20,
+  appOnVm: true,
   scenario: (names, ch) =>
     [
       `From: the on-call engineer`,
@@ -63,9 +64,14 @@ export const appCannotGetAToken: Challenge = {
       `and lists the resources of ${names.resourceGroup} (the code: packages/cli/src/challenge/inventory.ts). We cannot redeploy it this week.`,
       `It must run as its own identity, ${ch.identity(ROLE)}, with read access to ${names.resourceGroup} and nothing more.`,
       `The other identities on the VM belong to retired jobs; do not delete them (their owners will), but the app must work.`,
+      ...onAzureLines(names, ch),
     ].join('\n'),
   hints: [
-    { text: 'Run the app yourself and read what IMDS answers (on the emulator: eval "$(./milab vm env VM)" first). Then list the VM\'s identities: `az vm identity show -g RG -n VM`.', cost: 10 },
+    {
+      text:
+        'Run the app yourself and read what IMDS answers (on the emulator: eval "$(./milab vm env VM)" first; on Azure ask IMDS on the VM with Run Command: `az vm run-command invoke -g RG -n VM --command-id RunShellScript --scripts "curl -s -H Metadata:true \'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/\' | head -c 120"`). Then list the VM\'s identities: `az vm identity show -g RG -n VM`.',
+      cost: 10,
+    },
     { text: 'Without a client id IMDS picks the system-assigned identity, else the only user-assigned one. With two user-assigned identities and no system-assigned one it cannot pick.', cost: 10 },
     { text: 'A token is not permission: after the token works, a 403 from ARM means the identity lacks a role at that scope.', cost: 15 },
   ],

@@ -63,9 +63,22 @@ export function imdsOf(config: MilabConfig, vm: string): string | undefined | nu
 
 /** Runs the inventory app once per context (every check that needs it shares the run). */
 const runs = new WeakMap<GraderContext, Map<string, Promise<InventoryResult | 'no-vm'>>>();
-export function inventoryOn(ctx: GraderContext, vm: string): Promise<InventoryResult | 'no-vm'> {
+function runsOf(ctx: GraderContext): Map<string, Promise<InventoryResult | 'no-vm'>> {
   let byVm = runs.get(ctx);
   if (!byVm) runs.set(ctx, (byVm = new Map()));
+  return byVm;
+}
+
+/**
+ * What the app got on VM `vm`, found before grading by running it there (on Azure: through Run
+ * Command as the learner, vm-probe.ts): the checks of this context judge that run.
+ */
+export function seedInventory(ctx: GraderContext, vm: string, result: InventoryResult | 'no-vm'): void {
+  runsOf(ctx).set(vm, Promise.resolve(result));
+}
+
+export function inventoryOn(ctx: GraderContext, vm: string): Promise<InventoryResult | 'no-vm'> {
+  const byVm = runsOf(ctx);
   let run = byVm.get(vm);
   if (!run) {
     const endpoint = imdsOf(ctx.config, vm);
@@ -75,6 +88,6 @@ export function inventoryOn(ctx: GraderContext, vm: string): Promise<InventoryRe
   return run;
 }
 
-/** Why a token check could not run on Azure from this machine. */
+/** Why a token check could not run on Azure: this grading did not run the app on the VM. */
 export const NOT_ON_THE_VM =
-  'IMDS answers only on the VM itself: on Azure, run `./milab challenge submit` (or `status`) in a shell on the challenge VM to judge the token; the other checks judge from anywhere';
+  'IMDS answers only on the VM itself: on Azure `./milab challenge submit` runs the app there through Run Command, signed in as you, and judges what it got; this grading did not (the other checks judge from anywhere)';

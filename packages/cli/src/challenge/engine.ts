@@ -3,15 +3,19 @@
 // the set-up as the learner and saves the start time; status shows the time left; a hint costs
 // its points; submit — or the first status or submit after the time limit — grades with the same
 // runner and context as `milab grade`, saves the result, and removes what the challenge made.
+// A VM challenge on Azure first runs its app on the VM through Run Command, as the learner
+// (vm-probe.ts): that is how its token checks see what IMDS gives the app there.
 import { createArmClients, createArmContext, loadConfig, MilabError, type MilabConfig } from '@milab/core';
 import { classifyGraderError, createGraderContext, type GraderContext } from '@milab/graders';
 import { runChecks, type CheckResult, type GradeReport } from '@milab/grading';
 import { labNames, type LabNames } from '@milab/labs';
+import { seedInventory } from './checks.js';
 import { CHALLENGES, findChallenge } from './index.js';
 import { PASS_MARK, type Challenge, type ChallengeHint } from './model.js';
 import { challengeNames } from './names.js';
 import { readChallengeState, writeChallengeState, type ActiveChallenge, type ChallengeResult } from './state.js';
 import { challengeTags, cleanUp, type CleanupResult } from './world.js';
+import { probeOnVm, runCommandRunner, type VmScriptRunner } from './vm-probe.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -24,6 +28,11 @@ export interface EngineOptions {
   log?: (line: string) => void;
   /** A grader context to read with (default: a new one, reading as the grader does). */
   ctx?: GraderContext;
+  /**
+   * Runs script lines on the challenge VM (default on Azure: Run Command as the learner; on the
+   * emulator none, the app runs here against the emulated VM's IMDS). Tests pass one.
+   */
+  runOnVm?: VmScriptRunner;
 }
 
 const nowOf = (options: EngineOptions): Date => (options.now ?? (() => new Date()))();
@@ -163,6 +172,14 @@ export async function gradeRunning(options: EngineOptions = {}): Promise<GradeRe
   const env = envOf(options);
   const { active, challenge, config, names } = requireActive(env);
   const ctx = options.ctx ?? (await createGraderContext({ config, env }));
+  // On Azure IMDS answers only on the VM: the app runs there first, through Run Command as the
+  // learner (a write the grader's Reader may not make), and the read-only checks judge its result.
+  const runner = options.runOnVm ?? (config.target === 'azure' ? runCommandRunner(config, names, env) : undefined);
+  if (challenge.appOnVm && runner) {
+    const vm = challengeNames(names).vm;
+    options.log?.(`Running the app on ${vm} through Run Command, signed in as you (this can take a minute)…`);
+    seedInventory(ctx, vm, await probeOnVm(runner, names, vm));
+  }
   return runChecks(challenge.checks(active.facts, names), { ctx, lab: challenge.name, title: challenge.title, target: config.target, classifyError: classifyGraderError });
 }
 

@@ -58,6 +58,11 @@ export interface Challenge {
   readonly minutes: number;
   /** The task as a colleague would write it: what is wrong or wanted, and the constraints; no steps. */
   scenario(names: LabNames, ch: ChallengeNames): string;
+  /**
+   * The VM whose app its checks judge, when they do (the challenge VM): on Azure, grading first
+   * runs the app there through Run Command as the learner (vm-probe.ts).
+   */
+  readonly appOnVm?: boolean;
   /** Why a mode cannot run it (`undefined`: it can), said before anything is made. */
   unsupported?(names: LabNames): string | undefined;
   readonly hints: readonly ChallengeHint[];

@@ -1,6 +1,8 @@
 // The checks both VM challenges end with: the app on the challenge VM gets a token from IMDS
 // without naming an identity, the token is the intended identity's, and ARM lets it list the
-// learner's group. They run the app itself (inventory.ts) against the VM's IMDS, once per grading.
+// learner's group. They judge the app itself (inventory.ts) run against the VM's IMDS, once per
+// grading: on the emulator from here (the emulated VM's IMDS listens on this machine), on Azure on
+// the VM, through Run Command, before grading (vm-probe.ts, engine.ts).
 import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
 import type { GraderContext } from '@milab/graders';
 import { grantReaderCommand, inventoryOn, NOT_ON_THE_VM } from './checks.js';
@@ -11,7 +13,7 @@ import type { ChallengeNames } from './model.js';
 async function ran(ctx: GraderContext, ch: ChallengeNames): Promise<InventoryResult | CheckOutcome> {
   const result = await inventoryOn(ctx, ch.vm);
   if (result === 'no-vm') {
-    return fail({ found: `the emulator has no VM ${ch.vm}`, expected: `the challenge VM ${ch.vm}, which the set-up made`, fix: 'Start the challenge again: `./milab challenge abandon`, then `./milab challenge start NAME`.' });
+    return fail({ found: `there is no VM ${ch.vm} in ${ctx.names.resourceGroup}`, expected: `the challenge VM ${ch.vm}, which the set-up made`, fix: 'Start the challenge again: `./milab challenge abandon`, then `./milab challenge start NAME`.' });
   }
   if (result.failedAt === 'token' && result.error?.code === 'MILAB_IMDS_UNREACHABLE') return skip({ reason: NOT_ON_THE_VM });
   return result;

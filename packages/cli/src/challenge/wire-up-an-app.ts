@@ -8,7 +8,7 @@ import { challengeNames } from './names.js';
 import type { Challenge } from './model.js';
 import { OBJECTIVES as O } from './objectives.js';
 import { listCheck, tokenCheck, tokenIdentityCheck } from './token-checks.js';
-import { challengeTags, isChallengeResource, makeVm, vmPlan } from './world.js';
+import { challengeTags, isChallengeResource, makeVm, onAzureLines, vmPlan } from './world.js';
 
 const NAME = 'wire-up-an-app';
 const ROLE = 'ledger';
@@ -90,6 +90,7 @@ export const wireUpAnApp: Challenge = {
   name: NAME,
   title: 'Wire up an app',
   minutes: 20,
+  appOnVm: true,
   scenario: (names, ch) =>
     [
       `From: the ledger team`,
@@ -98,6 +99,7 @@ export const wireUpAnApp: Challenge = {
       `asking the VM's IMDS for its token without naming an identity (it is built that way). It writes nothing and must not see other resource groups.`,
       `Please give it an identity, ${ch.identity(ROLE)}, tagged workshop=milab learner=${names.learnerId} challenge=${NAME} (our clean-up finds it by those tags),`,
       `with exactly the access it needs, and make sure the token the VM gives the app is that identity's.`,
+      ...onAzureLines(names, ch),
     ].join('\n'),
   hints: [
     { text: 'Three things: the identity, one role assignment, and the VM\'s identity block. Which scope is the narrowest that still lets the app list the group?', cost: 10 },

@@ -49,7 +49,12 @@ export async function grant(ws: Workspace, scope: string, role: keyof typeof ROL
 }
 
 // Network API version for the challenge VM's network on Azure (Microsoft.Network REST reference,
-// "Virtual Networks - Create Or Update", "Network Interfaces - Create Or Update").
+// "Virtual Networks - Create Or Update", "Network Interfaces - Create Or Update"). The app on the
+// VM calls ARM, so the VM needs outbound access without a public IP: subnets made with API
+// versions before 2025-07-01 keep default outbound access; from 2025-07-01 new subnets are private
+// by default (defaultOutboundAccess false; Azure Networking blog, "Private subnets by default in
+// Azure virtual networks", techcommunity.microsoft.com, 2026). Keep this version, or add an
+// explicit outbound path, when raising it.
 const NETWORK_API = '2023-09-01';
 
 /**
@@ -89,8 +94,15 @@ export async function makeVm(ws: Workspace, identityIds: readonly string[]): Pro
       imageReference: { publisher: 'Canonical', offer: 'ubuntu-24_04-lts', sku: 'server', version: 'latest' },
       osDisk: { createOption: 'FromImage', deleteOption: 'Delete' },
     },
-    // Nobody signs in to it: a random password that is never shown or saved.
-    osProfile: { computerName: ch.vm, adminUsername: 'milab', adminPassword: `Ch1!${randomBytes(18).toString('base64url')}` },
+    // Nobody signs in to it: a random password that is never shown or saved. Grading reaches it
+    // through Run Command (vm-probe.ts), which needs the VM agent that Azure's Linux images
+    // provision by default; said explicitly on Azure, with extension operations allowed.
+    osProfile: {
+      computerName: ch.vm,
+      adminUsername: 'milab',
+      adminPassword: `Ch1!${randomBytes(18).toString('base64url')}`,
+      ...(ws.config.target === 'azure' ? { allowExtensionOperations: true, linuxConfiguration: { provisionVMAgent: true } } : {}),
+    },
     ...(networkProfile ? { networkProfile } : {}),
   });
 }
@@ -166,6 +178,21 @@ export async function cleanUp(clients: ArmClients, names: LabNames, learnerId: s
 /** The `--what-if` line for the challenge VM. */
 export function vmPlan(names: LabNames, ch: ChallengeNames, identities: string): string {
   return names.target === 'azure'
-    ? `a VM ${ch.vm} (Standard_B1s, Ubuntu, no public IP) with ${identities}, and its virtual network ${ch.vm}-vnet and NIC ${ch.vm}-nic — a real VM that costs money until the challenge ends`
+    ? `a VM ${ch.vm} (Standard_B1s, Ubuntu, no public IP; submit runs the app on it through Run Command, as you) with ${identities}, and its virtual network ${ch.vm}-vnet and NIC ${ch.vm}-nic — a real VM that costs money until the challenge ends`
     : `an emulated VM ${ch.vm} with ${identities} (and its own IMDS)`;
 }
+
+/**
+ * What the task adds on Azure: how the app on the VM is judged there (Run Command, as the
+ * learner) and what it needs. Nothing on the emulator, where the VM's IMDS listens on this machine.
+ */
+export function onAzureLines(names: LabNames, ch: ChallengeNames): string[] {
+  if (names.target !== 'azure') return [];
+  return [
+    ``,
+    `(On Azure: ${ch.vm} has no public IP and nobody signs in to it. \`./milab challenge submit\` runs the app on it through Run Command, signed in as you`,
+    `— a write, Microsoft.Compute/virtualMachines/runCommand/action, which Contributor or Virtual Machine Contributor on ${names.resourceGroup} allows — and the`,
+    `read-only checks judge what it got. Keep the VM running; a Run Command takes about a minute. A new role assignment can take minutes to apply.)`,
+  ];
+}
+

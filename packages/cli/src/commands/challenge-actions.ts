@@ -6,6 +6,8 @@ import type { JsonOption } from './challenge.js';
 
 const print = (text: string): void => void process.stdout.write(text);
 const printJson = (value: unknown): void => print(`${JSON.stringify(value, null, 2)}\n`);
+/** Progress while grading (on Azure: the Run Command on the VM), on stderr so that --json stays clean. */
+const progress = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** Exit code of a submit: 0 passed, 1 not passed, 2 could not grade. */
 function exitFor(done: Awaited<ReturnType<typeof submitChallenge>>): number {
@@ -68,7 +70,7 @@ export async function status(options: JsonOption): Promise<void> {
     else print(standingText(now));
     return;
   }
-  const done = await submitChallenge();
+  const done = await submitChallenge({ log: progress });
   if (options.json) printJson({ ...submittedJson(done), timeUp: true });
   else print(submittedText(done));
   process.exitCode = exitFor(done);
@@ -100,7 +102,7 @@ export function hint(): void {
 
 /** `milab challenge submit`. */
 export async function submit(options: JsonOption): Promise<void> {
-  const done = await submitChallenge();
+  const done = await submitChallenge({ log: progress });
   if (options.json) printJson(submittedJson(done));
   else print(submittedText(done));
   process.exitCode = exitFor(done);

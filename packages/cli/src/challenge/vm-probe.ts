@@ -1,0 +1,189 @@
+// How the VM challenges judge the app on a real subscription. The app asks the VM's IMDS for a
+// token, and IMDS answers only on that VM; the challenge VM has no public IP and nobody signs in
+// to it. So `milab challenge submit` (or `status` after the time limit), signed in as the
+// learner, runs the app's probe ON the VM through the VM Run Command API — a write
+// (Microsoft.Compute/virtualMachines/runCommand/action, which the learner's roles include: Owner
+// or Contributor in their own subscription, Virtual Machine Contributor on their group in a class,
+// but the grader's Reader principal does not) — and the read-only checks then judge what it
+// printed. The probe is the inventory app (inventory.ts) in Python 3, which Ubuntu images carry
+// (Node.js is not on the VM): the same request to IMDS without a client id, the same list of the
+// group with the token, and it prints only the token's oid, xms_mirid and aud — never the token.
+//
+// Run Command (action) facts relied on: RunShellScript runs the script lines as root through the
+// VM agent and answers with `value[].message` holding the script's stdout and stderr (Linux:
+// "Enable succeeded: \n[stdout]\n…\n[stderr]\n…"), the output cut to its last 4,096 bytes
+// (Microsoft Learn, "Run scripts in your Linux VM by using action Run Commands",
+// https://learn.microsoft.com/azure/virtual-machines/linux/run-command; the message layout is as
+// `az vm run-command invoke` shows it, not confirmed word for word in this repo's sources). So the
+// probe prints one marked line of compact JSON, at most a few hundred bytes of names.
+import { createArmClients, createArmContext, isMilabError, MilabError, type MilabConfig } from '@milab/core';
+import type { LabNames } from '@milab/labs';
+import type { InventoryResult } from './inventory.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What a Run Command (action) answers: the SDK's RunCommandResult, as far as it is read here. */
+export interface VmScriptResult {
+  readonly value?: readonly { readonly code?: string; readonly message?: string }[];
+}
+
+/**
+ * Runs script lines on VM `vm` of the learner's group and answers as Run Command does, or
+ * `'no-vm'` when the VM does not exist. The Azure one is {@link runCommandRunner}; tests pass one
+ * that runs the same lines "on" an emulated VM.
+ */
+export type VmScriptRunner = (vm: string, script: readonly string[]) => Promise<VmScriptResult | 'no-vm'>;
+
+/** The line the probe's result follows. */
+export const PROBE_MARKER = 'MILAB-INVENTORY-PROBE ';
+
+/** At most this many resource names come back (the output is cut at 4,096 bytes); `count` has them all. */
+const MAX_NAMES = 40;
+
+/**
+ * The probe: bash lines running Python 3 on the VM. Its endpoints are Azure's (IMDS at
+ * 169.254.169.254, ARM at management.azure.com) unless MILAB_PROBE_IMDS, MILAB_PROBE_ARM and
+ * MILAB_PROBE_CA say otherwise — which only a test "on" an emulated VM sets (Run Command's root
+ * shell has none of them). The names go in as JSON string literals, which Python reads as its
+ * own; the here-document's quoted delimiter keeps the shell from expanding anything in it.
+ */
+export function probeScript(subscriptionId: string, resourceGroup: string): string[] {
+  const python = String.raw`
+import base64, json, os, ssl, time, urllib.error, urllib.parse, urllib.request
+SUB = ${JSON.stringify(subscriptionId)}
+RG = ${JSON.stringify(resourceGroup)}
+IMDS = (os.environ.get('MILAB_PROBE_IMDS') or 'http://169.254.169.254').rstrip('/')
+ARM = (os.environ.get('MILAB_PROBE_ARM') or 'https://management.azure.com').rstrip('/')
+CA = os.environ.get('MILAB_PROBE_CA') or None
+MARK = ${JSON.stringify(PROBE_MARKER)}
+
+def say(result):
+    print(MARK + json.dumps(result, separators=(',', ':')), flush=True)
+
+def body_of(error):
+    try:
+        return json.loads(error.read().decode('utf-8', 'replace') or '{}')
+    except Exception:
+        return {}
+
+# IMDS is never reached through a proxy.
+direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+query = urllib.parse.urlencode({'api-version': '2018-02-01', 'resource': 'https://management.azure.com/'})
+token = None
+for attempt in range(3):
+    try:
+        request = urllib.request.Request(IMDS + '/metadata/identity/oauth2/token?' + query, headers={'Metadata': 'true'})
+        with direct.open(request, timeout=20) as response:
+            token = json.loads(response.read().decode('utf-8'))['access_token']
+        break
+    except urllib.error.HTTPError as error:
+        # IMDS's transient answers (Microsoft Learn, "How to use managed identities ... to acquire an access token": retry 404, 410, 429, 5xx).
+        if attempt < 2 and (error.code in (404, 410, 429) or error.code >= 500):
+            time.sleep(2)
+            continue
+        body = body_of(error)
+        say({'failedAt': 'token', 'error': {'code': str(body.get('error') or 'HTTP %d' % error.code), 'message': str(body.get('error_description') or error.reason)[:400], 'status': error.code}})
+        raise SystemExit(0)
+    except Exception as error:
+        say({'failedAt': 'token', 'error': {'code': 'IMDS_UNREACHABLE', 'message': str(error)[:400]}})
+        raise SystemExit(0)
+
+part = token.split('.')[1]
+claims = json.loads(base64.urlsafe_b64decode(part + '=' * (-len(part) % 4)).decode('utf-8'))
+seen = {'objectId': str(claims.get('oid') or '').lower() or None, 'identityResourceId': claims.get('xms_mirid'), 'audience': claims.get('aud')}
+
+context = ssl.create_default_context(cafile=CA) if CA else ssl.create_default_context()
+arm = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
+url = ARM + '/subscriptions/' + urllib.parse.quote(SUB) + '/resourceGroups/' + urllib.parse.quote(RG) + '/resources?api-version=2021-04-01'
+names = []
+try:
+    while url:
+        with arm.open(urllib.request.Request(url, headers={'Authorization': 'Bearer ' + token}), timeout=30) as response:
+            page = json.loads(response.read().decode('utf-8'))
+        names.extend(str(item.get('name', '')) for item in page.get('value', []))
+        url = page.get('nextLink')
+except urllib.error.HTTPError as error:
+    detail = body_of(error).get('error') or {}
+    seen.update({'failedAt': 'list', 'error': {'code': str(detail.get('code') or 'HTTP %d' % error.code), 'message': str(detail.get('message') or error.reason)[:400], 'status': error.code}})
+    say(seen)
+    raise SystemExit(0)
+except Exception as error:
+    seen.update({'failedAt': 'list', 'error': {'code': 'ARM_UNREACHABLE', 'message': str(error)[:400]}})
+    say(seen)
+    raise SystemExit(0)
+seen.update({'resources': names[:${MAX_NAMES}], 'count': len(names)})
+say(seen)
+`;
+  return ['#!/bin/bash', "python3 - <<'MILAB_PROBE_PY'", ...python.trim().split('\n'), 'MILAB_PROBE_PY'];
+}
+
+// A JWT's first two parts, as a precaution on text shown from the VM (the probe prints none).
+const JWT = /eyJ[\w-]{8,}\.[\w-]{8,}(\.[\w-]*)?/g;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** What the probe's marked line says, as the inventory app's result; a MilabError when it printed none. */
+export function parseProbe(result: VmScriptResult, vm: string): InventoryResult {
+  const text = (result.value ?? []).map((v) => v.message ?? '').join('\n');
+  const line = text.split('\n').reverse().find((l) => l.trim().startsWith(PROBE_MARKER.trim()));
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    parsed = line ? (JSON.parse(line.trim().slice(PROBE_MARKER.trim().length)) as Record<string, unknown>) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || typeof parsed !== 'object') {
+    const tail = text.replace(JWT, '<token>').trim().split('\n').slice(-6).join('\n');
+    throw new MilabError(`Run Command ran on ${vm}, but the app's probe printed no result${tail ? `:\n${tail}` : ' (no output)'}`, {
+      code: 'MILAB_CHALLENGE_PROBE',
+      hint: `The probe needs python3 on the VM (Ubuntu has it). Submit again; if it repeats, see the VM's Run Command output: \`az vm run-command invoke -g RG -n ${vm} --command-id RunShellScript --scripts "python3 --version"\`.`,
+      exitCode: 2,
+    });
+  }
+  const error = parsed.error as { code?: unknown; message?: unknown; status?: unknown } | undefined;
+  const failedAt = parsed.failedAt === 'token' || parsed.failedAt === 'list' ? parsed.failedAt : undefined;
+  return {
+    objectId: str(parsed.objectId)?.toLowerCase(),
+    identityResourceId: str(parsed.identityResourceId),
+    audience: str(parsed.audience),
+    ...(failedAt ? { failedAt } : {}),
+    ...(error
+      ? { error: { code: str(error.code) ?? 'Error', message: (str(error.message) ?? '').replace(JWT, '<token>'), ...(typeof error.status === 'number' ? { status: error.status } : {}) } }
+      : {}),
+    resources: Array.isArray(parsed.resources) ? parsed.resources.map(String) : [],
+  };
+}
+
+/** Runs the app's probe on the challenge VM with `runner`; `'no-vm'` when the VM is gone. */
+export async function probeOnVm(runner: VmScriptRunner, names: LabNames, vm: string): Promise<InventoryResult | 'no-vm'> {
+  const answer = await runner(vm, probeScript(names.subscriptionId, names.resourceGroup));
+  return answer === 'no-vm' ? answer : parseProbe(answer, vm);
+}
+
+/**
+ * The Azure runner: Run Command (action) `RunShellScript` on the VM, through the learner's own
+ * sign-in (createArmContext as the learner), waiting for its answer (tens of seconds, more on a
+ * VM that just started). A VM that is not there is `'no-vm'`; a VM that is stopped, or busy with
+ * another Run Command (409), is said with the next step.
+ */
+export function runCommandRunner(config: MilabConfig, names: LabNames, env: Env): VmScriptRunner {
+  return async (vm, script) => {
+    const clients = await createArmClients(createArmContext(config, { as: 'learner', env }));
+    try {
+      return await clients.compute.virtualMachines.beginRunCommandAndWait(names.resourceGroup, vm, { commandId: 'RunShellScript', script: [...script] });
+    } catch (error) {
+      const status = (error as { statusCode?: unknown; status?: unknown }).statusCode ?? (error as { status?: unknown }).status;
+      const code = isMilabError(error) ? error.code : String((error as { code?: unknown }).code ?? '');
+      if (status === 404 || /^(ResourceNotFound|NotFound)$/.test(code)) return 'no-vm';
+      const message = error instanceof Error ? error.message : String(error);
+      throw new MilabError(`Could not run the app on ${vm} through Run Command: ${message.replace(JWT, '<token>')}`, {
+        code: 'MILAB_CHALLENGE_RUN_COMMAND',
+        hint:
+          status === 409
+            ? `The VM must be running and not busy with another Run Command: \`az vm start -g ${names.resourceGroup} -n ${vm}\` if it is stopped, then \`./milab challenge submit\` again (the clock was not stopped; the challenge keeps running).`
+            : `Run Command acts as you (it is a write: Microsoft.Compute/virtualMachines/runCommand/action), so your sign-in needs it (Contributor or Virtual Machine Contributor on ${names.resourceGroup}). Then \`./milab challenge submit\` again; the challenge keeps running.`,
+        exitCode: 2,
+      });
+    }
+  };
+}
