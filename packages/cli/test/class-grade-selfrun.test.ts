@@ -1,13 +1,14 @@
-// Labs 04–05 on Azure come from the learners' own `milab grade 04 --json` reports: the files are
+// Labs 04–06 on Azure come from the learners' own `milab grade 04 --json` reports: the files are
 // matched to learners by name, merged reports are split by lab, the latest report of a lab wins,
 // and a report whose decoded claims (oid, xms_mirid, tid) or printed resource group are not the
-// learner's is flagged, naming whose they are.
+// learner's is flagged, naming whose they are. Lab 06's token is compared with the learner's lab
+// VM's system-assigned identity (as the snapshot has it), not with their user-assigned identity.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildReport, formatJson, mergeReports, type CheckResult, type GradeReport } from '@milab/grading';
-import { claimsOf, findReports, flagsFor, missingReport, readSelfRun, splitByLab, type LearnerIdentity } from '../src/class/grade-reports.js';
+import { claimsOf, findReports, flagsFor, learnerIdentity, missingReport, readSelfRun, SELF_RUN_LABS, splitByLab, type LearnerIdentity } from '../src/class/grade-reports.js';
 
 const SUB = '11111111-2222-3333-4444-555555555555';
 const TENANT = '99999999-8888-7777-6666-555555555555';
@@ -35,6 +36,23 @@ function lab05(printedGroup: string, oid = OID.ada): GradeReport {
     { ...head, id: '05.resource-group', title: 'It printed the group', weight: 1, status: 'pass', details: `/subscriptions/${SUB}/resourceGroups/${printedGroup} (westus)` },
   ];
   return buildReport({ lab: '05', title: 'Call ARM', target: 'azure', startedAt: '2026-12-01T10:05:00.000Z', durationMs: 3, results });
+}
+
+const SYSTEM = { ada: 'aaaaaaaa-5555-4000-8000-000000000006', bob: 'bbbbbbbb-5555-4000-8000-000000000006' };
+const vmIdOf = (l: string) => `/subscriptions/${SUB}/resourceGroups/${group(l)}/providers/Microsoft.Compute/virtualMachines/vm-milab-${l}`;
+/** A learner as the class grade knows them with their lab VM (lab 06). */
+const withVm = (l: 'ada' | 'bob', system: string | null = SYSTEM[l]): LearnerIdentity => ({ ...who(l), vmName: `vm-milab-${l}`, vm: { id: vmIdOf(l), systemPrincipalId: system ?? undefined } });
+const CLASS_06 = [withVm('ada'), withVm('bob'), { ...CLASS[2]!, vmName: 'vm-milab-cy' }];
+
+/** A lab 06 report as `milab grade 06 --json` on the VM writes it, with a token for `oid` / `mirid`. */
+function lab06(oid: string, mirid: string): GradeReport {
+  const head = { lab: '06', durationMs: 1 } as const;
+  const results: CheckResult[] = [
+    { ...head, id: '06.system-assigned-on', title: 'On', weight: 1, status: 'pass', details: `vm-milab-ada: identity type SystemAssigned, UserAssigned, system-assigned principal ${oid}` },
+    // IMDS spells the group `resourcegroups` in xms_mirid.
+    { ...head, id: '06.system-token', title: 'Token', weight: 2, status: 'pass', details: `oid ${oid}, xms_mirid ${mirid.replace('/resourceGroups/', '/resourcegroups/')}, token sha256:0123456789abcdef` },
+  ];
+  return buildReport({ lab: '06', title: 'System-assigned', target: 'azure', startedAt: '2026-12-01T10:10:00.000Z', durationMs: 3, results });
 }
 
 const checks = (lab: string) =>
@@ -77,6 +95,39 @@ describe('self-run reports', () => {
     expect(flagsFor(lab04(OID.ada, idOf('ada'), { target: 'emulator' }), who('ada'), { others: CLASS })).toEqual(['it was graded on the emulator, not on Azure']);
     expect(flagsFor(lab05(group('bob')), who('ada'), { others: CLASS })).toEqual([`the program printed the resource group /subscriptions/${SUB}/resourceGroups/${group('bob')}, not ${group('ada')}`]);
     expect(flagsFor(lab05(group('ada')), who('ada'), { others: CLASS, checks: checks('05') })).toEqual([]);
+  });
+
+  it("lab 06 is self-run, its token compared with the learner's VM's system-assigned identity, not their user-assigned one", () => {
+    expect(SELF_RUN_LABS).toEqual(['04', '05', '06']);
+    expect(claimsOf(lab06(SYSTEM.ada, vmIdOf('ada')).results)).toEqual({ oid: SYSTEM.ada, mirid: vmIdOf('ada').replace('/resourceGroups/', '/resourcegroups/') });
+    // The honest report: the system-assigned identity's token (not id-milab-ada's) is not flagged.
+    expect(flagsFor(lab06(SYSTEM.ada, vmIdOf('ada')), withVm('ada'), { others: CLASS_06, tenantId: TENANT })).toEqual([]);
+    // bob's VM's token handed in by ada.
+    expect(flagsFor(lab06(SYSTEM.bob, vmIdOf('bob')), withVm('ada'), { others: CLASS_06 })).toEqual([
+      `its token is for bob's VM vm-milab-bob (oid), not for vm-milab-ada's system-assigned identity (principal ${SYSTEM.ada}; one turned off and on again gets a new principal: grade lab 06 again on the VM)`,
+      `its token names ${vmIdOf('bob').replace('/resourceGroups/', '/resourcegroups/')} (xms_mirid), not the VM ${vmIdOf('ada')}`,
+    ]);
+    // The user-assigned identity's token (lab 04's) is not lab 06's.
+    expect(flagsFor(lab06(OID.ada, idOf('ada')), withVm('ada'), { others: CLASS_06 })[0]).toMatch(/^its token is for the user-assigned identity id-milab-ada, not a VM's system-assigned identity \(oid\)/);
+    // Turned off since the report: no system-assigned identity now.
+    expect(flagsFor(lab06(SYSTEM.ada, vmIdOf('ada')), withVm('ada', null), { others: CLASS_06 })).toEqual([
+      `its token is for principal ${SYSTEM.ada}, but vm-milab-ada has no system-assigned identity now (turned off since?): grade lab 06 again on the VM`,
+    ]);
+    expect(flagsFor(lab06(SYSTEM.ada, vmIdOf('cy')), CLASS_06[2]!, { others: CLASS_06 })[0]).toMatch(/vm-milab-cy does not exist in the subscription, so it cannot be cy's VM's/);
+    // A class grade that did not look up the VM cannot vouch for the claims.
+    expect(flagsFor(lab06(SYSTEM.ada, vmIdOf('ada')), who('ada'), { others: CLASS })).toEqual([`its token's claims cannot be checked: the class grade did not look up ada's lab VM`]);
+    // Lab 04's comparison is unchanged by the VM being known.
+    expect(flagsFor(lab04(OID.ada, idOf('ada')), withVm('ada'), { others: CLASS_06, tenantId: TENANT })).toEqual([]);
+  });
+
+  it("learnerIdentity takes the learner's identity and lab VM from the snapshot (ARM ids compared case-insensitively)", () => {
+    const names = { learner: 'ada', identity: 'id-milab-ada', resourceGroup: group('ada'), resourceGroupId: `/subscriptions/${SUB}/resourceGroups/${group('ada')}`, vm: 'vm-milab-ada' };
+    const vm = { id: vmIdOf('ada').toLowerCase(), name: 'vm-milab-ada', identityType: 'SystemAssigned, UserAssigned', systemPrincipalId: SYSTEM.ada, userAssigned: [], userAssignedIdentities: [] };
+    const other = { ...vm, id: vmIdOf('bob'), name: 'vm-milab-bob', systemPrincipalId: SYSTEM.bob };
+    const identity = { id: idOf('ada'), name: 'id-milab-ada', resourceGroup: group('ada').toUpperCase(), principalId: OID.ada } as never;
+    expect(learnerIdentity(names, { identities: [identity], vms: [other, vm] })).toEqual({ ...withVm('ada'), vm: { id: vm.id, systemPrincipalId: SYSTEM.ada } });
+    expect(learnerIdentity(names, { identities: [], vms: [other] })).toEqual({ learner: 'ada', identityName: 'id-milab-ada', resourceGroup: group('ada'), vmName: 'vm-milab-ada' });
+    expect(learnerIdentity(names, undefined)).toEqual({ learner: 'ada', identityName: 'id-milab-ada', resourceGroup: group('ada'), vmName: 'vm-milab-ada' });
   });
 
   it('split a merged report by lab, keep the latest of each lab, and refuse a file that is no report', () => {

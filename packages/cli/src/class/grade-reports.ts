@@ -1,14 +1,19 @@
-// Labs 04–05 on Azure: their checks run the learner's program on the learner's VM, which a
+// Labs 04–06 on Azure: their checks run the learner's program on the learner's VM, which a
 // Reader-only grader cannot do there (Run Command is a write: Microsoft.Compute/virtualMachines/
 // runCommand/action). So each learner grades them on their VM with `./milab grade 04 --json`
 // (or `grade all --json`), and the class grade merges those reports from a folder: marked
 // self-run, and flagged when what they decoded from the token (oid, xms_mirid, tid: the graders
-// put them in 04.identity's details, and 05.lab-04-done repeats them) or the resource group lab 05
-// printed is not that learner's. A flagged lab earns nothing until the instructor has looked.
+// put them in 04.identity's details, 05.lab-04-done repeats them, and 06.system-token's) or the
+// resource group lab 05 printed is not that learner's. Labs 04–05's token is the learner's
+// user-assigned identity's; lab 06's is their lab VM's system-assigned identity's (its oid that
+// identity's principal, its xms_mirid the VM's id), so lab 06 is compared with the VM as the
+// snapshot has it. A flagged lab earns nothing until the instructor has looked.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildReport, parseJsonReport, type CheckInfo, type CheckResult, type GradeReport } from '@milab/grading';
 import { MilabError } from '@milab/core';
+import type { ClassSnapshot } from '@milab/graders';
+import type { ClassLearnerNames } from './folder.js';
 
 /** What the class knows about a learner's identity, to judge the claims of a self-run report. */
 export interface LearnerIdentity {
@@ -19,10 +24,32 @@ export interface LearnerIdentity {
   readonly resourceGroup: string;
   /** The identity as the snapshot has it, when it exists. */
   readonly identity?: { readonly id: string; readonly principalId: string | undefined };
+  /** Their lab VM's name (`vm-milab-<learner>`): given when the class grade looked for the VM (lab 06 needs it). */
+  readonly vmName?: string;
+  /** The lab VM as the snapshot has it, when it exists: lab 06's token is its system-assigned identity's. */
+  readonly vm?: { readonly id: string; readonly systemPrincipalId: string | undefined };
+}
+
+/** What the snapshot says about a learner's identity and lab VM: what their self-run reports are judged against. */
+export function learnerIdentity(names: Pick<ClassLearnerNames, 'learner' | 'identity' | 'resourceGroup' | 'resourceGroupId' | 'vm'>, snapshot: Pick<ClassSnapshot, 'identities' | 'vms'> | undefined): LearnerIdentity {
+  const identity = snapshot?.identities.find((i) => i.name.toLowerCase() === names.identity.toLowerCase() && i.resourceGroup.toLowerCase() === names.resourceGroup.toLowerCase());
+  const vmId = `${names.resourceGroupId}/providers/Microsoft.Compute/virtualMachines/${names.vm}`;
+  const vm = snapshot?.vms.find((v) => sameId(v.id, vmId));
+  return {
+    learner: names.learner,
+    identityName: names.identity,
+    resourceGroup: names.resourceGroup,
+    ...(identity ? { identity: { id: identity.id, principalId: identity.principalId } } : {}),
+    vmName: names.vm,
+    ...(vm ? { vm: { id: vm.id, systemPrincipalId: vm.systemPrincipalId } } : {}),
+  };
 }
 
 /** The labs a learner runs themselves on Azure. */
-export const SELF_RUN_LABS: readonly string[] = ['04', '05'];
+export const SELF_RUN_LABS: readonly string[] = ['04', '05', '06'];
+
+/** The checks whose details carry the token's claims, per lab. */
+const CLAIM_CHECKS: readonly string[] = ['04.identity', '05.lab-04-done', '06.system-token'];
 
 /** A report file found for a learner. */
 export interface FoundReport {
@@ -87,7 +114,7 @@ export function splitByLab(report: GradeReport): GradeReport[] {
 /** The claims a self-run lab decoded from its token, as its results say them. */
 export function claimsOf(results: readonly CheckResult[]): { oid?: string; mirid?: string; tid?: string } {
   const texts = results
-    .filter((r) => r.id === '04.identity' || r.id === '05.lab-04-done')
+    .filter((r) => CLAIM_CHECKS.includes(r.id))
     .map((r) => (r.status === 'pass' ? (r.details ?? '') : r.status === 'fail' ? `${r.found} ${r.details ?? ''}` : ''));
   const text = texts.join('\n');
   const oid = /\boid ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i.exec(text)?.[1]?.toLowerCase();
@@ -125,7 +152,9 @@ export function flagsFor(
   }
   const claims = claimsOf(report.results);
   const ownerOf = (oid: string) => options.others.find((o) => o.identity?.principalId?.toLowerCase() === oid);
-  if (claims.oid !== undefined) {
+  if ((report.lab ?? report.results[0]?.lab) === '06') {
+    flags.push(...systemTokenFlags(claims, who, options.others));
+  } else if (claims.oid !== undefined) {
     if (!who.identity?.principalId) {
       flags.push(`its token is for principal ${claims.oid}, but ${who.identityName} does not exist in the subscription, so it cannot be ${who.learner}'s`);
     } else if (claims.oid !== who.identity.principalId.toLowerCase()) {
@@ -133,7 +162,7 @@ export function flagsFor(
       flags.push(`its token is for ${owner ? `${owner.learner}'s identity ${owner.identityName}` : `principal ${claims.oid}`} (oid), not for ${who.identityName} (principal ${who.identity.principalId})`);
     }
   }
-  if (claims.mirid !== undefined && who.identity && !sameId(claims.mirid, who.identity.id)) {
+  if ((report.lab ?? report.results[0]?.lab) !== '06' && claims.mirid !== undefined && who.identity && !sameId(claims.mirid, who.identity.id)) {
     flags.push(`its token names the identity ${claims.mirid} (xms_mirid), not ${who.identity.id}`);
   }
   if (claims.tid !== undefined && options.tenantId !== undefined && claims.tid !== options.tenantId.toLowerCase()) {
@@ -142,6 +171,36 @@ export function flagsFor(
   const group = printedGroupOf(report.results);
   if (group !== undefined && !new RegExp(`/resourceGroups/${who.resourceGroup.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i').test(group)) {
     flags.push(`the program printed the resource group ${group}, not ${who.resourceGroup}`);
+  }
+  return flags;
+}
+
+/**
+ * What does not belong to `who` in lab 06's token: it must be their lab VM's system-assigned
+ * identity's (oid its principal, xms_mirid the VM's id). A system-assigned identity turned off and
+ * on again gets a new principal, so a report from before that no longer matches: grade again.
+ */
+function systemTokenFlags(claims: ReturnType<typeof claimsOf>, who: LearnerIdentity, others: readonly LearnerIdentity[]): string[] {
+  if (claims.oid === undefined && claims.mirid === undefined) return [];
+  if (who.vmName === undefined) return [`its token's claims cannot be checked: the class grade did not look up ${who.learner}'s lab VM`];
+  const flags: string[] = [];
+  const principal = who.vm?.systemPrincipalId?.toLowerCase();
+  if (!who.vm) {
+    flags.push(`its token is for principal ${claims.oid ?? 'unknown'}, but ${who.vmName} does not exist in the subscription, so it cannot be ${who.learner}'s VM's`);
+  } else if (principal === undefined) {
+    flags.push(`its token is for principal ${claims.oid ?? 'unknown'}, but ${who.vmName} has no system-assigned identity now (turned off since?): grade lab 06 again on the VM`);
+  } else if (claims.oid !== undefined && claims.oid !== principal) {
+    const vmOwner = others.find((o) => o.vm?.systemPrincipalId?.toLowerCase() === claims.oid);
+    const identityOwner = others.find((o) => o.identity?.principalId?.toLowerCase() === claims.oid);
+    const whose = vmOwner
+      ? `${vmOwner.learner}'s VM ${vmOwner.vmName ?? ''}`.trim()
+      : identityOwner
+        ? `the user-assigned identity ${identityOwner.identityName}, not a VM's system-assigned identity`
+        : `principal ${claims.oid}`;
+    flags.push(`its token is for ${whose} (oid), not for ${who.vmName}'s system-assigned identity (principal ${principal}; one turned off and on again gets a new principal: grade lab 06 again on the VM)`);
+  }
+  if (who.vm && claims.mirid !== undefined && !sameId(claims.mirid, who.vm.id)) {
+    flags.push(`its token names ${claims.mirid} (xms_mirid), not the VM ${who.vm.id}`);
   }
   return flags;
 }
