@@ -98,6 +98,25 @@ function roleGrants(assignment: RoleAssignmentRecord, action: string): boolean {
   return role.permissions.some((permission) => permission.actions.some((p) => actionMatches(p, action)) && !permission.notActions.some((p) => actionMatches(p, action)));
 }
 
+/** Whether an assignment's role grants data action `dataAction` (its dataActions minus notDataActions). */
+function roleGrantsData(assignment: RoleAssignmentRecord, dataAction: string): boolean {
+  const role = findRole(assignment.roleDefinitionName);
+  if (!role) return false;
+  return role.permissions.some((permission) => permission.dataActions.some((p) => actionMatches(p, dataAction)) && !permission.notDataActions.some((p) => actionMatches(p, dataAction)));
+}
+
+/**
+ * Whether `principalId` may perform data action `dataAction` (e.g.
+ * `Microsoft.KeyVault/vaults/secrets/getSecret/action`) at `scope` (a vault or one of its
+ * secrets): a data plane's RBAC check. Only dataActions count — Owner's `*` actions grant no
+ * data action, as in Azure ("Azure role definitions", Microsoft Learn: "DataActions … do not
+ * inherit from Actions"). Conditions are not evaluated on data actions: an assignment with a
+ * condition grants none (the emulator models no data-plane attributes).
+ */
+export function permitsDataAction(state: Readonly<WorldState>, principalId: string, dataAction: string, scope: string, options: RbacOptions = {}): boolean {
+  return applicableAssignments(state, principalId, scope, options).some((assignment) => !assignment.condition && roleGrantsData(assignment, dataAction));
+}
+
 /**
  * Whether `principalId` may perform `action` at `scope`: `granted` when an applicable assignment's
  * role grants it and its condition (if any) holds for the request; `conditionDenied` when only

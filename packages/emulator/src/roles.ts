@@ -27,20 +27,45 @@ export const BUILTIN_ROLE_IDS = {
   'Managed Identity Contributor': 'e40ec5ca-96e0-45a2-b4ff-59039f2c2b59',
   'Virtual Machine Contributor': '9980e02c-c2be-4d73-94e8-173b1dc7cf3c',
   'Role Based Access Control Administrator': 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+  'Key Vault Administrator': '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+  'Key Vault Secrets Officer': 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+  'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
+  'Key Vault Reader': '21090545-7ca7-4776-b22c-e363652d74d2',
+  'Key Vault Contributor': 'f25e0fa2-a7c8-4377-a976-54943a77a395',
 } as const;
 
 export type BuiltinRoleName = keyof typeof BUILTIN_ROLE_IDS;
 
-function role(roleName: BuiltinRoleName, description: string, actions: string[], notActions: string[] = [], createdOn = '2015-02-02T21:55:09.8806423Z', updatedOn = '2024-01-01T00:00:00.0000000Z'): RoleDefinition {
+function role(roleName: BuiltinRoleName, description: string, actions: string[], notActions: string[] = [], createdOn = '2015-02-02T21:55:09.8806423Z', updatedOn = '2024-01-01T00:00:00.0000000Z', dataActions: string[] = []): RoleDefinition {
   return {
     name: BUILTIN_ROLE_IDS[roleName],
     roleName,
     description,
-    permissions: [{ actions, notActions, dataActions: [], notDataActions: [] }],
+    permissions: [{ actions, notActions, dataActions, notDataActions: [] }],
     createdOn,
     updatedOn,
   };
 }
+
+/**
+ * The control-plane actions the Key Vault data roles share (Administrator, Secrets Officer,
+ * Reader): Microsoft Learn, "Azure built-in roles for Security" (MicrosoftDocs/azure-docs
+ * articles/role-based-access-control/built-in-roles/security.md).
+ */
+const KEY_VAULT_DATA_ROLE_ACTIONS = [
+  'Microsoft.Authorization/*/read',
+  'Microsoft.Insights/alertRules/*',
+  'Microsoft.Resources/deployments/*',
+  'Microsoft.Resources/subscriptions/resourceGroups/read',
+  'Microsoft.Support/*',
+  'Microsoft.KeyVault/checkNameAvailability/read',
+  'Microsoft.KeyVault/deletedVaults/read',
+  'Microsoft.KeyVault/locations/*/read',
+  'Microsoft.KeyVault/vaults/*/read',
+  'Microsoft.KeyVault/operations/read',
+];
+const KEY_VAULT_CREATED = '2020-05-19T17:52:46.2349235Z';
+const KEY_VAULT_UPDATED = '2021-11-11T20:14:00.0000000Z';
 
 export const BUILTIN_ROLES: readonly RoleDefinition[] = Object.freeze([
   role('Owner', 'Grants full access to manage all resources, including the ability to assign roles in Azure RBAC.', ['*']),
@@ -69,6 +94,53 @@ export const BUILTIN_ROLES: readonly RoleDefinition[] = Object.freeze([
     'Role Based Access Control Administrator',
     'Manage access to Azure resources by assigning roles using Azure RBAC. This role does not allow you to manage access using other ways, such as Azure Policy.',
     ['Microsoft.Authorization/roleAssignments/write', 'Microsoft.Authorization/roleAssignments/delete', '*/read', 'Microsoft.Support/*'],
+  ),
+  // Key Vault's roles: their actions and data actions as Microsoft Learn lists them ("Azure
+  // built-in roles for Security", security.md). The data roles work only on vaults in the RBAC
+  // permission model; Key Vault Contributor manages vaults but reads no secret.
+  role(
+    'Key Vault Administrator',
+    "Perform all data plane operations on a key vault and all objects in it, including certificates, keys, and secrets. Cannot manage key vault resources or manage role assignments. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    KEY_VAULT_DATA_ROLE_ACTIONS,
+    [],
+    KEY_VAULT_CREATED,
+    KEY_VAULT_UPDATED,
+    ['Microsoft.KeyVault/vaults/*'],
+  ),
+  role(
+    'Key Vault Secrets Officer',
+    "Perform any action on the secrets of a key vault, except manage permissions. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    KEY_VAULT_DATA_ROLE_ACTIONS,
+    [],
+    KEY_VAULT_CREATED,
+    KEY_VAULT_UPDATED,
+    ['Microsoft.KeyVault/vaults/secrets/*'],
+  ),
+  role(
+    'Key Vault Secrets User',
+    "Read secret contents. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    [],
+    [],
+    KEY_VAULT_CREATED,
+    KEY_VAULT_UPDATED,
+    ['Microsoft.KeyVault/vaults/secrets/getSecret/action', 'Microsoft.KeyVault/vaults/secrets/readMetadata/action'],
+  ),
+  role(
+    'Key Vault Reader',
+    "Read metadata of key vaults and its certificates, keys, and secrets. Cannot read sensitive values such as secret contents or key material. Only works for key vaults that use the 'Azure role-based access control' permission model.",
+    KEY_VAULT_DATA_ROLE_ACTIONS,
+    [],
+    KEY_VAULT_CREATED,
+    KEY_VAULT_UPDATED,
+    ['Microsoft.KeyVault/vaults/*/read', 'Microsoft.KeyVault/vaults/secrets/readMetadata/action'],
+  ),
+  role(
+    'Key Vault Contributor',
+    'Manage key vaults, but does not allow you to assign roles in Azure RBAC, and does not allow you to access secrets, keys, or certificates.',
+    ['Microsoft.Authorization/*/read', 'Microsoft.Insights/alertRules/*', 'Microsoft.KeyVault/*', 'Microsoft.Resources/deployments/*', 'Microsoft.Resources/subscriptions/resourceGroups/read', 'Microsoft.Support/*'],
+    ['Microsoft.KeyVault/locations/deletedVaults/purge/action', 'Microsoft.KeyVault/hsmPools/*', 'Microsoft.KeyVault/managedHsms/*'],
+    '2015-02-25T19:13:49.0000000Z',
+    KEY_VAULT_UPDATED,
   ),
   role('Managed Identity Operator', 'Read and Assign User Assigned Identity', [
     'Microsoft.ManagedIdentity/userAssignedIdentities/*/read',

@@ -19,6 +19,7 @@ import { ensureSigningKey, loadSigningKey, type SigningKey } from './entra/keys.
 import { TokenIssuer } from './entra/tokens.js';
 import { EmulatorEvents } from './events.js';
 import { ImdsManager } from './imds/manager.js';
+import { KeyVaultPlane } from './keyvault/dataplane.js';
 import { profileAdminReply, ProfileState } from './profiles.js';
 import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, hasBody, readBody, RequestTarget, send, type Reply } from './http.js';
 import { logError, logValue } from './log.js';
@@ -50,6 +51,8 @@ export interface Emulator {
   readonly certificates: Certificates;
   /** The per-VM IMDS listeners (started by `listen()`, stopped by `close()`). */
   readonly imds: ImdsManager;
+  /** The vaults' data-plane listeners, one per vault (started by `listen()`, stopped by `close()`). */
+  readonly keyVaults: KeyVaultPlane;
   /** The live profile (latency, throttling, IMDS faults and limits, RBAC delay). */
   readonly profiles: ProfileState;
   /**
@@ -156,6 +159,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     if (server && url && published) writeFileAtomic(connectionPath(config.stateDir), JSON.stringify(emulator.connection(), null, 2), 0o600);
   };
   const imds = new ImdsManager({ store, tokens: () => ready, profiles, events, stateDir: config.stateDir, log: config.log, onChange: writeConnection });
+  const keyVaults = new KeyVaultPlane({ store, stateDir: config.stateDir, tokens: () => ready, audit, events, log: config.log, certificates, authority: () => url, rbacDelaySeconds: () => profiles.rbacDelaySeconds });
 
   function reset(): void {
     store.replace(seedWorld());
@@ -337,6 +341,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     events,
     certificates,
     imds,
+    keyVaults,
     profiles,
     reset,
     flushAudit: () => audit.flush(),
@@ -394,6 +399,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
       startedAt = new Date().toISOString();
       lock.update({ port, url });
       await imds.start();
+      await keyVaults.start();
       // A detached start returns once connection.json exists (launcher.ts): by then the first
       // token must not wait for the key, generated off the main thread on a first start. A key
       // that cannot be made stops the start here, not every token request after it.
@@ -414,6 +420,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         return;
       }
       await imds.stop();
+      await keyVaults.stop();
       server = undefined;
       published = false;
       const own = readConnection(config.stateDir);

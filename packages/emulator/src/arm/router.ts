@@ -16,6 +16,7 @@ import { handleRoleDefinitions } from '../handlers/roleDefinitions.js';
 import { handleSubscriptions } from '../handlers/subscriptions.js';
 import { handleUserAssignedIdentities } from '../handlers/userAssignedIdentities.js';
 import { handleVirtualMachines } from '../handlers/virtualMachines.js';
+import { handleKeyVaults } from '../handlers/keyVaults.js';
 import type { ProfileState } from '../profiles.js';
 import type { Store } from '../store.js';
 import { ApiVersionPolicy } from './apiVersions.js';
@@ -28,6 +29,7 @@ const HANDLERS: readonly ArmHandler[] = [
   handleVirtualMachines,
   handleRoleAssignments,
   handleRoleDefinitions,
+  handleKeyVaults,
 ];
 
 export interface ArmDeps {
