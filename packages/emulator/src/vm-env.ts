@@ -2,7 +2,80 @@
 // (`AZURE_POD_IDENTITY_AUTHORITY_HOST`), the emulator's ARM and CA, the VM's names, and none of
 // the sign-in secrets or other managed identity sources a real VM does not have. `milab vm env`,
 // `milab vm exec`, `milab solve` and the graders that run lab code on the VM all use it.
+// The CA part (caEnv, writeCaBundle) is shared with `milab emulator env` and `milab emulator az`.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import type { EmulatorConnection, VmEndpoint } from './connection.js';
+import { writeFileAtomic } from './store.js';
+
+/** The emulator CA appended to the system's CAs (next to ca.pem), for the tools that take one bundle. */
+export const CA_BUNDLE_FILE = 'ca-bundle.pem';
+
+/** Where the system's CA bundle usually is (Debian/Ubuntu, Fedora/RHEL, openSUSE, Alpine/macOS). */
+const SYSTEM_CA_FILES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
+
+/** The emulator's state directory (connection.json's, else the CA's folder, which is in it). */
+function stateDirOf(connection: EmulatorConnection): string {
+  return connection.stateDir ?? dirname(connection.caFile);
+}
+
+/** `<state>/ca-bundle.pem`: see {@link writeCaBundle}. */
+export function caBundlePath(connection: EmulatorConnection): string {
+  return join(dirname(connection.caFile), CA_BUNDLE_FILE);
+}
+
+/**
+ * The isolated az CLI profile (`AZURE_CONFIG_DIR`) of one principal (or VM) of this emulator:
+ * `<state>/az/<who>`. Every shell milab sets up for the emulator points az there, so az never
+ * reads or writes the user's own ~/.azure (ARM_CLOUD_METADATA_URL alone would make az rewrite
+ * its clouds there).
+ */
+export function azConfigDir(connection: EmulatorConnection, who: string): string {
+  return join(stateDirOf(connection), 'az', who.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+/**
+ * The variables that make each kind of client trust the emulator's CA. Node adds
+ * NODE_EXTRA_CA_CERTS to its own store; the others *replace* their store, so they get the
+ * bundle of the system's CAs plus the emulator's (written by {@link writeCaBundle}), and
+ * real Azure (or any other https site) still verifies in the same shell:
+ * REQUESTS_CA_BUNDLE (Python requests: the az CLI, the Python SDK), SSL_CERT_FILE (OpenSSL's
+ * default store: Python's ssl/urllib, which az uses for ARM_CLOUD_METADATA_URL, and most
+ * OpenSSL-based tools), CURL_CA_BUNDLE (curl).
+ */
+export function caEnv(connection: EmulatorConnection): Record<string, string> {
+  const bundle = caBundlePath(connection);
+  return { NODE_EXTRA_CA_CERTS: connection.caFile, REQUESTS_CA_BUNDLE: bundle, SSL_CERT_FILE: bundle, CURL_CA_BUNDLE: bundle };
+}
+
+/**
+ * Writes `<state>/ca-bundle.pem` (when missing or out of date): the CAs this machine trusts
+ * (SSL_CERT_FILE's file if one is set, else the system bundle, else Node's built-in Mozilla
+ * list) followed by the emulator CA. Returns its path; throws when ca.pem cannot be read.
+ */
+export function writeCaBundle(connection: EmulatorConnection, env: NodeJS.ProcessEnv = process.env): string {
+  const bundle = caBundlePath(connection);
+  const own = env.SSL_CERT_FILE?.trim();
+  const base = [own && own !== bundle ? own : undefined, ...SYSTEM_CA_FILES].find((file): file is string => Boolean(file) && existsSync(file as string));
+  let system: string;
+  try {
+    system = base ? readFileSync(base, 'utf8') : rootCertificates.join('\n');
+  } catch {
+    system = rootCertificates.join('\n');
+  }
+  const ca = readFileSync(connection.caFile, 'utf8');
+  const text = `${system.trimEnd()}\n# milab emulator CA (${connection.caFile})\n${ca.trim()}\n`;
+  let current: string | undefined;
+  try {
+    current = readFileSync(bundle, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  // Public certificates only: readable by every tool the user runs.
+  if (current !== text) writeFileAtomic(bundle, text, 0o644);
+  return bundle;
+}
 
 /**
  * Variables a VM does not have: sign-in secrets (so DefaultAzureCredential falls through to the
@@ -33,8 +106,9 @@ export function vmEnv(connection: EmulatorConnection, vm: VmEndpoint): Record<st
   const arm = connection.armEndpoint ?? connection.url;
   return {
     AZURE_POD_IDENTITY_AUTHORITY_HOST: vm.imdsUrl,
-    NODE_EXTRA_CA_CERTS: connection.caFile,
+    ...caEnv(connection),
     MILAB_EMULATOR_CA: connection.caFile,
+    AZURE_CONFIG_DIR: azConfigDir(connection, `vm-${vm.name}`),
     AZURE_RESOURCE_MANAGER_ENDPOINT: arm,
     ARM_CLOUD_METADATA_URL: connection.metadataUrl ?? `${connection.url}/metadata/endpoints?api-version=2022-09-01`,
     AZURE_SUBSCRIPTION_ID: connection.subscriptionId,
@@ -64,6 +138,11 @@ function noProxy(env: NodeJS.ProcessEnv): Record<string, string> {
 export function vmProcessEnv(parent: NodeJS.ProcessEnv, connection: EmulatorConnection, vm: VmEndpoint): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...parent };
   for (const name of VM_UNSET_ENV) delete env[name];
+  try {
+    writeCaBundle(connection, parent);
+  } catch {
+    // ca.pem unreadable: Node still trusts it through NODE_EXTRA_CA_CERTS (the graders' programs).
+  }
   return { ...env, ...noProxy(parent), ...vmEnv(connection, vm) };
 }
 

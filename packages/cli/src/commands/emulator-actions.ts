@@ -20,6 +20,9 @@ import {
   readAudit,
   readConnection,
   readWorld,
+  azConfigDir,
+  caEnv,
+  writeCaBundle,
   startDetached,
   StateFileError,
   stopEmulator,
@@ -63,7 +66,12 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The environment variables with which Azure tools sign in to the emulator as `name`. */
+/**
+ * The environment variables with which Azure tools sign in to the emulator as `name`: the SDKs'
+ * sign-in, the emulator's endpoints, the CA for every kind of client (caEnv), and az's own
+ * profile for `name` (AZURE_CONFIG_DIR, signed in by `milab emulator az`), so that az in this
+ * shell never uses ~/.azure (which ARM_CLOUD_METADATA_URL would otherwise rewrite).
+ */
 export function emulatorEnv(connection: EmulatorConnection, name: PrincipalName): Record<string, string> {
   const principal = connection.principals[name];
   return {
@@ -75,16 +83,18 @@ export function emulatorEnv(connection: EmulatorConnection, name: PrincipalName)
     AZURE_RESOURCE_GROUP: connection.resourceGroup,
     AZURE_RESOURCE_MANAGER_ENDPOINT: connection.armEndpoint ?? connection.url,
     ARM_CLOUD_METADATA_URL: connection.metadataUrl ?? `${connection.url}/metadata/endpoints?api-version=2022-09-01`,
-    NODE_EXTRA_CA_CERTS: connection.caFile,
+    ...caEnv(connection),
+    AZURE_CONFIG_DIR: azConfigDir(connection, name),
   };
 }
 
-function parsePrincipal(value: string): PrincipalName {
+/** The seeded principal `--as` names, or a MilabError listing them. */
+export function parsePrincipal(value: string, command = 'emulator env'): PrincipalName {
   const name = value.toLowerCase() as PrincipalName;
   if (!PRINCIPAL_NAMES.includes(name)) {
     throw new MilabError(`unknown principal '${value}': expected one of ${PRINCIPAL_NAMES.join(', ')}.`, {
       code: 'MILAB_USAGE',
-      hint: 'For example: `./milab emulator env --as grader`.',
+      hint: `For example: \`./milab ${command} --as grader\`.`,
       exitCode: 1,
     });
   }
@@ -266,11 +276,16 @@ export function env(options: StateDirOption & { as: string; json?: boolean }): v
   const stateDir = stateDirOf(options);
   const connection = requireRunning(stateDir);
   const vars = emulatorEnv(connection, name);
+  try {
+    writeCaBundle(connection);
+  } catch (error) {
+    console.error(`milab: warning: could not write ${vars.SSL_CERT_FILE} (${(error as Error).message}); Python, curl and OpenSSL tools will not trust the emulator. Restart it: \`./milab emulator stop && ./milab emulator start --detach\`.`);
+  }
   if (options.json) {
     console.log(JSON.stringify(vars, null, 2));
     return;
   }
-  console.log(`# milab emulator at ${connection.url}, signed in as ${name} (${connection.principals[name].displayName})`);
+  console.log(`# milab emulator at ${connection.url}, signed in as ${name} (${connection.principals[name].displayName}); az: eval "$(./milab emulator az --as ${name})"`);
   for (const [key, value] of Object.entries(vars)) console.log(`export ${key}=${shellQuote(value)}`);
 }
 

@@ -6,6 +6,7 @@ import { PROFILE_FLAG_HELP, registerProfile } from './profile.js';
 
 /** The actions, loaded when one runs: `milab --help` and the other commands never pay for them. */
 const actions = () => import('./emulator-actions.js');
+const azActions = () => import('./emulator-az.js');
 
 /** `milab emulator …`. */
 export function registerEmulator(program: Command): void {
@@ -44,11 +45,33 @@ export function registerEmulator(program: Command): void {
 
   const env = emulator
     .command('env')
-    .description('Print shell exports with which Azure tools sign in to the emulator: eval "$(./milab emulator env)".')
+    .description(
+      'Print shell exports with which Azure tools sign in to the emulator: eval "$(./milab emulator env)". ' +
+        "The SDKs' sign-in (AZURE_CLIENT_ID/SECRET/TENANT_ID, AZURE_AUTHORITY_HOST), the emulator's ARM, and its CA for " +
+        "Node (NODE_EXTRA_CA_CERTS), Python requests (REQUESTS_CA_BUNDLE), OpenSSL tools (SSL_CERT_FILE) and curl (CURL_CA_BUNDLE): " +
+        "the last three replace their store, so they get the system CAs plus the emulator's. For az: `./milab emulator az`.",
+    )
     .option('--as <principal>', 'seeded principal to sign in as', 'learner')
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'print the variables as a JSON object')
     .action(lazyAction(actions, 'env'));
+
+  const az = emulator
+    .command('az')
+    .description(
+      'Sign the az CLI in to the emulator and print the exports for your shell: eval "$(./milab emulator az)". ' +
+        'Registers the emulator as the az cloud MilabEmulator in a profile of its own (AZURE_CONFIG_DIR in the emulator\'s state ' +
+        'directory: ~/.azure is never read or written), trusts its CA (REQUESTS_CA_BUNDLE and SSL_CERT_FILE: the system CAs plus the ' +
+        "emulator's), and runs `az login --service-principal` as the principal (the secret goes to az on its stdin, never on a command " +
+        "line). Works with Microsoft's azure-cli and Debian's 2.45 (there, lab 02's `az role assignment create` is broken: use the " +
+        "README's `az rest` line). Takes a few seconds: az starts up to three times.",
+    )
+    .option('--as <principal>', 'seeded principal to sign in as', 'learner')
+    .option('--profile <profile>', "az API profile of the cloud (default: latest; 2020-09-01-hybrid for Debian's azure-cli, whose latest profile cannot run az vm)")
+    .option('--state-dir <dir>', stateDirHelp)
+    .option('--json', 'print the variables as a JSON object')
+    .addHelpText('after', ['', 'Examples:', '  eval "$(./milab emulator az)"              # az as the learner', '  eval "$(./milab emulator az --as grader)"  # read-only: every write is refused', '  az identity list -g DevTest -o table'].join('\n'))
+    .action(lazyAction(azActions, 'azAction'));
 
   emulator
     .command('log')
@@ -63,7 +86,10 @@ export function registerEmulator(program: Command): void {
 
   // The principals' names come with the actions' module (from @milab/emulator).
   beforeParsing(program, 'emulator', async () => {
-    const as = env.options.find((option) => option.long === '--as');
-    if (as) as.description = `seeded principal to sign in as: ${(await actions()).PRINCIPAL_NAMES.join(', ')}`;
+    const names = (await actions()).PRINCIPAL_NAMES.join(', ');
+    for (const command of [env, az]) {
+      const as = command.options.find((option) => option.long === '--as');
+      if (as) as.description = `seeded principal to sign in as: ${names}`;
+    }
   });
 }

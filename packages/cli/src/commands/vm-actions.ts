@@ -2,7 +2,7 @@
 // only when one of them runs.
 import { spawn } from 'node:child_process';
 import { EmulatorNotRunningError, MilabError } from '@milab/core';
-import { defaultStateDir, parseConfig, readConnection, readWorld, VM_UNSET_ENV, vmEndpoint, vmEnv, vmProcessEnv, type EmulatorConnection, type VmEndpoint } from '@milab/emulator';
+import { defaultStateDir, parseConfig, readConnection, readWorld, VM_UNSET_ENV, vmEndpoint, vmEnv, vmProcessEnv, writeCaBundle, type EmulatorConnection, type VmEndpoint } from '@milab/emulator';
 import { shellQuote } from './emulator-actions.js';
 
 interface VmOptions {
@@ -70,6 +70,11 @@ export function env(name: string, options: VmOptions): void {
   const connection = requireRunning(options);
   const vm = findVm(connection, name);
   const vars = vmEnv(connection, vm);
+  try {
+    writeCaBundle(connection);
+  } catch (error) {
+    console.error(`milab: warning: could not write ${vars.SSL_CERT_FILE} (${(error as Error).message}); Python, curl and OpenSSL tools on the VM will not trust the emulator.`);
+  }
   if (options.json) {
     console.log(JSON.stringify(vars, null, 2));
     return;

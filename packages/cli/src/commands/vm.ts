@@ -28,7 +28,9 @@ export function registerVm(program: Command): void {
     .description(
       [
         'Print shell exports that put a process "on" the VM: eval "$(./milab vm env labvm)".',
-        'Sets AZURE_POD_IDENTITY_AUTHORITY_HOST (the VM\'s IMDS), NODE_EXTRA_CA_CERTS and MILAB_EMULATOR_CA (the emulator CA),',
+        'Sets AZURE_POD_IDENTITY_AUTHORITY_HOST (the VM\'s IMDS), the emulator CA for every client (NODE_EXTRA_CA_CERTS and',
+        'MILAB_EMULATOR_CA: the CA; REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE: the system CAs plus the emulator\'s),',
+        'AZURE_CONFIG_DIR (an az profile of the VM\'s own, not ~/.azure),',
         'AZURE_RESOURCE_MANAGER_ENDPOINT (the emulator\'s ARM: the one difference from a real VM), AZURE_SUBSCRIPTION_ID,',
         'AZURE_RESOURCE_GROUP, MILAB_TARGET=emulator and MILAB_VM_*; unsets AZURE_CLIENT_ID/SECRET/TENANT_ID and the other',
         'managed identity sources, as on a VM.',
