@@ -32,6 +32,8 @@ export interface ExamRetirement {
   readonly successor?: string;
   readonly source: string;
   readonly confirmedOnLearn: boolean;
+  /** Other sources, and where they disagree. */
+  readonly note?: string;
 }
 
 /** One exam and the objective lines of its outline that this course touches. */
@@ -43,6 +45,12 @@ export interface Exam {
   /** The skills-outline version ("skills measured as of April 30, 2024"). */
   readonly outline: string;
   readonly outlineSource: string;
+  /** Whether the outline version (its date) was read on the Microsoft Learn study guide itself. */
+  readonly outlineConfirmedOnLearn: boolean;
+  /** The certification the exam earns, when a source names it. */
+  readonly certification?: string;
+  /** What was read on the Learn study guide itself, and what could not be. */
+  readonly learnChecked?: string;
   readonly retirement?: ExamRetirement;
   /** The exam this one replaces, when it is a successor. */
   readonly successorOf?: string;
@@ -51,6 +59,8 @@ export interface Exam {
 
 /** Everything objectives.json holds, plus the check mapping. */
 export interface ExamData {
+  /** When the data was last checked against its sources (`YYYY-MM-DD`): a retirement on or before it is in the past. */
+  readonly checkedOn?: string;
   readonly exams: readonly Exam[];
   /** Every objective, by id. */
   readonly objectives: ReadonlyMap<string, ExamObjective>;
@@ -109,6 +119,15 @@ function url(file: string, where: string, raw: Record<string, unknown>, key: str
   return value;
 }
 
+/** An optional true/false (absent: false). */
+function flag(file: string, where: string, raw: Record<string, unknown>, key: string): boolean {
+  const value = raw[key];
+  if (value !== undefined && typeof value !== 'boolean') throw new ExamDataError(file, `${where}: "${key}" must be true or false.`);
+  return value === true;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 const OBJECTIVE_ID = /^([A-Z]{2,3}-\d{3})\/[a-z0-9-]+\/[a-z0-9-]+\/[a-z0-9-]+$/;
 
 function parseExam(file: string, raw: unknown, index: number): Exam {
@@ -140,13 +159,14 @@ function parseExam(file: string, raw: unknown, index: number): Exam {
     const here = `${id} retirement`;
     if (!isRecord(r)) throw new ExamDataError(file, `${here} must be an object.`);
     const date = text(file, here, r, 'date');
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new ExamDataError(file, `${here}: "date" must be YYYY-MM-DD, not "${date}".`);
+    if (!DATE.test(date)) throw new ExamDataError(file, `${here}: "date" must be YYYY-MM-DD, not "${date}".`);
     if (typeof r.confirmedOnLearn !== 'boolean') throw new ExamDataError(file, `${here}: "confirmedOnLearn" must be true or false.`);
     retirement = Object.freeze({
       date,
       ...(r.successor === undefined ? {} : { successor: text(file, here, r, 'successor') }),
       source: url(file, here, r, 'source'),
       confirmedOnLearn: r.confirmedOnLearn,
+      ...(r.note === undefined ? {} : { note: text(file, here, r, 'note') }),
     });
   }
   return Object.freeze({
@@ -155,6 +175,9 @@ function parseExam(file: string, raw: unknown, index: number): Exam {
     studyGuide: url(file, where, raw, 'studyGuide'),
     outline: text(file, where, raw, 'outline'),
     outlineSource: url(file, where, raw, 'outlineSource'),
+    outlineConfirmedOnLearn: flag(file, `${where} (${id})`, raw, 'outlineConfirmedOnLearn'),
+    ...(raw.certification === undefined ? {} : { certification: text(file, where, raw, 'certification') }),
+    ...(raw.learnChecked === undefined ? {} : { learnChecked: text(file, where, raw, 'learnChecked') }),
     ...(retirement === undefined ? {} : { retirement }),
     ...(raw.successorOf === undefined ? {} : { successorOf: text(file, where, raw, 'successorOf') }),
     objectives: Object.freeze(objectives),
@@ -167,6 +190,9 @@ export function readExamData(dir: string = EXAM_DIR): ExamData {
   const raw = readJson(objectivesFile);
   if (!isRecord(raw) || raw.schemaVersion !== 1 || !Array.isArray(raw.exams)) {
     throw new ExamDataError(objectivesFile, 'expected { "schemaVersion": 1, "exams": [ … ] }.');
+  }
+  if (raw.checkedOn !== undefined && (typeof raw.checkedOn !== 'string' || !DATE.test(raw.checkedOn))) {
+    throw new ExamDataError(objectivesFile, `"checkedOn" must be YYYY-MM-DD, not ${JSON.stringify(raw.checkedOn)}.`);
   }
   const exams = raw.exams.map((exam, index) => parseExam(objectivesFile, exam, index));
   const objectives = new Map<string, ExamObjective>();
@@ -188,7 +214,7 @@ export function readExamData(dir: string = EXAM_DIR): ExamData {
     }
     checks.set(checkId, Object.freeze([...(ids as string[])]));
   }
-  return Object.freeze({ exams: Object.freeze(exams), objectives, checks });
+  return Object.freeze({ ...(typeof raw.checkedOn === 'string' ? { checkedOn: raw.checkedOn } : {}), exams: Object.freeze(exams), objectives, checks });
 }
 
 let cached: ExamData | undefined;
@@ -257,15 +283,14 @@ export function examSection(lab: Lab, data: ExamData = examData()): string {
   const lines = [EXAM_SECTION_START, '## Exam objectives'];
   lines.push(
     `The exam objective lines this lab exercises, and the checks of \`./milab grade ${lab.id}\` that exercise each.`,
-    `Test yourself with \`./milab quiz ${lab.id}\`; see where you stand with \`./milab report --exam AZ-500\`. A line`,
-    "marked † is quoted from a secondary source (the link): check its wording against the exam's study guide.",
+    `Test yourself with \`./milab quiz ${lab.id}\`; see where you stand with \`./milab report --exam SC-500\` (or AZ-104). A line`,
+    "marked † is quoted from a secondary source (the link), not read on the study guide itself: check its wording there.",
     '',
   );
   for (const exam of data.exams) {
     const mine = exam.objectives.filter((objective) => lab.examObjectives.includes(objective.id));
     if (mine.length === 0) continue;
-    const retired = exam.retirement ? `; retires ${exam.retirement.date}${exam.retirement.successor ? `, successor ${exam.retirement.successor}` : ''} (per [a source](${exam.retirement.source}))` : '';
-    lines.push(`**[${exam.id}: ${exam.title}](${exam.studyGuide})** (${exam.outline}${retired})`, '');
+    lines.push(`**[${exam.id}: ${exam.title}](${exam.studyGuide})** (${examStatus(exam, data)})`, '');
     for (const objective of mine) {
       const checks = [...data.checks.entries()].filter(([checkId, ids]) => checkId.startsWith(`${lab.id}.`) && ids.includes(objective.id)).map(([checkId]) => `\`${checkId}\``);
       const mark = objective.confirmedOnLearn ? '' : ' [†](' + objective.quotedFrom + ')';
@@ -275,6 +300,20 @@ export function examSection(lab: Lab, data: ExamData = examData()): string {
   }
   lines.push(EXAM_SECTION_END);
   return lines.join('\n');
+}
+
+/**
+ * An exam's outline version and retirement in words: "skills measured as of April 30, 2024, read on
+ * Learn; retired 2026-08-31, successor SC-500 (per [a source](…), not confirmed on Learn)". Whether a retirement is past
+ * is judged against the data's `checkedOn`, not today, so that the generated text stays the same
+ * until the data changes.
+ */
+export function examStatus(exam: Exam, data: Pick<ExamData, 'checkedOn'> = examData()): string {
+  const outline = `${exam.outline}${exam.outlineConfirmedOnLearn ? ', read on Learn' : ''}`;
+  const r = exam.retirement;
+  if (!r) return outline;
+  const past = data.checkedOn !== undefined && r.date <= data.checkedOn;
+  return `${outline}; ${past ? 'retired' : 'retires'} ${r.date}${r.successor ? `, successor ${r.successor}` : ''} (per [a source](${r.source})${r.confirmedOnLearn ? '' : ', not confirmed on Learn'})`;
 }
 
 /** The README text with its exam section replaced by (or, when it has none, appended as) the generated one. */

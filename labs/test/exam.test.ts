@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXAM_DIR, ExamDataError, examData, examDataProblems, examSection, findExam, listLabs, readExamData, staleExamReadmes, UnknownExamError, withExamSection } from '../src/index.js';
+import { EXAM_DIR, ExamDataError, examData, examDataProblems, examSection, examStatus, findExam, listLabs, readExamData, staleExamReadmes, UnknownExamError, withExamSection } from '../src/index.js';
 
 const temps: string[] = [];
 afterEach(() => {
@@ -66,6 +66,36 @@ describe('exam data', () => {
       raw.exams[0]!.objectives.push({ ...raw.exams[0]!.objectives[0]! });
     });
     expect(() => readExamData(twice)).toThrow(/is used twice/);
+  });
+
+  it('claims Learn only where Learn was read: a confirmed line or outline is quoted from learn.microsoft.com, and every exam says what was read there', () => {
+    const data = examData();
+    expect(data.checkedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    for (const exam of data.exams) {
+      expect(exam.learnChecked, exam.id).toMatch(/^\d{4}-\d{2}-\d{2}: /);
+      if (exam.outlineConfirmedOnLearn) expect(exam.outlineSource, exam.id).toMatch(/^https:\/\/learn\.microsoft\.com\//);
+      for (const objective of exam.objectives) if (objective.confirmedOnLearn) expect(objective.quotedFrom, objective.id).toMatch(/^https:\/\/learn\.microsoft\.com\//);
+      if (exam.retirement?.confirmedOnLearn) expect(exam.retirement.source, exam.id).toMatch(/^https:\/\/learn\.microsoft\.com\//);
+    }
+    // The successors this course maps: SC-500 follows AZ-500, and the data says so both ways.
+    expect(findExam('AZ-500').retirement?.successor).toBe('SC-500');
+    expect(findExam('SC-500').successorOf).toBe('AZ-500');
+  });
+
+  it('says a retirement is past or coming by the date the data was checked, not by today', () => {
+    const exam = findExam('AZ-500');
+    expect(examStatus(exam, { checkedOn: '2026-12-01' })).toMatch(/^skills measured as of April 30, 2024, read on Learn; retired 2026-08-31, successor SC-500 \(per \[a source\]\(https:\/\/.+\), not confirmed on Learn\)$/);
+    expect(examStatus(exam, { checkedOn: '2026-08-30' })).toContain('; retires 2026-08-31');
+    expect(examStatus(exam, {})).toContain('; retires 2026-08-31');
+    expect(examStatus(findExam('SC-500'), { checkedOn: '2026-12-01' })).not.toMatch(/retire/);
+    const badDate = editedData((raw) => {
+      (raw as unknown as Record<string, unknown>).checkedOn = '1 December 2026';
+    });
+    expect(() => readExamData(badDate)).toThrow(/"checkedOn" must be YYYY-MM-DD, not "1 December 2026"/);
+    const badFlag = editedData((raw) => {
+      (raw.exams[0] as unknown as Record<string, unknown>).outlineConfirmedOnLearn = 'yes';
+    });
+    expect(() => readExamData(badFlag)).toThrow(/"outlineConfirmedOnLearn" must be true or false/);
   });
 
   it.each(['AZ-500', 'az500', ' az-500 '])('finds the exam %j; an unknown one names the exams there are', (input) => {
