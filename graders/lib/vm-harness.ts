@@ -13,6 +13,7 @@ import { request as httpRequest } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { decodeClaims } from '@milab/core';
 import { createVmLabContext, findLab, MAX_OUTPUT_BYTES, startRunWatchdog, type VmLabContext } from '@milab/labs';
+import { lab07Reads } from './vm-lab07-harness.js';
 import { blot, containsToken, RESULT_FD, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest } from './vm-protocol.js';
 
 /** Writes the one result on the result channel (file descriptor 3; stdout when run by hand). */
@@ -131,6 +132,7 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
       return mod.systemToken(ctx);
     });
   }
+  if (input.lab === '07') out.lab07 = await lab07Reads(mod, ctx, input, { take, during: (where) => (during = where), tokenSeen: (where) => out.tokenSeenIn.push(where) });
   during = 'main';
   try {
     if (typeof mod.main !== 'function') throw new Error(`${input.program} exports no main function`);

@@ -2,7 +2,7 @@
 // other: the input (argv), the one result (on file descriptor 3), and how tokens — as is,
 // encoded, reversed or split across lines — are found in text and blotted out of it.
 /** The labs whose programs the graders run on the lab VM (lab 06: its starter/vm.ts). */
-export type VmLab = '04' | '05' | '06';
+export type VmLab = '04' | '05' | '06' | '07';
 
 /** What the grader asks for. */
 export interface HarnessInput {
@@ -17,6 +17,51 @@ export interface HarnessInput {
   faults: number;
   /** Time limit of each call into the learner's code. */
   callTimeoutMs: number;
+  /** Lab 07: the reads its readWhenGranted is called for. */
+  lab07?: Lab07Input;
+}
+
+/** Lab 07: what the harness asks the learner's readWhenGranted to read, and how long it may take. */
+export interface Lab07Input {
+  /** The app identity's ARM id (the harness asks IMDS for its tokens with msi_res_id). */
+  appIdentityId: string;
+  /** The lab VM's URL (with api-version): granted, perhaps held back by the emulator for a while. */
+  grantedUrl: string;
+  /** A resource the identity holds no role on (the lab resource group): 403 to the end. */
+  deniedUrl: string;
+  /** A resource IMDS issues tokens for that is not ARM: the first token of the stale-token call is for it (ARM: 401). */
+  otherResource: string;
+  /** Seconds the emulator holds the assignment back from the first request (0: no hold, Azure). */
+  holdSeconds: number;
+  /** The deadlines (`deadlineMs`) given to each call, and the grace past them before the harness stops waiting. */
+  grantedDeadlineMs: number;
+  deniedDeadlineMs: number;
+  staleDeadlineMs: number;
+  graceMs: number;
+}
+
+/** One ARM request the learner's code made (the token only as a fingerprint). */
+export interface ArmAttempt {
+  /** Milliseconds since the call began. */
+  atMs: number;
+  /** ARM's status (0: no answer). */
+  status: number;
+  /** The first 16 hex digits of the sha256 of the bearer token sent (`own:` before it: a token the harness did not hand out). */
+  token: string;
+}
+
+/** The outcome of one readWhenGranted call (lab 07). */
+export interface ReadOutcome {
+  ok: boolean;
+  /** The `id` of what it returned. */
+  resourceId?: string;
+  errorName?: string;
+  message?: string;
+  elapsedMs: number;
+  timedOut: boolean;
+  attempts: ArmAttempt[];
+  /** What it wrote to stderr during the call (tokens blotted out, cut at 2,000 characters). */
+  logged: string;
 }
 
 /** One IMDS token request the learner's code made. */
@@ -37,6 +82,8 @@ export interface HarnessOutput {
   faults?: CallOutcome;
   /** Lab 04: getToken for the identity chosen by client id; lab 06: systemToken (no identity chosen). */
   token?: CallOutcome;
+  /** Lab 07: readWhenGranted for the granted VM (held back first), for the denied group, and with a stale first token. */
+  lab07?: { granted?: ReadOutcome; denied?: ReadOutcome; stale?: ReadOutcome };
   badResource?: CallOutcome;
   main?: { ok: boolean; error?: string; stdout: string; stderr: string };
   /** Where a token (a JWT, in full or encoded) appeared in what the learner's code wrote or threw. */

@@ -13,9 +13,10 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireEmulator } from '@milab/core';
 import { currentCheckSignal, fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
-import { ARM_RESOURCE, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
+import { ARM_ENDPOINT, ARM_RESOURCE, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
 import type { GraderContext } from './context.js';
 import { openImdsFront } from './imds-front.js';
+import { holdAppAssignments, LAB07_MAIN_TIMEOUT_MS, lab07Input } from './vm-lab07.js';
 import { blot, containsToken, type HarnessInput, type HarnessOutput, type VmLab } from './vm-protocol.js';
 
 /** The IMDS faults queued before lab 04's program runs: a throttle, then an outage. */
@@ -110,7 +111,7 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     env = { ...process.env, ...settings };
   }
   // Lab 06 asks IMDS for the system-assigned identity's token once: no faults (lab 04 grades the retries).
-  const faults = config.target === 'emulator' && lab !== '06' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
+  const faults = config.target === 'emulator' && lab !== '06' && lab !== '07' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
   const input: HarnessInput = {
     lab,
     program,
@@ -118,14 +119,19 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     resource: ARM_RESOURCE,
     badResource: BAD_RESOURCE,
     faults: faults ? FAULTS.length : 0,
-    callTimeoutMs: CALL_TIMEOUT_MS,
+    callTimeoutMs: lab === '07' ? LAB07_MAIN_TIMEOUT_MS : CALL_TIMEOUT_MS,
+    ...(lab === '07' ? { lab07: lab07Input(ctx, env.AZURE_RESOURCE_MANAGER_ENDPOINT?.trim() || ARM_ENDPOINT, config.target === 'emulator') } : {}),
   };
   // On the emulator, the program's IMDS is this run's front: the faults reach this run only.
   // (A run without faults on the emulator still gets its own front, with none: the learner's
   // practice profile stays out of it.)
   const front = config.target === 'emulator' ? await openImdsFront(requireEmulator(config), names.vm, env.AZURE_POD_IDENTITY_AUTHORITY_HOST ?? '', faults ? FAULTS : []) : undefined;
   if (front) env.AZURE_POD_IDENTITY_AUTHORITY_HOST = front.url;
+  // Lab 07 on the emulator: the app identity's assignments are held back for a few seconds from
+  // its first request, as a new one propagating would be (vm-lab07.ts).
+  let release: (() => Promise<void>) | undefined;
   try {
+    release = lab === '07' ? await holdAppAssignments(ctx) : undefined;
     const result = await runOnVm(HARNESS, { env, args: [JSON.stringify(input)], timeoutMs: RUN_TIMEOUT_MS, resultChannel: true, ...(signal ? { signal } : {}) });
     // What went around the harness's capture (a write straight to file descriptor 1 or 2).
     const around = `${result.stdout}\n${result.stderr}`;
@@ -151,6 +157,7 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     if (containsToken(around)) output.tokenSeenIn.push('the process output on the VM');
     return { kind: 'ran', output, faultsInjected: faults, program };
   } finally {
+    await release?.();
     await front?.close();
   }
 }
