@@ -47,6 +47,17 @@ describe('Key Vault (control plane and secrets data plane)', () => {
     expect(generic).toContain('milab-kv-1');
   });
 
+  it('a vault created without a model gets access policies before api-version 2026-02-01, RBAC from it', async () => {
+    const token = await emu.token('learner');
+    const body = { location: 'westus', properties: { tenantId: SEED.tenantId, sku: { family: 'A', name: 'standard' } } };
+    const path = (name: string, version: string) => `/subscriptions/${SEED.subscriptionId}/resourceGroups/DevTest/providers/Microsoft.KeyVault/vaults/${name}?api-version=${version}`;
+    const old = await emu.http('PUT', path('milab-kv-old', '2025-05-01'), { token, body });
+    const current = await emu.http('PUT', path('milab-kv-new', '2026-02-01'), { token, body });
+    expect([old.status, current.status]).toEqual([201, 201]);
+    expect(old.body.properties.enableRbacAuthorization).toBe(false);
+    expect(current.body.properties.enableRbacAuthorization).toBe(true);
+  });
+
   it('refuses a vault name Key Vault refuses', async () => {
     await expect(createVault(emu, 'a--b')).rejects.toMatchObject({ statusCode: 400, code: 'VaultNameNotValid' });
   });
@@ -195,7 +206,7 @@ describe('Key Vault (control plane and secrets data plane)', () => {
     await expect(createVault(emu, 'milab-kv-locked', { enablePurgeProtection: false })).rejects.toMatchObject({ statusCode: 400 });
     await client.vaults.delete('DevTest', 'milab-kv-locked');
     expect((await client.vaults.getDeleted('milab-kv-locked', 'westus')).properties?.purgeProtectionEnabled).toBe(true);
-    await expect(client.vaults.beginPurgeDeletedAndWait('milab-kv-locked', 'westus')).rejects.toMatchObject({ statusCode: 409 });
+    await expect(client.vaults.beginPurgeDeletedAndWait('milab-kv-locked', 'westus')).rejects.toMatchObject({ code: 'MethodNotAllowed', message: "Operation 'DeletedVaultPurge' is not allowed." });
   });
 
   it('deleting the resource group soft-deletes its vaults', async () => {

@@ -22,8 +22,8 @@ const COMPUTE = [
   '2021-11-01', '2022-03-01', '2022-08-01', '2022-11-01', '2023-03-01', '2023-07-01', '2023-09-01', '2024-03-01',
   '2024-07-01', '2024-11-01', '2025-04-01', '2026-03-01',
 ];
-/** Microsoft.KeyVault's stable versions (the keyvault specs' folders); arm-keyvault 4.0.0 sends 2025-05-01. */
-const KEY_VAULT = ['2015-06-01', '2016-10-01', '2018-02-14', '2019-09-01', '2021-10-01', '2022-07-01', '2022-11-01', '2023-02-01', '2023-07-01', '2024-11-01', '2024-12-01-preview', '2025-05-01'];
+/** Microsoft.KeyVault's stable versions (the keyvault specs' folders); arm-keyvault 4.0.0 sends 2025-05-01; 2026-02-01 makes RBAC the default model. */
+const KEY_VAULT = ['2015-06-01', '2016-10-01', '2018-02-14', '2019-09-01', '2021-10-01', '2022-07-01', '2022-11-01', '2023-02-01', '2023-07-01', '2024-11-01', '2024-12-01-preview', '2025-05-01', '2026-02-01'];
 const METADATA = ['2015-01-01', '2019-05-01', '2020-06-01', '2022-09-01'];
 
 /** The provider a path belongs to, for api-version purposes. */

@@ -23,9 +23,10 @@ const DELETED_PATH = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.keyvault\
 const CHECK_NAME_PATH = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.keyvault\/checknameavailability\/?$/i;
 
 /**
- * Whether a new vault gets the RBAC permission model when the request does not say: from
- * api-version 2026-02-01 RBAC is the default for new vaults (Microsoft Learn, "Migrate to Azure
- * role-based access control", unconfirmed date); before it, access policies.
+ * Whether a new vault gets the RBAC permission model when the request does not say: with
+ * api-version 2026-02-01 and later, yes; before it, access policies (Microsoft Learn, "Azure Key
+ * Vault default access control model", learn.microsoft.com/azure/key-vault/general/access-control-default:
+ * the default applies to creation only; existing vaults keep their model).
  */
 function rbacByDefault(apiVersion: string): boolean {
   return apiVersion >= '2026-02-01';
@@ -213,7 +214,7 @@ function handleDeleted(ctx: ArmContext, match: RegExpExecArray): Reply {
     if (ctx.method !== 'POST') throw errors.methodNotAllowed(ctx.method, ctx.path);
     ctx.authorize('Microsoft.KeyVault/locations/deletedVaults/purge/action', scope);
     if (!found) throw keyVaultArmErrors.deletedVaultNotFound(name, location);
-    if (found.meta.purgeProtection && Date.parse(found.scheduledPurgeDate) > Date.now()) throw keyVaultArmErrors.purgeProtected(found.meta.name, found.scheduledPurgeDate);
+    if (found.meta.purgeProtection && Date.parse(found.scheduledPurgeDate) > Date.now()) throw keyVaultArmErrors.purgeProtected();
     kv.purge(name);
     return { status: 200 };
   }

@@ -619,8 +619,8 @@ class SecretsRequest {
 
   purgeDeleted(name: string): Reply {
     this.authorize('Microsoft.KeyVault/vaults/secrets/purge/action', 'purge', name);
-    const secret = this.deletedOrThrow(name);
-    if (this.properties.enablePurgeProtection) throw keyVaultErrors.purgeProtected(secret.name);
+    this.deletedOrThrow(name);
+    if (this.properties.enablePurgeProtection) throw keyVaultErrors.purgeProtected(this.vault.name, this.vault.location);
     this.kv.changeSecrets(this.vault, (secrets) => void delete secrets[name.toLowerCase()]);
     return { status: 204 };
   }

@@ -95,9 +95,12 @@ export const keyVaultErrors = {
    */
   deletedButRecoverable: (name: string) =>
     new KeyVaultError(409, 'Conflict', `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`, 'ObjectIsDeletedButRecoverable'),
-  /** Purging while the vault has purge protection (emulator's words; Azure refuses the purge). */
-  purgeProtected: (name: string) =>
-    new KeyVaultError(403, 'Forbidden', `Operation "purge" is not allowed because purge protection is enabled for this vault. Secret ${name} will be purged when its scheduled purge date passes.`, 'ForbiddenByPolicy'),
+  /**
+   * Purging a secret while the vault has purge protection: 403 `Forbidden`, in Key Vault's words
+   * (quoted in Azure/sap-automation#200 and microsoft/AzureTRE#1951).
+   */
+  purgeProtected: (vault: string, location: string) =>
+    new KeyVaultError(403, 'Forbidden', `Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.\r\nVault: ${vault};location=${location}`),
   /** 400 `BadParameter` for a name that is not 1-127 letters, digits and hyphens. */
   invalidName: (name: string) => new KeyVaultError(400, 'BadParameter', `The request URI contains an invalid name: ${name}`),
   badParameter: (message: string) => new KeyVaultError(400, 'BadParameter', message),
@@ -157,9 +160,9 @@ export const keyVaultArmErrors = {
   deletedVaultNotFound: (name: string, location: string) =>
     new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.KeyVault/locations/${location}/deletedVaults/${name}' under resource group '<null>' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`),
   /**
-   * Purging a vault with purge protection before its scheduled purge date (Azure refuses it;
-   * its exact code is unconfirmed, emulator's words).
+   * Purging a vault with purge protection before its scheduled purge date: `MethodNotAllowed`,
+   * "Operation 'DeletedVaultPurge' is not allowed." (quoted in microsoft/AzureTRE#1446 and
+   * Azure/azure-sdk-tools#9329; the HTTP status 405 is unconfirmed).
    */
-  purgeProtected: (name: string, date: string) =>
-    new ArmError(409, 'ConflictError', `The vault '${name}' has purge protection enabled: it cannot be purged before its scheduled purge date ${date}. Its name stays held until then; choose another name.`),
+  purgeProtected: () => new ArmError(405, 'MethodNotAllowed', "Operation 'DeletedVaultPurge' is not allowed."),
 };
