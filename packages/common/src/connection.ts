@@ -59,6 +59,8 @@ export interface EmulatorConnection {
   metadataUrl?: string;
   /** Guards the emulator's admin endpoint (`POST /_milab/reset`); as secret as the file. */
   adminKey?: string;
+  /** The emulator's portal, with this run's portal key in the fragment (`…/portal/#key=…`): as secret as the file. */
+  portalUrl?: string;
   /** RBAC propagation delay in seconds (0: assignments take effect at once). */
   rbacDelaySeconds?: number;
   /**

@@ -21,6 +21,7 @@ import { EmulatorEvents } from './events.js';
 import { ImdsManager } from './imds/manager.js';
 import { KeyVaultPlane } from './keyvault/dataplane.js';
 import { profileAdminReply, ProfileState } from './profiles.js';
+import { isPortalRequest, newPortalKey, servePortalRequest } from './portal.js';
 import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, hasBody, readBody, RequestTarget, send, type Reply } from './http.js';
 import { logError, logValue } from './log.js';
 import { ensureSecrets, type Secrets } from './secrets.js';
@@ -144,6 +145,8 @@ export function createEmulator(config: EmulatorConfig): Emulator {
   const events = new EmulatorEvents();
   const audit = new AuditLog(config.stateDir, { log: config.log });
   const adminKey = randomBytes(24).toString('base64url');
+  /** Lets the portal's page sign in (portal.ts): handed over by `milab portal` through connection.json's portalUrl. */
+  const portalKey = newPortalKey();
   const profiles = new ProfileState(config.profile);
   const arm = createArmHandler({ config, store, tokens, events, audit, profiles });
   let url: string | undefined;
@@ -269,6 +272,8 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     const baseUrl = url ?? `https://127.0.0.1:${config.port}`;
     const target = req.url ?? '';
     const requestTarget = RequestTarget.parse(target, baseUrl);
+    // The portal's page and sign-in (@milab/portal, loaded on the first such request).
+    if (isPortalRequest(requestTarget?.pathname)) return servePortalRequest(req, res, { store, secrets, tokens: () => ready, key: portalKey }, baseUrl);
     const entra = isEntraTarget(target, requestTarget);
     const withBody = hasBody(req);
     const answer = (reply: Reply): void => {
@@ -366,6 +371,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         armEndpoint: url,
         metadataUrl: `${url}/metadata/endpoints?api-version=2022-09-01`,
         adminKey,
+        portalUrl: `${url}/portal/#key=${portalKey}`,
         rbacDelaySeconds: profiles.rbacDelaySeconds,
         vms: imds.endpoints(),
         profile: profiles.current(),

@@ -1,0 +1,276 @@
+// The portal's side of the emulator's HTTPS listener: everything under /portal. The emulator calls
+// servePortal for those requests only (loading this package the first time one comes); the rest
+// of its listener (Entra, ARM) does not know the portal exists.
+//
+// What is served: the page (index.html, its bundled script and style sheet) and a two-call API:
+// POST /portal/api/principals (who can sign in) and POST /portal/api/token (a token of one of
+// them, which the emulator gets from its own Entra with that principal's client credentials).
+// The page then calls the emulator's ARM API itself, with that token, so RBAC decides every action.
+//
+// Signing in needs no password, so who may ask for a token is guarded instead:
+// - The portal key. Every API call carries `X-Milab-Portal-Key`, a random value the emulator makes
+//   at each start and writes only to connection.json (0600, which holds the principals' secrets
+//   already): `milab portal` hands it over in the URL's fragment (`/portal/#key=…`). A fragment is
+//   never sent to a server nor in a Referer; the page moves it to sessionStorage and drops it
+//   from the address bar. Another web page cannot read it (sessionStorage is per origin and per
+//   tab), and a local process without connection.json does not have it.
+// - The Host header (DNS rebinding): answered only when it names 127.0.0.1:PORT or localhost:PORT,
+//   as the class dashboard does. A page elsewhere that rebinds its own name to 127.0.0.1 sends
+//   its own name in Host and gets 421.
+// - CSRF: the API takes only POST with a JSON body and the key header, so a cross-origin page
+//   needs a CORS preflight that nothing here answers; a request whose Origin is not this origin
+//   is refused anyway.
+// The page's Content-Security-Policy allows scripts and connections to this origin only.
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { portalAssets, type PortalAssets } from './assets.js';
+
+/** Where the portal lives on the emulator's listener. */
+export const PORTAL_PATH = '/portal';
+
+/** The header that carries the portal key on every API call. */
+export const PORTAL_KEY_HEADER = 'x-milab-portal-key';
+
+/** The API's bodies are a principal's id: a few bytes. */
+const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Scripts, connections, images and fonts from this origin only; no framing, no form posts, no
+ * plugins. Styles may be inline: Fluent UI's CSS-in-JS (Griffel) inserts its rules at run time
+ * (a style rule cannot run code; the script policy is what stops injected code).
+ */
+export const PORTAL_CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': PORTAL_CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** Someone who can sign in to the portal (never with a secret: the emulator keeps those). */
+export interface PortalPrincipal {
+  /** `learner`, `grader`, `instructor`, or `class:<name>` for a class learner. */
+  id: string;
+  displayName: string;
+  kind: 'seeded' | 'class';
+  /** Application (client) id. */
+  clientId: string;
+  /** Object id of the service principal (the principalId of its role assignments). */
+  objectId: string;
+}
+
+/** The world the page opens on: the lab subscription, resource group and region. */
+export interface PortalContext {
+  tenantId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+}
+
+/** A token of a principal, for ARM. */
+export interface PortalSignIn {
+  accessToken: string;
+  /** Seconds since the epoch. */
+  expiresOn: number;
+}
+
+/** What the emulator gives the portal. */
+export interface PortalHost {
+  /** The listener's port: Host must be 127.0.0.1:PORT or localhost:PORT. */
+  port: number;
+  /** The portal key of this run (connection.json's portalUrl carries it). */
+  key: string;
+  context(): PortalContext;
+  principals(): PortalPrincipal[];
+  /** A token of the principal `id` for ARM, or undefined when there is no such principal. */
+  signIn(id: string): Promise<PortalSignIn | undefined>;
+  /** The page's bundle (tests); built or taken from the cache when absent. */
+  assets?: () => Promise<PortalAssets>;
+}
+
+/** Whether a request path is the portal's. */
+export function isPortalPath(pathname: string): boolean {
+  return pathname === PORTAL_PATH || pathname.startsWith(`${PORTAL_PATH}/`);
+}
+
+function hostAllowed(host: string | undefined, port: number): boolean {
+  if (!host) return false;
+  const wanted = host.toLowerCase();
+  return wanted === `127.0.0.1:${port}` || wanted === `localhost:${port}`;
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+/** An API refusal in ARM's error shape, which the page shows as it shows ARM's. */
+function refuse(res: ServerResponse, status: number, code: string, message: string): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify({ error: { code, message } }), { 'Cache-Control': 'no-store' });
+}
+
+function indexHtml(assets: PortalAssets): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<title>Microsoft Azure (milab emulator)</title>',
+    `<link rel="stylesheet" href="${PORTAL_PATH}/assets/app.css?v=${assets.version}">`,
+    `<script defer src="${PORTAL_PATH}/assets/app.js?v=${assets.version}"></script>`,
+    '</head>',
+    '<body>',
+    '<div id="root"><p>Loading the portal…</p></div>',
+    '<noscript><p>This page needs JavaScript. The same steps with the az CLI or TypeScript: see each lab\'s README.</p></noscript>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+function keyMatches(presented: string | string[] | undefined, key: string): boolean {
+  const given = Buffer.from(typeof presented === 'string' ? presented : '');
+  const expected = Buffer.from(key);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        resolve(undefined);
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+let cachedAssets: Promise<PortalAssets> | undefined;
+
+/** The bundle, built once per process (a failed build is tried again on the next request). */
+function loadAssets(host: PortalHost): Promise<PortalAssets> {
+  if (host.assets) return host.assets();
+  cachedAssets ??= portalAssets().catch((error: unknown) => {
+    cachedAssets = undefined;
+    throw error;
+  });
+  return cachedAssets;
+}
+
+async function api(req: IncomingMessage, res: ServerResponse, host: PortalHost, name: string): Promise<void> {
+  if (req.method !== 'POST') {
+    send(res, 405, 'text/plain; charset=utf-8', 'The portal API takes POST only.\n', { Allow: 'POST' });
+    return;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !hostAllowed(origin.replace(/^https:\/\//i, ''), host.port)) {
+    refuse(res, 403, 'PortalOriginRefused', `The portal API answers the portal's own page only, not a page from ${origin}.`);
+    return;
+  }
+  if (!keyMatches(req.headers[PORTAL_KEY_HEADER], host.key)) {
+    refuse(res, 403, 'PortalKeyInvalid', 'This page has no portal key, or the key of an earlier emulator run. Open the portal with `./milab portal`, which hands over the key of the running emulator.');
+    return;
+  }
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    refuse(res, 415, 'UnsupportedMediaType', 'The portal API takes a JSON body (Content-Type: application/json).');
+    return;
+  }
+  const text = await readBody(req);
+  if (text === undefined) {
+    refuse(res, 413, 'RequestContentTooLarge', `The portal API takes bodies of up to ${MAX_BODY_BYTES} bytes.`);
+    return;
+  }
+  let body: unknown;
+  try {
+    body = text === '' ? {} : JSON.parse(text);
+  } catch {
+    refuse(res, 400, 'InvalidRequestContent', 'The body is not JSON.');
+    return;
+  }
+  if (name === 'principals') {
+    send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ principals: host.principals(), context: host.context() }), { 'Cache-Control': 'no-store' });
+    return;
+  }
+  const id = (body as { principal?: unknown } | null)?.principal;
+  if (typeof id !== 'string' || id === '') {
+    refuse(res, 400, 'InvalidRequestContent', 'The body needs "principal": the id of one of the principals POST /portal/api/principals lists.');
+    return;
+  }
+  const signedIn = await host.signIn(id);
+  if (!signedIn) {
+    refuse(res, 404, 'PrincipalNotFound', `There is no principal '${id}' to sign in as (a class learner removed since?). Reload the page to see who can sign in.`);
+    return;
+  }
+  // The answer holds a token: never stored by the browser's cache.
+  send(res, 200, 'application/json; charset=utf-8', JSON.stringify(signedIn), { 'Cache-Control': 'no-store' });
+}
+
+/**
+ * Answers a request under /portal (see {@link isPortalPath}); resolves once the reply is sent.
+ * Never rejects for a bad request: it is answered (421, 403, 404, …).
+ */
+export async function servePortal(req: IncomingMessage, res: ServerResponse, host: PortalHost): Promise<void> {
+  if (!hostAllowed(req.headers.host, host.port)) {
+    send(res, 421, 'text/plain; charset=utf-8', `The portal answers only at https://127.0.0.1:${host.port}${PORTAL_PATH}/ (or localhost:${host.port}).\n`);
+    return;
+  }
+  const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
+  const apiMatch = /^\/portal\/api\/(principals|token)$/.exec(path);
+  if (apiMatch) {
+    await api(req, res, host, apiMatch[1] ?? '');
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    send(res, 405, 'text/plain; charset=utf-8', 'Only GET and HEAD are allowed here.\n', { Allow: 'GET, HEAD' });
+    return;
+  }
+  if (path === PORTAL_PATH) {
+    // The fragment (#key=…) stays with the browser across the redirect.
+    send(res, 308, 'text/plain; charset=utf-8', `The portal is at ${PORTAL_PATH}/.\n`, { Location: `${PORTAL_PATH}/` });
+    return;
+  }
+  let assets: PortalAssets;
+  try {
+    assets = await loadAssets(host);
+  } catch (error) {
+    const hint = (error as { hint?: unknown }).hint;
+    send(res, 500, 'text/plain; charset=utf-8', `${(error as Error).message}\n${typeof hint === 'string' ? `${hint}\n` : ''}`, { 'Cache-Control': 'no-store' });
+    return;
+  }
+  switch (path) {
+    case `${PORTAL_PATH}/`:
+    case `${PORTAL_PATH}/index.html`:
+      send(res, 200, 'text/html; charset=utf-8', indexHtml(assets), { 'Cache-Control': 'no-store' });
+      return;
+    case `${PORTAL_PATH}/assets/app.js`:
+      send(res, 200, 'text/javascript; charset=utf-8', assets.js, { 'Cache-Control': 'no-cache', ETag: `"${assets.version}"` });
+      return;
+    case `${PORTAL_PATH}/assets/app.css`:
+      send(res, 200, 'text/css; charset=utf-8', assets.css, { 'Cache-Control': 'no-cache', ETag: `"${assets.version}"` });
+      return;
+    default:
+      send(res, 404, 'text/plain; charset=utf-8', `Nothing at ${path}: the portal is at ${PORTAL_PATH}/.\n`);
+  }
+}

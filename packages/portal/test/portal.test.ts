@@ -1,0 +1,294 @@
+// Labs 01–03 done only through the portal, in a real browser (Debian's Chromium driven by
+// playwright-core, never a downloaded browser), on a real emulator in-process on 127.0.0.1: the
+// steps of each lab README's "Portal" section, then the lab's grader passes. Also: without the
+// key `milab portal` hands over no token is given (and a page whose Host is not 127.0.0.1 gets
+// 421); signed in as the read-only grader, a write is refused and the page shows Azure's error;
+// the create form works with the keyboard alone; no request leaves 127.0.0.1. Screenshots of each
+// step go to <repo>/.artifacts/screenshots/portal-*.png (the lab READMEs show copies from
+// docs/images/).
+//
+// The lab world (emulator, configuration, graders) is the graders' own test support, reached by
+// path: it resolves @milab/emulator, @milab/labs and @milab/graders from graders/.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { checkServerIdentity } from 'node:tls';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLabWorld, type LabWorld } from '../../../graders/test/support.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const SHOTS = join(REPO, '.artifacts', 'screenshots');
+const FLOW_MS = 120_000;
+
+let world: LabWorld;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let portalUrl: string;
+const requests: string[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  world = await startLabWorld();
+  world.reset();
+  portalUrl = world.emulator.connection().portalUrl ?? '';
+  browser = await chromium.launch({ executablePath: process.env.MILAB_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  // The emulator's certificate is its own CA's: the test browser does not trust it, as a fresh
+  // browser profile would not (a learner's browser shows the warning once).
+  context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  page = await context.newPage();
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await world?.stop();
+});
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-${name}.png`) });
+
+/** Picks `option` in the Fluent dropdown labelled `label`. */
+async function choose(label: string, option: string | RegExp): Promise<void> {
+  await page.getByRole('combobox', { name: label }).click();
+  await page.getByRole('option', { name: option }).click();
+}
+
+async function signInAs(label: RegExp): Promise<void> {
+  // A full load (the URL differs from the current one only by its fragment): the tab signs in again as before.
+  await page.goto('about:blank');
+  await page.goto(portalUrl);
+  const signOut = page.getByRole('button', { name: 'Sign out' });
+  const radio = page.getByRole('radio', { name: label });
+  await signOut.or(radio).first().waitFor();
+  if (await signOut.isVisible()) await signOut.click();
+  await radio.check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Azure services' }).waitFor();
+}
+
+/** Searches the top bar for a service and opens it, as the READMEs say ("Search for …"). */
+async function openService(name: string): Promise<void> {
+  await page.getByRole('searchbox', { name: 'Search resources, services, and docs' }).fill(name);
+  await page.getByRole('region', { name: 'Search results' }).getByRole('button', { name, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+/** Presses Tab until `target` has the focus; fails after `max` presses. */
+async function tabTo(target: Locator, max = 40): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab did not reach ${target.toString()} in ${max} presses`);
+}
+
+/** A POST to the portal's API from outside the page (another local program), with its answer. */
+function post(path: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  const url = new URL(path, world.emulator.url);
+  const ca = readFileSync(world.emulator.certificates.caFile);
+  return new Promise((resolve, reject) => {
+    // The certificate is checked for 127.0.0.1 whatever Host the request names.
+    const req = request(url, { method: 'POST', ca, checkServerIdentity: (_host, cert) => checkServerIdentity('127.0.0.1', cert), headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the portal', () => {
+  it('gives a token only with the key milab portal hands over, and only at 127.0.0.1', async () => {
+    const key = new URL(portalUrl).hash.replace(/^#key=/, '');
+    expect(key.length).toBeGreaterThan(20);
+    const body = JSON.stringify({ principal: 'learner' });
+    expect((await post('/portal/api/token', {}, body)).status).toBe(403);
+    expect((await post('/portal/api/token', { 'x-milab-portal-key': 'not-the-key' }, body)).text).toContain('PortalKeyInvalid');
+    // DNS rebinding: a page at another name that resolves to 127.0.0.1 sends its own name in Host.
+    const port = new URL(world.emulator.url ?? '').port;
+    expect((await post('/portal/api/token', { 'x-milab-portal-key': key, host: `attacker.example:${port}` }, body)).status).toBe(421);
+    expect((await post('/portal/api/token', { 'x-milab-portal-key': key, origin: 'https://attacker.example' }, body)).status).toBe(403);
+    const ok = await post('/portal/api/token', { 'x-milab-portal-key': key }, body);
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.text)).toHaveProperty('accessToken');
+
+    // The page without the key says how to open it.
+    await page.goto(`${world.emulator.url}/portal/`);
+    await expect.poll(() => page.getByText('This page has no portal key').isVisible()).toBe(true);
+    // With it: the key leaves the address bar at once, and the picker lists the emulator's principals.
+    await page.goto('about:blank');
+    await page.goto(portalUrl);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(page.url()).not.toContain('key=');
+    for (const name of [/milab-learner/, /milab-grader/, /milab-instructor/]) await expect.poll(() => page.getByRole('radio', { name }).count()).toBe(1);
+    await shot('sign-in');
+  }, FLOW_MS);
+
+  it('lab 01: creates the identity as the README says, and the grader passes', async () => {
+    const { names } = world;
+    await signInAs(/milab-learner/);
+    await shot('home');
+    await openService('Managed Identities');
+    await page.getByRole('button', { name: '+ Create' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Create User Assigned Managed Identity' }).waitFor();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Subscription' }).textContent()).not.toBe('Loading…');
+    await choose('Resource group', names.resourceGroup);
+    await choose('Region', new RegExp(`\\) ${names.location === 'westus' ? 'West US$' : names.location}`));
+    await page.getByRole('textbox', { name: 'Name' }).fill(names.identity);
+    await shot('01-basics');
+    await page.getByRole('tab', { name: 'Tags' }).click();
+    const tags: [string, string][] = [
+      ['workshop', 'milab'],
+      ['learner', names.learnerId],
+      ['lab', '01'],
+    ];
+    for (const [i, [name, value]] of tags.entries()) {
+      await page.getByRole('textbox', { name: `Tag name ${i + 1}` }).fill(name);
+      await page.getByRole('textbox', { name: `Tag value ${i + 1}` }).fill(value);
+    }
+    await shot('01-tags');
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByText('Validation passed').waitFor();
+    await shot('01-review');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('heading', { name: 'Your deployment is complete' }).waitFor();
+    await page.getByRole('button', { name: 'Go to resource' }).click();
+    await page.getByRole('heading', { level: 1, name: names.identity }).waitFor();
+    // The Overview shows the ids ARM has.
+    const learner = await world.as('learner');
+    const identity = await learner.msi.userAssignedIdentities.get(names.resourceGroup, names.identity);
+    await page.getByText(identity.clientId ?? 'no client id').waitFor();
+    await page.getByText(identity.principalId ?? 'no principal id').waitFor();
+    expect(await page.getByText('Client ID', { exact: true }).count()).toBe(1);
+    expect(await page.getByText('Object (principal) ID', { exact: true }).count()).toBe(1);
+    await shot('01-overview');
+
+    const report = await world.grade('01');
+    expect(report.results.map((r) => `${r.id}:${r.status}`)).toEqual(report.results.map((r) => `${r.id}:pass`));
+  }, FLOW_MS);
+
+  it('lab 02: assigns Reader on the subscription to the identity, and the grader passes', async () => {
+    const { names } = world;
+    await openService('Subscriptions');
+    await page.getByRole('table', { name: 'Subscriptions' }).getByRole('button').first().click();
+    await page.getByRole('button', { name: 'Access control (IAM)' }).click();
+    await page.getByRole('table', { name: 'Role assignments' }).waitFor();
+    await shot('02-iam');
+    await page.getByRole('button', { name: '+ Add' }).click();
+    await page.getByRole('menuitem', { name: 'Add role assignment' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Add role assignment' }).waitFor();
+    await page.getByRole('searchbox', { name: 'Search by role name or description' }).fill('Reader');
+    await page.getByRole('radio', { name: 'Reader', exact: true }).check();
+    await shot('02-role');
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await page.getByRole('radio', { name: 'Managed identity' }).check();
+    await page.getByRole('button', { name: '+ Select members' }).click();
+    await choose('Managed identity', /^User-assigned managed identity/);
+    await page.getByRole('checkbox', { name: names.identity, exact: true }).check();
+    await shot('02-select-members');
+    await page.getByRole('button', { name: 'Select', exact: true }).click();
+    await page.getByRole('table', { name: 'Selected members' }).getByText(names.identity).waitFor();
+    await shot('02-members');
+    await page.getByRole('button', { name: 'Review + assign' }).click();
+    await page.getByRole('group', { name: 'Review + assign' }).waitFor();
+    await page.getByRole('button', { name: 'Review + assign' }).click();
+    const row = page.getByRole('table', { name: 'Role assignments' }).getByRole('row').filter({ hasText: names.identity });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Reader');
+    await shot('02-assigned');
+
+    const report = await world.grade('01', '02');
+    expect(report.results.map((r) => `${r.id}:${r.status}`)).toEqual(report.results.map((r) => `${r.id}:pass`));
+  }, FLOW_MS);
+
+  it('lab 03: adds the identity on the VM’s User assigned tab, keeping the app’s, and the grader passes', async () => {
+    const { names } = world;
+    // `./milab start` runs lab 03's setup (the VM's app identity) before the lab.
+    await world.prepare('03');
+    await openService('Virtual machines');
+    await page.getByRole('button', { name: names.vm, exact: true }).click();
+    await page.getByRole('navigation', { name: 'Virtual machine menu' }).getByRole('button', { name: 'Identity' }).click();
+    await page.getByRole('tab', { name: 'System assigned' }).waitFor();
+    await shot('03-system-assigned');
+    await page.getByRole('tab', { name: 'User assigned' }).click();
+    await page.getByRole('table', { name: 'User assigned managed identities' }).getByText(names.appIdentity).waitFor();
+    await page.getByRole('button', { name: '+ Add' }).click();
+    await page.getByRole('checkbox', { name: names.identity, exact: true }).check();
+    await shot('03-add');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const table = page.getByRole('table', { name: 'User assigned managed identities' });
+    await table.getByText(names.identity, { exact: true }).waitFor();
+    await table.getByText(names.appIdentity, { exact: true }).waitFor();
+    await shot('03-user-assigned');
+
+    const report = await world.grade('01', '02', '03');
+    expect(report.results.map((r) => `${r.id}:${r.status}`)).toEqual(report.results.map((r) => `${r.id}:pass`));
+  }, FLOW_MS);
+
+  it('signed in as the read-only grader, a write is refused and the page shows Azure’s error', async () => {
+    await signInAs(/milab-grader/);
+    await openService('Managed Identities');
+    await page.getByRole('button', { name: '+ Create' }).click();
+    await choose('Resource group', world.names.resourceGroup);
+    await page.getByRole('textbox', { name: 'Name' }).fill('id-written-by-the-grader');
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.getByText('AuthorizationFailed').waitFor();
+    expect(await alert.textContent()).toMatch(/does not have authorization to perform action 'Microsoft\.ManagedIdentity\/userAssignedIdentities\/write'/);
+    await shot('grader-refused');
+    const instructor = await world.as('instructor');
+    await expect(instructor.msi.userAssignedIdentities.get(world.names.resourceGroup, 'id-written-by-the-grader')).rejects.toMatchObject({ code: 'ResourceNotFound' });
+  }, FLOW_MS);
+
+  it('creates an identity with the keyboard alone', async () => {
+    await signInAs(/milab-learner/);
+    const search = page.getByRole('searchbox', { name: 'Search resources, services, and docs' });
+    await tabTo(search);
+    await page.keyboard.type('Managed Identities');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Managed Identities' }).waitFor();
+    await tabTo(page.getByRole('button', { name: '+ Create' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Create User Assigned Managed Identity' }).waitFor();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Subscription' }).textContent()).not.toBe('Loading…');
+    const group = page.getByRole('combobox', { name: 'Resource group' });
+    await tabTo(group);
+    await page.keyboard.press('Enter');
+    await page.getByRole('option', { name: world.names.resourceGroup }).waitFor();
+    // Typing a name moves to the option it starts (the listbox's type-ahead).
+    await page.keyboard.type(world.names.resourceGroup);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => group.textContent()).toContain(world.names.resourceGroup);
+    await tabTo(page.getByRole('textbox', { name: 'Name' }));
+    await page.keyboard.type('id-made-with-the-keyboard');
+    await tabTo(page.getByRole('button', { name: 'Next : Tags >' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page.getByRole('textbox', { name: 'Tag name 1' }));
+    await page.keyboard.type('workshop');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('milab');
+    await tabTo(page.getByRole('button', { name: 'Review + create', exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByText('Validation passed').waitFor();
+    await tabTo(page.getByRole('button', { name: 'Create', exact: true }));
+    await shot('keyboard-review');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Your deployment is complete' }).waitFor();
+    const learner = await world.as('learner');
+    const made = await learner.msi.userAssignedIdentities.get(world.names.resourceGroup, 'id-made-with-the-keyboard');
+    expect(made.tags).toEqual({ workshop: 'milab' });
+  }, FLOW_MS);
+
+  it('loaded nothing from outside 127.0.0.1 and raised no script error', () => {
+    const elsewhere = requests.filter((url) => !url.startsWith('https://127.0.0.1:') && !url.startsWith('data:'));
+    expect(elsewhere).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
