@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIT_FILE } from '../src/audit.js';
+import { AUDIT_FILE, readAudit } from '../src/audit.js';
 import { SEED } from '../src/world.js';
 import { startTestEmulator, type TestEmulator } from './helpers.js';
 import { createVault, grant, keyVaultClient, secretClient } from './keyvault-helpers.js';
@@ -76,6 +76,9 @@ describe('Key Vault (control plane and secrets data plane)', () => {
     const body = (await response.body.json()) as { error: { code: string; message: string } };
     expect(response.statusCode).toBe(401);
     expect(body.error.message).toBe('AKV10022: Invalid audience. Expected https://vault.azure.net, found: https://management.azure.com.');
+    // The audit log names the sender of a refused token (the SDK's token-less first call is 'anonymous').
+    const entry = readAudit(emu.stateDir).filter((e) => e.path.startsWith(vaultUri.replace(/\/$/, ''))).pop();
+    expect(entry).toMatchObject({ principal: 'learner', status: 401, error: 'Unauthorized' });
   });
 
   it('Owner of the subscription cannot set a secret (no data actions); Key Vault Secrets Officer can, with versions', async () => {
