@@ -36,6 +36,22 @@ if (!existsSync(chromium)) {
   }
 }
 
+// The az route's tests (packages/cli/test/az-cli.test.ts) run the real az CLI: on a machine
+// without it, install Debian's package (azure-cli 2.45) when we can, as for Chromium; otherwise
+// those tests fail saying how to install it.
+const azOnPath = (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, 'az')));
+if (!azOnPath && !process.env.MILAB_AZ?.trim() && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+  console.log('Installing the az CLI for the az route tests (apt-get install azure-cli) ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'azure-cli']]) {
+    const step = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
+    if (step.status !== 0) {
+      console.error(`apt-get ${args.join(' ')} failed (exit ${step.status}).\n  next step: install the az CLI yourself (https://learn.microsoft.com/cli/azure/install-azure-cli-linux), or set MILAB_AZ to an az executable.`);
+      process.exit(2);
+    }
+  }
+}
+
 for (const dir of packageDirs) rmSync(reportOf(dir), { force: true });
 
 const turbo = spawnSync('turbo', ['run', 'test', ...process.argv.slice(2)], {
