@@ -1,8 +1,11 @@
-// The steps the graders' fix lines give, each two ways: the az command, and the same call in
-// TypeScript with the SDK clients a lab program gets (`clients` from its LabContext, as the
-// labs' solutions use them). az cannot sign in to the emulator yet, so on the emulator target
-// the TypeScript way is the one a learner can run; both are always given, so a fix reads the
-// same on either target.
+// The steps the graders' fix lines give, each two ways: the az command first, then the same call
+// in TypeScript with the SDK clients a lab program gets (`clients` from its LabContext, as the
+// labs' solutions use them). az leads on both targets: on the emulator it signs in with
+// `eval "$(./milab emulator az)"` (packages/cli/src/commands/emulator-az.ts), and the commands
+// below run there as written (packages/cli/test/az-cli.test.ts), except with Debian's azure-cli
+// 2.45, whose `az role assignment create` / `delete` are broken by its packaging (the lab 02
+// README gives the `az rest` call; the TypeScript way works everywhere). A fix reads the same on
+// either target.
 import { WORKSHOP_TAG_VALUE } from '@milab/core';
 import { ROLE_IDS, roleDefinitionId, type LabNames } from '@milab/labs';
 import type { VmView } from './context.js';
