@@ -17,6 +17,7 @@ import { registerQuiz } from './commands/quiz.js';
 import { registerReport } from './commands/report.js';
 import { registerChallenge } from './commands/challenge.js';
 import { registerClassroom } from './commands/classroom.js';
+import { registerPortal } from './commands/portal.js';
 
 /** Every milab command, registered on a new program. */
 export function buildProgram(): Command {
@@ -40,5 +41,6 @@ export function buildProgram(): Command {
   registerVm(program);
   registerClass(program);
   registerClassroom(program);
+  registerPortal(program);
   return program;
 }
