@@ -9,13 +9,16 @@
 // (Node.js is not on the VM): the same request to IMDS without a client id, the same list of the
 // group with the token, and it prints only the token's oid, xms_mirid and aud — never the token.
 //
-// Run Command (action) facts relied on: RunShellScript runs the script lines as root through the
-// VM agent and answers with `value[].message` holding the script's stdout and stderr (Linux:
-// "Enable succeeded: \n[stdout]\n…\n[stderr]\n…"), the output cut to its last 4,096 bytes
-// (Microsoft Learn, "Run scripts in your Linux VM by using action Run Commands",
-// https://learn.microsoft.com/azure/virtual-machines/linux/run-command; the message layout is as
-// `az vm run-command invoke` shows it, not confirmed word for word in this repo's sources). So the
-// probe prints one marked line of compact JSON, at most a few hundred bytes of names.
+// Run Command (action) facts relied on (Microsoft Learn, "Run shell scripts in your Linux VM by
+// using Run Command", https://learn.microsoft.com/azure/virtual-machines/linux/run-command, source
+// MicrosoftDocs/azure-docs articles/virtual-machines/linux/run-command.md): RunShellScript runs the
+// script through the VM agent as an elevated user; output is limited to the last 4,096 bytes; one
+// script at a time; at most 90 minutes; outbound connectivity from the VM is needed to return the
+// results; running one needs Microsoft.Compute/virtualMachines/runCommand/action (Virtual Machine
+// Contributor and above). The answer's `value[].message` holds stdout and stderr (Linux: "Enable
+// succeeded: \n[stdout]\n…\n[stderr]\n…", as `az vm run-command invoke` shows it: that layout is
+// not confirmed word for word here, so the probe prints one marked line of compact JSON, found
+// wherever it is, with at most a few hundred bytes of names).
 import { createArmClients, createArmContext, isMilabError, MilabError, type MilabConfig } from '@milab/core';
 import type { LabNames } from '@milab/labs';
 import type { InventoryResult } from './inventory.js';
@@ -36,6 +39,9 @@ export type VmScriptRunner = (vm: string, script: readonly string[]) => Promise<
 
 /** The line the probe's result follows. */
 export const PROBE_MARKER = 'MILAB-INVENTORY-PROBE ';
+
+/** How long grading waits for Run Command's answer. */
+export const RUN_COMMAND_TIMEOUT_MS = 5 * 60_000;
 
 /** At most this many resource names come back (the output is cut at 4,096 bytes); `count` has them all. */
 const MAX_NAMES = 40;
@@ -166,12 +172,23 @@ export async function probeOnVm(runner: VmScriptRunner, names: LabNames, vm: str
  * VM that just started). A VM that is not there is `'no-vm'`; a VM that is stopped, or busy with
  * another Run Command (409), is said with the next step.
  */
-export function runCommandRunner(config: MilabConfig, names: LabNames, env: Env): VmScriptRunner {
+export function runCommandRunner(config: MilabConfig, names: LabNames, env: Env, timeoutMs: number = RUN_COMMAND_TIMEOUT_MS): VmScriptRunner {
   return async (vm, script) => {
     const clients = await createArmClients(createArmContext(config, { as: 'learner', env }));
+    // Run Command itself gives a script up to 90 minutes (run-command.md, above: restrictions);
+    // the probe takes seconds, so a VM that has not answered in minutes is not going to, and the
+    // learner hears why.
+    const abortSignal = AbortSignal.timeout(timeoutMs);
     try {
-      return await clients.compute.virtualMachines.beginRunCommandAndWait(names.resourceGroup, vm, { commandId: 'RunShellScript', script: [...script] });
+      return await clients.compute.virtualMachines.beginRunCommandAndWait(names.resourceGroup, vm, { commandId: 'RunShellScript', script: [...script] }, { abortSignal });
     } catch (error) {
+      if (abortSignal.aborted) {
+        throw new MilabError(`Run Command on ${vm} did not answer within ${Math.round(timeoutMs / 60_000)} minutes.`, {
+          code: 'MILAB_CHALLENGE_RUN_COMMAND',
+          hint: `The VM agent may not be ready (a VM that just started), or the VM is stopped: \`az vm get-instance-view -g ${names.resourceGroup} -n ${vm} --query instanceView.vmAgent.statuses\`. Then \`./milab challenge submit\` again; the challenge keeps running.`,
+          exitCode: 2,
+        });
+      }
       const status = (error as { statusCode?: unknown; status?: unknown }).statusCode ?? (error as { status?: unknown }).status;
       const code = isMilabError(error) ? error.code : String((error as { code?: unknown }).code ?? '');
       if (status === 404 || /^(ResourceNotFound|NotFound)$/.test(code)) return 'no-vm';

@@ -50,7 +50,9 @@ export async function grant(ws: Workspace, scope: string, role: keyof typeof ROL
 
 // Network API version for the challenge VM's network on Azure (Microsoft.Network REST reference,
 // "Virtual Networks - Create Or Update", "Network Interfaces - Create Or Update"). The app on the
-// VM calls ARM, so the VM needs outbound access without a public IP: subnets made with API
+// VM calls ARM, and Run Command needs outbound connectivity to return its results (Microsoft Learn,
+// "Run shell scripts in your Linux VM by using Run Command": restrictions), so the VM needs
+// outbound access without a public IP: subnets made with API
 // versions before 2025-07-01 keep default outbound access; from 2025-07-01 new subnets are private
 // by default (defaultOutboundAccess false; Azure Networking blog, "Private subnets by default in
 // Azure virtual networks", techcommunity.microsoft.com, 2026). Keep this version, or add an

@@ -26,7 +26,11 @@ Examples:
 One challenge runs at a time. Its start time is saved (<milab home>/challenge.json), so closing the
 terminal or restarting the emulator does not stop the clock. Everything a challenge makes is tagged
 workshop=milab, learner=<you>, challenge=<name> in your resource group; its end removes exactly that
-(and the role assignments of those identities), nothing else.`;
+(and the role assignments of those identities), nothing else.
+
+On Azure, the VM challenges' app needs the VM's IMDS, which answers only on the VM: submit (or status
+after the time limit) runs it there through Run Command, signed in as you (a write your roles allow,
+the grader's Reader does not), and the read-only checks judge what it got. It takes about a minute.`;
 
 const sub = (parent: Command, name: string, description: string, examples: string): Command =>
   parent.command(name).description(description).addHelpText('after', `\nExamples:\n${examples}`);
