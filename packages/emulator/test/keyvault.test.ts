@@ -105,6 +105,19 @@ describe('Key Vault (control plane and secrets data plane)', () => {
     await expect(learner.getSecret('no-such-secret')).rejects.toMatchObject({ statusCode: 404, code: 'SecretNotFound' });
   });
 
+  it('pages secret lists with nextLink (25 a page)', async () => {
+    const learner = secretClient(emu, vaultUri, emu.as('learner').credential);
+    for (let i = 0; i < 27; i++) await learner.setSecret(`paged-${String(i).padStart(2, '0')}`, 'x');
+    const names: string[] = [];
+    for await (const p of learner.listPropertiesOfSecrets()) names.push(p.name);
+    expect(names.filter((n) => n.startsWith('paged-'))).toHaveLength(27);
+    const token = (await emu.as('learner').credential.getToken('https://vault.azure.net/.default')).token;
+    const raw = await request(`${vaultUri}secrets?api-version=2025-07-01`, { headers: { authorization: `Bearer ${token}` }, dispatcher: dispatcher() });
+    const page = (await raw.body.json()) as { value: unknown[]; nextLink: string | null };
+    expect(page.value).toHaveLength(25);
+    expect(page.nextLink).toMatch(new RegExp(`^${vaultUri}secrets\\?`));
+  });
+
   it('Key Vault Reader lists secrets but gets ForbiddenByRbac on a value', async () => {
     await grant(emu, vaultId, 'Key Vault Reader', SEED.principals.grader.objectId);
     const reader = secretClient(emu, vaultUri, emu.as('grader').credential);
