@@ -14,6 +14,7 @@ import { request } from 'node:https';
 import { checkServerIdentity } from 'node:tls';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_KEY_HEADER, ADMIN_PRINCIPALS_PATH } from '@milab/common';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabWorld, type LabWorld } from '../../../graders/test/support.js';
@@ -118,6 +119,17 @@ describe('the portal', () => {
     expect(ok.status).toBe(200);
     expect(JSON.parse(ok.text)).toHaveProperty('accessToken');
 
+    // A class learner (made by the instructor's tooling) can sign in too, with its own token.
+    const admin = { [ADMIN_KEY_HEADER]: world.emulator.connection().adminKey ?? '' };
+    expect((await post(ADMIN_PRINCIPALS_PATH, admin, JSON.stringify({ ensure: [{ name: 'grace', displayName: 'learner-grace' }] }))).status).toBe(200);
+    const listed = JSON.parse((await post('/portal/api/principals', { 'x-milab-portal-key': key }, '{}')).text) as { principals: { id: string; kind: string }[] };
+    expect(listed.principals).toContainEqual(expect.objectContaining({ id: 'class:grace', kind: 'class' }));
+    const grace = await post('/portal/api/token', { 'x-milab-portal-key': key }, JSON.stringify({ principal: 'class:grace' }));
+    expect(grace.status).toBe(200);
+    const claims = JSON.parse(Buffer.from((JSON.parse(grace.text) as { accessToken: string }).accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid: string };
+    expect(claims.oid).toBe(world.emulator.store.state.principals[claims.oid]?.objectId);
+    expect(world.emulator.store.state.principals[claims.oid]?.name).toBe('grace');
+
     // The page without the key says how to open it.
     await page.goto(`${world.emulator.url}/portal/`);
     await expect.poll(() => page.getByText('This page has no portal key').isVisible()).toBe(true);
@@ -126,7 +138,7 @@ describe('the portal', () => {
     await page.goto(portalUrl);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect(page.url()).not.toContain('key=');
-    for (const name of [/milab-learner/, /milab-grader/, /milab-instructor/]) await expect.poll(() => page.getByRole('radio', { name }).count()).toBe(1);
+    for (const name of [/milab-learner/, /milab-grader/, /milab-instructor/, /learner-grace \(class learner\)/]) await expect.poll(() => page.getByRole('radio', { name }).count()).toBe(1);
     await shot('sign-in');
   }, FLOW_MS);
 
