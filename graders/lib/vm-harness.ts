@@ -13,6 +13,7 @@ import { request as httpRequest } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { decodeClaims } from '@milab/core';
 import { createVmLabContext, findLab, MAX_OUTPUT_BYTES, startRunWatchdog, type VmLabContext } from '@milab/labs';
+import { prepareSdkRun, sdkCalls, type Lab08Program } from '../08-identity-sdk-on-vm.js';
 import { lab07Reads } from './vm-lab07-harness.js';
 import { blot, containsToken, RESULT_FD, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest } from './vm-protocol.js';
 
@@ -78,6 +79,8 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     systemToken?: (ctx: VmLabContext) => Promise<unknown>;
     main?: (ctx: VmLabContext) => Promise<void>;
   };
+  // Lab 08: the emulated VM's network is the emulator, and it has no az login (before the program loads).
+  if (input.lab === '08') prepareSdkRun(process.env.MILAB_TARGET);
   try {
     mod = (await import(pathToFileURL(input.program).href)) as typeof mod;
   } catch (error) {
@@ -132,6 +135,7 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
       return mod.systemToken(ctx);
     });
   }
+  if (input.lab === '08') out.sdk = await sdkCalls(mod as Lab08Program, ctx, callFor);
   if (input.lab === '07') out.lab07 = await lab07Reads(mod, ctx, input, { take, during: (where) => (during = where), tokenSeen: (where) => out.tokenSeenIn.push(where) });
   during = 'main';
   try {

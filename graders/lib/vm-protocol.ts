@@ -1,8 +1,10 @@
 // What the graders of labs 04, 05 and 06 and their harness on the VM (vm-harness.ts) say to each
 // other: the input (argv), the one result (on file descriptor 3), and how tokens — as is,
 // encoded, reversed or split across lines — are found in text and blotted out of it.
+import type { SdkOutput } from '../08-identity-sdk-on-vm.js';
+
 /** The labs whose programs the graders run on the lab VM (lab 06: its starter/vm.ts). */
-export type VmLab = '04' | '05' | '06' | '07';
+export type VmLab = '04' | '05' | '06' | '07' | '08';
 
 /** What the grader asks for. */
 export interface HarnessInput {
@@ -85,6 +87,8 @@ export interface HarnessOutput {
   /** Lab 07: readWhenGranted for the granted VM (held back first), for the denied group, and with a stale first token. */
   lab07?: { granted?: ReadOutcome; denied?: ReadOutcome; stale?: ReadOutcome };
   badResource?: CallOutcome;
+  /** Lab 08: the learner's credentials' tokens, settings and scopes (../08-identity-sdk-on-vm.ts). */
+  sdk?: SdkOutput;
   main?: { ok: boolean; error?: string; stdout: string; stderr: string };
   /** Where a token (a JWT, in full or encoded) appeared in what the learner's code wrote or threw. */
   tokenSeenIn: string[];

@@ -111,7 +111,7 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     env = { ...process.env, ...settings };
   }
   // Lab 06 asks IMDS for the system-assigned identity's token once: no faults (lab 04 grades the retries).
-  const faults = config.target === 'emulator' && lab !== '06' && lab !== '07' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
+  const faults = config.target === 'emulator' && lab !== '06' && lab !== '07' && lab !== '08' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
   const input: HarnessInput = {
     lab,
     program,

@@ -253,6 +253,21 @@ describe('Key Vault (control plane and secrets data plane)', () => {
     expect(body.error.message).toContain('does not have secrets get permission on key vault');
   });
 
+  it('access policies are added and removed per principal (vaults.updateAccessPolicy, as az keyvault set-policy)', async () => {
+    const client = keyVaultClient(emu);
+    const grader = SEED.principals.grader.objectId;
+    const entry = (secrets: string[]) => ({ tenantId: SEED.tenantId, objectId: grader, permissions: { secrets: secrets as ('get' | 'list')[] } });
+    await client.vaults.updateAccessPolicy('DevTest', 'milab-kv-policies', 'add', { properties: { accessPolicies: [entry(['get'])] } });
+    await client.vaults.updateAccessPolicy('DevTest', 'milab-kv-policies', 'add', { properties: { accessPolicies: [entry(['list'])] } });
+    let vault = await client.vaults.get('DevTest', 'milab-kv-policies');
+    expect(vault.properties.accessPolicies?.find((p) => p.objectId === grader)?.permissions.secrets).toEqual(['get', 'list']);
+    const reader = secretClient(emu, vault.properties.vaultUri ?? '', emu.as('grader').credential);
+    expect((await reader.getSecret('policy-secret')).value).toBe(VALUE);
+    await client.vaults.updateAccessPolicy('DevTest', 'milab-kv-policies', 'remove', { properties: { accessPolicies: [entry(['get', 'list'])] } });
+    vault = await client.vaults.get('DevTest', 'milab-kv-policies');
+    expect(vault.properties.accessPolicies?.some((p) => p.objectId === grader)).toBe(false);
+  });
+
   it('lists the Key Vault roles with their data actions', async () => {
     const definition = await emu.as('learner').authorization.roleDefinitions.get('', '4633458b-17de-408a-b874-0445c86b69e6');
     expect(definition).toMatchObject({ roleName: 'Key Vault Secrets User', permissions: [{ actions: [], dataActions: ['Microsoft.KeyVault/vaults/secrets/getSecret/action', 'Microsoft.KeyVault/vaults/secrets/readMetadata/action'] }] });

@@ -69,6 +69,7 @@ export function handleKeyVaults(ctx: ArmContext): Reply | undefined {
   if (check) return checkNameAvailability(ctx, check[1] ?? '');
   const p = matchProviderPath(ctx.path, VAULT_TYPE);
   if (!p) return undefined;
+  if (/^accesspolicies\/(add|replace|remove)$/.test(p.child) && p.name !== undefined) return updateAccessPolicies(ctx, p.subscriptionId, p.resourceGroup ?? '', p.name, p.child.slice('accesspolicies/'.length));
   if (p.child !== '') return undefined;
   const { method } = ctx;
   ctx.requireSubscription(p.subscriptionId);
@@ -240,4 +241,63 @@ function checkNameAvailability(ctx: ArmContext, subscriptionId: string): Reply {
   const taken = liveVaults(ctx).some((v) => v.name.toLowerCase() === name.toLowerCase()) || kv.deletedVault(name) !== undefined;
   if (taken) return { status: 200, body: { nameAvailable: false, reason: 'AlreadyExists', message: `The vault name '${name}' is already in use.` } };
   return { status: 200, body: { nameAvailable: true } };
+}
+
+interface AccessPolicy {
+  tenantId?: unknown;
+  objectId?: unknown;
+  applicationId?: unknown;
+  permissions?: Record<string, unknown>;
+}
+
+/** The same principal in two access policy entries (tenant, object and application ids). */
+function samePolicyPrincipal(a: AccessPolicy, b: AccessPolicy): boolean {
+  const norm = (v: unknown) => String(v ?? '').toLowerCase();
+  return norm(a.tenantId) === norm(b.tenantId) && norm(a.objectId) === norm(b.objectId) && norm(a.applicationId) === norm(b.applicationId);
+}
+
+/**
+ * `PUT …/vaults/{name}/accessPolicies/{add|replace|remove}` (what `az keyvault set-policy` and
+ * arm-keyvault's `vaults.updateAccessPolicy` send): body and answer `{properties: {accessPolicies}}`;
+ * `add` merges permissions into the principal's entry (or adds one), `remove` takes them out
+ * (an entry left with none goes), `replace` sets them (the spec's updateAccessPoliciesAdd example).
+ */
+function updateAccessPolicies(ctx: ArmContext, subscriptionId: string, rgName: string, name: string, kind: string): Reply {
+  if (ctx.method !== 'PUT') throw errors.methodNotAllowed(ctx.method, ctx.path);
+  ctx.requireSubscription(subscriptionId);
+  const { existing, notFound } = trackedTarget(ctx, { subscriptionId, resourceGroup: rgName, name, child: '' }, VAULT_TYPE, `${VAULT_TYPE}/accessPolicies/write`);
+  if (!existing) throw notFound();
+  const body = ctx.json();
+  const requested = isObject(body.properties) ? body.properties.accessPolicies : undefined;
+  if (!Array.isArray(requested)) throw keyVaultArmErrors.badProperty('properties.accessPolicies', 'an array of { tenantId, objectId, permissions }');
+  const policies = (Array.isArray(existing.properties.accessPolicies) ? existing.properties.accessPolicies : []).map((p) => structuredClone(p as AccessPolicy));
+  for (const entry of requested as AccessPolicy[]) {
+    if (!isObject(entry) || typeof entry.objectId !== 'string') throw keyVaultArmErrors.badProperty('properties.accessPolicies[].objectId', "the principal's object id");
+    const index = policies.findIndex((p) => samePolicyPrincipal(p, entry));
+    const current = index >= 0 ? policies[index]! : undefined;
+    const wanted = isObject(entry.permissions) ? entry.permissions : {};
+    if (kind === 'replace' || (kind === 'add' && !current)) {
+      if (current) current.permissions = structuredClone(wanted);
+      else policies.push(structuredClone(entry));
+      continue;
+    }
+    if (!current) continue;
+    const merged: Record<string, unknown> = { ...(current.permissions ?? {}) };
+    for (const [area, list] of Object.entries(wanted)) {
+      const have = Array.isArray(merged[area]) ? (merged[area] as unknown[]).map((v) => String(v).toLowerCase()) : [];
+      const given = Array.isArray(list) ? list.map((v) => String(v).toLowerCase()) : [];
+      merged[area] = kind === 'add' ? [...new Set([...have, ...given])] : have.filter((v) => !given.includes(v));
+    }
+    current.permissions = merged;
+    if (kind === 'remove' && Object.values(merged).every((list) => !Array.isArray(list) || list.length === 0)) policies.splice(index, 1);
+  }
+  const record = ctx.store.mutate((draft) => {
+    const r = draft.resources[keyOf(existing.id)] as ResourceRecord;
+    draft.resources[keyOf(existing.id)] = { ...r, properties: { ...r.properties, accessPolicies: policies } };
+    return draft.resources[keyOf(existing.id)] as ResourceRecord;
+  });
+  return {
+    status: 201,
+    body: { id: `${record.id}/accessPolicies/${kind}`, name: kind, type: `${VAULT_TYPE}/accessPolicies`, location: record.location, properties: { accessPolicies: policies } },
+  };
 }
