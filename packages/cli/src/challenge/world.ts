@@ -62,8 +62,9 @@ const NETWORK_API = '2023-09-01';
 /**
  * Creates the challenge VM with these user-assigned identities attached (none: no identity block).
  * On the emulator a VM is a record with its own IMDS, made at once. On Azure it is a real VM — the
- * smallest Linux size, no public IP, in a virtual network and NIC made for it and tagged like it —
- * which costs money until the challenge ends (its clean-up deletes all three).
+ * smallest Linux size, no public IP, with a NIC made for it and tagged like it, in the group's own
+ * virtual network when it has one (a class's), else in one made for it — which costs money until
+ * the challenge ends (its clean-up deletes what it made, never a network it found).
  */
 export async function makeVm(ws: Workspace, identityIds: readonly string[]): Promise<void> {
   const { names, ch } = ws;
@@ -71,19 +72,25 @@ export async function makeVm(ws: Workspace, identityIds: readonly string[]): Pro
   let networkProfile: { networkInterfaces: { id: string; primary: boolean }[] } | undefined;
   if (ws.config.target === 'azure') {
     const arm = createArmContext(ws.config, { as: 'learner', env: ws.env });
-    const vnetId = `${names.resourceGroupScope}/providers/Microsoft.Network/virtualNetworks/${ch.vm}-vnet`;
-    await armRequest(arm, {
-      method: 'PUT',
-      path: vnetId,
-      apiVersion: NETWORK_API,
-      body: { location: names.location, tags: ws.tags, properties: { addressSpace: { addressPrefixes: ['10.42.0.0/24'] }, subnets: [{ name: 'default', properties: { addressPrefix: '10.42.0.0/24' } }] } },
-    });
+    // A subnet the group has already (a class provisions vnet-milab-<learner>): a class learner's
+    // Virtual Machine Contributor may join a subnet and make a NIC, but not write a virtual network.
+    let subnetId = await existingSubnet(arm, names);
+    if (!subnetId) {
+      const vnetId = `${names.resourceGroupScope}/providers/Microsoft.Network/virtualNetworks/${ch.vm}-vnet`;
+      await armRequest(arm, {
+        method: 'PUT',
+        path: vnetId,
+        apiVersion: NETWORK_API,
+        body: { location: names.location, tags: ws.tags, properties: { addressSpace: { addressPrefixes: ['10.42.0.0/24'] }, subnets: [{ name: 'default', properties: { addressPrefix: '10.42.0.0/24' } }] } },
+      });
+      subnetId = `${vnetId}/subnets/default`;
+    }
     const nicId = `${names.resourceGroupScope}/providers/Microsoft.Network/networkInterfaces/${ch.vm}-nic`;
     await armRequest(arm, {
       method: 'PUT',
       path: nicId,
       apiVersion: NETWORK_API,
-      body: { location: names.location, tags: ws.tags, properties: { ipConfigurations: [{ name: 'ipconfig1', properties: { subnet: { id: `${vnetId}/subnets/default` }, privateIPAllocationMethod: 'Dynamic' } }] } },
+      body: { location: names.location, tags: ws.tags, properties: { ipConfigurations: [{ name: 'ipconfig1', properties: { subnet: { id: subnetId }, privateIPAllocationMethod: 'Dynamic' } }] } },
     });
     networkProfile = { networkInterfaces: [{ id: nicId, primary: true }] };
   }
@@ -107,6 +114,23 @@ export async function makeVm(ws: Workspace, identityIds: readonly string[]): Pro
     },
     ...(networkProfile ? { networkProfile } : {}),
   });
+}
+
+/**
+ * The first subnet of a virtual network in the learner's group, in the challenge VM's region, that
+ * was not made for a challenge; `undefined` when there is none (or the list cannot be read).
+ */
+async function existingSubnet(arm: ReturnType<typeof createArmContext>, names: LabNames): Promise<string | undefined> {
+  type Vnet = { id?: string; location?: string; tags?: Record<string, string>; properties?: { subnets?: { id?: string }[] } };
+  try {
+    const listed = await armRequest<{ value?: Vnet[] }>(arm, { path: `${names.resourceGroupScope}/providers/Microsoft.Network/virtualNetworks`, apiVersion: NETWORK_API });
+    const usable = (listed.body?.value ?? []).find(
+      (v) => v.tags?.[CHALLENGE_TAG] === undefined && (v.location ?? '').toLowerCase() === names.location.toLowerCase() && v.properties?.subnets?.[0]?.id,
+    );
+    return usable?.properties?.subnets?.[0]?.id;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The types a clean-up removes, in the order it removes them, with their names in words. */
@@ -180,7 +204,7 @@ export async function cleanUp(clients: ArmClients, names: LabNames, learnerId: s
 /** The `--what-if` line for the challenge VM. */
 export function vmPlan(names: LabNames, ch: ChallengeNames, identities: string): string {
   return names.target === 'azure'
-    ? `a VM ${ch.vm} (Standard_B1s, Ubuntu, no public IP; submit runs the app on it through Run Command, as you) with ${identities}, and its virtual network ${ch.vm}-vnet and NIC ${ch.vm}-nic — a real VM that costs money until the challenge ends`
+    ? `a VM ${ch.vm} (Standard_B1s, Ubuntu, no public IP; submit runs the app on it through Run Command, as you) with ${identities}, and its NIC ${ch.vm}-nic (in the group's virtual network if it has one, else in a new one, ${ch.vm}-vnet) — a real VM that costs money until the challenge ends`
     : `an emulated VM ${ch.vm} with ${identities} (and its own IMDS)`;
 }
 
