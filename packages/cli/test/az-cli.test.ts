@@ -5,14 +5,13 @@
 // Every az run has its own HOME and an AZURE_CONFIG_DIR in the test's folder: nothing reads or
 // writes ~/.azure, and the test asserts so.
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmulator, parseConfig, type Emulator, type EmulatorConnection } from '@milab/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZ_VERSIONS_HINT, findAz, isDebianAz } from '../src/commands/emulator-az.js';
-import { cleanEnv, milab, type CliResult } from './support.js';
+import { cleanEnv, milab, repo, type CliResult } from './support.js';
 
 const LEARNER = 'ada';
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
@@ -24,6 +23,22 @@ function parseExports(text: string): Record<string, string> {
     if (match) vars[match[1] ?? ''] = (match[2] ?? '').replace(/'\\''/g, "'");
   }
   return vars;
+}
+
+/** The sh blocks of a lab README's "### az CLI" section, as written. */
+function azBlocks(labDir: string): string[] {
+  const text = readFileSync(join(repo, 'labs', labDir, 'README.md'), 'utf8');
+  const start = text.indexOf('### az CLI');
+  const end = text.indexOf('\n### ', start + 1);
+  const section = text.slice(start, end < 0 ? undefined : end);
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+}
+
+/** The last JSON document az printed (a block's commands each print one; az indents all but the first line). */
+function lastJson<T>(stdout: string): T {
+  const lines = stdout.trimEnd().split('\n');
+  const start = lines.findLastIndex((line) => /^[[{]/.test(line));
+  return JSON.parse(lines.slice(start).join('\n')) as T;
 }
 
 const az = findAz();
@@ -49,6 +64,28 @@ describe('the az route on the emulator (real az)', () => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
       });
     });
+  /** Runs a README block with bash (-e: it stops at the first failing command), its <placeholders> filled in. */
+  const runBlock = (block: string): Promise<CliResult> => {
+    const values: Record<string, string> = {
+      '<learner id>': LEARNER,
+      '<resource group>': connection.resourceGroup,
+      '<location>': connection.location,
+      '<subscription id>': connection.subscriptionId,
+      '<vm name>': 'labvm',
+    };
+    const script = block.replace(/<[a-z ]+>/g, (placeholder) => values[placeholder] ?? placeholder);
+    expect(script, 'a placeholder the test does not know').not.toMatch(/=<[a-z ]+>/);
+    return new Promise((resolve) => {
+      execFile('bash', ['-e', '-o', 'pipefail', '-c', script], { env: cleanEnv({ ...base(), ...shell }), timeout: 180_000, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      });
+    });
+  };
+  const blockOk = async (block: string): Promise<string> => {
+    const run = await runBlock(block);
+    expect(run.code, `${block}\n${run.stderr.slice(-800)}`).toBe(0);
+    return run.stdout;
+  };
   const azOk = async (args: string[]): Promise<string> => {
     const run = await runAz(args);
     expect(run.code, `az ${args.slice(0, 3).join(' ')}: ${run.stderr.slice(-600)}`).toBe(0);
@@ -105,31 +142,33 @@ describe('the az route on the emulator (real az)', () => {
   }, 120_000);
 
   it("runs lab 01's az block as written, then grader 01 passes", async () => {
-    const RG = connection.resourceGroup;
-    const LOCATION = connection.location;
-    await azOk(['identity', 'create', '--name', `id-milab-${LEARNER}`, '--resource-group', RG, '--location', LOCATION, '--tags', 'workshop=milab', `learner=${LEARNER}`, 'lab=01', '-o', 'none']);
-    const shown = JSON.parse(await azOk(['identity', 'show', '--name', `id-milab-${LEARNER}`, '--resource-group', RG, '--query', '{clientId:clientId, principalId:principalId}'])) as { clientId: string; principalId: string };
+    const [block] = azBlocks('01-create-identity');
+    expect(block).toContain('az identity create');
+    const shown = lastJson<{ clientId: string; principalId: string }>(await blockOk(block ?? ''));
     expect(shown.clientId).toMatch(/^[0-9a-f-]{36}$/);
     expect(shown.principalId).toMatch(/^[0-9a-f-]{36}$/);
     await grade('01');
   }, 180_000);
 
-  it("grants lab 02's Reader with az rest (the README's route for Debian's az), then grader 02 passes", async () => {
-    const RG = connection.resourceGroup;
-    const SUB = connection.subscriptionId;
-    const PRINCIPAL = await azOk(['identity', 'show', '-n', `id-milab-${LEARNER}`, '-g', RG, '--query', 'principalId', '-o', 'tsv']);
+  it("grants lab 02's Reader as its README writes it (az rest with Debian's az), then grader 02 passes", async () => {
+    const [first = '', rest = ''] = azBlocks('02-grant-reader');
+    expect(first).toContain('az role assignment create');
+    expect(rest).toContain('az rest --method put');
     if (debian) {
       // Debian's azure-cli 2.45 breaks `az role assignment create` itself (its packaged
       // azure-mgmt-authorization does not match: "'RoleAssignmentsOperations' object has no
-      // attribute 'config'"; under the hybrid profile --assignee-principal-type does not exist).
-      const broken = await runAz(['role', 'assignment', 'create', '--assignee-object-id', PRINCIPAL, '--assignee-principal-type', 'ServicePrincipal', '--role', 'Reader', '--scope', `/subscriptions/${SUB}`]);
-      expect(broken.code, "Debian's az role assignment create works now: give lab 02's README command again").not.toBe(0);
+      // attribute 'config'"; under the hybrid profile --assignee-principal-type does not exist):
+      // the README's first block fails there, and its az rest block is the way.
+      const broken = await runBlock(first);
+      expect(broken.code, "Debian's az role assignment create works now: lab 02's README and this test can say so").not.toBe(0);
+      expect(broken.stderr).toMatch(/has no attribute 'config'|unrecognized argument/);
+      // The values and PRINCIPAL lines of the first block, then the az rest block.
+      const setup = first.split('\n').slice(0, 2).join('\n');
+      const listed = lastJson<{ role: string; scope: string }[]>(await blockOk(`${setup}\n${rest}`));
+      expect(listed.map((a) => [a.role.split('/').pop(), a.scope])).toEqual([[READER, `/subscriptions/${connection.subscriptionId}`]]);
+    } else {
+      await blockOk(first);
     }
-    const body = JSON.stringify({ properties: { roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${READER}`, principalId: PRINCIPAL, principalType: 'ServicePrincipal' } });
-    const created = JSON.parse(await azOk(['rest', '--method', 'put', '--url', `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`, '--body', body])) as { properties: { principalId: string } };
-    expect(created.properties.principalId).toBe(PRINCIPAL);
-    const listed = JSON.parse(await azOk(['rest', '--method', 'get', '--url', `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=principalId eq '${PRINCIPAL}'`])) as { value: { properties: { roleDefinitionId: string } }[] };
-    expect(listed.value.map((a) => a.properties.roleDefinitionId.split('/').pop())).toEqual([READER]);
     await grade('02');
   }, 180_000);
 
@@ -137,12 +176,11 @@ describe('the az route on the emulator (real az)', () => {
     // `milab start` prepares lab 03 (the app's identity already on the VM), as a learner runs it.
     const started = await milab(['start'], base());
     expect(started.code, started.stderr).toBe(0);
-    const RG = connection.resourceGroup;
-    const VM = 'labvm';
-    const ID = await azOk(['identity', 'show', '-n', `id-milab-${LEARNER}`, '-g', RG, '--query', 'id', '-o', 'tsv']);
-    await azOk(['vm', 'identity', 'assign', '-g', RG, '-n', VM, '--identities', ID, '-o', 'none']);
-    const identity = JSON.parse(await azOk(['vm', 'identity', 'show', '-g', RG, '-n', VM])) as { type: string; userAssignedIdentities: Record<string, unknown> };
-    expect(Object.keys(identity.userAssignedIdentities).map((id) => id.toLowerCase())).toEqual(expect.arrayContaining([ID.toLowerCase(), `${ID.toLowerCase()}-app`]));
+    const [block = ''] = azBlocks('03-attach-to-vm');
+    expect(block).toContain('az vm identity assign');
+    const shown = lastJson<{ type: string; userAssignedIdentities: Record<string, unknown> }>(await blockOk(block));
+    const ID = await azOk(['identity', 'show', '-n', `id-milab-${LEARNER}`, '-g', connection.resourceGroup, '--query', 'id', '-o', 'tsv']);
+    expect(Object.keys(shown.userAssignedIdentities).map((id) => id.toLowerCase())).toEqual(expect.arrayContaining([ID.toLowerCase(), `${ID.toLowerCase()}-app`]));
     await grade('03');
   }, 180_000);
 
