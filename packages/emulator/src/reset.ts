@@ -7,6 +7,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCertificates } from './certs.js';
 import { loadSigningKey } from './entra/keys.js';
+import { checkKeyVaultFile } from './keyvault/state.js';
 import { describeOwner, StateLock } from './lock.js';
 import { ensureSecrets, PRINCIPAL_SECRETS_FILE } from './secrets.js';
 import { EmulatorStartError } from './server.js';
@@ -55,5 +56,8 @@ function reseed(stateDir: string): string[] {
   repair(() => ensureSecrets(stateDir), moved);
   repair(() => loadSigningKey(stateDir), moved);
   repair(() => ensureCertificates(stateDir), moved);
+  // keyvault.json belongs to the old world (a good one is emptied on first use); only one that
+  // is not usable is put aside, so the start no longer stops on it.
+  repair(() => checkKeyVaultFile(stateDir), moved);
   return moved;
 }

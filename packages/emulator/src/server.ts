@@ -20,6 +20,7 @@ import { TokenIssuer } from './entra/tokens.js';
 import { EmulatorEvents } from './events.js';
 import { ImdsManager } from './imds/manager.js';
 import { KeyVaultPlane } from './keyvault/dataplane.js';
+import { checkKeyVaultFile } from './keyvault/state.js';
 import { profileAdminReply, ProfileState } from './profiles.js';
 import { isPortalRequest, newPortalKey, servePortalRequest } from './portal.js';
 import { BodyTooLargeError, ClientGoneError, drainAfterReply, guardListener, hasBody, readBody, RequestTarget, send, type Reply } from './http.js';
@@ -125,6 +126,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     certificates = ensureCertificates(config.stateDir);
     secrets = ensureSecrets(config.stateDir);
     storedKey = loadSigningKey(config.stateDir);
+    checkKeyVaultFile(config.stateDir);
     store = FileStore.open(config.stateDir);
   } catch (error) {
     lock.release();

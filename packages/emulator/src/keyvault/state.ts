@@ -9,9 +9,15 @@
 // created again under the same name starts empty, as in Azure. A vault that left the world
 // without passing through the vault handler (its resource group was deleted) is found on the
 // next use and soft-deleted then, as Azure soft-deletes the vaults of a deleted group.
-import { existsSync, readFileSync } from 'node:fs';
+//
+// A keyvault.json the emulator cannot use (not JSON, of the wrong shape, unreadable) is never
+// begun again behind the user's back — that would lose every secret: the start stops with a
+// StateFileError naming it (checkKeyVaultFile, called by createEmulator with the other state
+// files), and `milab emulator reset` puts it aside as keyvault.json.corrupt.
 import { join } from 'node:path';
+import { z } from 'zod';
 import { keyOf, type ResourceRecord } from '../model.js';
+import { readJsonStateFile } from '../state-error.js';
 import type { Store } from '../store.js';
 import { writeFileAtomic } from '../store.js';
 
@@ -96,6 +102,31 @@ export function metaOf(vault: ResourceRecord): VaultMeta {
 
 const DAY_MS = 86_400_000;
 
+// What the state relies on (records where it indexes, strings where it compares); loose, as the
+// world's schemas are, so a field a newer emulator writes survives an older one.
+const secretVersionSchema = z.looseObject({ version: z.string(), value: z.string(), enabled: z.boolean(), created: z.number(), updated: z.number() });
+const secretRecordSchema = z.looseObject({ name: z.string(), versions: z.array(secretVersionSchema) });
+const vaultMetaSchema = z.looseObject({ id: z.string(), name: z.string(), location: z.string(), resourceGroup: z.string(), tags: z.record(z.string(), z.string()), purgeProtection: z.boolean(), retentionDays: z.number() });
+const keyVaultFileSchema = z.looseObject({
+  version: z.literal(1),
+  worldId: z.string(),
+  vaults: z.record(z.string(), z.looseObject({ meta: vaultMetaSchema, secrets: z.record(z.string(), secretRecordSchema) })),
+  deleted: z.record(z.string(), z.looseObject({ meta: vaultMetaSchema, instance: z.string(), deletionDate: z.string(), scheduledPurgeDate: z.string() })),
+});
+
+/**
+ * The keyvault.json of `stateDir`, or undefined when there is none (a first start). Not JSON, of
+ * the wrong shape or unreadable: a StateFileError naming it — never begun again.
+ */
+export function readKeyVaultFile(stateDir: string): KeyVaultFile | undefined {
+  return readJsonStateFile(join(stateDir, KEYVAULT_FILE), keyVaultFileSchema) as KeyVaultFile | undefined;
+}
+
+/** Throws the StateFileError a start must stop on when `stateDir`'s keyvault.json is not usable. */
+export function checkKeyVaultFile(stateDir: string): void {
+  readKeyVaultFile(stateDir);
+}
+
 export class KeyVaultState {
   #file: KeyVaultFile | undefined;
 
@@ -113,14 +144,7 @@ export class KeyVaultState {
   }
 
   #read(): KeyVaultFile {
-    if (!existsSync(this.path)) return this.#empty();
-    try {
-      const parsed = JSON.parse(readFileSync(this.path, 'utf8')) as KeyVaultFile;
-      if (parsed?.version === 1 && typeof parsed.vaults === 'object' && typeof parsed.deleted === 'object') return parsed;
-    } catch {
-      // unreadable: begin again (the vaults' resources are in the world; only secrets are lost)
-    }
-    return this.#empty();
+    return readKeyVaultFile(this.stateDir) ?? this.#empty();
   }
 
   /**
