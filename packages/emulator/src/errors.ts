@@ -183,7 +183,7 @@ export const errors = {
     return new ArmError(404, 'OperationNotFound', `The operation '${operationId}' could not be found.`);
   },
   noRoute(method: string, path: string): ArmError {
-    return new ArmError(404, 'NoRegisteredProviderFound', `No registered resource provider found for the request '${method} ${path}'. The milab emulator serves subscriptions, resource groups, Microsoft.ManagedIdentity/userAssignedIdentities, Microsoft.Authorization roleDefinitions and roleAssignments, and Microsoft.Compute/virtualMachines.`);
+    return new ArmError(404, 'NoRegisteredProviderFound', `No registered resource provider found for the request '${method} ${path}'. The milab emulator serves subscriptions, resource groups, Microsoft.ManagedIdentity/userAssignedIdentities, Microsoft.Authorization roleDefinitions and roleAssignments, Microsoft.Compute/virtualMachines, and Microsoft.KeyVault/vaults (with deletedVaults).`);
   },
   methodNotAllowed(method: string, path: string): ArmError {
     return new ArmError(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}' on '${path}'.`);
