@@ -306,14 +306,15 @@ export function examSection(lab: Lab, data: ExamData = examData()): string {
  * An exam's outline version and retirement in words: "skills measured as of April 30, 2024, read on
  * Learn; retired 2026-08-31, successor SC-500 (per [a source](…), not confirmed on Learn)". Whether a retirement is past
  * is judged against the data's `checkedOn`, not today, so that the generated text stays the same
- * until the data changes.
+ * until the data changes. `text` (the terminal's) gives the source as a bare URL.
  */
-export function examStatus(exam: Exam, data: Pick<ExamData, 'checkedOn'> = examData()): string {
+export function examStatus(exam: Exam, data: Pick<ExamData, 'checkedOn'> = examData(), format: 'markdown' | 'text' = 'markdown'): string {
   const outline = `${exam.outline}${exam.outlineConfirmedOnLearn ? ', read on Learn' : ''}`;
   const r = exam.retirement;
   if (!r) return outline;
   const past = data.checkedOn !== undefined && r.date <= data.checkedOn;
-  return `${outline}; ${past ? 'retired' : 'retires'} ${r.date}${r.successor ? `, successor ${r.successor}` : ''} (per [a source](${r.source})${r.confirmedOnLearn ? '' : ', not confirmed on Learn'})`;
+  const source = format === 'markdown' ? `[a source](${r.source})` : r.source;
+  return `${outline}; ${past ? 'retired' : 'retires'} ${r.date}${r.successor ? `, successor ${r.successor}` : ''} (per ${source}${r.confirmedOnLearn ? '' : ', not confirmed on Learn'})`;
 }
 
 /** The README text with its exam section replaced by (or, when it has none, appended as) the generated one. */

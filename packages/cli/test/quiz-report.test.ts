@@ -8,7 +8,7 @@ import { examData, findExam, listLabs } from '@milab/labs';
 import type { Progress } from '../src/progress.js';
 import { challengeCheckInfos } from '../src/challenge/readiness.js';
 import { examReadiness } from '../src/quiz/readiness.js';
-import { readinessHtml } from '../src/quiz/readiness-render.js';
+import { readinessHtml, readinessText } from '../src/quiz/readiness-render.js';
 import { milab } from './support.js';
 
 const MI = 'AZ-500/identity-access/app-access/managed-identities';
@@ -140,5 +140,15 @@ describe('milab report --exam (the real command)', { timeout: 180_000 }, () => {
     expect(unknown.stderr).toContain('next step: Name one of them');
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain("required option '--exam <exam>' not specified");
+  });
+
+  it("says an exam retired when its date is past the data's checkedOn, as the lab READMEs do", () => {
+    const data = examData();
+    const retired = data.exams.find((e) => e.retirement && data.checkedOn && e.retirement.date <= data.checkedOn);
+    if (!retired?.retirement) throw new Error('the data names no retired exam: this test needs one');
+    const line = readinessText(examReadiness(retired, { version: 1, hints: {}, grades: {} }, 'emulator', undefined, data)).split('\n')[0] ?? '';
+    expect(line).toContain(`retired ${retired.retirement.date}`);
+    expect(line).not.toContain('retires');
+    expect(line).not.toContain('](');
   });
 });

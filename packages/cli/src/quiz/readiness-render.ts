@@ -1,6 +1,7 @@
 // How `milab report --exam` shows readiness: text for the terminal, JSON (schema version 1) for
 // scripts, and one self-contained HTML page (no scripts, no external files) a study group can
 // open or share. Every objective of the exam is listed, covered or not.
+import { examData, examStatus } from '@milab/labs';
 import type { ExamReadiness, ObjectiveReadiness, ObjectiveStanding } from './readiness.js';
 
 /** The version of `milab report --exam --json`; bump it on any change that removes or renames a field. */
@@ -10,11 +11,8 @@ const MARK: Record<ObjectiveStanding, string> = { done: '✔', failed: '✖', st
 
 function examLine(readiness: ExamReadiness): string {
   const { exam } = readiness;
-  const retirement = exam.retirement
-    ? `; retires ${exam.retirement.date}${exam.retirement.successor ? `, successor ${exam.retirement.successor}` : ''} (per ${exam.retirement.source}${exam.retirement.confirmedOnLearn ? '' : ', not confirmed on Learn'})`
-    : '';
   const successor = exam.successorOf ? `; successor of ${exam.successorOf}` : '';
-  return `${exam.id}: ${exam.title} — ${exam.outline}${retirement}${successor}`;
+  return `${exam.id}: ${exam.title} — ${examStatus(exam, examData(), 'text')}${successor}`;
 }
 
 function countsLine(readiness: ExamReadiness): string {
