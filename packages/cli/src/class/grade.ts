@@ -2,7 +2,7 @@
 // principal (a handful of paged list calls for the whole class, inside ARM's token bucket), a
 // refusal when that principal can write at or above the subscription, then every learner graded
 // from the snapshot with the same graders `milab grade` runs (GRADERS, through a snapshot
-// context built from the learner's own configuration). Labs 04–05 run the learner's program on
+// context built from the learner's own configuration). Labs 04–06 run the learner's program on
 // their VM: on the emulator the class grade does it, a few learners at a time; on Azure a Reader
 // cannot (Run Command is a write), so the learners' own `milab grade 04 --json` reports are
 // merged from a folder (grade-reports.ts).
@@ -24,7 +24,7 @@ import { buildReport, checkInfo, registerSecret, type CheckInfo, type GradeRepor
 import { createGrader04, createGrader05, createGrader06, createSnapshotContext, gradeLabs, GRADERS, takeSnapshot, type ClassSnapshot, type Grader } from '@milab/graders';
 import { findLab, sameArmId } from '@milab/labs';
 import { classLearnerNames, learnerEnv, learnerSubscription, type ClassFolder, type ClassLearner } from './folder.js';
-import { findReports, missingReport, readSelfRun, SELF_RUN_LABS, type LearnerIdentity } from './grade-reports.js';
+import { findReports, learnerIdentity, missingReport, readSelfRun, SELF_RUN_LABS, type LearnerIdentity } from './grade-reports.js';
 import { buildClassResult, type ClassResult, type LabColumn, type LabEntry, type LearnerInput } from './scoreboard.js';
 
 /** Sign-in variables that would make the emulator snapshot read as someone other than the seeded grader. */
@@ -264,9 +264,7 @@ export async function gradeClass(options: GradeClassOptions): Promise<GradeClass
   // What the snapshot says about each learner's identity: to judge self-run reports' claims.
   const identities: LearnerIdentity[] = folder.roster.map((learner) => {
     const names = classLearnerNames(folder, learner);
-    const snapshot = snapshots.get(names.subscriptionId.toLowerCase());
-    const identity = snapshot?.identities.find((i) => i.name.toLowerCase() === names.identity.toLowerCase() && i.resourceGroup.toLowerCase() === names.resourceGroup.toLowerCase());
-    return { learner: learner.learner, identityName: names.identity, resourceGroup: names.resourceGroup, ...(identity ? { identity: { id: identity.id, principalId: identity.principalId } } : {}) };
+    return learnerIdentity(names, snapshots.get(names.subscriptionId.toLowerCase()));
   });
   const reportFiles = selfRun.length > 0 && options.reportsDir ? findReports(options.reportsDir, folder.roster.map((l) => l.learner)) : new Map<string, string[]>();
   const checksOf = (lab: string): readonly CheckInfo[] | undefined => columns.find((c) => c.id === lab)?.checks;
