@@ -4,12 +4,12 @@
 // Vault scope (a second audience) — with the IMDS requests they made (the identity selector they
 // sent, never a token), the app settings' names (values only of AZURE_CLIENT_ID, an id, never of
 // a secret), and the learner's scopes as written. Only claims and fingerprints leave (callFor).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import dns from 'node:dns';
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { VmLabContext } from '@milab/labs';
 import { blot, type CallOutcome } from './lib/vm-protocol.js';
 
@@ -67,8 +67,12 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
  * Before the learner's program loads (emulator only): the emulated VM's network is the emulator.
  * A name other than the loopback does not resolve — ENETUNREACH, which the SDK's retry policy
  * does not retry — so a developer credential left in the settings fails at once instead of
- * calling login.microsoftonline.com; and the Azure CLI that DefaultAzureCredential may run finds
- * an empty configuration, not the developer's `az login` (a real VM has neither).
+ * calling login.microsoftonline.com. And the VM has no `az login`: when DefaultAzureCredential's
+ * chain reaches AzureCliCredential (its managed identity unavailable), the `az` it runs answers
+ * at once what an az nobody signed in to answers ("Please run 'az login'", which the credential
+ * reads as unavailable: azureCliCredential.js), instead of the developer's own sign-in — and
+ * without starting Python twice per run on a loaded machine. Elsewhere than on POSIX shells, the
+ * real az runs, with an empty configuration.
  */
 export function prepareSdkRun(target: string | undefined): void {
   if (target !== 'emulator') return;
@@ -84,6 +88,12 @@ export function prepareSdkRun(target: string | undefined): void {
   const azDir = mkdtempSync(join(tmpdir(), 'milab-vm-az-'));
   process.env.AZURE_CONFIG_DIR = azDir;
   process.env.AZD_CONFIG_DIR = azDir;
+  if (process.platform !== 'win32') {
+    const bin = join(azDir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'az'), `#!/bin/sh\necho "ERROR: Please run 'az login' to setup account." >&2\nexit 1\n`, { mode: 0o755 });
+    process.env.PATH = `${bin}${delimiter}${process.env.PATH ?? ''}`;
+  }
   process.on('exit', () => rmSync(azDir, { recursive: true, force: true }));
 }
 

@@ -98,7 +98,15 @@ describe('lab 08 mistakes', () => {
     expect(said(check)).toContain('new ManagedIdentityCredential({ clientId: ctx.clientId })');
     // DefaultAzureCredential, told through AZURE_CLIENT_ID, is right all the same.
     expect(result(report, '08.default-credential').status).toBe('pass');
-  }, 90_000);
+
+    // Its twin: no AZURE_CLIENT_ID in the settings; the chain goes on past the managed identity
+    // to the developer tools, which find no sign-in on the VM.
+    const unset = result(await grade08(variant('no-azure-client-id', [NO_SETTINGS])), '08.default-credential');
+    expect(unset.status).toBe('fail');
+    expect(said(unset)).toContain('AZURE_CLIENT_ID is not set');
+    expect(said(unset)).toContain('Multiple user assigned identities exist');
+    expect(said(unset)).toContain('{ AZURE_CLIENT_ID: ctx.clientId }');
+  }, 120_000);
 
   it('the system identity used by accident: no client id, and the VM has a system-assigned identity', async () => {
     const on = await learner.compute.virtualMachines.update(world.names.resourceGroup, world.names.vm, { identity: { type: 'SystemAssigned, UserAssigned' } });
