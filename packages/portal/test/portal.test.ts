@@ -243,6 +243,36 @@ describe('the portal', () => {
     expect(report.results.map((r) => `${r.id}:${r.status}`)).toEqual(report.results.map((r) => `${r.id}:pass`));
   }, FLOW_MS);
 
+  it('VM Identity: the System assigned switch with Save and Yes, and Remove on the User assigned tab', async () => {
+    const { names } = world;
+    const learner = await world.as('learner');
+    await page.getByRole('tab', { name: 'System assigned' }).click();
+    await page.getByRole('switch', { name: 'Status: Off' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog', { name: 'Enable system assigned managed identity' }).getByRole('button', { name: 'Yes' }).click();
+    await page.getByText('Object (principal) ID').waitFor();
+    const vm = await learner.compute.virtualMachines.get(names.resourceGroup, names.vm);
+    expect(vm.identity?.type).toBe('SystemAssigned, UserAssigned');
+    await page.getByText(vm.identity?.principalId ?? 'no principal id').waitFor();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await shot('03-system-assigned-on');
+    // Back off, as lab 03 left it.
+    await page.getByRole('switch', { name: 'Status: On' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog', { name: 'Disable system assigned managed identity' }).getByRole('button', { name: 'Yes' }).click();
+    await expect.poll(async () => (await learner.compute.virtualMachines.get(names.resourceGroup, names.vm)).identity?.type).toBe('UserAssigned');
+
+    await page.getByRole('tab', { name: 'User assigned' }).click();
+    await page.getByRole('checkbox', { name: `Select ${names.identity}`, exact: true }).check();
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog', { name: 'Remove user assigned managed identity' }).getByRole('button', { name: 'Yes' }).click();
+    const table = page.getByRole('table', { name: 'User assigned managed identities' });
+    await expect.poll(() => table.getByText(names.identity, { exact: true }).count()).toBe(0);
+    await table.getByText(names.appIdentity, { exact: true }).waitFor();
+    const after = await learner.compute.virtualMachines.get(names.resourceGroup, names.vm);
+    expect(Object.keys(after.identity?.userAssignedIdentities ?? {}).map((id) => id.split('/').pop())).toEqual([names.appIdentity]);
+  }, FLOW_MS);
+
   it('signed in as the read-only grader, a write is refused and the page shows Azure’s error', async () => {
     await signInAs(/milab-grader/);
     await openService('Managed Identities');

@@ -1,6 +1,9 @@
 // Subscriptions and Resource groups, each with Access control (IAM): the role assignments at that
 // scope and "Add role assignment" (Role, then Members: a managed identity, then Review + assign),
 // as Azure's wizard. Every list and the assignment itself are ARM calls with the signed-in token.
+// The labels follow Azure's: "Assign Azure roles using the Azure portal"
+// (https://learn.microsoft.com/azure/role-based-access-control/role-assignments-portal; source
+// MicrosoftDocs/azure-docs articles/role-based-access-control/role-assignments-portal.yml).
 import {
   Button,
   Checkbox,
@@ -493,8 +496,10 @@ function SelectMembers({ session, directory, access, initial, onClose, onSelect 
           {access === 'managedIdentity' && (
             <>
               <Field label="Subscription">
-                <Dropdown value={session.context.subscriptionId} selectedOptions={[session.context.subscriptionId]}>
-                  <Option value={session.context.subscriptionId}>{session.context.subscriptionId}</Option>
+                <Dropdown value={session.subscriptionNames.get(session.context.subscriptionId) ?? session.context.subscriptionId} selectedOptions={[session.context.subscriptionId]}>
+                  <Option value={session.context.subscriptionId} text={session.subscriptionNames.get(session.context.subscriptionId) ?? session.context.subscriptionId}>
+                    {session.subscriptionNames.get(session.context.subscriptionId) ?? session.context.subscriptionId}
+                  </Option>
                 </Dropdown>
               </Field>
               <Field label="Managed identity">

@@ -1,5 +1,7 @@
 // Managed Identities: the list, "Create User Assigned Managed Identity" (Basics, Tags, Review +
 // create, as Azure's wizard), and an identity's Overview with its Client ID and Object (principal) ID.
+// The labels follow "Manage user-assigned managed identities" (Azure portal tab)
+// (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-manage-user-assigned-managed-identities).
 import {
   Button,
   Dropdown,

@@ -1,7 +1,12 @@
 // Virtual machines, and a VM's Security > Identity: the System assigned tab (the Status switch,
 // then Save) and the User assigned tab (+ Add, Remove). Each change is a PATCH of the VM's
 // `identity`, as the Azure portal sends: a PATCH merges the user-assigned set (null removes one),
-// so the identities other apps on the VM use stay attached.
+// so the identities other apps on the VM use stay attached. The labels follow "Configure managed
+// identities on Azure VMs" (Azure portal tab)
+// (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-configure-managed-identities);
+// the switch is saved, then confirmed with Yes, as Azure's Identity pages do ("Set the
+// system-assigned Status option to On and then press Save. When you're prompted to confirm,
+// select Yes": MicrosoftDocs/azure-docs articles/automation/quickstarts/enable-managed-identity.md).
 import {
   Button,
   Checkbox,
@@ -149,6 +154,12 @@ function VmIdentity({ session, vm, onChanged }: { session: Session; vm: VirtualM
   const [tab, setTab] = useState<'System assigned' | 'User assigned'>('System assigned');
   const [status, setStatus] = useState(hasSystem(vm));
   const [confirm, setConfirm] = useState<'enable' | 'disable' | 'remove'>();
+  // What the dialog asked, kept while it fades out after Yes or No.
+  const [asked, setAsked] = useState<'enable' | 'disable' | 'remove'>('enable');
+  useEffect(() => {
+    if (confirm) setAsked(confirm);
+  }, [confirm]);
+  const shown = confirm ?? asked;
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -271,14 +282,14 @@ function VmIdentity({ session, vm, onChanged }: { session: Session; vm: VirtualM
       <Dialog open={confirm !== undefined} onOpenChange={(_, data) => !data.open && setConfirm(undefined)}>
         <DialogSurface>
           <DialogBody>
-            <DialogTitle>{confirm === 'enable' ? 'Enable system assigned managed identity' : confirm === 'disable' ? 'Disable system assigned managed identity' : 'Remove user assigned managed identity'}</DialogTitle>
+            <DialogTitle>{shown === 'enable' ? 'Enable system assigned managed identity' : shown === 'disable' ? 'Disable system assigned managed identity' : 'Remove user assigned managed identity'}</DialogTitle>
             <DialogContent>
-              {confirm === 'enable' && `'${vm.name}' will be registered with Microsoft Entra ID. Once it is registered, '${vm.name}' can be granted permissions to access resources protected by Microsoft Entra ID. Do you want to enable the system assigned managed identity for '${vm.name}'?`}
-              {confirm === 'disable' && `Disabling the system assigned managed identity deletes its service principal: role assignments naming it stay behind, orphaned. Do you want to disable the system assigned managed identity for '${vm.name}'?`}
-              {confirm === 'remove' && `Do you want to remove ${selected.map((i) => i.split('/').pop()).join(', ')} from '${vm.name}'? Code on the VM using it will no longer get its tokens.`}
+              {shown === 'enable' && `'${vm.name}' will be registered with Microsoft Entra ID. Once it is registered, '${vm.name}' can be granted permissions to access resources protected by Microsoft Entra ID. Do you want to enable the system assigned managed identity for '${vm.name}'?`}
+              {shown === 'disable' && `Disabling the system assigned managed identity deletes its service principal: role assignments naming it stay behind, orphaned. Do you want to disable the system assigned managed identity for '${vm.name}'?`}
+              {shown === 'remove' && `Do you want to remove ${selected.map((i) => i.split('/').pop()).join(', ')} from '${vm.name}'? Code on the VM using it will no longer get its tokens.`}
             </DialogContent>
             <DialogActions>
-              <Button appearance="primary" disabled={busy} onClick={() => (confirm === 'remove' ? removeUsers() : saveSystem())}>
+              <Button appearance="primary" disabled={busy} onClick={() => (shown === 'remove' ? removeUsers() : saveSystem())}>
                 Yes
               </Button>
               <Button onClick={() => setConfirm(undefined)}>No</Button>
@@ -307,8 +318,10 @@ function AddUserAssigned({ session, attached, onClose, onAdd }: { session: Sessi
       <DrawerBody>
         <div className={styles.drawerFields}>
           <Field label="Subscription">
-            <Dropdown value={session.context.subscriptionId} selectedOptions={[session.context.subscriptionId]}>
-              <Option value={session.context.subscriptionId}>{session.context.subscriptionId}</Option>
+            <Dropdown value={session.subscriptionNames.get(session.context.subscriptionId) ?? session.context.subscriptionId} selectedOptions={[session.context.subscriptionId]}>
+              <Option value={session.context.subscriptionId} text={session.subscriptionNames.get(session.context.subscriptionId) ?? session.context.subscriptionId}>
+                {session.subscriptionNames.get(session.context.subscriptionId) ?? session.context.subscriptionId}
+              </Option>
             </Dropdown>
           </Field>
           <ErrorBar error={error} />

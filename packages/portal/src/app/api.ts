@@ -91,6 +91,8 @@ export function listPrincipals(key: string): Promise<{ principals: Principal[]; 
 /** A signed-in principal: its token (renewed a few minutes before it expires) and ARM calls with it. */
 export class Session {
   #token: { accessToken: string; expiresOn: number } | undefined;
+  /** The subscriptions' display names, by id (read at sign-in, for the pickers that show one). */
+  readonly subscriptionNames = new Map<string, string>();
 
   constructor(
     readonly key: string,
@@ -136,6 +138,9 @@ export async function signIn(key: string, id: string): Promise<Session> {
   if (!principal) throw new ApiError(404, 'PrincipalNotFound', `There is no principal '${id}' to sign in as.`);
   const session = new Session(key, principal, context, principals);
   await session.token();
+  // A principal that cannot list subscriptions still signs in: the pickers show the id instead.
+  const subscriptions = await session.list<Subscription>(`/subscriptions?api-version=${API_VERSIONS.subscriptions}`).catch(() => [] as Subscription[]);
+  for (const s of subscriptions) session.subscriptionNames.set(s.subscriptionId, s.displayName);
   return session;
 }
 
