@@ -211,7 +211,6 @@ export function checks08(program: string = lab.starter, previous: Grader = grade
     id: '08.scopes',
     title: 'The scopes are `<resource>/.default`, for ARM and Key Vault',
     dependsOn: ['08.lab-04-done'],
-    earnsWith: ['08.default-credential'],
     async run(ctx) {
       const run = await sdkRun(ctx, program);
       if (isOutcome(run)) return run;
