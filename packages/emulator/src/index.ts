@@ -24,7 +24,7 @@ export { managedIdentityResourceId } from './identity.js';
 export type { VmChange, EmulatorEvents } from './events.js';
 export type { WorldState, Principal, ResourceRecord, ResourceIdentity, RoleAssignmentRecord } from './model.js';
 export { startDetached, stopEmulator, binPath, LaunchError, PROCESS_LOG_FILE, type DetachOptions } from './launcher.js';
-export { VM_UNSET_ENV, vmEnv, vmProcessEnv, vmEndpoint, azConfigDir, caBundlePath, caEnv, writeCaBundle, CA_BUNDLE_FILE } from './vm-env.js';
+export { VM_UNSET_ENV, vmEnv, vmAzEnv, vmProcessEnv, vmEndpoint, azConfigDir, prepareAzConfigDir, caBundlePath, caEnv, writeCaBundle, CA_BUNDLE_FILE } from './vm-env.js';
 export { EMULATOR_CLOUD_NAME } from './handlers/metadata.js';
 export { callProfileAdmin, type AdminProfileAnswer } from './admin-client.js';
 export { callPrincipalsAdmin, PrincipalsAdminError, ADMIN_PRINCIPALS_PATH, type ClassPrincipal, type AdminPrincipalsRequest } from './admin-client.js';

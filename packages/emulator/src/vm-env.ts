@@ -3,7 +3,7 @@
 // the sign-in secrets or other managed identity sources a real VM does not have. `milab vm env`,
 // `milab vm exec`, `milab solve` and the graders that run lab code on the VM all use it.
 // The CA part (caEnv, writeCaBundle) is shared with `milab emulator env` and `milab emulator az`.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { EmulatorConnection, VmEndpoint } from './connection.js';
@@ -33,6 +33,19 @@ export function caBundlePath(connection: EmulatorConnection): string {
  */
 export function azConfigDir(connection: EmulatorConnection, who: string): string {
   return join(stateDirOf(connection), 'az', who.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+/**
+ * Creates an az profile folder (azConfigDir) if missing: with ARM_CLOUD_METADATA_URL set, az 2.45
+ * writes its cloud cache there before it would create the folder, and fails (FileNotFoundError).
+ * Best effort: a folder that cannot be made is az's to report.
+ */
+export function prepareAzConfigDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch {
+    // az will say what is wrong with the path
+  }
 }
 
 /**
@@ -121,6 +134,25 @@ export function vmEnv(connection: EmulatorConnection, vm: VmEndpoint): Record<st
   };
 }
 
+/**
+ * `MSI_ENDPOINT` for az on the VM (`milab vm env VM --az`): the VM's IMDS listener answers it as
+ * Cloud Shell does (imds/app-service.ts), and `az login --identity` (az 2.45's msrestazure) asks
+ * it instead of 169.254.169.254. Only on request: the SDKs would prefer it to IMDS too.
+ */
+export function vmAzEnv(connection: EmulatorConnection, vm: VmEndpoint): Record<string, string> {
+  // az's cloud on the VM comes from ARM_CLOUD_METADATA_URL (vmEnv), cached in its profile as
+  // cloudEndpoints.json: a cache naming another port (the emulator restarted) is dropped.
+  const dir = azConfigDir(connection, `vm-${vm.name}`);
+  prepareAzConfigDir(dir);
+  const cache = join(dir, 'cloudEndpoints.json');
+  try {
+    if (!readFileSync(cache, 'utf8').includes(connection.url)) rmSync(cache, { force: true });
+  } catch {
+    // no cache yet
+  }
+  return { MSI_ENDPOINT: `${vm.imdsUrl}/msi/token` };
+}
+
 /** Adds 127.0.0.1 to NO_PROXY/no_proxy when a proxy is configured: IMDS is never reached through one. */
 function noProxy(env: NodeJS.ProcessEnv): Record<string, string> {
   const proxied = ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy'].some((name) => env[name]);
@@ -143,6 +175,7 @@ export function vmProcessEnv(parent: NodeJS.ProcessEnv, connection: EmulatorConn
   } catch {
     // ca.pem unreadable: Node still trusts it through NODE_EXTRA_CA_CERTS (the graders' programs).
   }
+  prepareAzConfigDir(azConfigDir(connection, `vm-${vm.name}`));
   return { ...env, ...noProxy(parent), ...vmEnv(connection, vm) };
 }
 

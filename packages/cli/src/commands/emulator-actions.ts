@@ -22,6 +22,7 @@ import {
   readWorld,
   azConfigDir,
   caEnv,
+  prepareAzConfigDir,
   writeCaBundle,
   startDetached,
   StateFileError,
@@ -276,6 +277,7 @@ export function env(options: StateDirOption & { as: string; json?: boolean }): v
   const stateDir = stateDirOf(options);
   const connection = requireRunning(stateDir);
   const vars = emulatorEnv(connection, name);
+  prepareAzConfigDir(vars.AZURE_CONFIG_DIR ?? '');
   try {
     writeCaBundle(connection);
   } catch (error) {

@@ -2,12 +2,14 @@
 // only when one of them runs.
 import { spawn } from 'node:child_process';
 import { EmulatorNotRunningError, MilabError } from '@milab/core';
-import { defaultStateDir, parseConfig, readConnection, readWorld, VM_UNSET_ENV, vmEndpoint, vmEnv, vmProcessEnv, writeCaBundle, type EmulatorConnection, type VmEndpoint } from '@milab/emulator';
+import { defaultStateDir, parseConfig, readConnection, readWorld, prepareAzConfigDir, VM_UNSET_ENV, vmAzEnv, vmEndpoint, vmEnv, vmProcessEnv, writeCaBundle, type EmulatorConnection, type VmEndpoint } from '@milab/emulator';
 import { shellQuote } from './emulator-actions.js';
 
 interface VmOptions {
   stateDir?: string;
   json?: boolean;
+  /** Also MSI_ENDPOINT, for `az login --identity` (vmAzEnv). */
+  az?: boolean;
 }
 
 export { VM_UNSET_ENV, vmEnv } from '@milab/emulator';
@@ -69,7 +71,8 @@ export function list(options: VmOptions): void {
 export function env(name: string, options: VmOptions): void {
   const connection = requireRunning(options);
   const vm = findVm(connection, name);
-  const vars = vmEnv(connection, vm);
+  const vars = { ...vmEnv(connection, vm), ...(options.az ? vmAzEnv(connection, vm) : {}) };
+  prepareAzConfigDir(vars.AZURE_CONFIG_DIR ?? '');
   try {
     writeCaBundle(connection);
   } catch (error) {
@@ -103,7 +106,8 @@ export async function exec(name: string, command: string[], options: VmOptions):
         `Wrap the command in sh -c '…' (single quotes), or run eval "$(./milab vm env ${vm.name})" first.`,
     );
   }
-  const child = spawn(program, args, { stdio: 'inherit', env: childEnv(process.env, connection, vm) });
+  const env = { ...childEnv(process.env, connection, vm), ...(options.az ? vmAzEnv(connection, vm) : {}) };
+  const child = spawn(program, args, { stdio: 'inherit', env });
   const forward = (signal: NodeJS.Signals) => () => {
     child.kill(signal);
   };

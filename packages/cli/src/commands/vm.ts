@@ -38,6 +38,8 @@ export function registerVm(program: Command): void {
     )
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'print the variables as a JSON object')
+    .option('--az', 'also set MSI_ENDPOINT (the VM\'s IMDS answers it as Cloud Shell does), so `az login --identity` signs az in as the VM\'s managed identity; only for az: the SDKs would use it instead of IMDS')
+    .addHelpText('after', ['', 'az on the VM (as on a real VM, with the emulator\'s ARM):', '  eval "$(./milab vm env labvm --az)"', '  az login --identity --username <client id of an identity on the VM> --allow-no-subscriptions', '  az group show -n DevTest'].join('\n'))
     .action(lazyAction(actions, 'env'));
 
   vm.command('exec')
@@ -51,6 +53,7 @@ export function registerVm(program: Command): void {
       ].join('\n'),
     )
     .option('--state-dir <dir>', stateDirHelp)
+    .option('--az', 'also set MSI_ENDPOINT (the VM\'s IMDS answers it as Cloud Shell does), so `az login --identity` signs az in as the VM\'s managed identity; only for az: the SDKs would use it instead of IMDS')
     .passThroughOptions()
     .action(lazyAction(actions, 'exec'));
 }

@@ -16,6 +16,7 @@ import { guardListener, originFormUrl } from '../http.js';
 import { logError, logValue, WarnOnce } from '../log.js';
 import { instanceMetadata } from './instance.js';
 import { issueManagedIdentityToken } from './token.js';
+import { answerMsiEndpoint, isMsiEndpointPath } from './app-service.js';
 
 /** IMDS's Server header (seen on real answers). */
 const SERVER_HEADER = 'IMDS/150.870.65.1544';
@@ -149,8 +150,10 @@ export interface ImdsListener {
 /** Starts a VM's IMDS on 127.0.0.1:`port` (0: any free port). Rejects with EADDRINUSE when taken. */
 export async function startImdsListener(deps: ImdsDeps, vmId: string, port: number): Promise<ImdsListener> {
   const server: Server = createServer((req, res) => {
-    req.resume();
-    answerImds(deps, vmId, req).then(
+    // MSI_ENDPOINT's POST (az login --identity, see app-service.ts) reads its form body.
+    const msi = isMsiEndpointPath(req.url);
+    if (!msi) req.resume();
+    (msi ? answerMsiEndpoint(deps, vmId, req) : answerImds(deps, vmId, req)).then(
       (answer) => write(res, answer),
       (error: unknown) => {
         if (error instanceof ImdsError) {
