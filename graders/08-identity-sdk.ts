@@ -157,7 +157,9 @@ export function checks08(program: string = lab.starter, previous: Grader = grade
       const settingsFix = `Return \`{ AZURE_CLIENT_ID: ctx.clientId }\` from appSettings (on a real VM: \`Environment=AZURE_CLIENT_ID=${identity.clientId ?? '<client id>'}\` in the app's systemd unit)`;
       const left = todoLeft(settings.error, 'appSettings', 2) ?? (arm.ok ? undefined : todoLeft(arm.message, 'defaultCredential', 3));
       if (left) return left;
-      // A developer's sign-in in the settings: EnvironmentCredential comes first in the chain.
+      // A developer's sign-in in the settings: EnvironmentCredential comes first in the chain, and
+      // its failure (an AuthenticationError, not CredentialUnavailableError) ends it: @azure/identity
+      // 4.13, defaultAzureCredential.js (the order) and chainedTokenCredential.js (getTokenInternal).
       const signIn = developerSignIn(environment.names);
       if (signIn && !isMine(arm, identity)) {
         const who = arm.ok ? await whoIs(ctx, String(arm.claims.oid ?? '')) : undefined;
@@ -216,6 +218,10 @@ export function checks08(program: string = lab.starter, previous: Grader = grade
       if (isOutcome(run)) return run;
       const { scopes: got, scopesError } = run.sdk;
       if (!got) return todoLeft(scopesError, 'tokenScopes', 4) ?? fail({ found: `tokenScopes() ${scopesError ?? 'returned nothing'}`, expected: '{ arm: string, keyVault: string }', fix: `Return both scopes from tokenScopes in ${STARTER}.` });
+      // ManagedIdentityCredential sends IMDS the scope less any /.default (mapScopesToResource,
+      // managedIdentityCredential/utils.js), so a scope without it still works there; Entra's v2
+      // token endpoint refuses it for client credentials (AADSTS1002012, quoted in
+      // microsoftgraph/msgraph-sdk-python#181 and MicrosoftDocs/azure-docs#99862).
       const problems: string[] = [];
       const judge = (name: 'arm' | 'keyVault', scope: string, resource: RegExp, wanted: string) => {
         const base = scope.replace(/\/\.default$/i, '').replace(/\/+$/, '');
