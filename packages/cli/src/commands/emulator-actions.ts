@@ -164,6 +164,7 @@ export async function start(options: { detach?: boolean; port?: string; stateDir
     }
     console.log(`milab emulator serving at ${connection.url} (pid ${connection.pid}, ready in ${Date.now() - started} ms, state ${config.stateDir})`);
     console.log('Sign in from a shell:  eval "$(./milab emulator env --as learner)"');
+    console.log('The az CLI:            eval "$(./milab emulator az --as learner)"');
     return;
   }
   let emulator: ReturnType<typeof createEmulator>;

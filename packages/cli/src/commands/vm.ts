@@ -2,7 +2,8 @@
 // on http://127.0.0.1:PORT; a process whose AZURE_POD_IDENTITY_AUTHORITY_HOST points there gets
 // that VM's managed identity tokens, from curl, @milab/core or @azure/identity alike.
 // The one difference from a real VM: ARM is the emulator's (https://127.0.0.1:PORT, its CA
-// trusted through NODE_EXTRA_CA_CERTS), not management.azure.com.
+// trusted through NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, SSL_CERT_FILE and CURL_CA_BUNDLE),
+// not management.azure.com. With --az, MSI_ENDPOINT lets `az login --identity` sign in there.
 import type { Command } from 'commander';
 import { lazyAction } from '../run.js';
 
