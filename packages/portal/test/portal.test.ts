@@ -18,6 +18,7 @@ import { ADMIN_KEY_HEADER, ADMIN_PRINCIPALS_PATH } from '@milab/common';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabWorld, type LabWorld } from '../../../graders/test/support.js';
+import { choose, openService, signInAs } from './support.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SHOTS = join(REPO, '.artifacts', 'screenshots');
@@ -51,32 +52,6 @@ afterAll(async () => {
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-${name}.png`) });
-
-/** Picks `option` in the Fluent dropdown labelled `label`. */
-async function choose(label: string, option: string | RegExp): Promise<void> {
-  await page.getByRole('combobox', { name: label }).click();
-  await page.getByRole('option', { name: option }).click();
-}
-
-async function signInAs(label: RegExp): Promise<void> {
-  // A full load (the URL differs from the current one only by its fragment): the tab signs in again as before.
-  await page.goto('about:blank');
-  await page.goto(portalUrl);
-  const signOut = page.getByRole('button', { name: 'Sign out' });
-  const radio = page.getByRole('radio', { name: label });
-  await signOut.or(radio).first().waitFor();
-  if (await signOut.isVisible()) await signOut.click();
-  await radio.check();
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Azure services' }).waitFor();
-}
-
-/** Searches the top bar for a service and opens it, as the READMEs say ("Search for …"). */
-async function openService(name: string): Promise<void> {
-  await page.getByRole('searchbox', { name: 'Search resources, services, and docs' }).fill(name);
-  await page.getByRole('region', { name: 'Search results' }).getByRole('button', { name, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
 
 /** Presses Tab until `target` has the focus; fails after `max` presses. */
 async function tabTo(target: Locator, max = 40): Promise<void> {
@@ -144,14 +119,14 @@ describe('the portal', () => {
 
   it('lab 01: creates the identity as the README says, and the grader passes', async () => {
     const { names } = world;
-    await signInAs(/milab-learner/);
+    await signInAs(page, portalUrl, /milab-learner/);
     await shot('home');
-    await openService('Managed Identities');
+    await openService(page, 'Managed Identities');
     await page.getByRole('button', { name: '+ Create' }).click();
     await page.getByRole('heading', { level: 1, name: 'Create User Assigned Managed Identity' }).waitFor();
     await expect.poll(() => page.getByRole('combobox', { name: 'Subscription' }).textContent()).not.toBe('Loading…');
-    await choose('Resource group', names.resourceGroup);
-    await choose('Region', new RegExp(`\\) ${names.location === 'westus' ? 'West US$' : names.location}`));
+    await choose(page, 'Resource group', names.resourceGroup);
+    await choose(page, 'Region', new RegExp(`\\) ${names.location === 'westus' ? 'West US$' : names.location}`));
     await page.getByRole('textbox', { name: 'Name' }).fill(names.identity);
     await shot('01-basics');
     await page.getByRole('tab', { name: 'Tags' }).click();
@@ -187,7 +162,7 @@ describe('the portal', () => {
 
   it('lab 02: assigns Reader on the subscription to the identity, and the grader passes', async () => {
     const { names } = world;
-    await openService('Subscriptions');
+    await openService(page, 'Subscriptions');
     await page.getByRole('table', { name: 'Subscriptions' }).getByRole('button').first().click();
     await page.getByRole('button', { name: 'Access control (IAM)' }).click();
     await page.getByRole('table', { name: 'Role assignments' }).waitFor();
@@ -201,7 +176,7 @@ describe('the portal', () => {
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.getByRole('radio', { name: 'Managed identity' }).check();
     await page.getByRole('button', { name: '+ Select members' }).click();
-    await choose('Managed identity', /^User-assigned managed identity/);
+    await choose(page, 'Managed identity', /^User-assigned managed identity/);
     await page.getByRole('checkbox', { name: names.identity, exact: true }).check();
     await shot('02-select-members');
     await page.getByRole('button', { name: 'Select', exact: true }).click();
@@ -223,7 +198,7 @@ describe('the portal', () => {
     const { names } = world;
     // `./milab start` runs lab 03's setup (the VM's app identity) before the lab.
     await world.prepare('03');
-    await openService('Virtual machines');
+    await openService(page, 'Virtual machines');
     await page.getByRole('button', { name: names.vm, exact: true }).click();
     await page.getByRole('navigation', { name: 'Virtual machine menu' }).getByRole('button', { name: 'Identity' }).click();
     await page.getByRole('tab', { name: 'System assigned' }).waitFor();
@@ -274,10 +249,10 @@ describe('the portal', () => {
   }, FLOW_MS);
 
   it('signed in as the read-only grader, a write is refused and the page shows Azure’s error', async () => {
-    await signInAs(/milab-grader/);
-    await openService('Managed Identities');
+    await signInAs(page, portalUrl, /milab-grader/);
+    await openService(page, 'Managed Identities');
     await page.getByRole('button', { name: '+ Create' }).click();
-    await choose('Resource group', world.names.resourceGroup);
+    await choose(page, 'Resource group', world.names.resourceGroup);
     await page.getByRole('textbox', { name: 'Name' }).fill('id-written-by-the-grader');
     await page.getByRole('button', { name: 'Review + create', exact: true }).click();
     await page.getByRole('button', { name: 'Create', exact: true }).click();
@@ -290,7 +265,7 @@ describe('the portal', () => {
   }, FLOW_MS);
 
   it('creates an identity with the keyboard alone', async () => {
-    await signInAs(/milab-learner/);
+    await signInAs(page, portalUrl, /milab-learner/);
     const search = page.getByRole('searchbox', { name: 'Search resources, services, and docs' });
     await tabTo(search);
     await page.keyboard.type('Managed Identities');
