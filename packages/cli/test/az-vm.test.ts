@@ -55,7 +55,7 @@ describe('az login --identity on an emulated VM (real az)', () => {
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  it('exports MSI_ENDPOINT only with --az, and an az profile of the VM's own', async () => {
+  it("exports MSI_ENDPOINT only with --az, and an az profile of the VM's own", async () => {
     const imdsUrl = emulator.connection().vms?.labvm?.imdsUrl ?? '';
     expect(vmShell.MSI_ENDPOINT).toBe(`${imdsUrl}/msi/token`);
     expect(vmShell.AZURE_CONFIG_DIR).toBe(join(home, 'emulator', 'az', 'vm-labvm'));
