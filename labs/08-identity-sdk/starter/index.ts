@@ -44,7 +44,7 @@ export function defaultCredential(): TokenCredential {
   return todo('create the DefaultAzureCredential (labs/08-identity-sdk/starter/index.ts, TODO 3)');
 }
 
-/** 4. The scopes of the two tokens: the resource's id and `/.default`, its permissions granted to the app. */
+/** 4. The scopes of the two tokens: what getToken (and the ARM client) ask Entra for. */
 export function tokenScopes(): { arm: string; keyVault: string } {
   // TODO 4: the scopes of tokens for ARM_RESOURCE and for KEY_VAULT_RESOURCE. A managed identity
   // gets app-only tokens: a scope is the resource's id and which suffix?
