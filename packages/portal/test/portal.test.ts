@@ -62,22 +62,24 @@ async function tabTo(target: Locator, max = 40): Promise<void> {
   throw new Error(`Tab did not reach ${target.toString()} in ${max} presses`);
 }
 
-/** A POST to the portal's API from outside the page (another local program), with its answer. */
-function post(path: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+/** A request to the emulator from outside the page (another local program), with its answer. */
+function call(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
   const url = new URL(path, world.emulator.url);
   const ca = readFileSync(world.emulator.certificates.caFile);
   return new Promise((resolve, reject) => {
     // The certificate is checked for 127.0.0.1 whatever Host the request names.
-    const req = request(url, { method: 'POST', ca, checkServerIdentity: (_host, cert) => checkServerIdentity('127.0.0.1', cert), headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+    const req = request(url, { method, ca, checkServerIdentity: (_host, cert) => checkServerIdentity('127.0.0.1', cert), headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
     });
     req.on('error', reject);
     req.end(body);
   });
 }
+
+const post = (path: string, headers: Record<string, string>, body: string) => call('POST', path, headers, body);
 
 describe('the portal', () => {
   it('gives a token only with the key milab portal hands over, and only at 127.0.0.1', async () => {
@@ -116,6 +118,21 @@ describe('the portal', () => {
     for (const name of [/milab-learner/, /milab-grader/, /milab-instructor/, /learner-grace \(class learner\)/]) await expect.poll(() => page.getByRole('radio', { name }).count()).toBe(1);
     await shot('sign-in');
   }, FLOW_MS);
+
+  it('serves the page from the emulator itself, scripts from its own origin only', async () => {
+    const index = await call('GET', '/portal/', {});
+    expect(index.status).toBe(200);
+    expect(index.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(index.headers['x-frame-options']).toBe('DENY');
+    expect(index.text).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)/);
+    expect((await call('GET', '/portal', {})).headers.location).toBe('/portal/');
+    expect((await call('GET', '/portal/nothing-here', {})).status).toBe(404);
+    const key = new URL(portalUrl).hash.replace(/^#key=/, '');
+    // A form post (the one cross-site request a page may send without CORS) is not JSON: refused.
+    expect((await post('/portal/api/token', { 'x-milab-portal-key': key, 'content-type': 'application/x-www-form-urlencoded' }, 'principal=learner')).status).toBe(415);
+    expect((await call('GET', '/portal/api/token', { 'x-milab-portal-key': key })).status).toBe(405);
+    expect((await post('/portal/api/token', { 'x-milab-portal-key': key }, JSON.stringify({ principal: 'nobody' }))).status).toBe(404);
+  });
 
   it('lab 01: creates the identity as the README says, and the grader passes', async () => {
     const { names } = world;
