@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { decodeClaims } from '@milab/core';
 import { createVmLabContext, findLab, MAX_OUTPUT_BYTES, startRunWatchdog, type VmLabContext } from '@milab/labs';
 import { prepareSdkRun, sdkCalls, type Lab08Program } from '../08-identity-sdk-on-vm.js';
+import { lab09Calls } from '../09-key-vault-secret-on-vm.js';
 import { lab07Reads } from './vm-lab07-harness.js';
 import { blot, containsToken, RESULT_FD, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest } from './vm-protocol.js';
 
@@ -136,6 +137,8 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     });
   }
   if (input.lab === '08') out.sdk = await sdkCalls(mod as Lab08Program, ctx, callFor);
+  const lab09 = input.lab === '09' ? await lab09Calls(mod, ctx, input, { take, during: (where) => (during = where), within }) : undefined;
+  if (lab09) out.lab09 = lab09.output;
   if (input.lab === '07') out.lab07 = await lab07Reads(mod, ctx, input, { take, during: (where) => (during = where), tokenSeen: (where) => out.tokenSeenIn.push(where) });
   during = 'main';
   try {
@@ -147,6 +150,8 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     if (containsToken(raw)) out.tokenSeenIn.push('main (the error message)');
     out.main = { ok: false, error: blot(raw).slice(0, 600), ...take('main') };
   }
+  // Lab 09: the secret's value found in what was written, and blotted out of the report.
+  lab09?.finish(out, transcript);
   // A token in pieces written by different calls shows only in everything put together.
   if (out.tokenSeenIn.length === 0) for (const [stream, text] of Object.entries(transcript)) if (containsToken(text)) out.tokenSeenIn.push(`the program's output put together (${stream})`);
   return out;

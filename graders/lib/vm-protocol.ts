@@ -2,9 +2,10 @@
 // other: the input (argv), the one result (on file descriptor 3), and how tokens — as is,
 // encoded, reversed or split across lines — are found in text and blotted out of it.
 import type { SdkOutput } from '../08-identity-sdk-on-vm.js';
+import type { Lab09Input, Lab09Output } from '../09-key-vault-secret-on-vm.js';
 
 /** The labs whose programs the graders run on the lab VM (lab 06: its starter/vm.ts). */
-export type VmLab = '04' | '05' | '06' | '07' | '08';
+export type VmLab = '04' | '05' | '06' | '07' | '08' | '09';
 
 /** What the grader asks for. */
 export interface HarnessInput {
@@ -21,6 +22,8 @@ export interface HarnessInput {
   callTimeoutMs: number;
   /** Lab 07: the reads its readWhenGranted is called for. */
   lab07?: Lab07Input;
+  /** Lab 09: the vault's URL and the secret's name (no value: the harness reads it on the VM). */
+  lab09?: Lab09Input;
 }
 
 /** Lab 07: what the harness asks the learner's readWhenGranted to read, and how long it may take. */
@@ -89,6 +92,8 @@ export interface HarnessOutput {
   badResource?: CallOutcome;
   /** Lab 08: the learner's credentials' tokens, settings and scopes (../08-identity-sdk-on-vm.ts). */
   sdk?: SdkOutput;
+  /** Lab 09: the secret read by the harness and by readSecret, as digests (../09-key-vault-secret-on-vm.ts). */
+  lab09?: Lab09Output;
   main?: { ok: boolean; error?: string; stdout: string; stderr: string };
   /** Where a token (a JWT, in full or encoded) appeared in what the learner's code wrote or threw. */
   tokenSeenIn: string[];

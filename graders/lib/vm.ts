@@ -17,6 +17,7 @@ import { ARM_ENDPOINT, ARM_RESOURCE, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, ru
 import type { GraderContext } from './context.js';
 import { openImdsFront } from './imds-front.js';
 import { holdAppAssignments, LAB07_MAIN_TIMEOUT_MS, lab07Input } from './vm-lab07.js';
+import { lab09Input } from '../09-key-vault-secret-vault.js';
 import { blot, containsToken, type HarnessInput, type HarnessOutput, type VmLab } from './vm-protocol.js';
 
 /** The IMDS faults queued before lab 04's program runs: a throttle, then an outage. */
@@ -111,7 +112,7 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     env = { ...process.env, ...settings };
   }
   // Lab 06 asks IMDS for the system-assigned identity's token once: no faults (lab 04 grades the retries).
-  const faults = config.target === 'emulator' && lab !== '06' && lab !== '07' && lab !== '08' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
+  const faults = config.target === 'emulator' && lab !== '06' && lab !== '07' && lab !== '08' && lab !== '09' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
   const input: HarnessInput = {
     lab,
     program,
@@ -120,6 +121,7 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     badResource: BAD_RESOURCE,
     faults: faults ? FAULTS.length : 0,
     callTimeoutMs: lab === '07' ? LAB07_MAIN_TIMEOUT_MS : CALL_TIMEOUT_MS,
+    ...(lab === '09' ? { lab09: await lab09Input(ctx) } : {}),
     ...(lab === '07' ? { lab07: lab07Input(ctx, env.AZURE_RESOURCE_MANAGER_ENDPOINT?.trim() || ARM_ENDPOINT, config.target === 'emulator') } : {}),
   };
   // On the emulator, the program's IMDS is this run's front: the faults reach this run only.

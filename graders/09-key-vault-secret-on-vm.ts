@@ -1,0 +1,138 @@
+// Lab 09's part of the graders' harness on the lab VM (lib/vm-harness.ts calls it): the secret
+// read twice — once by the harness itself as the lab identity (SecretClient with
+// ManagedIdentityCredential, the SDK the learner's program has), the reference; once by the
+// learner's readSecret — and only their sha256 digests and lengths leave the VM, never a value.
+// The values stay in this process to find them in what the program wrote (as is, base64,
+// base64url or hex) and to blot them out of everything reported: the grader never prints, logs
+// or writes a secret value.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { VmLabContext } from '@milab/labs';
+import type { HarnessOutput } from './lib/vm-protocol.js';
+
+/** What the grader asks the harness to read. */
+export interface Lab09Input {
+  /** The vault's data plane (`properties.vaultUri`). */
+  vaultUrl: string;
+  secretName: string;
+}
+
+/** One read of the secret: its digest, or why it failed (Key Vault's status and code, the message with values blotted). */
+export interface SecretRead {
+  ok: boolean;
+  /** sha256 of the value, hex. */
+  sha256?: string;
+  length?: number;
+  errorName?: string;
+  statusCode?: number;
+  /** Key Vault's error code (`Forbidden`, `Unauthorized`, `SecretNotFound`). */
+  code?: string;
+  message?: string;
+  elapsedMs: number;
+  timedOut: boolean;
+}
+
+/** What lab 09's harness part reports (HarnessOutput.lab09). */
+export interface Lab09Output {
+  /** The harness's own read, as the lab identity. */
+  reference: SecretRead;
+  /** The learner's readSecret. */
+  learner: SecretRead;
+  /** Where the secret's value appeared in what the program wrote or threw. */
+  valueSeenIn: string[];
+}
+
+type ReadSecret = (ctx: VmLabContext, vaultUrl: string, secretName: string) => Promise<unknown>;
+
+interface SdkModules {
+  SecretClient: new (url: string, credential: unknown, options?: Record<string, unknown>) => { getSecret(name: string): Promise<{ value?: string }> };
+  ManagedIdentityCredential: new (options: { clientId: string }) => unknown;
+}
+
+/** The SDK as the learner's program resolves it (labs' dependencies), not the graders'. */
+async function sdkBeside(program: string): Promise<SdkModules> {
+  const require = createRequire(program);
+  const secrets = (await import(pathToFileURL(require.resolve('@azure/keyvault-secrets')).href)) as { SecretClient: SdkModules['SecretClient'] };
+  const identity = (await import(pathToFileURL(require.resolve('@azure/identity')).href)) as { ManagedIdentityCredential: SdkModules['ManagedIdentityCredential'] };
+  return { SecretClient: secrets.SecretClient, ManagedIdentityCredential: identity.ManagedIdentityCredential };
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest('hex');
+
+/** The forms of a value looked for in output: as is, base64, base64url, hex. */
+function formsOf(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  return [...new Set([value, bytes.toString('base64').replace(/=+$/, ''), bytes.toString('base64url'), bytes.toString('hex')])].filter((form) => form.length >= 6);
+}
+
+/** The harness's tools it lends (vm-harness.ts). */
+export interface Lab09Tools {
+  take(where: string): { stdout: string; stderr: string };
+  during(where: string): void;
+  within<T>(promise: Promise<T>): Promise<T>;
+}
+
+/** Lab 09's calls, and `finish`, which looks for the values in everything written and blots them out of the report. */
+export async function lab09Calls(
+  program: object,
+  ctx: VmLabContext,
+  input: { program: string; clientId: string | undefined; lab09?: Lab09Input },
+  tools: Lab09Tools,
+): Promise<{ output: Lab09Output; finish(out: HarnessOutput, transcript: { stdout: string; stderr: string }): void }> {
+  const values: string[] = [];
+  const output: Lab09Output = { reference: { ok: false, elapsedMs: 0, timedOut: false, message: 'not read' }, learner: { ok: false, elapsedMs: 0, timedOut: false, message: 'not read' }, valueSeenIn: [] };
+  const scrub = (text: string): string => {
+    let clean = text;
+    for (const value of values) for (const form of formsOf(value)) clean = clean.split(form).join('[the secret]');
+    return clean;
+  };
+  const finish = (out: HarnessOutput, transcript: { stdout: string; stderr: string }): void => {
+    for (const [stream, text] of Object.entries(transcript)) if (scrub(text) !== text) output.valueSeenIn.push(`what the program wrote (${stream})`);
+    if (out.main) {
+      out.main = { ...out.main, stdout: scrub(out.main.stdout), stderr: scrub(out.main.stderr), ...(out.main.error === undefined ? {} : { error: scrub(out.main.error) }) };
+      if (out.main.error !== undefined && /\[the secret\]/.test(out.main.error)) output.valueSeenIn.push('the error main threw');
+    }
+    if (output.learner.message) output.learner.message = scrub(output.learner.message);
+    output.valueSeenIn = [...new Set(output.valueSeenIn)];
+  };
+  const l09 = input.lab09;
+  if (!l09) return { output, finish };
+
+  const read = async (where: string, get: () => Promise<unknown>): Promise<SecretRead> => {
+    tools.during(where);
+    const started = Date.now();
+    try {
+      const value = await tools.within(get());
+      tools.take(where);
+      if (typeof value !== 'string') return { ok: false, errorName: 'TypeError', message: `returned ${value === undefined ? 'nothing' : typeof value}, not the secret's value (a string)`, elapsedMs: Date.now() - started, timedOut: false };
+      values.push(value);
+      return { ok: true, sha256: digest(value), length: value.length, elapsedMs: Date.now() - started, timedOut: false };
+    } catch (error) {
+      tools.take(where);
+      const e = error as { name?: string; message?: string; statusCode?: number; code?: string };
+      return {
+        ok: false,
+        errorName: e?.name ?? typeof error,
+        ...(typeof e?.statusCode === 'number' ? { statusCode: e.statusCode } : {}),
+        ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+        message: String(e?.message ?? error).slice(0, 600),
+        elapsedMs: Date.now() - started,
+        timedOut: /^no answer within/.test(String(e?.message ?? '')),
+      };
+    }
+  };
+
+  // The reference first: the value the learner's read must match, and the one to look for.
+  output.reference = await read("the harness's own read as the lab identity", async () => {
+    const sdk = await sdkBeside(input.program);
+    const client = new sdk.SecretClient(l09.vaultUrl, new sdk.ManagedIdentityCredential({ clientId: input.clientId ?? '' }), { disableChallengeResourceVerification: true });
+    return (await client.getSecret(l09.secretName)).value;
+  });
+  const mod = program as { readSecret?: unknown };
+  output.learner = await read('readSecret', async () => {
+    if (typeof mod.readSecret !== 'function') throw new Error(`${input.program} exports no readSecret function`);
+    return (mod.readSecret as ReadSecret)(ctx, l09.vaultUrl, l09.secretName);
+  });
+  return { output, finish };
+}

@@ -1,0 +1,74 @@
+// Lab 09's vault as the grader reads it: the one the lab names (labs/09-key-vault-secret/names.ts)
+// in the lab resource group, through ARM, as the grader (Reader: the control plane only — the
+// grader reads no secret). Shared by the grader and graders/lib/vm.ts (the vault's URL is what
+// the harness on the VM reads the secret from). Once per grading context.
+import { armRequest, createArmContext } from '@milab/core';
+import type { LabNames } from '@milab/labs';
+import { notFound, type GraderContext } from './lib/context.js';
+import type { Lab09Input } from './09-key-vault-secret-on-vm.js';
+
+// The lab's names, as labs/09-key-vault-secret/names.ts makes them (the graders' build cannot
+// import from the labs' folders; graders/test/09-key-vault-secret.test.ts checks they agree).
+export const SECRET_NAME = 'app-greeting';
+export const VAULT_API_VERSION = '2025-05-01';
+
+export function vaultName(names: Pick<LabNames, 'learnerId' | 'subscriptionId'>): string {
+  const learner = names.learnerId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 11) || 'learner';
+  return `kv-${learner}-${names.subscriptionId.replace(/-/g, '').slice(0, 8).toLowerCase()}`;
+}
+
+export function vaultId(names: Pick<LabNames, 'learnerId' | 'subscriptionId' | 'resourceGroupScope'>): string {
+  return `${names.resourceGroupScope}/providers/Microsoft.KeyVault/vaults/${vaultName(names)}`;
+}
+
+/** The lab's vault as the graders see it. */
+export interface VaultView {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  /** `properties.vaultUri`: the data plane. */
+  readonly vaultUri: string | undefined;
+  /** `properties.enableRbacAuthorization`: true is the RBAC permission model; false (or absent on older api-versions) access policies. */
+  readonly rbac: boolean;
+  /** How many access policies it holds (the other model's grants). */
+  readonly accessPolicies: number;
+}
+
+interface RawVault {
+  id?: string;
+  name?: string;
+  properties?: { vaultUri?: string; enableRbacAuthorization?: boolean; accessPolicies?: unknown[] };
+}
+
+const vaults = new WeakMap<GraderContext, Promise<VaultView | undefined>>();
+
+/** The lab's vault (`kv-<learner>-<subscription>` in the lab resource group), or `undefined`. */
+export function labVault(ctx: GraderContext): Promise<VaultView | undefined> {
+  let vault = vaults.get(ctx);
+  if (!vault) vaults.set(ctx, (vault = readVault(ctx)));
+  return vault;
+}
+
+async function readVault(ctx: GraderContext): Promise<VaultView | undefined> {
+  const arm = createArmContext(ctx.config, { as: 'grader' });
+  try {
+    const { body } = await armRequest<RawVault>(arm, { path: vaultId(ctx.names), apiVersion: VAULT_API_VERSION });
+    return Object.freeze({
+      id: body?.id ?? vaultId(ctx.names),
+      name: body?.name ?? vaultName(ctx.names),
+      resourceGroup: ctx.names.resourceGroup,
+      vaultUri: body?.properties?.vaultUri,
+      rbac: body?.properties?.enableRbacAuthorization === true,
+      accessPolicies: body?.properties?.accessPolicies?.length ?? 0,
+    });
+  } catch (error) {
+    if (notFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** What the harness on the VM reads (the vault's URL and the secret's name), or `undefined` when there is no vault to read. */
+export async function lab09Input(ctx: GraderContext): Promise<Lab09Input | undefined> {
+  const vault = await labVault(ctx);
+  return vault?.vaultUri ? { vaultUrl: vault.vaultUri, secretName: SECRET_NAME } : undefined;
+}
