@@ -98,7 +98,7 @@ describe('self-run reports', () => {
   });
 
   it("lab 06 is self-run, its token compared with the learner's VM's system-assigned identity, not their user-assigned one", () => {
-    expect(SELF_RUN_LABS).toEqual(['04', '05', '06']);
+    expect(SELF_RUN_LABS).toEqual(['04', '05', '06', '07', '08']);
     expect(claimsOf(lab06(SYSTEM.ada, vmIdOf('ada')).results)).toEqual({ oid: SYSTEM.ada, mirid: vmIdOf('ada').replace('/resourceGroups/', '/resourcegroups/') });
     // The honest report: the system-assigned identity's token (not id-milab-ada's) is not flagged.
     expect(flagsFor(lab06(SYSTEM.ada, vmIdOf('ada')), withVm('ada'), { others: CLASS_06, tenantId: TENANT })).toEqual([]);
@@ -118,6 +118,19 @@ describe('self-run reports', () => {
     expect(flagsFor(lab06(SYSTEM.ada, vmIdOf('ada')), who('ada'), { others: CLASS })).toEqual([`its token's claims cannot be checked: the class grade did not look up ada's lab VM`]);
     // Lab 04's comparison is unchanged by the VM being known.
     expect(flagsFor(lab04(OID.ada, idOf('ada')), withVm('ada'), { others: CLASS_06, tenantId: TENANT })).toEqual([]);
+  });
+
+  it("lab 08's token (ManagedIdentityCredential's) is compared with the learner's user-assigned identity", () => {
+    const lab08 = (oid: string): GradeReport => {
+      const head = { lab: '08', durationMs: 1 } as const;
+      const results: CheckResult[] = [
+        { ...head, id: '08.lab-04-done', title: 'Lab 04 is done', weight: 0, role: 'prerequisite', status: 'pass' },
+        { ...head, id: '08.managed-identity-credential', title: 'ManagedIdentityCredential', weight: 2, status: 'pass', details: `oid ${oid}, xms_mirid id-milab-ada, token sha256:0123456789abcdef` },
+      ];
+      return buildReport({ lab: '08', title: 'Identity SDK', target: 'azure', startedAt: '2026-12-01T10:20:00.000Z', durationMs: 3, results });
+    };
+    expect(flagsFor(lab08(OID.ada), who('ada'), { others: CLASS, tenantId: TENANT })).toEqual([]);
+    expect(flagsFor(lab08(OID.bob), who('ada'), { others: CLASS })).toEqual([`its token is for bob's identity id-milab-bob (oid), not for id-milab-ada (principal ${OID.ada})`]);
   });
 
   it("learnerIdentity takes the learner's identity and lab VM from the snapshot (ARM ids compared case-insensitively)", () => {

@@ -10,12 +10,33 @@ import { parsePrograms } from '../src/commands/class-grade-actions.js';
 
 const SOLUTION_04 = join(repoRoot(), 'labs/04-imds-token/solution/index.ts');
 const SOLUTION_06 = join(repoRoot(), 'labs/06-system-assigned/solution/vm.ts');
+const SOLUTION_07 = join(repoRoot(), 'labs/07-authorization-is-separate/solution/vm.ts');
+const SOLUTION_08 = join(repoRoot(), 'labs/08-identity-sdk/solution/index.ts');
 
 describe('class grade programs', () => {
-  it("takes lab 04's and 05's programs and lab 06's VM part; refuses another lab, naming the three", () => {
-    expect(parsePrograms([`04=${SOLUTION_04}`, `06=${SOLUTION_06}`])).toEqual({ '04': SOLUTION_04, '06': SOLUTION_06 });
-    expect(() => parsePrograms(['03=x.ts'])).toThrow(/expected 04=FILE or 05=FILE .*or 06=FILE/);
+  it("takes the VM labs' programs (labs 06 and 07: their VM part); refuses another lab, naming those it takes and their files", () => {
+    expect(parsePrograms([`04=${SOLUTION_04}`, `06=${SOLUTION_06}`, `7=${SOLUTION_07}`, `08=${SOLUTION_08}`])).toEqual({ '04': SOLUTION_04, '06': SOLUTION_06, '07': SOLUTION_07, '08': SOLUTION_08 });
+    expect(() => parsePrograms(['03=x.ts'])).toThrow(/expected NN=FILE .*04 \(its index\.ts\), 05 \(its index\.ts\), 06 \(its vm\.ts\), 07 \(its vm\.ts\), 08 \(its index\.ts\)/);
     expect(() => parsePrograms(['06=no-such-file.ts'])).toThrow(/--program 06: no such file/);
+    const missing07 = (() => {
+      try {
+        parsePrograms(['07=no-such-file.ts']);
+      } catch (error) {
+        return error as { message: string; hint?: string };
+      }
+      return undefined;
+    })();
+    expect(missing07?.message).toMatch(/--program 07: no such file/);
+    expect(missing07?.hint).toContain("Pass the lab 07 program's vm.ts");
+  });
+
+  it('labs 07 and 08 take their own program; lab 08 (not 07, which builds on lab 03) follows a lab 04 program', () => {
+    const shared = (id: string) => GRADERS.find((g) => g.lab.id === id);
+    expect(classGraders(['07'], { '07': SOLUTION_07 })[0]).not.toBe(shared('07'));
+    expect(classGraders(['08'], { '08': SOLUTION_08 })[0]).not.toBe(shared('08'));
+    const after04 = classGraders(['07', '08'], { '04': SOLUTION_04 });
+    expect(after04[0]).toBe(shared('07'));
+    expect(after04[1]).not.toBe(shared('08'));
   });
 
   it('with a lab 04 program, labs 05 and 06 get graders of their own (after that lab 04 grader); without, the shared ones', () => {

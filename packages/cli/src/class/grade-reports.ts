@@ -1,4 +1,4 @@
-// Labs 04–06 on Azure: their checks run the learner's program on the learner's VM, which a
+// Labs 04–08 on Azure: their checks run the learner's program on the learner's VM, which a
 // Reader-only grader cannot do there (Run Command is a write: Microsoft.Compute/virtualMachines/
 // runCommand/action). So each learner grades them on their VM with `./milab grade 04 --json`
 // (or `grade all --json`), and the class grade merges those reports from a folder: marked
@@ -46,10 +46,14 @@ export function learnerIdentity(names: Pick<ClassLearnerNames, 'learner' | 'iden
 }
 
 /** The labs a learner runs themselves on Azure. */
-export const SELF_RUN_LABS: readonly string[] = ['04', '05', '06'];
+export const SELF_RUN_LABS: readonly string[] = ['04', '05', '06', '07', '08'];
 
-/** The checks whose details carry the token's claims, per lab. */
-const CLAIM_CHECKS: readonly string[] = ['04.identity', '05.lab-04-done', '06.system-token'];
+/**
+ * The checks whose details carry the token's claims, per lab. Lab 07's checks carry none (its
+ * report is judged by its target and checks only); lab 08's ManagedIdentityCredential check names
+ * the oid of the token it got.
+ */
+const CLAIM_CHECKS: readonly string[] = ['04.identity', '05.lab-04-done', '06.system-token', '08.managed-identity-credential'];
 
 /** A report file found for a learner. */
 export interface FoundReport {

@@ -2,7 +2,7 @@
 // principal (a handful of paged list calls for the whole class, inside ARM's token bucket), a
 // refusal when that principal can write at or above the subscription, then every learner graded
 // from the snapshot with the same graders `milab grade` runs (GRADERS, through a snapshot
-// context built from the learner's own configuration). Labs 04–06 run the learner's program on
+// context built from the learner's own configuration). Labs 04–08 run the learner's program on
 // their VM: on the emulator the class grade does it, a few learners at a time; on Azure a Reader
 // cannot (Run Command is a write), so the learners' own `milab grade 04 --json` reports are
 // merged from a folder (grade-reports.ts).
@@ -21,7 +21,7 @@ import {
 } from '@milab/core';
 import { callPrincipalsAdmin } from '@milab/emulator';
 import { buildReport, checkInfo, registerSecret, type CheckInfo, type GradeReport } from '@milab/grading';
-import { createGrader04, createGrader05, createGrader06, createSnapshotContext, gradeLabs, GRADERS, takeSnapshot, type ClassSnapshot, type Grader } from '@milab/graders';
+import { createGrader04, createGrader05, createGrader06, createGrader07, createGrader08, createSnapshotContext, gradeLabs, GRADERS, takeSnapshot, type ClassSnapshot, type Grader } from '@milab/graders';
 import { findLab, sameArmId } from '@milab/labs';
 import { classLearnerNames, learnerEnv, learnerSubscription, type ClassFolder, type ClassLearner } from './folder.js';
 import { findReports, learnerIdentity, missingReport, readSelfRun, SELF_RUN_LABS, type LearnerIdentity } from './grade-reports.js';
@@ -41,7 +41,7 @@ export interface GradeClassOptions {
    * Emulator: the lab 04 / 05 program to run on every learner's VM (default: the lab's
    * starter/index.ts in this checkout, the file `milab grade 04` runs).
    */
-  readonly programs?: Readonly<Partial<Record<'04' | '05' | '06', string>>>;
+  readonly programs?: Readonly<Partial<Record<ProgramLab, string>>>;
   /** Learners graded at once (their VM programs run at once): default min(4, CPUs). */
   readonly concurrency?: number;
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -73,14 +73,41 @@ export class ClassGradeError extends MilabError {
   }
 }
 
-/** The graders for these lab ids, in lab order; lab 04 / 05 with the given programs. */
+/**
+ * The labs whose program the class grade runs on every learner's VM, and their grader for another
+ * program than this checkout's starter. Those that build on lab 04's token (05, 06, 08) are made
+ * after the same lab 04 grader, so a `--program 04=…` is what their "lab 04 is done" check runs.
+ */
+const PROGRAM_GRADERS = {
+  '04': (program: string | undefined) => createGrader04(program),
+  '05': (program: string | undefined, g04: Grader | undefined) => createGrader05(program, g04),
+  // Lab 06's and lab 07's VM part: their vm.ts.
+  '06': (program: string | undefined, g04: Grader | undefined) => createGrader06(program, g04),
+  '07': (program: string | undefined) => createGrader07(program),
+  '08': (program: string | undefined, g04: Grader | undefined) => createGrader08(program, g04),
+} as const;
+
+/** A lab whose program the class grade runs on the VM (`--program NN=FILE`). */
+export type ProgramLab = keyof typeof PROGRAM_GRADERS;
+
+/** Whether lab `id` has a program the class grade runs on the VM. */
+export function isProgramLab(id: string): id is ProgramLab {
+  return Object.hasOwn(PROGRAM_GRADERS, id);
+}
+
+/** The labs that build on lab 04's grader: a `--program 04=…` changes theirs too. */
+const AFTER_04: ReadonlySet<string> = new Set(['05', '06', '08']);
+
+/** The graders for these lab ids, in lab order; the VM labs with the given programs. */
 export function classGraders(labs: readonly string[] | undefined, programs: GradeClassOptions['programs'] = {}): Grader[] {
   const wanted = labs === undefined ? undefined : new Set(labs.map((l) => findLab(l).id));
   const g04 = programs['04'] ? createGrader04(programs['04']) : undefined;
-  const g05 = programs['05'] || g04 ? createGrader05(programs['05'], g04) : undefined;
-  // Lab 06's VM part (its starter/vm.ts by default), after the same lab 04 grader.
-  const g06 = programs['06'] || g04 ? createGrader06(programs['06'], g04) : undefined;
-  const chosen = GRADERS.map((g) => (g.lab.id === '04' && g04 ? g04 : g.lab.id === '05' && g05 ? g05 : g.lab.id === '06' && g06 ? g06 : g)).filter((g) => !wanted || wanted.has(g.lab.id));
+  const chosen = GRADERS.map((g) => {
+    const id = g.lab.id;
+    if (!isProgramLab(id)) return g;
+    if (id === '04') return g04 ?? g;
+    return programs[id] || (g04 && AFTER_04.has(id)) ? PROGRAM_GRADERS[id](programs[id], g04) : g;
+  }).filter((g) => !wanted || wanted.has(g.lab.id));
   if (wanted) {
     const missing = [...wanted].filter((id) => !chosen.some((g) => g.lab.id === id));
     if (missing.length > 0) throw new ClassGradeError(`lab ${missing.join(', ')} has no grader yet.`, `Grade the labs that have one: ${GRADERS.map((g) => g.lab.id).join(', ')}.`);

@@ -212,7 +212,7 @@ export async function planProvision(session: ClassSession, options: ProvisionOpt
       exitCode: 1,
     });
   }
-  if (azure) notes.push("the VMs get no public IP address: learners reach theirs with `az ssh vm` (Entra sign-in), Azure Bastion, or `az vm run-command invoke` for labs 04-06.");
+  if (azure) notes.push("the VMs get no public IP address: learners reach theirs with `az ssh vm` (Entra sign-in), Azure Bastion, or `az vm run-command invoke` for labs 04-08.");
   if (!azure) notes.push(`the emulator has no Microsoft.DevTestLab provider: the VMs' auto-shutdown schedules are skipped (on Azure: shutdown-computevm-<vm> at ${AUTO_SHUTDOWN_TIME} UTC).`);
 
   // Principals first (emulator): the learners' role assignments name them. One request makes

@@ -5,9 +5,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MilabError, repoRoot } from '@milab/core';
 import { mergeReports, writeJUnit } from '@milab/grading';
-import { findLab } from '@milab/labs';
+import { findLab, listLabs, type Lab } from '@milab/labs';
 import { loadClass, ROSTER_FILE } from '../class/folder.js';
-import { gradeClass } from '../class/grade.js';
+import { gradeClass, isProgramLab, type ProgramLab } from '../class/grade.js';
 import { formatCsv, learnersWithoutLmsId } from '../class/report-csv.js';
 import { formatHtml } from '../class/report-html.js';
 import { formatClassJson } from '../class/report-json.js';
@@ -20,23 +20,29 @@ function usage(message: string, hint: string): MilabError {
 }
 
 /** `--program 04=FILE …` as a map, each file checked to exist. */
-export function parsePrograms(values: readonly string[] = []): Partial<Record<'04' | '05' | '06', string>> {
-  const programs: Partial<Record<'04' | '05' | '06', string>> = {};
+export function parsePrograms(values: readonly string[] = []): Partial<Record<ProgramLab, string>> {
+  const programs: Partial<Record<ProgramLab, string>> = {};
+  const labs = listLabs().filter((l) => isProgramLab(l.id));
   for (const value of values) {
     const match = /^([^=]+)=(.+)$/.exec(value);
     const lab = match ? findLabId(match[1]!) : undefined;
-    if (!match || (lab !== '04' && lab !== '05' && lab !== '06')) {
+    if (!match || lab === undefined || !isProgramLab(lab)) {
       throw usage(
-        `invalid --program '${value}': expected 04=FILE or 05=FILE (the labs whose program runs on the VM), or 06=FILE (lab 06's part on the VM, its vm.ts).`,
+        `invalid --program '${value}': expected NN=FILE for a lab whose program runs on the VM: ${labs.map((l) => `${l.id} (its ${programFile(l)})`).join(', ')}.`,
         'For example: `--program 04=labs/04-imds-token/solution/index.ts`.',
       );
     }
     // Relative to where the command was started; the program runs from the repository root.
     const file = resolve(match[2]!);
-    if (!existsSync(file)) throw usage(`--program ${lab}: no such file ${file}.`, `Pass the lab ${lab} program's ${lab === '06' ? 'vm.ts' : 'index.ts'} (it must be inside this checkout, ${repoRoot()}, to import @milab/labs).`);
+    if (!existsSync(file)) throw usage(`--program ${lab}: no such file ${file}.`, `Pass the lab ${lab} program's ${programFile(findLab(lab))} (it must be inside this checkout, ${repoRoot()}, to import @milab/labs).`);
     programs[lab] = file;
   }
   return programs;
+}
+
+/** The file of a lab that runs on the VM: its vm.ts when only part of it does (labs 06, 07), else index.ts. */
+function programFile(lab: Lab): string {
+  return lab.vmProgramFile ?? 'index.ts';
 }
 
 function findLabId(input: string): string | undefined {
@@ -69,8 +75,8 @@ export async function classGrade(options: ClassGradeOptions): Promise<void> {
   const programs = parsePrograms(options.program);
   const out = options.json ? process.stderr : process.stdout;
   const note = (text: string) => process.stderr.write(`${text}\n`);
-  if (folder.config.target === 'emulator' && options.reports) note('note: --reports is for Azure; on the emulator the class grade runs labs 04–06 on every learner\'s VM itself (ignored).');
-  if (folder.config.target === 'azure' && options.program) note("note: --program is for the emulator; on Azure labs 04–06 come from the learners' reports (--reports DIR) (ignored).");
+  if (folder.config.target === 'emulator' && options.reports) note('note: --reports is for Azure; on the emulator the class grade runs labs 04–08 on every learner\'s VM itself (ignored).');
+  if (folder.config.target === 'azure' && options.program) note("note: --program is for the emulator; on Azure labs 04–08 come from the learners' reports (--reports DIR) (ignored).");
   const labs = options.lab?.map((lab) => {
     const id = findLabId(lab);
     if (!id) throw usage(`unknown lab '${lab}' in --lab.`, 'Name labs by number: `--lab 01 02`.');
