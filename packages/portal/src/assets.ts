@@ -3,12 +3,9 @@
 // <repo>/node_modules/.cache/milab-portal or $MILAB_PORTAL_CACHE, rebuilt when a source changed).
 // Everything the page needs is in the bundle (React, Fluent UI and its icons): nothing is
 // fetched from the network, so the portal works offline.
-//
-// The bundler is imported by path: @milab/portal does not (yet) list @milab/dashboard as a
-// dependency, and the emulator bundle (packages/cli/bin/build.mjs) inlines either the same way.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleAssets, type BundledAssets, type BundleSpec } from '../../dashboard/src/assets.js';
+import { bundleAssets, type BundledAssets, type BundleSpec } from '@milab/dashboard';
 
 /** The environment variable naming the folder of the portal's bundle (tests may give a run its own). */
 export const PORTAL_CACHE_ENV = 'MILAB_PORTAL_CACHE';
