@@ -127,6 +127,8 @@ describe('a class on the emulator, end to end', () => {
     const envOf = async (learner: string) => exportsOf((await step(`class env ${learner}`, ['class', 'env', learner, '--class', classDir()], base)).stdout);
     const as = async (learner: string, ...labs: string[]) => {
       const vars = await envOf(learner);
+      // az, too, signs in as the learner in a profile of their own, never the seeded learner's.
+      expect(vars.AZURE_CONFIG_DIR, learner).toMatch(new RegExp(`[/\\\\]az[/\\\\]class-${learner}$`));
       for (const lab of labs) await step(`${learner}: solve ${lab}`, ['solve', lab], { ...base, ...vars });
       return vars;
     };

@@ -287,7 +287,8 @@ describe('ARM', () => {
     it('serves the cloud metadata document without authentication', async () => {
       const response = await emu.http('GET', '/metadata/endpoints?api-version=2022-09-01');
       expect(response.status).toBe(200);
-      expect(response.body[0]).toMatchObject({ name: 'AzureCloud', resourceManager: `${emu.url}/`, authentication: { loginEndpoint: `${emu.url}/` } });
+      // Its own name (az rewrites an AzureCloud's login endpoint) and an AD FS-style login door (MSAL Python skips instance discovery there).
+      expect(response.body[0]).toMatchObject({ name: 'MilabEmulator', resourceManager: `${emu.url}/`, authentication: { loginEndpoint: `${emu.url}/adfs` } });
     });
   });
 });

@@ -4,6 +4,7 @@
 // the one place a class principal's secret is printed: to stdout, for the learner's own shell,
 // as `milab emulator env` does for the seeded principals.
 import { MilabError } from '@milab/core';
+import { azConfigDir } from '@milab/emulator';
 import { emulatorEnv } from '../commands/emulator-actions.js';
 import { findLearner, learnerEnv } from './folder.js';
 import { classPrincipalName, listClassPrincipals, type ClassSession } from './session.js';
@@ -28,6 +29,8 @@ export async function classLearnerEnv(session: ClassSession, learnerId: string):
     ...base,
     AZURE_CLIENT_ID: principal.clientId,
     AZURE_CLIENT_SECRET: principal.clientSecret,
+    // An az profile of the learner's own, not the seeded learner's (emulatorEnv's).
+    AZURE_CONFIG_DIR: azConfigDir(session.connection, `class-${learner.learner}`),
     AZURE_RESOURCE_GROUP: vars.MILAB_RESOURCE_GROUP ?? '',
     ...vars,
   };
