@@ -111,9 +111,10 @@ async function refusedTokens(ctx: GraderContext, vault: VaultView, principalId: 
 
 /** The lab's checks, grading `program` (default: the learner's starter/vm.ts) after lab 03's `previous`. */
 export function checks09(program: string = lab.vmProgram?.starter ?? lab.starter, previous: Grader = grader03): Check<GraderContext>[] {
-  let ranAt = 0;
+  // When each grading context first ran the program: the audit entries of that run are the ones after it.
+  const ranAt = new WeakMap<GraderContext, number>();
   const run = (ctx: GraderContext) => {
-    ranAt ||= Date.now() - 1_000;
+    if (!ranAt.has(ctx)) ranAt.set(ctx, Date.now() - 1_000);
     return runOnLabVm(ctx, '09', program);
   };
 
@@ -233,7 +234,7 @@ export function checks09(program: string = lab.vmProgram?.starter ?? lab.starter
       }
       if (/exports no readSecret/.test(learner.message ?? '')) return fail({ found: learner.message ?? '', expected: `${FILE} to export readSecret(ctx, vaultUrl, secretName)`, fix: 'Restore it from the starter: `./milab reset 09`.' });
       const identity = await ctx.identity();
-      const refused = identity?.principalId ? await refusedTokens(ctx, vault, identity.principalId, ranAt) : 0;
+      const refused = identity?.principalId ? await refusedTokens(ctx, vault, identity.principalId, ranAt.get(ctx) ?? 0) : 0;
       if (/AKV10022|audience/i.test(learner.message ?? '') || refused > 0) {
         return fail({
           found: `a token for ARM used on the vault: readSecret's call was refused ${said(learner)}${refused > 0 ? ` (the emulator's audit log names ${ctx.names.identity} on ${refused} refused request${refused === 1 ? '' : 's'} to the vault)` : ''}`,
