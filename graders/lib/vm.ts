@@ -17,6 +17,7 @@ import { ARM_ENDPOINT, ARM_RESOURCE, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, ru
 import type { GraderContext } from './context.js';
 import { openImdsFront } from './imds-front.js';
 import { holdAppAssignments, LAB07_MAIN_TIMEOUT_MS, lab07Input } from './vm-lab07.js';
+import { holdsValueOf } from '../09-key-vault-secret-on-vm.js';
 import { lab09Input } from '../09-key-vault-secret-vault.js';
 import { blot, containsToken, type HarnessInput, type HarnessOutput, type VmLab } from './vm-protocol.js';
 
@@ -157,6 +158,9 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
       };
     }
     if (containsToken(around)) output.tokenSeenIn.push('the process output on the VM');
+    // Lab 09: the secret written straight to the file descriptors (only its digest is known here).
+    const read09 = output.lab09?.reference;
+    if (read09?.sha256 && holdsValueOf(around, read09.sha256, read09.length ?? 0)) output.lab09!.valueSeenIn.push('the process output on the VM (written around the harness)');
     return { kind: 'ran', output, faultsInjected: faults, program };
   } finally {
     await release?.();

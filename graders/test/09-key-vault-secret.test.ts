@@ -188,6 +188,16 @@ describe('lab 09', () => {
     expect(JSON.stringify(report)).not.toContain(await secretValue());
   });
 
+  it('the secret written straight to a file descriptor (around the capture) is found by its digest', async () => {
+    await world.solve('09');
+    const program = variant('fd-write', [['  console.log(JSON.stringify({ vault: vaultUrl', "  writeSync(2, `value=${value}\\n`);\n  console.log(JSON.stringify({ vault: vaultUrl"], ["import { ResourceManagementClient }", "import { writeSync } from 'node:fs';\nimport { ResourceManagementClient }"]]);
+    const report = await grade09(program);
+    const check = result(report, '09.no-secret-in-output');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain('written around the harness');
+    expect(JSON.stringify(report)).not.toContain(await secretValue());
+  });
+
   it('a value that is not the secret is told apart by its digest', async () => {
     await world.solve('09');
     const program = variant('wrong-value', [['  return secret.value;', "  return `${secret.value}!`;"]]);
