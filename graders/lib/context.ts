@@ -133,7 +133,12 @@ export function lastSegment(id: string): string {
   return id.replace(/\/+$/, '').split('/').pop() ?? id;
 }
 
-const READ_ONLY_ROLES = new Set<string>([ROLE_IDS.Reader]);
+/**
+ * Roles that can change nothing and grant nothing: Reader, and the Key Vault roles that only read
+ * (Secrets User reads secret values, Key Vault Reader metadata: what lab 09 grants the identity on
+ * its one vault, which lab 02's least-privilege check must not count against it).
+ */
+const READ_ONLY_ROLES = new Set<string>([ROLE_IDS.Reader, ROLE_IDS['Key Vault Secrets User'], ROLE_IDS['Key Vault Reader']]);
 const ROLE_NAMES = new Map<string, string>(Object.entries(ROLE_IDS).map(([name, guid]) => [guid, name]));
 
 /** What ARM returns for a user-assigned identity (the fields the view needs). */

@@ -1,10 +1,10 @@
-// What the graders of labs 04, 05 and 06 and their harness on the VM (vm-harness.ts) say to each
+// What the graders of the VM labs (04 to 09) and their harness on the VM (vm-harness.ts) say to each
 // other: the input (argv), the one result (on file descriptor 3), and how tokens — as is,
 // encoded, reversed or split across lines — are found in text and blotted out of it.
 import type { SdkOutput } from '../08-identity-sdk-on-vm.js';
 import type { Lab09Input, Lab09Output } from '../09-key-vault-secret-on-vm.js';
 
-/** The labs whose programs the graders run on the lab VM (lab 06: its starter/vm.ts). */
+/** The labs whose programs the graders run on the lab VM (labs 06, 07 and 09: their starter/vm.ts). */
 export type VmLab = '04' | '05' | '06' | '07' | '08' | '09';
 
 /** What the grader asks for. */

@@ -1,4 +1,4 @@
-// Running a learner's lab 04 / 05 program (or lab 06's VM part) "on the VM" for grading, with a time limit. On the
+// Running a learner's VM lab program (04, 05, 08; or the VM part of 06, 07, 09) "on the VM" for grading, with a time limit. On the
 // emulator: with the environment `milab vm exec labvm` gives (the VM's IMDS, the emulator's ARM),
 // and with IMDS faults (429, then 503) queued through the emulator's profile endpoint
 // while it runs. On Azure: only when the grader itself runs on the lab VM (`./milab grade 04`
@@ -112,7 +112,7 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     }
     env = { ...process.env, ...settings };
   }
-  // Lab 06 asks IMDS for the system-assigned identity's token once: no faults (lab 04 grades the retries).
+  // Only labs 04 and 05 are graded under IMDS faults (lab 04 grades the retries; the others ask IMDS without them).
   const faults = config.target === 'emulator' && lab !== '06' && lab !== '07' && lab !== '08' && lab !== '09' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
   const input: HarnessInput = {
     lab,

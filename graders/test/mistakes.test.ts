@@ -148,6 +148,14 @@ describe('lab 02 mistakes', () => {
     expect(report.status).toBe('failed');
   });
 
+  it("a read-only Key Vault role (lab 09's Secrets User on its vault) is not over-privileged for lab 02", async () => {
+    await world.solve('02');
+    await assign(world.names.resourceGroupScope, await myPrincipalId(), ROLE_IDS['Key Vault Secrets User']);
+    const check = result(await world.grade('02'), '02.not-over-privileged');
+    expect(check.status).toBe('pass');
+    expect(check.status === 'pass' ? check.details : '').toContain('all read-only');
+  });
+
   it('Reader given to the learner instead of the identity', async () => {
     const me = world.emulator.connection().principals.learner.objectId;
     // The emulator's learner signs in as a service principal (ARM refuses any other principalType for it).
