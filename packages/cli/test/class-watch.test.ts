@@ -338,7 +338,7 @@ describe('bad options', () => {
     expect((await runWatchCommand(['--serve', '70000'])).stderr).toMatch(/expected a port from 0 to 65535 \(0: any free port\)/);
     expect((await runWatchCommand(['--concurrency', '0'])).stderr).toMatch(/from 1 to 32/);
     expect((await runWatchCommand(['--class', join(home, 'nope')])).stderr).toMatch(/class\.json: no such file/);
-    expect((await runWatchCommand(['--class', folder.dir, '--lab', '09'])).stderr).toMatch(/unknown lab '09' in --lab/);
+    expect((await runWatchCommand(['--class', folder.dir, '--lab', '99'])).stderr).toMatch(/unknown lab '99' in --lab/);
     const over = await runWatchCommand(['--class', folder.dir, '--interval', '5']);
     expect(over.code).toBe(2);
     expect(over.stderr).toContain('--interval 5 would read 3,600 times an hour');

@@ -129,9 +129,11 @@ describe('Entra', () => {
       grant_type: 'client_credentials',
       client_id: learner.clientId,
       client_secret: emu.connection.principals.learner.clientSecret,
-      scope: 'https://vault.azure.net/.default',
+      // A resource no Azure service is (Key Vault's https://vault.azure.net is one the emulator serves now).
+      scope: 'https://unknown-service.example.com/.default',
     });
-    expect(resource.body).toMatchObject({ error: 'invalid_resource', error_codes: [500011] });
+    // On a mismatch, say what came back without its token.
+    expect(resource.body.access_token === undefined ? resource.body : { ...resource.body, access_token: '[a token]' }).toMatchObject({ error: 'invalid_resource', error_codes: [500011] });
   });
 
   it('accepts the emulator URL as audience (older SDK clients scope to ${endpoint}/.default)', async () => {
