@@ -32,7 +32,7 @@ describe('milab classroom init', () => {
   it('writes the README, the workflow with its pin, and every starter', () => {
     const dir = join(tempDir(), 'template');
     const result = initClassroom(dir, { milabRepo: 'contoso/milab', milabRef: SHA });
-    expect(result.files).toEqual(expect.arrayContaining([CLASSROOM_WORKFLOW, 'README.md', ...listLabs().map((l) => join('labs', l.folder, 'starter', 'index.ts')), join('labs', '06-system-assigned', 'starter', 'vm.ts')]));
+    expect(result.files).toEqual(expect.arrayContaining([CLASSROOM_WORKFLOW, 'README.md', ...listLabs().map((l) => join('labs', l.folder, 'starter', 'index.ts')), ...listLabs().filter((l) => l.vmProgram).map((l) => join('labs', l.folder, 'starter', 'vm.ts'))]));
     for (const file of result.files) expect(existsSync(join(dir, file)), file).toBe(true);
     const workflow = parse(readFileSync(join(dir, CLASSROOM_WORKFLOW), 'utf8')) as { env: Record<string, string> };
     expect(workflow.env).toEqual({ MILAB_REPOSITORY: 'contoso/milab', MILAB_REF: SHA });

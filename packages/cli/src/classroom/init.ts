@@ -1,7 +1,7 @@
 // `milab classroom init [DIR]`: a learner repository for GitHub Classroom, written into DIR — the
 // files of templates/classroom/ (the learner's README and the autograding workflow) and every
 // lab's starter program at the path the workflow takes it from (labs/NN-slug/starter/index.ts, and
-// a local lab's VM part beside it: labs/06-…/starter/vm.ts).
+// a local lab's VM part beside it: labs 06, 07 and 09: starter/vm.ts).
 // The workflow's one pin, which milab (repository and commit) grades, is filled in from the
 // options or from this checkout's GitHub remote and commit. Nothing is ever overwritten.
 import { execFileSync } from 'node:child_process';
@@ -105,7 +105,7 @@ export function initClassroom(dir: string, options: ClassroomInitOptions = {}): 
   // The starters as committed at the pinned commit, not as they are in this checkout: `milab solve
   // 04` puts the reference solution into the starter, which must not reach the learners.
   const pinned = milabRef && COMMIT.test(milabRef) ? milabRef : undefined;
-  // Each lab's program, and a local lab's VM part (lab 06's starter/vm.ts) beside it.
+  // Each lab's program, and a local lab's VM part (starter/vm.ts of labs 06, 07, 09) beside it.
   const programs = listLabs().flatMap((lab) => [lab.starter, ...(lab.vmProgram ? [lab.vmProgram.starter] : [])]);
   const starters = programs.map((source) => {
     const file = relative(root, source);
