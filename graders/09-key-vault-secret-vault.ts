@@ -6,6 +6,7 @@ import { armRequest, createArmContext } from '@milab/core';
 import type { LabNames } from '@milab/labs';
 import { notFound, type GraderContext } from './lib/context.js';
 import type { Lab09Input } from './09-key-vault-secret-on-vm.js';
+import type { readAudit as ReadAudit } from '@milab/emulator';
 
 // The lab's names, as labs/09-key-vault-secret/names.ts makes them (the graders' build cannot
 // import from the labs' folders; graders/test/09-key-vault-secret.test.ts checks they agree).
@@ -72,3 +73,11 @@ export async function lab09Input(ctx: GraderContext): Promise<Lab09Input | undef
   const vault = await labVault(ctx);
   return vault?.vaultUri ? { vaultUrl: vault.vaultUri, secretName: SECRET_NAME } : undefined;
 }
+
+/**
+ * The emulator's audit reader, loaded only when a grade reads the audit log (never on Azure). It
+ * is loaded here rather than in the grader: tsx looks for dynamic imports with es-module-lexer,
+ * which does not skip a `#!` line, reads the grader's shebang (`… --import tsx`) as an import
+ * statement and then fails on the apostrophe of the next comment line. This file has no shebang.
+ */
+export const loadReadAudit = async (): Promise<typeof ReadAudit> => (await import('@milab/emulator')).readAudit;

@@ -13,7 +13,7 @@
 import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
 import { findLab, ROLE_IDS, roleDefinitionId, sameArmId } from '@milab/labs';
 import grader03 from './03-attach-to-vm.js';
-import { labVault, SECRET_NAME, VAULT_API_VERSION, vaultId, vaultName, type VaultView } from './09-key-vault-secret-vault.js';
+import { labVault, loadReadAudit, SECRET_NAME, VAULT_API_VERSION, vaultId, vaultName, type VaultView } from './09-key-vault-secret-vault.js';
 import type { SecretRead } from './09-key-vault-secret-on-vm.js';
 import type { AssignmentView, GraderContext, IdentityView } from './lib/context.js';
 import { both, deleteAssignment } from './lib/fixes.js';
@@ -102,7 +102,7 @@ const said = (read: SecretRead) => `${read.statusCode ? `${read.statusCode} ` : 
 /** The emulator's audit entries of a token for another audience that the vault refused from `principalId` (401 naming a principal). */
 async function refusedTokens(ctx: GraderContext, vault: VaultView, principalId: string, since: number): Promise<number> {
   if (ctx.config.target !== 'emulator' || !vault.vaultUri) return 0;
-  const { readAudit } = await import('@milab/emulator');
+  const readAudit = await loadReadAudit();
   const origin = new URL(vault.vaultUri).origin;
   return readAudit(ctx.config.paths.emulatorDir, { principal: principalId, limit: 200 }).filter(
     (e) => e.status === 401 && e.path.startsWith(origin) && Date.parse(e.time) >= since,
