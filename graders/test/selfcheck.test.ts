@@ -25,6 +25,14 @@ describe('every lab is complete', () => {
     for (const lab of labs) expect(GRADERS.map((g) => g.lab.id)).toContain(lab.id);
   });
 
+  it('no grader run by its shebang holds a dynamic import (tsx reads the shebang\'s `--import tsx` as an import statement there)', () => {
+    const dir = join(import.meta.dirname, '..');
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      if (text.startsWith('#!')) expect(/\bimport\(/.test(text), `${name}: load it from a module without a shebang (see 09-key-vault-secret-vault.ts)`).toBe(false);
+    }
+  });
+
   it('every check carries its exam objectives (labs/exam/checks.json) into its results', () => {
     for (const grader of GRADERS) {
       for (const check of grader.checks) {
