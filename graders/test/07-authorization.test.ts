@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
 import { findLab, ROLE_IDS, roleDefinitionId, TodoError, type LabContext } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
@@ -15,7 +15,7 @@ import grader03 from '../03-attach-to-vm.js';
 import { checks07, createGrader07 } from '../07-authorization-is-separate.js';
 import { defineGrader } from '../lib/grader.js';
 import { GRADERS } from '../index.js';
-import { result, said, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -28,17 +28,10 @@ const grade07 = (program = vmSolution): Promise<GradeReport> => vm.grade(createG
 const gradeRoles = (): Promise<GradeReport> =>
   vm.grade(defineGrader('07', checks07(vmSolution, grader03).filter((c) => ['07.lab-03-done', '07.can-read', '07.least-privilege'].includes(c.id)), '07.can-read'));
 
-beforeAll(async () => {
-  vm = await startVmLabWorld('lab07-');
-  world = vm.world;
-  learner = await world.as('learner');
-});
-afterAll(async () => {
-  await vm?.stop();
-});
-beforeEach(async () => {
-  world.reset();
-  await world.solve('01', '02', '03');
+useVmLabWorld('lab07-', (started, as) => {
+  vm = started;
+  world = started.world;
+  learner = as;
 });
 
 const appPrincipal = async () => (await learner.msi.userAssignedIdentities.get(world.names.resourceGroup, world.names.appIdentity)).principalId!;

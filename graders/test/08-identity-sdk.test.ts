@@ -5,7 +5,7 @@
 // other host name (a developer credential's sign-in at login.microsoftonline.com among them).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
 import { pass } from '@milab/grading';
 import { findLab } from '@milab/labs';
@@ -14,7 +14,7 @@ import { createGrader04 } from '../04-imds-token.js';
 import { createGrader08 } from '../08-identity-sdk.js';
 import { GRADERS } from '../index.js';
 import { defineGrader } from '../lib/grader.js';
-import { result, said, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -26,17 +26,10 @@ const lab08 = findLab('08');
 const lab04Done = defineGrader('04', [{ id: '04.identity', title: 'Lab 04 is done (given)', run: async () => pass() }], '04.identity');
 const grade08 = (program: string, previous = lab04Done): Promise<GradeReport> => vm.grade(createGrader08(program, previous));
 
-beforeAll(async () => {
-  vm = await startVmLabWorld('lab08-');
-  world = vm.world;
-  learner = await world.as('learner');
-});
-afterAll(async () => {
-  await vm?.stop();
-});
-beforeEach(async () => {
-  world.reset();
-  await world.solve('01', '02', '03');
+useVmLabWorld('lab08-', (started, as) => {
+  vm = started;
+  world = started.world;
+  learner = as;
 });
 
 /** Writes a variant of the solution with `edits` (each must change it); returns its path. */

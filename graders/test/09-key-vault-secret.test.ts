@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
 import { findLab, ROLE_IDS, roleDefinitionId, TodoError, type LabContext } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
@@ -18,7 +18,7 @@ import grader03 from '../03-attach-to-vm.js';
 import { createGrader09 } from '../09-key-vault-secret.js';
 import { SECRET_NAME, VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
 import { GRADERS } from '../index.js';
-import { result, said, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -28,17 +28,10 @@ const vmSolution = lab09.vmProgram!.solution;
 const vmStarter = lab09.vmProgram!.starter;
 const grade09 = (program = vmSolution): Promise<GradeReport> => vm.grade(createGrader09(program, grader03));
 
-beforeAll(async () => {
-  vm = await startVmLabWorld('lab09-');
-  world = vm.world;
-  learner = await world.as('learner');
-});
-afterAll(async () => {
-  await vm?.stop();
-});
-beforeEach(async () => {
-  world.reset();
-  await world.solve('01', '02', '03');
+useVmLabWorld('lab09-', (started, as) => {
+  vm = started;
+  world = started.world;
+  learner = as;
 });
 
 const identityPrincipal = async () => (await learner.msi.userAssignedIdentities.get(world.names.resourceGroup, world.names.identity)).principalId!;

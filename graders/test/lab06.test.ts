@@ -6,14 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
 import { findLab, listLabs, ROLE_IDS, roleDefinitionId, TodoError, type LabContext } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader06, throwawayVmName } from '../06-system-assigned.js';
 import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot, type ClassSnapshot } from '../index.js';
-import { result, said, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -25,17 +25,10 @@ const vmSolution = lab06.vmProgram!.solution;
 const grader04 = createGrader04(lab04.solution);
 const grade06 = (program = vmSolution): Promise<GradeReport> => vm.grade(createGrader06(program, grader04));
 
-beforeAll(async () => {
-  vm = await startVmLabWorld('lab06-');
-  world = vm.world;
-  learner = await world.as('learner');
-});
-afterAll(async () => {
-  await vm?.stop();
-});
-beforeEach(async () => {
-  world.reset();
-  await world.solve('01', '02', '03');
+useVmLabWorld('lab06-', (started, as) => {
+  vm = started;
+  world = started.world;
+  learner = as;
 });
 
 const getVm = (name = world.names.vm) => learner.compute.virtualMachines.get(world.names.resourceGroup, name);

@@ -11,6 +11,7 @@ import { createArmClients, createArmContext, loadConfig, type ArmClients, type M
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { createLabContext, findLab, LABS_DIR, labNames, prepareLab, READER_ONLY_CONDITION, ROLE_IDS, roleDefinitionId, type LabContext, type LabNames } from '@milab/labs';
 import type { CheckResult, GradeReport } from '@milab/grading';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { GRADERS, gradeLabs } from '../index.js';
 
 export const LEARNER = 'ada';
@@ -212,6 +213,26 @@ export interface VmLabWorld {
   dir: string;
   grade(...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport>;
   stop(): Promise<void>;
+}
+
+/**
+ * The hooks of a VM lab's test file: one VM lab world for the file (started before its tests,
+ * stopped after), reset with labs 01–03 solved before each test. `started` hands the file its
+ * world and the learner's clients.
+ */
+export function useVmLabWorld(prefix: string, started: (vm: VmLabWorld, learner: ArmClients) => void): void {
+  let vm: VmLabWorld | undefined;
+  beforeAll(async () => {
+    vm = await startVmLabWorld(prefix);
+    started(vm, await vm.world.as('learner'));
+  });
+  afterAll(async () => {
+    await vm?.stop();
+  });
+  beforeEach(async () => {
+    vm!.world.reset();
+    await vm!.world.solve('01', '02', '03');
+  });
 }
 
 export async function startVmLabWorld(prefix: string): Promise<VmLabWorld> {
