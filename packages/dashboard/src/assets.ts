@@ -227,3 +227,46 @@ export async function bundleAssets(spec: BundleSpec, options: { cacheDir?: strin
   const version = createHash('sha256').update(js).update(css).digest('hex').slice(0, 12);
   return { js, css, version };
 }
+
+/** What a bundled page's index.html says besides its bundle. */
+export interface PageHtml {
+  readonly title: string;
+  /** Where the server serves `app.js` and `app.css` (`/assets`, `/portal/assets`). */
+  readonly assetsPath: string;
+  /** Shown until the script runs. */
+  readonly loading: string;
+  /** Shown without JavaScript: what else gives the same (HTML allowed: written by this code only). */
+  readonly noscriptHtml: string;
+  /** Extra `<head>` lines (HTML). */
+  readonly head?: readonly string[];
+  /** A class on the loading and noscript paragraphs. */
+  readonly bootClass?: string;
+}
+
+/**
+ * The index.html of a bundled page: its style sheet and deferred script with the bundle's version
+ * in their URLs (a new build is never served from a stale cache), a loading line, a noscript line.
+ * No inline script, so the servers' Content-Security-Policy can allow this origin's scripts only.
+ */
+export function pageHtml(assets: BundledAssets, page: PageHtml): string {
+  const boot = page.bootClass ? ` class="${page.bootClass}"` : '';
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    ...(page.head ?? []),
+    `<title>${page.title}</title>`,
+    `<link rel="stylesheet" href="${page.assetsPath}/app.css?v=${assets.version}">`,
+    `<script defer src="${page.assetsPath}/app.js?v=${assets.version}"></script>`,
+    '</head>',
+    '<body>',
+    `<div id="root"><p${boot}>${page.loading}</p></div>`,
+    `<noscript><p${boot}>${page.noscriptHtml}</p></noscript>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+

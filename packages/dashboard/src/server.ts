@@ -9,7 +9,7 @@
 // Nothing here imports React: only the browser bundle (src/app) does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { dashboardAssets, type DashboardAssets } from './assets.js';
+import { dashboardAssets, pageHtml, type DashboardAssets } from './assets.js';
 import { DashboardError } from './errors.js';
 import type { DashboardState } from './state.js';
 
@@ -72,24 +72,14 @@ export interface DashboardServerOptions {
 }
 
 function indexHtml(assets: DashboardAssets): string {
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<meta name="color-scheme" content="light dark">',
-    '<title>milab class — live</title>',
-    `<link rel="stylesheet" href="/assets/app.css?v=${assets.version}">`,
-    `<script defer src="/assets/app.js?v=${assets.version}"></script>`,
-    '</head>',
-    '<body>',
-    '<div id="root"><p class="boot">Loading the class dashboard…</p></div>',
-    '<noscript><p class="boot">This page needs JavaScript. The same results, as a report: <code>./milab class grade --html grades.html</code>.</p></noscript>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return pageHtml(assets, {
+    title: 'milab class — live',
+    assetsPath: '/assets',
+    head: ['<meta name="color-scheme" content="light dark">'],
+    bootClass: 'boot',
+    loading: 'Loading the class dashboard…',
+    noscriptHtml: 'This page needs JavaScript. The same results, as a report: <code>./milab class grade --html grades.html</code>.',
+  });
 }
 
 function sseMessage(state: DashboardState): string {

@@ -23,6 +23,7 @@
 // The page's Content-Security-Policy allows scripts and connections to this origin only.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pageHtml } from '@milab/dashboard';
 import { portalAssets, type PortalAssets } from './assets.js';
 
 /** Where the portal lives on the emulator's listener. */
@@ -124,23 +125,12 @@ function refuse(res: ServerResponse, status: number, code: string, message: stri
 }
 
 function indexHtml(assets: PortalAssets): string {
-  return [
-    '<!doctype html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    '<title>Microsoft Azure (milab emulator)</title>',
-    `<link rel="stylesheet" href="${PORTAL_PATH}/assets/app.css?v=${assets.version}">`,
-    `<script defer src="${PORTAL_PATH}/assets/app.js?v=${assets.version}"></script>`,
-    '</head>',
-    '<body>',
-    '<div id="root"><p>Loading the portal…</p></div>',
-    '<noscript><p>This page needs JavaScript. The same steps with the az CLI or TypeScript: see each lab\'s README.</p></noscript>',
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return pageHtml(assets, {
+    title: 'Microsoft Azure (milab emulator)',
+    assetsPath: `${PORTAL_PATH}/assets`,
+    loading: 'Loading the portal…',
+    noscriptHtml: "This page needs JavaScript. The same steps with the az CLI or TypeScript: see each lab's README.",
+  });
 }
 
 function keyMatches(presented: string | string[] | undefined, key: string): boolean {

@@ -2,6 +2,8 @@
 // sign-in API of /portal, and ARM. Every ARM call carries the signed-in principal's token, so the
 // emulator's RBAC decides it; a refusal comes back as ARM's error, which the page shows as is.
 
+import type { PortalContext, PortalPrincipal } from '../server.js';
+
 const KEY_STORAGE = 'milab-portal-key';
 const PRINCIPAL_STORAGE = 'milab-portal-principal';
 const KEY_HEADER = 'X-Milab-Portal-Key';
@@ -36,20 +38,9 @@ export function rememberPrincipal(id: string | undefined): void {
   else window.sessionStorage.removeItem(PRINCIPAL_STORAGE);
 }
 
-export interface Principal {
-  id: string;
-  displayName: string;
-  kind: 'seeded' | 'class';
-  clientId: string;
-  objectId: string;
-}
-
-export interface PortalContext {
-  tenantId: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
-}
+/** Who can sign in, and the world the page opens on: as the portal's server sends them. */
+export type Principal = PortalPrincipal;
+export type { PortalContext };
 
 /** An error as ARM (and the portal API) sends it: what the page shows. */
 export class ApiError extends Error {
