@@ -11,19 +11,10 @@ import { join } from 'node:path';
 import { createEmulator, parseConfig, type Emulator, type EmulatorConnection } from '@milab/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZ_VERSIONS_HINT, findAz, isDebianAz } from '../src/commands/emulator-az.js';
-import { cleanEnv, milab, repo, type CliResult } from './support.js';
+import { cleanEnv, type CliResult, milab, parseExports, repo } from './support.js';
 
 const LEARNER = 'ada';
 const READER = 'acdd72a7-3385-48ef-bd42-f606fba81ae7';
-
-function parseExports(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^export ([A-Z_]+)='(.*)'$/.exec(line);
-    if (match) vars[match[1] ?? ''] = (match[2] ?? '').replace(/'\\''/g, "'");
-  }
-  return vars;
-}
 
 /** The sh blocks of a lab README's "### az CLI" section, as written. */
 function azBlocks(labDir: string): string[] {

@@ -9,20 +9,11 @@ import { join } from 'node:path';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZ_VERSIONS_HINT, findAz } from '../src/commands/emulator-az.js';
-import { cleanEnv, milab, type CliResult } from './support.js';
+import { cleanEnv, type CliResult, milab, parseExports } from './support.js';
 import { attachIdentity, type AttachedIdentity } from './vm-support.js';
 
 const az = findAz();
 if (!az) throw new Error(`These tests run the real az CLI, which is not installed. ${AZ_VERSIONS_HINT}`);
-
-function parseExports(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^export ([A-Z_]+)='(.*)'$/.exec(line);
-    if (match) vars[match[1] ?? ''] = (match[2] ?? '').replace(/'\\''/g, "'");
-  }
-  return vars;
-}
 
 describe('az login --identity on an emulated VM (real az)', () => {
   let home: string;

@@ -15,7 +15,7 @@ import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { labNames, ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import { abandonChallenge, gradeRunning, startChallenge, submitChallenge } from '../src/challenge/engine.js';
 import { challengeNames } from '../src/challenge/names.js';
-import { cleanEnv, repo, type CliResult } from './support.js';
+import { cleanEnv, type CliResult, parseExports, repo } from './support.js';
 
 let home: string;
 let emulator: Emulator;
@@ -33,16 +33,6 @@ async function step(args: string[], env: Record<string, string>): Promise<CliRes
   const result = await milab(args, env);
   if (result.code !== 0) throw new Error(`./milab ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
   return result;
-}
-
-/** `export NAME='value'` lines (what `milab class env` prints) as variables. */
-function exportsOf(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m) vars[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1').replace(/'\\''/g, "'");
-  }
-  return vars;
 }
 
 beforeAll(async () => {
@@ -64,8 +54,8 @@ afterAll(async () => {
 
 describe('a VM challenge in a class', () => {
   it('starts with the class roles, fails, is repaired as the learner, passes, and cleans up only its own', async () => {
-    const env = { ...base, ...exportsOf((await step(['class', 'env', 'l01', '--class', join(home, 'class')], base)).stdout) };
-    const other = { ...base, ...exportsOf((await step(['class', 'env', 'l02', '--class', join(home, 'class')], base)).stdout) };
+    const env = { ...base, ...parseExports((await step(['class', 'env', 'l01', '--class', join(home, 'class')], base)).stdout) };
+    const other = { ...base, ...parseExports((await step(['class', 'env', 'l02', '--class', join(home, 'class')], base)).stdout) };
     const config = loadConfig({ env });
     const names = labNames(config, env);
     expect(names.mode).toBe('shared');
@@ -105,7 +95,7 @@ describe('a VM challenge in a class', () => {
   }, 120_000);
 
   it('abandon right after start leaves the group as it was', async () => {
-    const env = { ...base, ...exportsOf((await step(['class', 'env', 'l01', '--class', join(home, 'class')], base)).stdout) };
+    const env = { ...base, ...parseExports((await step(['class', 'env', 'l01', '--class', join(home, 'class')], base)).stdout) };
     const config = loadConfig({ env });
     const names = labNames(config, env);
     const learner = await createArmClients(createArmContext(config, { env }));

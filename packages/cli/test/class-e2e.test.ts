@@ -15,7 +15,7 @@ import { createArmClients, createArmContext, labTags, loadConfig, type ArmClient
 import { callPrincipalsAdmin, createEmulator, parseConfig, readConnection, SEED, type Emulator } from '@milab/emulator';
 import { labNames, ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import { parseClassJson, type ClassJson } from '../src/class/report-json.js';
-import { cleanEnv, repo, type CliResult } from './support.js';
+import { cleanEnv, type CliResult, parseExports, repo } from './support.js';
 
 const CLASS = 'c30';
 const LEARNERS = Array.from({ length: 30 }, (_, i) => `l${String(i + 1).padStart(2, '0')}`);
@@ -43,20 +43,6 @@ async function step(what: string, args: string[], env: Record<string, string>, c
     throw new Error(`step "${what}" (./milab ${args.join(' ')}) exited ${result.code}:\n${`${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-15).join('\n')}`);
   }
   return result;
-}
-
-/** `export NAME='value'` lines (what `milab class env` prints) as variables. */
-function exportsOf(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
-    if (!m) continue;
-    let value = m[2]!;
-    if (/^'.*'$/.test(value)) value = value.slice(1, -1).replace(/'\\''/g, "'");
-    else if (/^".*"$/.test(value)) value = value.slice(1, -1);
-    vars[m[1]!] = value;
-  }
-  return vars;
 }
 
 /** Everything in the subscription and the emulator's class principals: what teardown must give back. */
@@ -124,7 +110,7 @@ describe('a class on the emulator, end to end', () => {
     await step('class provision', ['class', 'provision', '--class', classDir()], base);
 
     // 3. Five learners' work, each through their own sign-in.
-    const envOf = async (learner: string) => exportsOf((await step(`class env ${learner}`, ['class', 'env', learner, '--class', classDir()], base)).stdout);
+    const envOf = async (learner: string) => parseExports((await step(`class env ${learner}`, ['class', 'env', learner, '--class', classDir()], base)).stdout);
     const as = async (learner: string, ...labs: string[]) => {
       const vars = await envOf(learner);
       // az, too, signs in as the learner in a profile of their own, never the seeded learner's.

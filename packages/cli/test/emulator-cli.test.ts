@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorEnv, shellQuote } from '../src/commands/emulator-actions.js';
+import { parseExports } from './support.js';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -31,16 +32,6 @@ async function freePort(): Promise<number> {
 /** A clean environment: no Azure or milab variables leak in from the developer's shell. */
 function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(AZURE_|MILAB_|ARM_|NODE_EXTRA_CA_CERTS)/.test(key)));
-}
-
-/** Parses `export KEY='value'` lines as a POSIX shell would. */
-function parseExports(text: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const match = /^export ([A-Z_]+)='(.*)'$/.exec(line);
-    if (match) vars[match[1] ?? ''] = (match[2] ?? '').replace(/'\\''/g, "'");
-  }
-  return vars;
 }
 
 interface StepResult {

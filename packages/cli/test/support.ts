@@ -64,3 +64,18 @@ export function makeJwt(claims: Record<string, unknown>): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return `${part({ typ: 'JWT', alg: 'RS256' })}.${part(claims)}.${Buffer.from(`sig-${Math.random()}`).toString('base64url')}`;
 }
+
+/** `export NAME='value'` lines (what `emulator env`, `vm env`, `class env` print) as a POSIX shell reads them. */
+export function parseExports(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (!m) continue;
+    let value = m[2]!;
+    if (/^'.*'$/.test(value)) value = value.slice(1, -1).replace(/'\\''/g, "'");
+    else if (/^".*"$/.test(value)) value = value.slice(1, -1);
+    vars[m[1]!] = value;
+  }
+  return vars;
+}
+
