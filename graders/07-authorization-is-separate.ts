@@ -303,7 +303,7 @@ export function checks07(program: string = lab.vmProgram?.starter ?? lab.starter
       const got = reads(await run(ctx));
       if ('status' in got) return got;
       const call = got.stale;
-      if (call.attempts.length === 0) return skip({ reason: 'no ARM request of readWhenGranted was seen' });
+      if (call.attempts.length === 0) return skip({ reason: `no ARM request of readWhenGranted was seen${call.ok ? '' : ` (it ended with ${call.errorName}: "${call.message}")`}` });
       if (ownToken(call)) return fail({ found: 'readWhenGranted used a token it got itself, not from getAccessToken', ...OWN_TOKEN });
       const tokens = new Set(call.attempts.map((a) => a.token));
       const seen = `${call.attempts.length} request${call.attempts.length === 1 ? '' : 's'} (${statuses(call.attempts)}) with ${tokens.size} token${tokens.size === 1 ? '' : 's'} in ${seconds(call.elapsedMs)}`;

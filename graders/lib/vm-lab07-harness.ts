@@ -41,7 +41,10 @@ function imdsToken(endpoint: string, resource: string, identityId: string): Prom
   url.searchParams.set('resource', resource);
   url.searchParams.set('msi_res_id', identityId);
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { headers: { Metadata: 'true' }, timeout: 5_000 }, (res) => {
+    // A new connection each time (agent: false): Node's global agent keeps connections alive, and
+    // one left idle while the hold runs out is closed by IMDS's 5 s keep-alive just as it is
+    // reused ("socket hang up"): HTTP's keep-alive race, which failed the call before any read.
+    const req = httpRequest(url, { headers: { Metadata: 'true' }, timeout: 5_000, agent: false }, (res) => {
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));
       res.on('end', () => {

@@ -173,7 +173,7 @@ describe('lab 07 mistakes', () => {
     expect(result(report, '07.reads-when-granted').status).toBe('pass');
     expect(result(report, '07.backoff').status).toBe('pass');
     const check = result(report, '07.fresh-token');
-    expect(check.status).toBe('fail');
+    expect(check.status, said(check)).toBe('fail');
     expect(said(check)).toContain('the token cached past the refusal');
     expect(said(check)).toContain('401 InvalidAuthenticationTokenAudience');
     expect(said(check)).toContain('https://storage.azure.com/');
