@@ -171,7 +171,8 @@ async function drain(endpoint: string, input: HarnessInput, max: number): Promis
     url.searchParams.set('resource', input.resource);
     if (input.clientId) url.searchParams.set('client_id', input.clientId);
     const status = await new Promise<number>((resolve) => {
-      const req = httpRequest(url, { headers: { Metadata: 'true' }, timeout: 5_000 }, (res) => {
+      // A new connection each (as lab 07's harness): no kept-alive one for IMDS to close under it.
+      const req = httpRequest(url, { headers: { Metadata: 'true' }, timeout: 5_000, agent: false }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       });
