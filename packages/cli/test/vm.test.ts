@@ -101,6 +101,13 @@ describe('milab vm', () => {
     expect(result.stdout).not.toContain('eyJ');
   });
 
+  it('exec takes its options before the VM name too: the `--` still only separates', async () => {
+    const result = await milab(['vm', 'exec', '--state-dir', join(home, 'emulator'), 'labvm', '--', process.execPath, '-e', 'console.log(process.env.MILAB_VM_NAME)'], { MILAB_HOME: home });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe('labvm');
+  });
+
   it('exec of a command that does not exist says so (exit 127)', async () => {
     const result = await milab(['vm', 'exec', 'labvm', '--', 'no-such-command-milab'], { MILAB_HOME: home });
     expect(result.code).toBe(127);

@@ -90,7 +90,9 @@ export function env(name: string, options: VmOptions): void {
 export async function exec(name: string, command: string[], options: VmOptions): Promise<void> {
   const connection = requireRunning(options);
   const vm = findVm(connection, name);
-  const [program, ...args] = command;
+  // `exec --state-dir D labvm -- cmd`: an option before the VM name leaves the `--` in the command
+  // (commander passes everything after the first argument through); it separates, it is no command.
+  const [program, ...args] = command[0] === '--' ? command.slice(1) : command;
   if (!program) {
     throw new MilabError('no command given to run on the VM.', {
       code: 'MILAB_USAGE',
