@@ -7,13 +7,13 @@
 // bytes). What is not covered: the SDK's beginRunCommandAndWait call itself (runCommandRunner).
 import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readConnection } from '@milab/common';
-import { createArmClients, createArmContext, isMilabError, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
-import { createEmulator, parseConfig, vmEndpoint, type Emulator } from '@milab/emulator';
+import { isMilabError, type ArmClients, type MilabConfig } from '@milab/core';
+import { vmEndpoint, type Emulator } from '@milab/emulator';
 import { labNames, ROLE_IDS, roleDefinitionId, type LabNames } from '@milab/labs';
 import { gradeRunning, startChallenge, submitChallenge } from '../src/challenge/engine.js';
 import { findChallenge } from '../src/challenge/index.js';
@@ -21,6 +21,7 @@ import { imdsOf } from '../src/challenge/checks.js';
 import { runInventory } from '../src/challenge/inventory.js';
 import { challengeNames } from '../src/challenge/names.js';
 import { parseProbe, probeOnVm, probeScript, PROBE_MARKER, type VmScriptRunner } from '../src/challenge/vm-probe.js';
+import { useChallengeWorld } from './challenge-world.js';
 
 const T0 = new Date('2026-03-02T09:00:00.000Z');
 const at = (minutes: number) => () => new Date(T0.getTime() + minutes * 60_000);
@@ -95,30 +96,11 @@ describe.skipIf(!hasPython)('the VM challenges judged through a Run Command runn
   let clients: ArmClients;
   let names: LabNames;
   let config: MilabConfig;
-  const saved = { ...process.env };
   const scripts: string[][] = [];
 
-  beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'milab-challenge-rc-'));
-    emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined }));
-    await emulator.listen();
-    await emulator.ready();
-    env = { MILAB_HOME: home, MILAB_LEARNER: 'ada' };
-    for (const name of Object.keys(process.env)) if (/^(AZURE_|MILAB_)/.test(name)) delete process.env[name];
-    Object.assign(process.env, env);
-    config = loadConfig({ env });
-    names = labNames(config, env);
-    clients = await createArmClients(createArmContext(config, { as: 'learner', env }));
-  });
-  afterAll(async () => {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
-  beforeEach(() => {
-    emulator.reset();
-    rmSync(join(home, 'challenge.json'), { force: true });
+  useChallengeWorld('milab-challenge-rc-', (world) => {
+    ({ home, emulator, env, config, names, clients } = world);
+  }, () => {
     scripts.length = 0;
   });
 

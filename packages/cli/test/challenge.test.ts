@@ -5,14 +5,13 @@
 // errors for bad input. The emulator runs in-process (port 0, a temporary milab home).
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { readConnection } from '@milab/common';
-import { createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
-import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
+import { type ArmClients, type MilabConfig } from '@milab/core';
 import { examData, labNames, ROLE_IDS, roleDefinitionId, type LabNames } from '@milab/labs';
 import { CHALLENGES, findChallenge } from '../src/challenge/index.js';
 import { abandonChallenge, gradeRunning, standing, startChallenge, submitChallenge, takeChallengeHint } from '../src/challenge/engine.js';
@@ -22,6 +21,7 @@ import { readChallengeState } from '../src/challenge/state.js';
 import { isChallengeResource } from '../src/challenge/world.js';
 import { registerChallenge } from '../src/commands/challenge.js';
 import { runProgram } from './in-process.js';
+import { useChallengeWorld } from './challenge-world.js';
 import { cleanEnv, milab, repo } from './support.js';
 
 const T0 = new Date('2026-03-02T09:00:00.000Z');
@@ -90,34 +90,13 @@ describe('milab challenge --help', () => {
 
 describe('challenges on the emulator', () => {
   let home: string;
-  let emulator: Emulator;
   let env: Record<string, string>;
   let clients: ArmClients;
   let names: LabNames;
   let config: MilabConfig;
-  const saved = { ...process.env };
 
-  beforeAll(async () => {
-    home = mkdtempSync(join(tmpdir(), 'milab-challenge-'));
-    emulator = createEmulator(parseConfig({ stateDir: join(home, 'emulator'), port: 0, log: () => undefined }));
-    await emulator.listen();
-    await emulator.ready();
-    env = { MILAB_HOME: home, MILAB_LEARNER: 'ada' };
-    for (const name of Object.keys(process.env)) if (/^(AZURE_|MILAB_)/.test(name)) delete process.env[name];
-    Object.assign(process.env, env);
-    config = loadConfig({ env });
-    names = labNames(config, env);
-    clients = await createArmClients(createArmContext(config, { as: 'learner', env }));
-  });
-  afterAll(async () => {
-    for (const name of Object.keys(process.env)) if (!(name in saved)) delete process.env[name];
-    Object.assign(process.env, saved);
-    await emulator?.close();
-    rmSync(home, { recursive: true, force: true });
-  });
-  beforeEach(() => {
-    emulator.reset();
-    rmSync(join(home, 'challenge.json'), { force: true });
+  useChallengeWorld('milab-challenge-', (world) => {
+    ({ home, env, config, names, clients } = world);
   });
 
   const ch = () => challengeNames(names);
