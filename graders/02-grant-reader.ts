@@ -1,7 +1,13 @@
 #!/usr/bin/env -S node --conditions=source --import tsx
 // Grader for lab 02: the identity holds Reader at the lab's scope (names.readerScope: the
-// subscription; in a class that shares one subscription, the learner's resource group), assigned
-// as a ServicePrincipal, and nothing more. When Reader is missing it says where it went instead: to
+// subscription; in a class that shares one subscription, the learner's resource group), and
+// nothing more. There is no check of the assignment's principalType: ARM records the principal's
+// real type whatever the request said (left out, it looks it up; a wrong one it refuses with 400
+// UnmatchedPrincipalType, "The PrincipalId '…' has type 'ServicePrincipal' , which is different
+// from specified PrincipalType 'User'.", Azure/modern-web-app-pattern-dotnet#129), so a stored
+// assignment of the identity always says ServicePrincipal and such a check could never fail. The
+// lab still teaches principalType: it avoids PrincipalNotFound right after the identity is created,
+// and in a class the delegation condition refuses a request without it. When Reader is missing it says where it went instead: to
 // the resource group, to another principal (you, the VM's system identity), or to the principal
 // of an identity that was deleted and re-created (an orphaned assignment). Reads only.
 // Run alone: node --conditions=source --import tsx graders/02-grant-reader.ts [--json] [--junit FILE]
@@ -167,25 +173,6 @@ const readerAtSubscription: Check<GraderContext> = {
   },
 };
 
-const principalType: Check<GraderContext> = {
-  id: '02.principal-type',
-  title: 'The assignment says the principal is a ServicePrincipal',
-  dependsOn: ['02.reader-at-subscription'],
-  async run(ctx) {
-    const identity = await requireIdentity(ctx);
-    if ('status' in identity) return identity;
-    const reader = (await ctx.roleAssignments()).find((a) => a.principalId === identity.principalId && isReader(a) && atScope(a, ctx.names.readerScope));
-    if (!reader) return skip({ reason: `there is no Reader assignment at ${readerScopeWords(ctx.names)} yet` });
-    if (reader.principalType === 'ServicePrincipal') return pass({ details: 'principalType ServicePrincipal' });
-    return fail({
-      found: `the assignment's principalType is ${reader.principalType ?? 'not set'}`,
-      expected:
-        'principalType ServicePrincipal: a managed identity is a service principal, and saying so lets ARM skip the directory lookup that fails with PrincipalNotFound right after the identity is created (replication delay)',
-      fix: `Delete it (${both(deleteAssignment(reader.id))}) and assign again with the type: ${both(grantReader(ctx.names, identity.principalId ?? ''))}.`,
-    });
-  },
-};
-
 const notOverPrivileged: Check<GraderContext> = {
   id: '02.not-over-privileged',
   title: 'The identity has no role beyond Reader',
@@ -237,7 +224,7 @@ const noOrphans: Check<GraderContext> = {
   },
 };
 
-export const checks: readonly Check<GraderContext>[] = [labDone('02.identity-ready', grader01), readerAtSubscription, principalType, notOverPrivileged, noOrphans];
+export const checks: readonly Check<GraderContext>[] = [labDone('02.identity-ready', grader01), readerAtSubscription, notOverPrivileged, noOrphans];
 
 export const grader = defineGrader('02', checks, readerAtSubscription.id);
 export default grader;
