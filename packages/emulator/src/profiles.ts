@@ -13,7 +13,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Reply } from './http.js';
 import { ConfigError, parseNumberOption } from './options.js';
 import { verbOf } from './rbac.js';
-import { closeRbacHold, openRbacHold, RBAC_HOLD_MAX_SECONDS, RBAC_HOLD_TTL_SECONDS } from './rbac-holds.js';
+import { RBAC_HOLD_MAX_SECONDS, RBAC_HOLD_TTL_SECONDS, RbacHolds } from './rbac-holds.js';
 
 /** Milliseconds each call takes at least (ARM) or is delayed by (Entra, IMDS), per front door. */
 export interface LatencyProfile {
@@ -269,6 +269,8 @@ export class ProfileState {
   #inFlight = new Map<string, number>();
   /** Fault scopes by id: one VM's own fault sequence, for the requests that name the scope. */
   #scopes = new Map<string, { vm: string; faults: ImdsFaultProfile; served: number; expires: number }>();
+  /** This emulator's RBAC holds (opened by {@link openRbacHold}); ARM sees them through its ArmContext. */
+  readonly rbacHolds = new RbacHolds();
 
   constructor(
     initial: Profile,
@@ -377,7 +379,7 @@ export class ProfileState {
 
   /** Ends a fault scope or an RBAC hold; `false` when there was none of that id. */
   closeFaultScope(id: string): boolean {
-    return this.#scopes.delete(id) || closeRbacHold(id);
+    return this.#scopes.delete(id) || this.rbacHolds.close(id);
   }
 
   /**
@@ -394,7 +396,7 @@ export class ProfileState {
     const window = parseNumberOption('rbac-hold', String(seconds), 1, RBAC_HOLD_MAX_SECONDS);
     const ttl = parseNumberOption('ttl-seconds', String(ttlSeconds), 1, 3600);
     const id = randomUUID();
-    openRbacHold(id, principalId.trim(), window, Math.max(ttl, window), now);
+    this.rbacHolds.open(id, principalId.trim(), window, Math.max(ttl, window), now);
     return { id, principalId: principalId.trim().toLowerCase(), seconds: window };
   }
 

@@ -9,9 +9,10 @@
 // (its first ARM request), not when it is opened: the learner's program takes a second or two to
 // start, and the time it must wait out should not depend on that. A hold names a principal by its
 // object id; it lives in this process (not in the persisted world, and not in the profile), ends
-// after its time to live when its opener never closes it, and changes nothing else. The principal
-// ids a grader holds are those of identities the learner created (random GUIDs), so in a process
-// running several emulators (tests) a hold reaches the one that made that principal.
+// after its time to live when its opener never closes it, and changes nothing else. Each emulator
+// has its own holds (its ProfileState's, passed to RBAC through the ArmContext): in a process
+// running several emulators (tests, which seed the same principal ids) a hold reaches only the
+// emulator it was opened on.
 
 /** How long a hold lives when its opener does not close it (a grader killed with SIGKILL). */
 export const RBAC_HOLD_TTL_SECONDS = 120;
@@ -26,46 +27,54 @@ interface Hold {
   readonly expires: number;
 }
 
-const holds = new Map<string, Hold>();
-
-function sweep(now: number): void {
-  for (const [id, hold] of holds) if (hold.expires <= now) holds.delete(id);
+/** What RBAC asks of the holds (rbac.ts's isEffective). */
+export interface RbacHoldView {
+  /**
+   * Until when (epoch ms) `principalId`'s assignments are held back, or `undefined` when no hold
+   * names it; the first call for a principal starts the window of every hold that names it.
+   */
+  heldUntil(principalId: string, now?: number): number | undefined;
 }
 
-/** Opens a hold: `principalId`'s assignments are not in effect for `seconds` from its first evaluation. */
-export function openRbacHold(id: string, principalId: string, seconds: number, ttlSeconds: number, now: number = Date.now()): void {
-  sweep(now);
-  holds.set(id, { principalId: principalId.toLowerCase(), seconds, startedAt: undefined, expires: now + ttlSeconds * 1000 });
-}
+/** One emulator's RBAC holds. */
+export class RbacHolds implements RbacHoldView {
+  readonly #holds = new Map<string, Hold>();
 
-/** Ends a hold; `false` when there was none of that id. */
-export function closeRbacHold(id: string): boolean {
-  return holds.delete(id);
-}
-
-/** Whether a hold of that id is open. */
-export function hasRbacHold(id: string): boolean {
-  sweep(Date.now());
-  return holds.has(id);
-}
-
-/**
- * Until when (epoch ms) `principalId`'s assignments are held back, or `undefined` when no hold
- * names it; the first call for a principal starts the window of every hold that names it.
- */
-export function heldUntil(principalId: string, now: number = Date.now()): number | undefined {
-  if (holds.size === 0) return undefined;
-  const oid = principalId.toLowerCase();
-  let until: number | undefined;
-  for (const [id, hold] of holds) {
-    if (hold.expires <= now) {
-      holds.delete(id);
-      continue;
-    }
-    if (hold.principalId !== oid) continue;
-    hold.startedAt ??= now;
-    const end = hold.startedAt + hold.seconds * 1000;
-    if (until === undefined || end > until) until = end;
+  #sweep(now: number): void {
+    for (const [id, hold] of this.#holds) if (hold.expires <= now) this.#holds.delete(id);
   }
-  return until;
+
+  /** Opens a hold: `principalId`'s assignments are not in effect for `seconds` from its first evaluation. */
+  open(id: string, principalId: string, seconds: number, ttlSeconds: number, now: number = Date.now()): void {
+    this.#sweep(now);
+    this.#holds.set(id, { principalId: principalId.toLowerCase(), seconds, startedAt: undefined, expires: now + ttlSeconds * 1000 });
+  }
+
+  /** Ends a hold; `false` when there was none of that id. */
+  close(id: string): boolean {
+    return this.#holds.delete(id);
+  }
+
+  /** Whether a hold of that id is open. */
+  has(id: string): boolean {
+    this.#sweep(Date.now());
+    return this.#holds.has(id);
+  }
+
+  heldUntil(principalId: string, now: number = Date.now()): number | undefined {
+    if (this.#holds.size === 0) return undefined;
+    const oid = principalId.toLowerCase();
+    let until: number | undefined;
+    for (const [id, hold] of this.#holds) {
+      if (hold.expires <= now) {
+        this.#holds.delete(id);
+        continue;
+      }
+      if (hold.principalId !== oid) continue;
+      hold.startedAt ??= now;
+      const end = hold.startedAt + hold.seconds * 1000;
+      if (until === undefined || end > until) until = end;
+    }
+    return until;
+  }
 }

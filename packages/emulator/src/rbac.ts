@@ -3,7 +3,7 @@
 // actions minus its notActions, matched case-insensitively with `*` wildcards.
 
 import type { RoleAssignmentRecord, WorldState } from './model.js';
-import { heldUntil } from './rbac-holds.js';
+import type { RbacHoldView } from './rbac-holds.js';
 import { conditionHolds, type RoleAssignmentAttributes } from './rbac/conditions.js';
 import { findRole } from './roles.js';
 import { indexesOf } from './state/indexes.js';
@@ -63,6 +63,8 @@ export interface RbacOptions {
   request?: RoleAssignmentAttributes;
   /** … and the role assignment a DELETE removes (`@Resource`). */
   resource?: RoleAssignmentAttributes;
+  /** The emulator's RBAC holds (rbac-holds.ts), when it has any: none for a bare world. */
+  holds?: RbacHoldView;
 }
 
 /**
@@ -72,7 +74,7 @@ export interface RbacOptions {
  */
 export function isEffective(assignment: RoleAssignmentRecord, options: RbacOptions = {}): boolean {
   const delay = options.delaySeconds ?? 0;
-  const held = heldUntil(assignment.principalId);
+  const held = options.holds?.heldUntil(assignment.principalId, options.now?.getTime());
   if (delay <= 0 && held === undefined) return true;
   const now = (options.now ?? new Date()).getTime();
   if (held !== undefined && held > now) return false;

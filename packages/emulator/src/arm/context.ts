@@ -5,7 +5,8 @@ import type { EmulatorConfig } from '../config.js';
 import { errors } from '../errors.js';
 import type { Reply, RequestTarget } from '../http.js';
 import { keyOf, type Principal, type ResourceGroupRecord, type WorldState } from '../model.js';
-import { permits } from '../rbac.js';
+import { decide, type RbacOptions } from '../rbac.js';
+import type { RbacHoldView } from '../rbac-holds.js';
 import type { Store } from '../store.js';
 import type { EmulatorEvents } from '../events.js';
 
@@ -36,6 +37,8 @@ export class ArmContext {
     readonly config: EmulatorConfig,
     readonly store: Store,
     readonly events: EmulatorEvents,
+    /** The emulator's RBAC holds (its profile's), which every RBAC decision of the request honours. */
+    readonly rbacHolds?: RbacHoldView,
   ) {}
 
   /** The request's URL. */
@@ -47,9 +50,17 @@ export class ArmContext {
     return this.store.state;
   }
 
+  /**
+   * The caller's RBAC decision for `action` at `scope` (rbac.ts's decide), with the propagation
+   * delay and the RBAC holds in force; `attributes` are what assignment conditions test.
+   */
+  decide(action: string, scope: string, attributes: Pick<RbacOptions, 'request' | 'resource'> = {}): ReturnType<typeof decide> {
+    return decide(this.store.state, this.caller.objectId, action, scope, { delaySeconds: this.config.rbacDelaySeconds, holds: this.rbacHolds, ...attributes });
+  }
+
   /** Whether the caller may perform `action` at `scope` (no error). */
   permits(action: string, scope: string): boolean {
-    return permits(this.store.state, this.caller.objectId, action, scope, { delaySeconds: this.config.rbacDelaySeconds });
+    return this.decide(action, scope) === 'granted';
   }
 
   /** Throws 403 `AuthorizationFailed` unless the caller may perform `action` at `scope`. */

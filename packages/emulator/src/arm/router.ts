@@ -16,6 +16,7 @@ import { handleRoleDefinitions } from '../handlers/roleDefinitions.js';
 import { handleSubscriptions } from '../handlers/subscriptions.js';
 import { handleUserAssignedIdentities } from '../handlers/userAssignedIdentities.js';
 import { handleVirtualMachines } from '../handlers/virtualMachines.js';
+import { handleContainerGroups } from '../handlers/containerGroups.js';
 import { handleKeyVaults } from '../handlers/keyVaults.js';
 import type { ProfileState } from '../profiles.js';
 import type { Store } from '../store.js';
@@ -27,6 +28,7 @@ const HANDLERS: readonly ArmHandler[] = [
   handleResourceGroups,
   handleUserAssignedIdentities,
   handleVirtualMachines,
+  handleContainerGroups,
   handleRoleAssignments,
   handleRoleDefinitions,
   handleKeyVaults,
@@ -184,7 +186,7 @@ export function createArmHandler(deps: ArmDeps): (request: ArmRequest) => Reply 
         }
         if (admission) throttleHeaders = admission.headers;
         const config = configNow();
-        ctx = new ArmContext(method, target, path, apiVersion ?? '', request.body, caller, request.baseUrl, config, deps.store, deps.events);
+        ctx = new ArmContext(method, target, path, apiVersion ?? '', request.body, caller, request.baseUrl, config, deps.store, deps.events, deps.profiles?.rbacHolds);
         let handled: Reply | undefined;
         for (const handler of HANDLERS) {
           handled = handler(ctx);

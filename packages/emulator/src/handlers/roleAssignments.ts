@@ -9,7 +9,7 @@ import { errors } from '../errors.js';
 import type { Reply } from '../http.js';
 import { keyOf, type RoleAssignmentRecord } from '../model.js';
 import { compareAssignmentOrder, type OrderedAssignment } from '../state/indexes.js';
-import { decide, type RbacOptions } from '../rbac.js';
+import type { RbacOptions } from '../rbac.js';
 import { ConditionSyntaxError, compileCondition, type RoleAssignmentAttributes } from '../rbac/conditions.js';
 import { findRole, roleGuidOf } from '../roles.js';
 import { requireScopeExists, requireScopeSubscription } from './scopes.js';
@@ -268,7 +268,7 @@ function requestAttributes(ctx: ArmContext): RoleAssignmentAttributes {
  */
 function authorizeChange(ctx: ArmContext, action: string, scope: string, attributes: Pick<RbacOptions, 'request' | 'resource'>): void {
   ctx.action = action;
-  const decision = decide(ctx.state, ctx.caller.objectId, action, scope, { delaySeconds: ctx.config.rbacDelaySeconds, ...attributes });
+  const decision = ctx.decide(action, scope, attributes);
   if (decision !== 'granted') throw errors.authorizationFailed(ctx.caller.objectId, action, scope);
 }
 
