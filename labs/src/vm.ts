@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from '
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, repoRoot, requireEmulator, type MilabConfig } from '@milab/core';
-import { vmEndpoint, vmProcessEnv, type readWorld as ReadWorld } from '@milab/emulator';
+import { containerGroupEndpoint, vmEndpoint, vmProcessEnv, type readWorld as ReadWorld } from '@milab/emulator';
 import { runContained, type ContainedOptions } from './contained.js';
 export { KILL_GRACE_MS, MAX_OUTPUT_BYTES, RUN_MARKER_ENV, startRunWatchdog } from './contained.js';
 import { labOfFile, type Lab } from './manifest.js';
@@ -127,6 +127,27 @@ export function vmProgramEnv(config: MilabConfig, names: LabNames, parent: NodeJ
     });
   }
   return vmProcessEnv(parent, connection, vm);
+}
+
+/**
+ * The environment of a program "in" the container group `groupName` (lab 10): on the emulator,
+ * the one `milab container exec` gives (the group's IMDS-style token endpoint, the emulator's ARM
+ * and CA, no sign-in secrets); on Azure, `parent` as is — the caller must be in the container.
+ * The group in the lab resource group is meant; failing that, one of that name elsewhere (the
+ * grader, not this, says it is in the wrong group). Run it with {@link runOnVm}, as a VM program.
+ */
+export function containerProgramEnv(config: MilabConfig, names: LabNames, groupName: string, parent: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (config.target !== 'emulator') return { ...parent };
+  const connection = requireEmulator(config);
+  const group = containerGroupEndpoint(connection, `${names.resourceGroup}/${groupName}`) ?? containerGroupEndpoint(connection, groupName);
+  if (!group) {
+    throw new MilabError(`The emulator has no container group ${groupName} (it has: ${Object.keys(connection.containerGroups ?? {}).join(', ') || 'none'}).`, {
+      code: 'MILAB_CONTAINER_GROUP_NOT_FOUND',
+      hint: `Create it first (lab 10, \`./milab start 10\`), in resource group ${names.resourceGroup}.`,
+      exitCode: 1,
+    });
+  }
+  return vmProcessEnv(parent, connection, group);
 }
 
 /** Options of {@link runOnVm}. */

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** An emulated VM's IMDS, as connection.json lists it. */
+/** An emulated VM's (or container group's) IMDS, as connection.json lists it. */
 export interface VmEndpoint {
-  /** The VM's ARM id. */
+  /** The VM's (or container group's) ARM id. */
   id: string;
   name: string;
   resourceGroup: string;
@@ -68,6 +68,12 @@ export interface EmulatorConnection {
    * `AZURE_POD_IDENTITY_AUTHORITY_HOST` points at for code "on" that VM (`milab vm env`).
    */
   vms?: Record<string, VmEndpoint>;
+  /**
+   * Every emulated container group's IMDS-style token endpoint, in the same shape as `vms`
+   * (`imdsUrl` is `AZURE_POD_IDENTITY_AUTHORITY_HOST` for code "in" the group). Absent in files
+   * written before container groups existed.
+   */
+  containerGroups?: Record<string, VmEndpoint>;
   /** The current profile (latency, throttling, IMDS faults and limits, RBAC delay). */
   profile?: unknown;
 }

@@ -11,7 +11,8 @@ export {
   type Profile,
   type ProfileFlags,
 } from './profiles.js';
-export { IMDS_PORTS_FILE, type ImdsManager } from './imds/manager.js';
+export { IMDS_PORTS_FILE, IMDS_RESOURCE_TYPES, type ImdsManager, type ImdsResourceKind } from './imds/manager.js';
+export { CONTAINER_GROUP_TYPE } from './handlers/containerGroups.js';
 export { errors, ArmError, EntraError } from './errors.js';
 export { SEED, seedWorld } from './world.js';
 export { readWorld, type Store } from './store.js';
@@ -24,7 +25,7 @@ export { managedIdentityResourceId } from './identity.js';
 export type { VmChange, EmulatorEvents } from './events.js';
 export type { WorldState, Principal, ResourceRecord, ResourceIdentity, RoleAssignmentRecord } from './model.js';
 export { startDetached, stopEmulator, binPath, LaunchError, PROCESS_LOG_FILE, type DetachOptions } from './launcher.js';
-export { VM_UNSET_ENV, vmEnv, vmAzEnv, vmProcessEnv, vmEndpoint, azConfigDir, prepareAzConfigDir, caBundlePath, caEnv, writeCaBundle, CA_BUNDLE_FILE } from './vm-env.js';
+export { VM_UNSET_ENV, vmEnv, vmAzEnv, vmProcessEnv, vmEndpoint, containerGroupEndpoint, isContainerGroupEndpoint, azConfigDir, prepareAzConfigDir, caBundlePath, caEnv, writeCaBundle, CA_BUNDLE_FILE } from './vm-env.js';
 export { EMULATOR_CLOUD_NAME } from './handlers/metadata.js';
 export { callProfileAdmin, type AdminProfileAnswer } from './admin-client.js';
 export { callPrincipalsAdmin, PrincipalsAdminError, ADMIN_PRINCIPALS_PATH, type ClassPrincipal, type AdminPrincipalsRequest } from './admin-client.js';

@@ -32,6 +32,7 @@ export const BUILTIN_ROLE_IDS = {
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
   'Key Vault Reader': '21090545-7ca7-4776-b22c-e363652d74d2',
   'Key Vault Contributor': 'f25e0fa2-a7c8-4377-a976-54943a77a395',
+  'Azure Container Instances Contributor Role': '5d977122-f97e-4b4d-a52f-6b43003ddb4d',
 } as const;
 
 export type BuiltinRoleName = keyof typeof BUILTIN_ROLE_IDS;
@@ -210,6 +211,27 @@ export const BUILTIN_ROLES: readonly RoleDefinition[] = Object.freeze([
     'Microsoft.Storage/storageAccounts/read',
     'Microsoft.Support/*',
   ]),
+  // ACI's one built-in role (lab 10, class mode): read/write on container groups and nothing
+  // else; attaching a user-assigned identity still needs `…/userAssignedIdentities/assign/action`
+  // (Managed Identity Operator). GUID and description from Microsoft Learn's "Azure built-in
+  // roles" index (MicrosoftDocs/azure-docs articles/role-based-access-control/built-in-roles.md,
+  // Containers); the actions as its Containers page lists them, unconfirmed line by line (the
+  // stored copy of containers.md predates the role's entry).
+  role(
+    'Azure Container Instances Contributor Role',
+    'Grants read/write access to container groups provided by Azure Container Instances',
+    [
+      'Microsoft.Authorization/*/read',
+      'Microsoft.ContainerInstance/containerGroups/*',
+      'Microsoft.Insights/alertRules/*',
+      'Microsoft.Resources/deployments/*',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+      'Microsoft.Support/*',
+    ],
+    [],
+    '2024-02-12T15:02:15.0000000Z',
+    '2024-02-12T15:02:15.0000000Z',
+  ),
 ]);
 
 /** The built-in role with this GUID (case-insensitive), if any. */

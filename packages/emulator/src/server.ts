@@ -376,6 +376,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
         portalUrl: `${url}/portal/#key=${portalKey}`,
         rbacDelaySeconds: profiles.rbacDelaySeconds,
         vms: imds.endpoints(),
+        containerGroups: imds.endpoints('containerGroups'),
         profile: profiles.current(),
       };
     },

@@ -1,7 +1,12 @@
-// The environment of a process "on" an emulated VM: the VM's IMDS
-// (`AZURE_POD_IDENTITY_AUTHORITY_HOST`), the emulator's ARM and CA, the VM's names, and none of
-// the sign-in secrets or other managed identity sources a real VM does not have. `milab vm env`,
-// `milab vm exec`, `milab solve` and the graders that run lab code on the VM all use it.
+// The environment of a process "on" an emulated VM, or "in" an emulated container group: its
+// IMDS (`AZURE_POD_IDENTITY_AUTHORITY_HOST`), the emulator's ARM and CA, its names, and none of
+// the sign-in secrets or other managed identity sources a real VM or container does not have.
+// `milab vm env|exec`, `milab container env|exec`, `milab solve` and the graders that run lab
+// code on the VM or in a container group all use it. A container in Azure Container Instances
+// reaches its identities' tokens at the same IMDS address and protocol as a VM (Microsoft Learn,
+// "How to use managed identities with Azure Container Instances": `curl
+// 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=…'
+// -H Metadata:true`, `client_id=` for a user-assigned one), so one environment serves both.
 // The CA part (caEnv, writeCaBundle) is shared with `milab emulator env` and `milab emulator az`.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -114,23 +119,42 @@ export const VM_UNSET_ENV: readonly string[] = [
   'MSI_SECRET',
 ];
 
-/** What to set for a process "on" `vm`: the VM's IMDS, the emulator's ARM and CA, the VM's names. */
+/** Whether an endpoint is a container group's (by its ARM id), not a VM's. */
+export function isContainerGroupEndpoint(endpoint: VmEndpoint): boolean {
+  return /\/providers\/microsoft\.containerinstance\/containergroups\//i.test(endpoint.id);
+}
+
+/** The az profile folder of processes on a VM (`vm-<name>`) or in a container group (`ci-<name>`). */
+function azProfileOf(connection: EmulatorConnection, endpoint: VmEndpoint): string {
+  return azConfigDir(connection, `${isContainerGroupEndpoint(endpoint) ? 'ci' : 'vm'}-${endpoint.name}`);
+}
+
+/** The names of the resource the process runs on: `MILAB_VM_*` on a VM, `MILAB_CONTAINER_GROUP_*` in a group. */
+function resourceNamesEnv(endpoint: VmEndpoint): Record<string, string> {
+  if (isContainerGroupEndpoint(endpoint)) {
+    return { MILAB_CONTAINER_GROUP_NAME: endpoint.name, MILAB_CONTAINER_GROUP_RESOURCE_GROUP: endpoint.resourceGroup, MILAB_CONTAINER_GROUP_ID: endpoint.id };
+  }
+  return { MILAB_VM_NAME: endpoint.name, MILAB_VM_RESOURCE_GROUP: endpoint.resourceGroup, MILAB_VM_ID: endpoint.id };
+}
+
+/**
+ * What to set for a process "on" `vm` (or "in" a container group: `vm` is then the group's
+ * endpoint): its IMDS, the emulator's ARM and CA, its names.
+ */
 export function vmEnv(connection: EmulatorConnection, vm: VmEndpoint): Record<string, string> {
   const arm = connection.armEndpoint ?? connection.url;
   return {
     AZURE_POD_IDENTITY_AUTHORITY_HOST: vm.imdsUrl,
     ...caEnv(connection),
     MILAB_EMULATOR_CA: connection.caFile,
-    AZURE_CONFIG_DIR: azConfigDir(connection, `vm-${vm.name}`),
+    AZURE_CONFIG_DIR: azProfileOf(connection, vm),
     AZURE_RESOURCE_MANAGER_ENDPOINT: arm,
     ARM_CLOUD_METADATA_URL: connection.metadataUrl ?? `${connection.url}/metadata/endpoints?api-version=2022-09-01`,
     AZURE_SUBSCRIPTION_ID: connection.subscriptionId,
     AZURE_RESOURCE_GROUP: vm.resourceGroup,
     MILAB_TARGET: 'emulator',
     ...(connection.stateDir ? { MILAB_EMULATOR_DIR: connection.stateDir } : {}),
-    MILAB_VM_NAME: vm.name,
-    MILAB_VM_RESOURCE_GROUP: vm.resourceGroup,
-    MILAB_VM_ID: vm.id,
+    ...resourceNamesEnv(vm),
   };
 }
 
@@ -142,7 +166,7 @@ export function vmEnv(connection: EmulatorConnection, vm: VmEndpoint): Record<st
 export function vmAzEnv(connection: EmulatorConnection, vm: VmEndpoint): Record<string, string> {
   // az's cloud on the VM comes from ARM_CLOUD_METADATA_URL (vmEnv), cached in its profile as
   // cloudEndpoints.json: a cache naming another port (the emulator restarted) is dropped.
-  const dir = azConfigDir(connection, `vm-${vm.name}`);
+  const dir = azProfileOf(connection, vm);
   prepareAzConfigDir(dir);
   const cache = join(dir, 'cloudEndpoints.json');
   try {
@@ -166,7 +190,10 @@ function noProxy(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-/** The whole environment of a child "on" `vm`: the parent's, minus sign-in secrets, plus the VM's. */
+/**
+ * The whole environment of a child "on" `vm` (a VM's or a container group's endpoint): the
+ * parent's, minus sign-in secrets, plus the VM's (or group's).
+ */
 export function vmProcessEnv(parent: NodeJS.ProcessEnv, connection: EmulatorConnection, vm: VmEndpoint): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...parent };
   for (const name of VM_UNSET_ENV) delete env[name];
@@ -175,17 +202,28 @@ export function vmProcessEnv(parent: NodeJS.ProcessEnv, connection: EmulatorConn
   } catch {
     // ca.pem unreadable: Node still trusts it through NODE_EXTRA_CA_CERTS (the graders' programs).
   }
-  prepareAzConfigDir(azConfigDir(connection, `vm-${vm.name}`));
+  prepareAzConfigDir(azProfileOf(connection, vm));
   return { ...env, ...noProxy(parent), ...vmEnv(connection, vm) };
+}
+
+function findEndpoint(endpoints: Record<string, VmEndpoint>, wanted: string): VmEndpoint | undefined {
+  const lower = wanted.toLowerCase();
+  return (
+    endpoints[wanted] ??
+    Object.entries(endpoints).find(([key]) => key.toLowerCase() === lower)?.[1] ??
+    Object.values(endpoints).find((e) => e.id.toLowerCase() === lower || `${e.resourceGroup}/${e.name}`.toLowerCase() === lower)
+  );
 }
 
 /** The VM a name (or `resourceGroup/name`, or ARM id) means in a connection, or `undefined`. */
 export function vmEndpoint(connection: EmulatorConnection, wanted: string): VmEndpoint | undefined {
-  const vms = connection.vms ?? {};
-  const lower = wanted.toLowerCase();
-  return (
-    vms[wanted] ??
-    Object.entries(vms).find(([key]) => key.toLowerCase() === lower)?.[1] ??
-    Object.values(vms).find((vm) => vm.id.toLowerCase() === lower || `${vm.resourceGroup}/${vm.name}`.toLowerCase() === lower)
-  );
+  return findEndpoint(connection.vms ?? {}, wanted);
+}
+
+/**
+ * The container group a name (or `resourceGroup/name`, or ARM id) means in a connection, or
+ * `undefined` (also for a connection.json written before container groups existed).
+ */
+export function containerGroupEndpoint(connection: EmulatorConnection, wanted: string): VmEndpoint | undefined {
+  return findEndpoint(connection.containerGroups ?? {}, wanted);
 }

@@ -24,6 +24,15 @@ const COMPUTE = [
 ];
 /** Microsoft.KeyVault's stable versions (the keyvault specs' folders); arm-keyvault 4.0.0 sends 2025-05-01; 2026-02-01 makes RBAC the default model. */
 const KEY_VAULT = ['2015-06-01', '2016-10-01', '2018-02-14', '2019-09-01', '2021-10-01', '2022-07-01', '2022-11-01', '2023-02-01', '2023-07-01', '2024-11-01', '2024-12-01-preview', '2025-05-01', '2026-02-01'];
+/**
+ * Microsoft.ContainerInstance's versions (the containerinstance specs' folders): 2023-05-01 is what
+ * @azure/arm-containerinstance 9.1.0 sends; az 2.45 sends 2022-09-01; 2025-09-01 the newest stable.
+ */
+const CONTAINER_INSTANCE = [
+  '2017-08-01-preview', '2017-10-01-preview', '2017-12-01-preview', '2018-02-01-preview', '2018-04-01', '2018-06-01', '2018-09-01',
+  '2018-10-01', '2019-12-01', '2020-11-01', '2021-03-01', '2021-07-01', '2021-09-01', '2021-10-01', '2022-09-01', '2022-10-01-preview',
+  '2023-02-01-preview', '2023-05-01', '2024-05-01-preview', '2024-09-01-preview', '2024-10-01-preview', '2024-11-01-preview', '2025-09-01',
+];
 const METADATA = ['2015-01-01', '2019-05-01', '2020-06-01', '2022-09-01'];
 
 /** The provider a path belongs to, for api-version purposes. */
@@ -34,6 +43,7 @@ function providerOf(path: string): { name: string; versions: readonly string[] }
   if (lower.includes('/providers/microsoft.managedidentity/')) return { name: 'Microsoft.ManagedIdentity', versions: MANAGED_IDENTITY };
   if (lower.includes('/providers/microsoft.compute/')) return { name: 'Microsoft.Compute', versions: COMPUTE };
   if (lower.includes('/providers/microsoft.keyvault/')) return { name: 'Microsoft.KeyVault', versions: KEY_VAULT };
+  if (lower.includes('/providers/microsoft.containerinstance/')) return { name: 'Microsoft.ContainerInstance', versions: CONTAINER_INSTANCE };
   return { name: 'Microsoft.Resources', versions: RESOURCES };
 }
 

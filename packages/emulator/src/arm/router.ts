@@ -16,6 +16,7 @@ import { handleRoleDefinitions } from '../handlers/roleDefinitions.js';
 import { handleSubscriptions } from '../handlers/subscriptions.js';
 import { handleUserAssignedIdentities } from '../handlers/userAssignedIdentities.js';
 import { handleVirtualMachines } from '../handlers/virtualMachines.js';
+import { handleContainerGroups } from '../handlers/containerGroups.js';
 import { handleKeyVaults } from '../handlers/keyVaults.js';
 import type { ProfileState } from '../profiles.js';
 import type { Store } from '../store.js';
@@ -27,6 +28,7 @@ const HANDLERS: readonly ArmHandler[] = [
   handleResourceGroups,
   handleUserAssignedIdentities,
   handleVirtualMachines,
+  handleContainerGroups,
   handleRoleAssignments,
   handleRoleDefinitions,
   handleKeyVaults,

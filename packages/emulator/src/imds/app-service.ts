@@ -76,7 +76,10 @@ export async function answerMsiEndpoint(deps: ImdsDeps, vmId: string, req: Incom
   if (!query.get('resource')) throw imdsErrors.identityParameterMissing('resource');
   await deps.profiles.delay('imds');
   const vm = deps.store.state.resources[keyOf(vmId)];
-  if (!vm) throw imdsErrors.notFound();
+  if (!vm) {
+    deps.onResourceGone?.();
+    throw imdsErrors.notFound();
+  }
   const tokens = await deps.tokens();
   return { status: 200, body: await issueManagedIdentityToken(deps.store.state, tokens, vm, query) };
 }

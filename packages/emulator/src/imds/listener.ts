@@ -1,5 +1,6 @@
-// One emulated VM's IMDS: plain HTTP on 127.0.0.1, one port per VM. It reads the VM from the
-// store on every request, so attaching or detaching an identity takes effect at once.
+// One emulated VM's (or container group's) IMDS: plain HTTP on 127.0.0.1, one port each. It
+// reads the resource from the store on every request, so attaching or detaching an identity
+// takes effect at once.
 // Rules, in IMDS's order: GET only; no X-Forwarded-For; `Metadata: true`; no duplicate query
 // parameters; api-version; then the endpoint's own parameters. Faults and limits (profiles)
 // apply to the token endpoint, before its rules; latency to every call.
@@ -26,7 +27,11 @@ export interface ImdsDeps {
   tokens: () => Promise<TokenIssuer>;
   profiles: ProfileState;
   log: (message: string) => void;
+  /** Told when a request finds its resource gone (the manager then closes its listener). */
+  onResourceGone?: () => void;
 }
+
+const CONTAINER_GROUP_TYPE = 'microsoft.containerinstance/containergroups';
 
 interface Answer {
   status: number;
@@ -69,7 +74,7 @@ function metadataHeaderOk(req: IncomingMessage): boolean {
   return String(req.headers.metadata ?? '').toLowerCase() === 'true';
 }
 
-/** The answer of one VM's IMDS to one request. */
+/** The answer of one VM's (or container group's) IMDS to one request. */
 export async function answerImds(deps: ImdsDeps, vmId: string, req: IncomingMessage): Promise<Answer> {
   const method = (req.method ?? 'GET').toUpperCase();
   const url = requestUrl(req.url ?? '');
@@ -96,11 +101,18 @@ export async function answerImds(deps: ImdsDeps, vmId: string, req: IncomingMess
   if (versionKind === 'future') warnFutureVersion(deps, apiVersion);
 
   const vm = deps.store.state.resources[keyOf(vmId)];
-  if (!vm) throw imdsErrors.notFound();
+  if (!vm) {
+    deps.onResourceGone?.();
+    throw imdsErrors.notFound();
+  }
   const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(vm.id)?.[1] ?? '';
 
   switch (path.toLowerCase()) {
     case INSTANCE_PATH:
+      // A container group has no VM to describe: ACI documents the token endpoint only
+      // (Learn, "How to use managed identities with Azure Container Instances"), so the
+      // instance document is IMDS's 404 there. Unconfirmed against a live container.
+      if (vm.type.toLowerCase() === CONTAINER_GROUP_TYPE) throw imdsErrors.notFound();
       return { status: 200, body: instanceMetadata(vm, subscriptionId) };
     case IDENTITY_INFO_PATH:
       return { status: 200, body: { tenantId: deps.store.state.tenantId } };

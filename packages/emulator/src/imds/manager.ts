@@ -1,26 +1,28 @@
-// Starts and stops the per-VM IMDS listeners inside the emulator process: one for every VM in
-// the world when the emulator listens, one more when a VM is created, one less when it is
-// deleted, and the set reconciled after a reset. A VM keeps its port across restarts
-// (remembered in `imds-ports.json`) unless something else took it meanwhile.
+// Starts and stops the per-resource IMDS listeners inside the emulator process: one for every
+// VM and every container group in the world when the emulator listens, one more when one is
+// created, one less when it is deleted, and the set reconciled after a reset. A resource keeps
+// its port across restarts (remembered in `imds-ports.json`) unless something else took it
+// meanwhile. Container groups get one too: Azure Container Instances gives the containers of a
+// group with a managed identity the IMDS-style token endpoint at 169.254.169.254 (Microsoft
+// Learn, "How to use managed identities with Azure Container Instances":
+// https://learn.microsoft.com/azure/container-instances/container-instances-managed-identity).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmulatorEvents } from '../events.js';
 import { keyOf } from '../model.js';
 import { writeFileAtomic } from '../store.js';
+import type { VmEndpoint } from '@milab/common';
 import { startImdsListener, type ImdsDeps, type ImdsListener } from './listener.js';
 
 export const IMDS_PORTS_FILE = 'imds-ports.json';
-const VM_TYPE = 'microsoft.compute/virtualmachines';
 
-/** What clients need to reach one VM's IMDS (connection.json's `vms`). */
-export interface VmEndpoint {
-  /** The VM's ARM id. */
-  id: string;
-  name: string;
-  resourceGroup: string;
-  /** `http://127.0.0.1:PORT`: the VM's `AZURE_POD_IDENTITY_AUTHORITY_HOST`. */
-  imdsUrl: string;
-}
+/** The resource types that have their own IMDS, by the connection.json list they appear in. */
+export const IMDS_RESOURCE_TYPES = {
+  vms: 'microsoft.compute/virtualmachines',
+  containerGroups: 'microsoft.containerinstance/containergroups',
+} as const;
+export type ImdsResourceKind = keyof typeof IMDS_RESOURCE_TYPES;
+const WANTED_TYPES: ReadonlySet<string> = new Set(Object.values(IMDS_RESOURCE_TYPES));
 
 export interface ImdsManagerDeps extends ImdsDeps {
   events: EmulatorEvents;
@@ -35,12 +37,17 @@ export class ImdsManager {
   #queue: Promise<void> = Promise.resolve();
   #running = false;
   readonly #onEvent = () => this.#schedule();
+  readonly #listenerDeps: ImdsDeps;
 
   constructor(deps: ImdsManagerDeps) {
     this.#deps = deps;
+    this.#listenerDeps = { store: deps.store, tokens: deps.tokens, profiles: deps.profiles, log: deps.log, onResourceGone: () => this.resourceGone() };
   }
 
-  /** Starts a listener for every VM and follows `vm` and `reset` events. */
+  /**
+   * Starts a listener for every VM and container group and follows `vm` and `reset` events
+   * (the `vm` event is emitted for container groups too: any change to a resource with an IMDS).
+   */
   async start(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
@@ -67,27 +74,36 @@ export class ImdsManager {
     return this.#queue;
   }
 
-  /** The IMDS URL of a VM (by ARM id), if it has a listener. */
-  urlOf(vmId: string): string | undefined {
-    return this.#listeners.get(keyOf(vmId))?.url;
+  /** The IMDS URL of a VM or container group (by ARM id), if it has a listener. */
+  urlOf(resourceId: string): string | undefined {
+    return this.#listeners.get(keyOf(resourceId))?.url;
   }
 
   /**
-   * Every VM's IMDS, keyed by VM name (`resourceGroup/name` for a second VM of the same name
-   * in another resource group).
+   * Every VM's (or, with `kind` `containerGroups`, every container group's) IMDS, keyed by
+   * name (`resourceGroup/name` for a second one of the same name in another resource group).
    */
-  endpoints(): Record<string, VmEndpoint> {
+  endpoints(kind: ImdsResourceKind = 'vms'): Record<string, VmEndpoint> {
+    const type = IMDS_RESOURCE_TYPES[kind];
     const out: Record<string, VmEndpoint> = {};
-    const vms = Object.values(this.#deps.store.state.resources)
-      .filter((r) => r.type.toLowerCase() === VM_TYPE)
+    const resources = Object.values(this.#deps.store.state.resources)
+      .filter((r) => r.type.toLowerCase() === type)
       .sort((a, b) => a.id.localeCompare(b.id));
-    for (const vm of vms) {
-      const listener = this.#listeners.get(keyOf(vm.id));
+    for (const resource of resources) {
+      const listener = this.#listeners.get(keyOf(resource.id));
       if (!listener) continue;
-      const key = out[vm.name] ? `${vm.resourceGroup}/${vm.name}` : vm.name;
-      out[key] = { id: vm.id, name: vm.name, resourceGroup: vm.resourceGroup, imdsUrl: listener.url };
+      const key = out[resource.name] ? `${resource.resourceGroup}/${resource.name}` : resource.name;
+      out[key] = { id: resource.id, name: resource.name, resourceGroup: resource.resourceGroup, imdsUrl: listener.url };
     }
     return out;
+  }
+
+  /**
+   * Reconciles soon: a listener found its resource gone without an event (a resource group
+   * deleted with container groups but no VM in it emits none), so the set is out of date.
+   */
+  resourceGone(): void {
+    if (this.#running) this.#schedule();
   }
 
   #schedule(): void {
@@ -108,7 +124,7 @@ export class ImdsManager {
     if (!this.#running) return;
     const wanted = new Map(
       Object.values(this.#deps.store.state.resources)
-        .filter((r) => r.type.toLowerCase() === VM_TYPE)
+        .filter((r) => WANTED_TYPES.has(r.type.toLowerCase()))
         .map((r) => [keyOf(r.id), r.id] as const),
     );
     let changed = false;
@@ -123,11 +139,11 @@ export class ImdsManager {
       if (this.#listeners.has(key)) continue;
       let listener: ImdsListener;
       try {
-        listener = await startImdsListener(this.#deps, id, ports[key] ?? 0);
+        listener = await startImdsListener(this.#listenerDeps, id, ports[key] ?? 0);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
         this.#deps.log(`IMDS of ${id}: port ${ports[key]} is taken; using another`);
-        listener = await startImdsListener(this.#deps, id, 0);
+        listener = await startImdsListener(this.#listenerDeps, id, 0);
       }
       if (!this.#running) {
         await listener.close();
