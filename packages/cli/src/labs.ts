@@ -181,17 +181,35 @@ export function formatStanding(labs: readonly LabStanding[], next: Lab | undefin
   });
 }
 
-/** What to do next for a lab. */
-export function nextSteps(lab: Lab, learnerId: string): string[] {
-  return [
-    `Next: lab ${lab.id} — ${lab.title}`,
-    `  ${lab.summary.replaceAll('<learner>', learnerId)}`,
-    lab.runsOn === 'vm'
-      ? `  1. Read labs/${lab.folder}/README.md, complete labs/${lab.folder}/starter/index.ts and run it on the VM (the README shows how).`
-      : `  1. Read labs/${lab.folder}/README.md and do it (Portal, az CLI, or the TypeScript starter).`,
-    `  2. Check your work: ./milab grade ${lab.id}`,
-    `  Stuck? ./milab hint ${lab.id}`,
-  ];
+/**
+ * The labs whose Portal and az routes work on the emulator too: their steps are ARM calls the
+ * emulator's own portal (`milab portal`: identities, role assignments, VM identity, Key vaults,
+ * Container instances) and az signed in to it (`milab emulator az`) can make. Labs 04, 05 and 08
+ * run a program on the VM; 06 and 07's Portal and az steps are written for a real subscription
+ * (their VM program is the emulator's route).
+ */
+export const PORTAL_AND_AZ_LABS: ReadonlySet<string> = new Set(['01', '02', '03', '09', '10']);
+
+/** What to do next for a lab on `target`. */
+export function nextSteps(lab: Lab, learnerId: string, target: Target): string[] {
+  const readme = `labs/${lab.folder}/README.md`;
+  const starter = `labs/${lab.folder}/starter/index.ts`;
+  let how: string[];
+  if (lab.runsOn === 'vm') {
+    how = [`  1. Read ${readme}, complete ${starter} and run it on the VM (the README shows how).`];
+  } else if (PORTAL_AND_AZ_LABS.has(lab.id) && target === 'emulator') {
+    how = [
+      `  1. Read ${readme} and do it one way:`,
+      '       Portal:     ./milab portal --open',
+      `       az CLI:     eval "$(./milab emulator az)"   (signs az in to the emulator in this shell), then the README's az lines`,
+      `       TypeScript: complete ${starter} and run it`,
+    ];
+  } else if (PORTAL_AND_AZ_LABS.has(lab.id)) {
+    how = [`  1. Read ${readme} and do it: in the Portal (https://portal.azure.com), with az (signed in with az login), or with the TypeScript starter.`];
+  } else {
+    how = [`  1. Read ${readme} and do it (Portal, az CLI, or the TypeScript starter).`];
+  }
+  return [`Next: lab ${lab.id} — ${lab.title}`, `  ${lab.summary.replaceAll('<learner>', learnerId)}`, ...how, `  2. Check your work: ./milab grade ${lab.id}`, `  Stuck? ./milab hint ${lab.id}`];
 }
 
 /**

@@ -33,5 +33,5 @@ export async function start(): Promise<void> {
     const prepared = await prepareLab(next, await createLabContext(next, { config }));
     if (prepared) console.log(`Prepared lab ${next.id}: ${prepared}\n`);
   }
-  for (const line of nextSteps(next, config.learnerId)) console.log(line);
+  for (const line of nextSteps(next, config.learnerId, config.target)) console.log(line);
 }

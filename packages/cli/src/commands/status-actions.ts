@@ -21,7 +21,7 @@ export async function status(options: { refresh?: boolean; json?: boolean }): Pr
   console.log('');
   const notes = standingNotes(result);
   if (notes.length > 0) console.log(`${notes.join('\n')}\n`);
-  if (next) for (const line of nextSteps(next, config.learnerId)) console.log(line);
+  if (next) for (const line of nextSteps(next, config.learnerId, config.target)) console.log(line);
   else console.log('All labs done. Well done!');
   if (!options.refresh && labs.some((l) => !l.grade)) console.log('\n(Scores are from your last `./milab grade`; `./milab status --refresh` grades every lab now.)');
 }
