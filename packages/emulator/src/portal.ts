@@ -4,13 +4,24 @@
 // request under /portal comes: an emulator whose portal nobody opens never loads it.
 //
 // A token is a real sign-in at the emulator's own Entra token endpoint, with the principal's
-// client credentials (the same path as `AZURE_CLIENT_SECRET` in an SDK), for ARM's audience: the
-// page then calls ARM with it, and RBAC decides what that principal may do.
+// client credentials (the same path as `AZURE_CLIENT_SECRET` in an SDK), for ARM's audience (or
+// Key Vault's, https://vault.azure.net, for the vault pages): the page then calls ARM with it,
+// and RBAC decides what that principal may do.
+//
+// Key Vault's data plane is one HTTPS listener per vault (keyvault/dataplane.ts): the portal
+// relays the page's vault calls to it (why: @milab/portal's server.ts). The relay reaches only a
+// vault's own listener — the port in the `vaultUri` of a vault the world has — and only after the
+// listener has shown the emulator's own certificate (pinned: the one this listener presented to
+// the page's request), so the page's token goes to nothing else on 127.0.0.1.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { PortalPrincipal } from '@milab/portal';
+import { connect, type TLSSocket } from 'node:tls';
+import type { PortalPrincipal, PortalVaultCall, PortalVaultReply } from '@milab/portal';
 import { PRINCIPAL_NAMES } from './connection.js';
 import { handleEntra } from './entra/handlers.js';
+import { portOfVaultUri } from './keyvault/dataplane.js';
+import { VAULT_TYPE } from './keyvault/state.js';
 import type { TokenIssuer } from './entra/tokens.js';
 import { classSecretsOf, type Secrets } from './secrets.js';
 import type { Store } from './store.js';
@@ -61,6 +72,73 @@ function credentialsOf(deps: PortalDeps, id: string): { clientId: string; secret
   return p && secret ? { clientId: p.appId, secret } : undefined;
 }
 
+/** Key Vault's resource (the audience of its tokens). */
+const VAULT_RESOURCE = 'https://vault.azure.net';
+/** A vault that does not answer in this long is reported, not waited on. */
+const VAULT_TIMEOUT_MS = 30_000;
+/** A vault's answers to the portal's calls are a page of secrets' attributes: small. */
+const MAX_VAULT_REPLY_BYTES = 1024 * 1024;
+
+/** The port of the vault whose vaultUri is `uri`, when the world has one. */
+function vaultPort(deps: PortalDeps, uri: string): number | undefined {
+  const wanted = uri.replace(/\/*$/, '/').toLowerCase();
+  for (const vault of deps.store.indexes.resourcesOfType(VAULT_TYPE).values()) {
+    const own = vault.properties.vaultUri;
+    if (typeof own === 'string' && own.replace(/\/*$/, '/').toLowerCase() === wanted) return portOfVaultUri(own);
+  }
+  return undefined;
+}
+
+/** Sends one call to the vault listener on `port`, once it has shown the certificate `pinned`. */
+function relayToVault(port: number, pinned: Buffer, call: PortalVaultCall): Promise<PortalVaultReply> {
+  return new Promise((resolve, reject) => {
+    const fail = (message: string) => reject(new Error(message));
+    // The CA check is replaced by the pin (a stronger check: this exact certificate), so that the
+    // portal needs no CA file: the vault listeners serve the certificate this listener serves.
+    const socket: TLSSocket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const shown = socket.getPeerCertificate();
+      if (!shown?.raw || !shown.raw.equals(pinned)) {
+        socket.destroy();
+        fail(`the listener at 127.0.0.1:${port} did not show the emulator's certificate`);
+        return;
+      }
+      const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+      const headers: Record<string, string> = { host: `127.0.0.1:${port}`, accept: 'application/json' };
+      if (call.authorization) headers.authorization = call.authorization;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      const req = httpRequest({ createConnection: () => socket, method: call.method, path: call.path, headers, timeout: VAULT_TIMEOUT_MS }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_VAULT_REPLY_BYTES) {
+            res.destroy();
+            fail(`the vault's answer is larger than ${MAX_VAULT_REPLY_BYTES} bytes`);
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          socket.end();
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = null;
+          try {
+            parsed = text === '' ? null : JSON.parse(text);
+          } catch {
+            parsed = { error: { code: 'InvalidResponse', message: `The vault answered ${res.statusCode ?? 0} with a body that is not JSON.` } };
+          }
+          resolve({ status: res.statusCode ?? 502, body: parsed });
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`the vault did not answer in ${VAULT_TIMEOUT_MS / 1000} s`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+    socket.on('error', reject);
+  });
+}
+
 /** Serves a request under /portal; resolves once answered. */
 export async function servePortalRequest(req: IncomingMessage, res: ServerResponse, deps: PortalDeps, baseUrl: string): Promise<void> {
   const { servePortal } = await import('@milab/portal');
@@ -69,11 +147,12 @@ export async function servePortalRequest(req: IncomingMessage, res: ServerRespon
     key: deps.key,
     context: () => ({ tenantId: deps.store.state.tenantId, subscriptionId: SEED.subscriptionId, resourceGroup: SEED.resourceGroup, location: SEED.location }),
     principals: () => principalsOf(deps),
-    async signIn(id) {
+    async signIn(id, audience = 'arm') {
       const credentials = credentialsOf(deps, id);
       if (!credentials) return undefined;
       const tenantId = deps.store.state.tenantId;
-      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.secret, scope: `${baseUrl}/.default` });
+      const resource = audience === 'vault' ? VAULT_RESOURCE : baseUrl;
+      const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.clientId, client_secret: credentials.secret, scope: `${resource}/.default` });
       const reply = await handleEntra(
         { baseUrl, tenantId, store: deps.store, secrets: deps.secrets, tokens: await deps.tokens() },
         'POST',
@@ -84,6 +163,18 @@ export async function servePortalRequest(req: IncomingMessage, res: ServerRespon
       const body = reply?.body as { access_token?: string; expires_in?: number | string } | undefined;
       if (reply?.status !== 200 || !body?.access_token) return undefined;
       return { accessToken: body.access_token, expiresOn: Math.floor(Date.now() / 1000) + Number(body.expires_in ?? 3600) };
+    },
+    async vault(call) {
+      const port = vaultPort(deps, call.vaultUri);
+      if (port === undefined) return undefined;
+      const own = (req.socket as Partial<TLSSocket>).getCertificate?.();
+      const pinned = own && 'raw' in own ? (own.raw as Buffer) : undefined;
+      if (!pinned) return { status: 502, body: { error: { code: 'BadGateway', message: 'The portal reaches a vault only over the emulator\'s HTTPS listener.' } } };
+      try {
+        return await relayToVault(port, pinned, call);
+      } catch (error) {
+        return { status: 502, body: { error: { code: 'BadGateway', message: `The vault at ${call.vaultUri} could not be reached: ${(error as Error).message}. Is the emulator still running?` } } };
+      }
     },
   });
 }

@@ -2,10 +2,21 @@
 // servePortal for those requests only (loading this package the first time one comes); the rest
 // of its listener (Entra, ARM) does not know the portal exists.
 //
-// What is served: the page (index.html, its bundled script and style sheet) and a two-call API:
-// POST /portal/api/principals (who can sign in) and POST /portal/api/token (a token of one of
-// them, which the emulator gets from its own Entra with that principal's client credentials).
+// What is served: the page (index.html, its bundled script and style sheet) and a small API:
+// POST /portal/api/principals (who can sign in), POST /portal/api/token (a token of one of them,
+// for ARM or for Key Vault, which the emulator gets from its own Entra with that principal's
+// client credentials) and POST /portal/api/vault (one Key Vault data-plane call, relayed).
 // The page then calls the emulator's ARM API itself, with that token, so RBAC decides every action.
+//
+// Why Key Vault's calls are relayed: each emulated vault's data plane is an origin of its own
+// (`https://127.0.0.1:PORT/`, as `https://{name}.vault.azure.net/` is in Azure), and the page's
+// Content-Security-Policy allows connections to its own origin only. Widening connect-src to every
+// port of 127.0.0.1 (and answering CORS on every vault) would let the page talk to any local
+// service; the relay instead takes one call — the vault URI of a vault ARM lists, a secrets path,
+// and the signed-in principal's Key Vault token in Authorization — and sends it, token and all, to
+// that vault's listener. The vault checks the token and its RBAC as for any client; the relay
+// adds no authority of its own. It never hands a secret's value back to the page: the portal has
+// no "Show Secret Value" (see VAULT_PATH).
 //
 // Signing in needs no password, so who may ask for a token is guarded instead:
 // - The portal key. Every API call carries `X-Milab-Portal-Key`, a random value the emulator makes
@@ -32,8 +43,17 @@ export const PORTAL_PATH = '/portal';
 /** The header that carries the portal key on every API call. */
 export const PORTAL_KEY_HEADER = 'x-milab-portal-key';
 
-/** The API's bodies are a principal's id: a few bytes. */
+/** The API's bodies are a principal's id (a few bytes), or one vault call: a secret of up to 25 KB (Key Vault's limit) and its JSON. */
 const MAX_BODY_BYTES = 16 * 1024;
+const MAX_VAULT_BODY_BYTES = 64 * 1024;
+
+/**
+ * The vault calls the page makes: list the secrets (`GET /secrets`, and a secret's versions), set
+ * one (`PUT /secrets/{name}`). Nothing else is relayed: not a read of a value, not a delete.
+ * Secret names: 1-127 letters, digits and hyphens (Microsoft Learn, "About Azure Key Vault secrets").
+ */
+const VAULT_PATH = /^\/secrets(?:\/[0-9a-zA-Z-]{1,127}(?:\/versions)?)?$/;
+const VAULT_METHODS = new Set(['GET', 'PUT']);
 
 /**
  * Scripts, connections, images and fonts from this origin only; no framing, no form posts, no
@@ -82,7 +102,29 @@ export interface PortalContext {
   location: string;
 }
 
-/** A token of a principal, for ARM. */
+/** Which service a token is for: ARM (`https://management.azure.com` on Azure) or Key Vault (`https://vault.azure.net`). */
+export type PortalAudience = 'arm' | 'vault';
+
+/** One Key Vault data-plane call the page asks the portal to relay. */
+export interface PortalVaultCall {
+  /** The vault's `properties.vaultUri` (`https://127.0.0.1:PORT/`). */
+  vaultUri: string;
+  method: 'GET' | 'PUT';
+  /** Path and query (`/secrets?api-version=…`). */
+  path: string;
+  /** The JSON body of a PUT. */
+  body?: unknown;
+  /** The request's Authorization header (the page's Key Vault token), sent on as is. */
+  authorization: string | undefined;
+}
+
+/** The vault's answer: its status and JSON body. */
+export interface PortalVaultReply {
+  status: number;
+  body: unknown;
+}
+
+/** A token of a principal, for ARM or Key Vault. */
 export interface PortalSignIn {
   accessToken: string;
   /** Seconds since the epoch. */
@@ -97,8 +139,14 @@ export interface PortalHost {
   key: string;
   context(): PortalContext;
   principals(): PortalPrincipal[];
-  /** A token of the principal `id` for ARM, or undefined when there is no such principal. */
-  signIn(id: string): Promise<PortalSignIn | undefined>;
+  /** A token of the principal `id` for ARM (or Key Vault), or undefined when there is no such principal. */
+  signIn(id: string, audience?: PortalAudience): Promise<PortalSignIn | undefined>;
+  /**
+   * Relays one call to a vault's data plane, or answers undefined when `vaultUri` is no vault's
+   * (only the vaults of the world are reached: never another local port). Without it, the
+   * portal has no Key Vault data plane.
+   */
+  vault?(call: PortalVaultCall): Promise<PortalVaultReply | undefined>;
   /** The page's bundle (tests); built or taken from the cache when absent. */
   assets?: () => Promise<PortalAssets>;
 }
@@ -139,13 +187,13 @@ function keyMatches(presented: string | string[] | undefined, key: string): bool
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size > limit) {
         resolve(undefined);
         req.resume();
         return;
@@ -187,9 +235,10 @@ async function api(req: IncomingMessage, res: ServerResponse, host: PortalHost, 
     refuse(res, 415, 'UnsupportedMediaType', 'The portal API takes a JSON body (Content-Type: application/json).');
     return;
   }
-  const text = await readBody(req);
+  const limit = name === 'vault' ? MAX_VAULT_BODY_BYTES : MAX_BODY_BYTES;
+  const text = await readBody(req, limit);
   if (text === undefined) {
-    refuse(res, 413, 'RequestContentTooLarge', `The portal API takes bodies of up to ${MAX_BODY_BYTES} bytes.`);
+    refuse(res, 413, 'RequestContentTooLarge', `The portal API takes bodies of up to ${limit} bytes.`);
     return;
   }
   let body: unknown;
@@ -203,18 +252,55 @@ async function api(req: IncomingMessage, res: ServerResponse, host: PortalHost, 
     send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ principals: host.principals(), context: host.context() }), { 'Cache-Control': 'no-store' });
     return;
   }
+  if (name === 'vault') {
+    await relayVault(req, res, host, body);
+    return;
+  }
   const id = (body as { principal?: unknown } | null)?.principal;
   if (typeof id !== 'string' || id === '') {
     refuse(res, 400, 'InvalidRequestContent', 'The body needs "principal": the id of one of the principals POST /portal/api/principals lists.');
     return;
   }
-  const signedIn = await host.signIn(id);
+  const audience = (body as { audience?: unknown }).audience ?? 'arm';
+  if (audience !== 'arm' && audience !== 'vault') {
+    refuse(res, 400, 'InvalidRequestContent', `"audience" is 'arm' (the default) or 'vault' (Key Vault's data plane), not ${JSON.stringify(audience)}.`);
+    return;
+  }
+  const signedIn = await host.signIn(id, audience);
   if (!signedIn) {
     refuse(res, 404, 'PrincipalNotFound', `There is no principal '${id}' to sign in as (a class learner removed since?). Reload the page to see who can sign in.`);
     return;
   }
   // The answer holds a token: never stored by the browser's cache.
   send(res, 200, 'application/json; charset=utf-8', JSON.stringify(signedIn), { 'Cache-Control': 'no-store' });
+}
+
+/** A secret's value never goes back to the page: Key Vault's answer to a set holds it (a list's items do not, but are cleaned too). */
+function withoutValue(bundle: unknown): unknown {
+  if (bundle === null || typeof bundle !== 'object' || Array.isArray(bundle)) return bundle;
+  const { value, ...rest } = bundle as Record<string, unknown>;
+  if (Array.isArray(value)) return { ...rest, value: value.map(withoutValue) };
+  return rest;
+}
+
+async function relayVault(req: IncomingMessage, res: ServerResponse, host: PortalHost, body: unknown): Promise<void> {
+  const call = (body ?? {}) as { vaultUri?: unknown; method?: unknown; path?: unknown; body?: unknown };
+  const path = typeof call.path === 'string' ? call.path : '';
+  const pathname = path.split('?')[0] ?? '';
+  if (typeof call.vaultUri !== 'string' || typeof call.method !== 'string' || !VAULT_METHODS.has(call.method) || !VAULT_PATH.test(pathname)) {
+    refuse(res, 400, 'InvalidRequestContent', 'The body needs "vaultUri" (a vault\'s properties.vaultUri), "method" (GET or PUT) and "path" (/secrets, /secrets/{name} or /secrets/{name}/versions, with its query): the portal relays those Key Vault calls only.');
+    return;
+  }
+  if (!host.vault) {
+    refuse(res, 501, 'NotImplemented', 'This emulator does not relay Key Vault calls for the portal.');
+    return;
+  }
+  const reply = await host.vault({ vaultUri: call.vaultUri, method: call.method as 'GET' | 'PUT', path, body: call.body, authorization: req.headers.authorization });
+  if (!reply) {
+    refuse(res, 404, 'VaultNotFound', `No vault of this emulator has the URI ${call.vaultUri}. Reload the vault's page: it may have been deleted.`);
+    return;
+  }
+  send(res, reply.status, 'application/json; charset=utf-8', JSON.stringify(withoutValue(reply.body) ?? null), { 'Cache-Control': 'no-store' });
 }
 
 /**
@@ -227,7 +313,7 @@ export async function servePortal(req: IncomingMessage, res: ServerResponse, hos
     return;
   }
   const path = new URL(req.url ?? '/', 'https://127.0.0.1').pathname;
-  const apiMatch = /^\/portal\/api\/(principals|token)$/.exec(path);
+  const apiMatch = /^\/portal\/api\/(principals|token|vault)$/.exec(path);
   if (apiMatch) {
     await api(req, res, host, apiMatch[1] ?? '');
     return;

@@ -1,6 +1,6 @@
 // The browser steps the portal tests share: pick in a Fluent dropdown, sign in with the picker,
 // open a service from the top bar's search as the READMEs say ("Search for …").
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Picks `option` in the Fluent dropdown labelled `label`. */
 export async function choose(page: Page, label: string, option: string | RegExp): Promise<void> {
@@ -29,3 +29,46 @@ export async function openService(page: Page, name: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name }).waitFor();
 }
 
+
+/** Presses Tab until `target` has the focus; fails after `max` presses. */
+export async function tabTo(page: Page, target: Locator, max = 40): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`Tab did not reach ${target.toString()} in ${max} presses`);
+}
+
+/** Debian's Chromium (never a downloaded browser), headless, and a light 1280×800 page that trusts the emulator's certificate as a learner's browser would after its warning. */
+export async function openBrowser(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({ executablePath: process.env.MILAB_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  return { browser, page: await context.newPage() };
+}
+
+/** Adds a role assignment on the IAM page open now: the role by name, then the member (an app by display name, or a user-assigned identity). */
+export async function addRoleAssignment(page: Page, role: string, member: { app: string } | { identity: string }, shot?: (name: string) => Promise<unknown>): Promise<void> {
+  await page.getByRole('button', { name: '+ Add' }).click();
+  await page.getByRole('menuitem', { name: 'Add role assignment' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Add role assignment' }).waitFor();
+  await page.getByRole('searchbox', { name: 'Search by role name or description' }).fill(role);
+  await page.getByRole('radio', { name: role, exact: true }).check();
+  await shot?.('role');
+  await page.getByRole('button', { name: 'Next', exact: true }).click();
+  if ('identity' in member) {
+    await page.getByRole('radio', { name: 'Managed identity' }).check();
+    await page.getByRole('button', { name: '+ Select members' }).click();
+    await choose(page, 'Managed identity', /^User-assigned managed identity/);
+    await page.getByRole('checkbox', { name: member.identity, exact: true }).check();
+  } else {
+    await page.getByRole('button', { name: '+ Select members' }).click();
+    await page.getByRole('checkbox', { name: member.app, exact: true }).check();
+  }
+  await shot?.('select-members');
+  await page.getByRole('button', { name: 'Select', exact: true }).click();
+  await page.getByRole('table', { name: 'Selected members' }).getByText('identity' in member ? member.identity : member.app).waitFor();
+  await page.getByRole('button', { name: 'Review + assign' }).click();
+  await page.getByRole('group', { name: 'Review + assign' }).waitFor();
+  await page.getByRole('button', { name: 'Review + assign' }).click();
+  await page.getByRole('table', { name: 'Role assignments' }).waitFor();
+}

@@ -39,7 +39,7 @@ import {
   ToolbarButton,
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
-import { API_VERSIONS, newGuid, resourceGroupOf, subscriptionOf, type Identity, type ResourceGroup, type RoleAssignment, type RoleDefinition, type Session, type Subscription, type VirtualMachine } from './api.js';
+import { API_VERSIONS, newGuid, resourceGroupOf, subscriptionOf, type Identity, type ResourceGroup, type RoleAssignment, type RoleDefinition, type Session, type Subscription, type VirtualMachine, type ContainerGroup } from './api.js';
 import type { BladeProps, View } from './nav.js';
 import { Blade, ErrorBar, Loading, ResourceMenu } from './ui.js';
 import { regionLabel } from './Identities.js';
@@ -204,24 +204,27 @@ interface Directory {
   names: Map<string, { name: string; type: string }>;
   identities: Identity[];
   vms: VirtualMachine[];
+  containerGroups: ContainerGroup[];
 }
 
 /** Who the principal ids are (Azure asks Microsoft Graph; here: the identities, the VMs' own, the signed-in kinds). */
 async function loadDirectory(session: Session, subscriptionId: string): Promise<Directory> {
-  const [identities, vms] = await Promise.all([
+  const [identities, vms, containerGroups] = await Promise.all([
     session.list<Identity>(`/subscriptions/${subscriptionId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities?api-version=${API_VERSIONS.identities}`).catch(() => [] as Identity[]),
     session.list<VirtualMachine>(`/subscriptions/${subscriptionId}/providers/Microsoft.Compute/virtualMachines?api-version=${API_VERSIONS.compute}`).catch(() => [] as VirtualMachine[]),
+    session.list<ContainerGroup>(`/subscriptions/${subscriptionId}/providers/Microsoft.ContainerInstance/containerGroups?api-version=${API_VERSIONS.containerInstance}`).catch(() => [] as ContainerGroup[]),
   ]);
   const names = new Map<string, { name: string; type: string }>();
   for (const p of session.principals) names.set(p.objectId, { name: p.displayName, type: 'App' });
   for (const i of identities) names.set(i.properties.principalId, { name: i.name, type: 'User-assigned managed identity' });
   for (const vm of vms) if (vm.identity?.principalId) names.set(vm.identity.principalId, { name: vm.name, type: 'System-assigned managed identity' });
-  return { names, identities, vms };
+  for (const group of containerGroups) if (group.identity?.principalId) names.set(group.identity.principalId, { name: group.name, type: 'System-assigned managed identity' });
+  return { names, identities, vms, containerGroups };
 }
 
 const guidOf = (id: string) => id.split('/').pop()?.toLowerCase() ?? '';
 
-function AccessControl({ session, go, scope, scopeLabel, self }: BladeProps & { scope: string; scopeLabel: string; self: View }) {
+export function AccessControl({ session, go, scope, scopeLabel, self }: BladeProps & { scope: string; scopeLabel: string; self: View }) {
   const [assignments, setAssignments] = useState<RoleAssignment[]>();
   const [roles, setRoles] = useState<Map<string, string>>(new Map());
   const [directory, setDirectory] = useState<Directory>();
@@ -296,7 +299,7 @@ function AccessControl({ session, go, scope, scopeLabel, self }: BladeProps & { 
 type AssignTab = 'Role' | 'Members' | 'Review + assign';
 const ASSIGN_TABS: AssignTab[] = ['Role', 'Members', 'Review + assign'];
 type AccessKind = 'user' | 'managedIdentity';
-type MiKind = 'user' | 'vm';
+type MiKind = 'user' | 'vm' | 'containerGroup';
 
 interface Member {
   name: string;
@@ -362,7 +365,13 @@ export function AddRoleAssignment({ session, go, scope, scopeLabel, back }: Blad
       },
     );
   };
-  const parentCrumbs = back.kind === 'subscription' ? [{ label: 'Subscriptions', go: () => go({ kind: 'subscriptions' }) }] : [{ label: 'Resource groups', go: () => go({ kind: 'resourceGroups' }) }];
+  const parents: Partial<Record<View['kind'], { label: string; view: View }>> = {
+    subscription: { label: 'Subscriptions', view: { kind: 'subscriptions' } },
+    keyVault: { label: 'Key vaults', view: { kind: 'keyVaults' } },
+    containerGroup: { label: 'Container instances', view: { kind: 'containerGroups' } },
+  };
+  const parent = parents[back.kind] ?? { label: 'Resource groups', view: { kind: 'resourceGroups' } as View };
+  const parentCrumbs = [{ label: parent.label, go: () => go(parent.view) }];
   return (
     <Blade crumbs={[home(go), ...parentCrumbs, { label: scopeLabel.replace(/^[^:]*: /, ''), go: () => go(back) }, { label: 'Add role assignment' }]} title="Add role assignment" subtitle={scopeLabel}>
       <TabList selectedValue={tab} onTabSelect={(_, data) => moveTo(data.value as AssignTab)} aria-label="Add role assignment steps">
@@ -478,12 +487,18 @@ function SelectMembers({ session, directory, access, initial, onClose, onSelect 
       ? session.principals.map((p) => ({ name: p.displayName, objectId: p.objectId, type: 'App', note: `Application (client) ID ${p.clientId}` }))
       : kind === 'user'
         ? directory.identities.map((i) => ({ name: i.name, objectId: i.properties.principalId, type: 'User-assigned managed identity', note: `Resource group: ${resourceGroupOf(i.id)}` }))
-        : directory.vms
-            .filter((vm) => vm.identity?.principalId)
-            .map((vm) => ({ name: vm.name, objectId: vm.identity?.principalId ?? '', type: 'System-assigned managed identity', note: `Virtual machine in ${resourceGroupOf(vm.id)}` }));
+        : kind === 'vm'
+          ? directory.vms
+              .filter((vm) => vm.identity?.principalId)
+              .map((vm) => ({ name: vm.name, objectId: vm.identity?.principalId ?? '', type: 'System-assigned managed identity', note: `Virtual machine in ${resourceGroupOf(vm.id)}` }))
+          : directory.containerGroups
+              .filter((g) => g.identity?.principalId)
+              .map((g) => ({ name: g.name, objectId: g.identity?.principalId ?? '', type: 'System-assigned managed identity', note: `Container instance in ${resourceGroupOf(g.id)}` }));
   const shown = candidates.filter((c) => c.name.toLowerCase().includes(search.trim().toLowerCase()));
   const userCount = directory.identities.length;
   const vmCount = directory.vms.filter((vm) => vm.identity?.principalId).length;
+  const groupCount = directory.containerGroups.filter((g) => g.identity?.principalId).length;
+  const kindLabels: Record<MiKind, string> = { user: `User-assigned managed identity (${userCount})`, vm: `Virtual machine (${vmCount})`, containerGroup: `Container instance (${groupCount})` };
   const toggle = (member: Member, on: boolean) => setChosen((list) => (on ? [...list.filter((m) => m.objectId !== member.objectId), member] : list.filter((m) => m.objectId !== member.objectId)));
   const title = access === 'user' ? 'Select members' : 'Select managed identities';
   return (
@@ -503,13 +518,12 @@ function SelectMembers({ session, directory, access, initial, onClose, onSelect 
                 </Dropdown>
               </Field>
               <Field label="Managed identity">
-                <Dropdown
-                  value={kind === 'user' ? `User-assigned managed identity (${userCount})` : `Virtual machine (${vmCount})`}
-                  selectedOptions={[kind]}
-                  onOptionSelect={(_, data) => setKind((data.optionValue as MiKind | undefined) ?? 'user')}
-                >
-                  <Option value="user" text={`User-assigned managed identity (${userCount})`}>{`User-assigned managed identity (${userCount})`}</Option>
-                  <Option value="vm" text={`Virtual machine (${vmCount})`}>{`Virtual machine (${vmCount})`}</Option>
+                <Dropdown value={kindLabels[kind]} selectedOptions={[kind]} onOptionSelect={(_, data) => setKind((data.optionValue as MiKind | undefined) ?? 'user')}>
+                  {(Object.keys(kindLabels) as MiKind[]).map((k) => (
+                    <Option key={k} value={k} text={kindLabels[k]}>
+                      {kindLabels[k]}
+                    </Option>
+                  ))}
                 </Dropdown>
               </Field>
             </>

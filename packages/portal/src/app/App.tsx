@@ -6,6 +6,8 @@ import { listPrincipals, portalKey, rememberedPrincipal, rememberPrincipal, sign
 import { CreateIdentity, IdentitiesList, IdentityOverview } from './Identities.js';
 import { AddRoleAssignment, ResourceGroupBlade, ResourceGroupsList, SubscriptionBlade, SubscriptionsList } from './Access.js';
 import { VmBlade, VmsList } from './Vms.js';
+import { CreateKeyVault, CreateSecret, KeyVaultBlade, KeyVaultsList } from './KeyVaults.js';
+import { ContainerGroupBlade, ContainerGroupsList, CreateContainerGroup } from './ContainerGroups.js';
 import { SERVICES, type View } from './nav.js';
 import { ErrorBar, Loading } from './ui.js';
 
@@ -188,6 +190,20 @@ function Blade({ view, session, go }: { view: View; session: Session; go: (view:
       return <VmsList session={session} go={go} />;
     case 'vm':
       return <VmBlade session={session} go={go} id={view.id} page={view.page} />;
+    case 'keyVaults':
+      return <KeyVaultsList session={session} go={go} />;
+    case 'createKeyVault':
+      return <CreateKeyVault session={session} go={go} />;
+    case 'keyVault':
+      return <KeyVaultBlade session={session} go={go} id={view.id} page={view.page} notice={view.notice} />;
+    case 'createSecret':
+      return <CreateSecret session={session} go={go} vaultId={view.vaultId} />;
+    case 'containerGroups':
+      return <ContainerGroupsList session={session} go={go} />;
+    case 'createContainerGroup':
+      return <CreateContainerGroup session={session} go={go} />;
+    case 'containerGroup':
+      return <ContainerGroupBlade session={session} go={go} id={view.id} page={view.page} />;
   }
 }
 

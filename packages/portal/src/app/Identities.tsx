@@ -42,7 +42,7 @@ const useStyles = makeStyles({
 const IDENTITY_TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities';
 
 /** Azure's regions as the portal names them (the emulator accepts any region name). */
-const REGIONS: [string, string][] = [
+export const REGIONS: [string, string][] = [
   ['eastus', '(US) East US'],
   ['eastus2', '(US) East US 2'],
   ['centralus', '(US) Central US'],

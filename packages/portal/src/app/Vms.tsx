@@ -133,14 +133,39 @@ export function VmBlade({ session, go, id, page }: BladeProps & { id: string; pa
             <dd className={styles.value}>{vm.identity?.type ?? 'None'}</dd>
           </dl>
         )}
-        {vm && page === 'Identity' && <VmIdentity session={session} vm={vm} onChanged={() => setRound((r) => r + 1)} />}
+        {vm && page === 'Identity' && (
+          <IdentityTabs
+            session={session}
+            resource={vm}
+            where="the VM"
+            // A PATCH merges the user-assigned set (null removes one): what Azure's portal sends for a VM.
+            save={(identity) => session.arm('PATCH', `${vm.id}?api-version=${API_VERSIONS.compute}`, { identity })}
+            onChanged={() => setRound((r) => r + 1)}
+          />
+        )}
       </ResourceMenu>
     </Blade>
   );
 }
 
-const hasSystem = (vm: VirtualMachine) => /SystemAssigned/i.test(vm.identity?.type ?? '');
-const userIds = (vm: VirtualMachine) => Object.keys(vm.identity?.userAssignedIdentities ?? {});
+/** A resource with a managed identity block (a VM, a container group). */
+export interface WithIdentity {
+  id: string;
+  name: string;
+  identity?: { type: string; principalId?: string; userAssignedIdentities?: Record<string, { principalId?: string; clientId?: string }> };
+}
+
+/**
+ * The identity change the page asks for: `type`, and the user-assigned identities to add (`{}`)
+ * or remove (`null`) — a PATCH's merge. A resource that takes only PUT applies it to its whole set.
+ */
+export interface IdentityChange {
+  type: string;
+  userAssignedIdentities?: Record<string, Record<string, never> | null>;
+}
+
+const hasSystem = (vm: WithIdentity) => /SystemAssigned/i.test(vm.identity?.type ?? '');
+const userIds = (vm: WithIdentity) => Object.keys(vm.identity?.userAssignedIdentities ?? {});
 
 /** The `identity.type` for a system-assigned on/off and a number of user-assigned identities. */
 function identityType(system: boolean, users: number): string {
@@ -149,7 +174,11 @@ function identityType(system: boolean, users: number): string {
   return users > 0 ? 'UserAssigned' : 'None';
 }
 
-function VmIdentity({ session, vm, onChanged }: { session: Session; vm: VirtualMachine; onChanged: () => void }) {
+/**
+ * Security > Identity: the System assigned tab (Status switch, Save, Yes) and the User assigned tab
+ * (+ Add, Remove). `save` sends the change (a VM PATCHes it; a container group PUTs itself again).
+ */
+export function IdentityTabs({ session, resource: vm, where, restarts, save, onChanged }: { session: Session; resource: WithIdentity; where: string; restarts?: boolean; save: (identity: IdentityChange) => Promise<unknown>; onChanged: () => void }) {
   const styles = useStyles();
   const [tab, setTab] = useState<'System assigned' | 'User assigned'>('System assigned');
   const [status, setStatus] = useState(hasSystem(vm));
@@ -167,12 +196,11 @@ function VmIdentity({ session, vm, onChanged }: { session: Session; vm: VirtualM
   const [selected, setSelected] = useState<string[]>([]);
   useEffect(() => setStatus(hasSystem(vm)), [vm]);
 
-  const patch = (identity: Record<string, unknown>, done: string) => {
+  const patch = (identity: IdentityChange, done: string) => {
     setBusy(true);
     setError(undefined);
     setNotice(undefined);
-    session
-      .arm('PATCH', `${vm.id}?api-version=${API_VERSIONS.compute}`, { identity })
+    save(identity)
       .then(
         () => {
           setNotice(done);
@@ -191,14 +219,14 @@ function VmIdentity({ session, vm, onChanged }: { session: Session; vm: VirtualM
     setAdding(false);
     if (ids.length === 0) return;
     patch(
-      { type: identityType(hasSystem(vm), userIds(vm).length + ids.length), userAssignedIdentities: Object.fromEntries(ids.map((i) => [i, {}])) },
+      { type: identityType(hasSystem(vm), userIds(vm).length + ids.length), userAssignedIdentities: Object.fromEntries(ids.map((i) => [i, {}] as const)) },
       `Added ${ids.map((i) => i.split('/').pop()).join(', ')} to ${vm.name}.`,
     );
   };
   const removeUsers = () => {
     const left = userIds(vm).filter((i) => !selected.some((s) => s.toLowerCase() === i.toLowerCase())).length;
     const type = identityType(hasSystem(vm), left);
-    patch(left > 0 ? { type, userAssignedIdentities: Object.fromEntries(selected.map((i) => [i, null])) } : { type }, `Removed ${selected.map((i) => i.split('/').pop()).join(', ')} from ${vm.name}.`);
+    patch(left > 0 ? { type, userAssignedIdentities: Object.fromEntries(selected.map((i) => [i, null] as const)) } : { type }, `Removed ${selected.map((i) => i.split('/').pop()).join(', ')} from ${vm.name}.`);
   };
   const changed = status !== hasSystem(vm);
   return (
@@ -286,7 +314,8 @@ function VmIdentity({ session, vm, onChanged }: { session: Session; vm: VirtualM
             <DialogContent>
               {shown === 'enable' && `'${vm.name}' will be registered with Microsoft Entra ID. Once it is registered, '${vm.name}' can be granted permissions to access resources protected by Microsoft Entra ID. Do you want to enable the system assigned managed identity for '${vm.name}'?`}
               {shown === 'disable' && `Disabling the system assigned managed identity deletes its service principal: role assignments naming it stay behind, orphaned. Do you want to disable the system assigned managed identity for '${vm.name}'?`}
-              {shown === 'remove' && `Do you want to remove ${selected.map((i) => i.split('/').pop()).join(', ')} from '${vm.name}'? Code on the VM using it will no longer get its tokens.`}
+              {shown === 'remove' && `Do you want to remove ${selected.map((i) => i.split('/').pop()).join(', ')} from '${vm.name}'? Code on ${where} using it will no longer get its tokens.`}
+              {restarts && ' Changing the identity restarts the container group.'}
             </DialogContent>
             <DialogActions>
               <Button appearance="primary" disabled={busy} onClick={() => (shown === 'remove' ? removeUsers() : saveSystem())}>
@@ -301,7 +330,7 @@ function VmIdentity({ session, vm, onChanged }: { session: Session; vm: VirtualM
   );
 }
 
-function AddUserAssigned({ session, attached, onClose, onAdd }: { session: Session; attached: string[]; onClose: () => void; onAdd: (ids: string[]) => void }) {
+export function AddUserAssigned({ session, attached, onClose, onAdd }: { session: Session; attached: string[]; onClose: () => void; onAdd: (ids: string[]) => void }) {
   const styles = useStyles();
   const [identities, setIdentities] = useState<Identity[]>();
   const [error, setError] = useState<unknown>();

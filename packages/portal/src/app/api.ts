@@ -1,6 +1,8 @@
 // The page's calls: the portal key (handed over in the URL's fragment by `milab portal`), the
-// sign-in API of /portal, and ARM. Every ARM call carries the signed-in principal's token, so the
-// emulator's RBAC decides it; a refusal comes back as ARM's error, which the page shows as is.
+// sign-in API of /portal, ARM, and Key Vault's data plane (relayed by /portal/api/vault: see the
+// portal's server.ts). Every ARM call carries the signed-in principal's token for ARM, every vault
+// call its token for Key Vault (https://vault.azure.net), so the emulator's RBAC decides it; a
+// refusal comes back as ARM's (or Key Vault's) error, which the page shows as is.
 
 import type { PortalContext, PortalPrincipal } from '../server.js';
 
@@ -14,6 +16,12 @@ export const API_VERSIONS = {
   identities: '2023-01-31',
   authorization: '2022-04-01',
   compute: '2024-07-01',
+  /** Microsoft.KeyVault/vaults (what arm-keyvault 4.0.0 sends). */
+  keyVault: '2025-05-01',
+  /** Key Vault's secrets data plane (what @azure/keyvault-secrets 4.11 sends). */
+  secrets: '2025-07-01',
+  /** Microsoft.ContainerInstance/containerGroups (what @azure/arm-containerinstance 9.1.0 sends). */
+  containerInstance: '2023-05-01',
 } as const;
 
 /**
@@ -82,6 +90,7 @@ export function listPrincipals(key: string): Promise<{ principals: Principal[]; 
 /** A signed-in principal: its token (renewed a few minutes before it expires) and ARM calls with it. */
 export class Session {
   #token: { accessToken: string; expiresOn: number } | undefined;
+  #vaultToken: { accessToken: string; expiresOn: number } | undefined;
   /** The subscriptions' display names, by id (read at sign-in, for the pickers that show one). */
   readonly subscriptionNames = new Map<string, string>();
 
@@ -99,8 +108,40 @@ export class Session {
     return this.#token.accessToken;
   }
 
+  /** A token for Key Vault's data plane (audience https://vault.azure.net), asked the first time a vault page needs one. */
+  async vaultToken(): Promise<string> {
+    if (!this.#vaultToken || this.#vaultToken.expiresOn - 300 < Date.now() / 1000) {
+      this.#vaultToken = await portalApi<{ accessToken: string; expiresOn: number }>(this.key, 'token', { principal: this.principal.id, audience: 'vault' });
+    }
+    return this.#vaultToken.accessToken;
+  }
+
+  /** One call to a vault's data plane (relayed by the portal); rejects with Key Vault's error. `path` includes its api-version. */
+  async vault<T>(vaultUri: string, method: 'GET' | 'PUT', path: string, body?: unknown): Promise<T> {
+    const response = await fetch('/portal/api/vault', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', [KEY_HEADER]: this.key, Authorization: `Bearer ${await this.vaultToken()}` },
+      body: JSON.stringify({ vaultUri, method, path, ...(body === undefined ? {} : { body }) }),
+      cache: 'no-store',
+    });
+    if (!response.ok) throw await errorOf(response);
+    return (await response.json()) as T;
+  }
+
+  /** Every item of a Key Vault list (following nextLink, which names the vault's own origin). */
+  async vaultList<T>(vaultUri: string, path: string): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined = path;
+    while (next) {
+      const page: { value?: T[]; nextLink?: string | null } = await this.vault(vaultUri, 'GET', next);
+      items.push(...(page.value ?? []));
+      next = page.nextLink ? new URL(page.nextLink).pathname + new URL(page.nextLink).search : undefined;
+    }
+    return items;
+  }
+
   /** One ARM call; rejects with ARM's error. `path` includes its api-version. */
-  async arm<T>(method: 'GET' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  async arm<T>(method: 'GET' | 'PUT' | 'PATCH' | 'DELETE' | 'POST', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { Authorization: `Bearer ${await this.token()}` };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
@@ -161,6 +202,46 @@ export interface VirtualMachine {
   location: string;
   identity?: { type: string; principalId?: string; tenantId?: string; userAssignedIdentities?: Record<string, { principalId: string; clientId: string }> };
   properties: { vmId?: string; hardwareProfile?: { vmSize?: string }; storageProfile?: { osDisk?: { osType?: string } } };
+}
+export interface KeyVault {
+  id: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+  properties: {
+    tenantId: string;
+    vaultUri?: string;
+    sku?: { family?: string; name?: string };
+    enableRbacAuthorization?: boolean;
+    enableSoftDelete?: boolean;
+    softDeleteRetentionInDays?: number;
+    enablePurgeProtection?: boolean;
+    publicNetworkAccess?: string;
+    provisioningState?: string;
+  };
+}
+/** A secret as Key Vault lists it (its attributes: the value is never in the page). */
+export interface SecretItem {
+  id: string;
+  contentType?: string;
+  tags?: Record<string, string>;
+  attributes?: { enabled?: boolean; created?: number; updated?: number; exp?: number; nbf?: number };
+}
+export interface ContainerGroup {
+  id: string;
+  name: string;
+  location: string;
+  tags?: Record<string, string>;
+  identity?: { type: string; principalId?: string; tenantId?: string; userAssignedIdentities?: Record<string, { principalId?: string; clientId?: string }> };
+  properties: {
+    provisioningState?: string;
+    osType?: string;
+    restartPolicy?: string;
+    sku?: string;
+    containers: { name: string; properties: { image: string; resources?: { requests?: { cpu?: number; memoryInGB?: number } }; command?: string[]; instanceView?: { currentState?: { state?: string } } } }[];
+    instanceView?: { state?: string };
+    ipAddress?: { ip?: string; type?: string };
+  };
 }
 export interface RoleDefinition {
   id: string;

@@ -12,7 +12,17 @@ export type View =
   | { kind: 'resourceGroup'; id: string; page: 'Overview' | 'Access control (IAM)' }
   | { kind: 'addRoleAssignment'; scope: string; scopeLabel: string; back: View }
   | { kind: 'vms' }
-  | { kind: 'vm'; id: string; page: 'Overview' | 'Identity' };
+  | { kind: 'vm'; id: string; page: 'Overview' | 'Identity' }
+  | { kind: 'keyVaults' }
+  | { kind: 'createKeyVault' }
+  | { kind: 'keyVault'; id: string; page: KeyVaultPage; notice?: string }
+  | { kind: 'createSecret'; vaultId: string }
+  | { kind: 'containerGroups' }
+  | { kind: 'createContainerGroup' }
+  | { kind: 'containerGroup'; id: string; page: ContainerGroupPage };
+
+export type KeyVaultPage = 'Overview' | 'Access control (IAM)' | 'Secrets';
+export type ContainerGroupPage = 'Overview' | 'Access control (IAM)' | 'Identity';
 
 export interface BladeProps {
   session: Session;
@@ -25,4 +35,6 @@ export const SERVICES: { label: string; view: View; keywords: string }[] = [
   { label: 'Subscriptions', view: { kind: 'subscriptions' }, keywords: 'subscriptions access control iam role assignments' },
   { label: 'Resource groups', view: { kind: 'resourceGroups' }, keywords: 'resource groups' },
   { label: 'Virtual machines', view: { kind: 'vms' }, keywords: 'virtual machines vm compute' },
+  { label: 'Key vaults', view: { kind: 'keyVaults' }, keywords: 'key vaults keyvault secrets' },
+  { label: 'Container instances', view: { kind: 'containerGroups' }, keywords: 'container instances aci container groups' },
 ];
