@@ -10,6 +10,7 @@ import grader06 from './06-system-assigned.js';
 import grader07 from './07-authorization-is-separate.js';
 import grader08 from './08-identity-sdk.js';
 import grader09 from './09-key-vault-secret.js';
+import grader11 from './11-clean-up.js';
 import type { Grader } from './lib/grader.js';
 
 export { createGraderContext, type GraderContext, type GraderContextOptions } from './lib/context.js';
@@ -25,7 +26,7 @@ export { createGrader08 } from './08-identity-sdk.js';
 export { createGrader09 } from './09-key-vault-secret.js';
 
 /** Every grader, in lab order. */
-export const GRADERS: readonly Grader[] = Object.freeze([grader01, grader02, grader03, grader04, grader05, grader06, grader07, grader08, grader09]);
+export const GRADERS: readonly Grader[] = Object.freeze([grader01, grader02, grader03, grader04, grader05, grader06, grader07, grader08, grader09, grader11]);
 
 /** The grader of the lab named by `input` (`1`, `01`, `01-create-identity`); throws UnknownLabError for an unknown lab, and a plain error for a lab without a grader yet. */
 export function findGrader(input: string): Grader {
