@@ -12,6 +12,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerToken } from './commands/token.js';
 import { registerVm } from './commands/vm.js';
+import { registerContainer } from './commands/container.js';
 import { registerClass } from './commands/class.js';
 import { registerQuiz } from './commands/quiz.js';
 import { registerReport } from './commands/report.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerEmulator(program);
   registerVm(program);
+  registerContainer(program);
   registerClass(program);
   registerClassroom(program);
   registerPortal(program);

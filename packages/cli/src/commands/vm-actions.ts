@@ -1,11 +1,13 @@
 // The actions of `milab vm list | env | exec` (registered, with their options, in vm.ts), loaded
-// only when one of them runs.
+// only when one of them runs; `milab container list | env | exec` (container-actions.ts) is the
+// same code for container groups, through a {@link HostKind}: a VM and a container group are
+// both a place with its own IMDS where code runs with a managed identity.
 import { spawn } from 'node:child_process';
 import { EmulatorNotRunningError, MilabError } from '@milab/core';
 import { defaultStateDir, parseConfig, readConnection, readWorld, prepareAzConfigDir, VM_UNSET_ENV, vmAzEnv, vmEndpoint, vmEnv, vmProcessEnv, writeCaBundle, type EmulatorConnection, type VmEndpoint } from '@milab/emulator';
 import { shellQuote } from './emulator-actions.js';
 
-interface VmOptions {
+export interface VmOptions {
   stateDir?: string;
   json?: boolean;
   /** Also MSI_ENDPOINT, for `az login --identity` (vmAzEnv). */
@@ -13,6 +15,37 @@ interface VmOptions {
 }
 
 export { VM_UNSET_ENV, vmEnv } from '@milab/emulator';
+
+/** What differs between running code "on" a VM and "in" a container group. */
+export interface HostKind {
+  /** The CLI command (`vm`, `container`). */
+  command: string;
+  /** What one is called in messages: `VM`, `container group`. */
+  noun: string;
+  /** Plural, for "no … in the emulator". */
+  nouns: string;
+  /** Code runs "on" a VM, "in" a container group. */
+  on: 'on' | 'in';
+  /** The endpoints connection.json lists for this kind. */
+  endpoints(connection: EmulatorConnection): Record<string, VmEndpoint>;
+  /** The endpoint a name (or `resourceGroup/name`, or ARM id) means. */
+  find(connection: EmulatorConnection, wanted: string): VmEndpoint | undefined;
+  /** How to make one, for the not-found hint. */
+  createHint: string;
+  /** Error codes: not found, exec failed. */
+  codes: { notFound: string; execFailed: string };
+}
+
+export const VM_KIND: HostKind = {
+  command: 'vm',
+  noun: 'VM',
+  nouns: 'VMs',
+  on: 'on',
+  endpoints: (connection) => connection.vms ?? {},
+  find: vmEndpoint,
+  createHint: 'create one with `az vm create` or the SDK against the emulator.',
+  codes: { notFound: 'MILAB_VM_NOT_FOUND', execFailed: 'MILAB_VM_EXEC_FAILED' },
+};
 
 function stateDirOf(options: VmOptions): string {
   return options.stateDir ? parseConfig({ stateDir: options.stateDir, port: 0 }).stateDir : defaultStateDir();
@@ -25,16 +58,21 @@ function requireRunning(options: VmOptions): EmulatorConnection {
   return connection;
 }
 
-/** The VM a name (or `resourceGroup/name`, or ARM id) means, or a MilabError naming the choices. */
-export function findVm(connection: EmulatorConnection, wanted: string): VmEndpoint {
-  const match = vmEndpoint(connection, wanted);
+/** The VM (or container group) a name, `resourceGroup/name` or ARM id means, or a MilabError naming the choices. */
+export function findHost(kind: HostKind, connection: EmulatorConnection, wanted: string): VmEndpoint {
+  const match = kind.find(connection, wanted);
   if (match) return match;
-  const names = Object.keys(connection.vms ?? {});
-  throw new MilabError(`no VM named '${wanted}' in the emulator${names.length ? ` (it has: ${names.join(', ')})` : ' (it has none)'}.`, {
-    code: 'MILAB_VM_NOT_FOUND',
-    hint: '`./milab vm list` shows the VMs; create one with `az vm create` or the SDK against the emulator.',
+  const names = Object.keys(kind.endpoints(connection));
+  throw new MilabError(`no ${kind.noun} named '${wanted}' in the emulator${names.length ? ` (it has: ${names.join(', ')})` : ' (it has none)'}.`, {
+    code: kind.codes.notFound,
+    hint: `\`./milab ${kind.command} list\` shows the ${kind.nouns}; ${kind.createHint}`,
     exitCode: 1,
   });
+}
+
+/** The VM a name (or `resourceGroup/name`, or ARM id) means, or a MilabError naming the choices. */
+export function findVm(connection: EmulatorConnection, wanted: string): VmEndpoint {
+  return findHost(VM_KIND, connection, wanted);
 }
 
 /** The whole environment of a child "on" `vm`: the parent's, minus sign-in secrets, plus the VM's. */
@@ -46,10 +84,11 @@ function identityLabel(identity: { type: string; userAssignedIdentities?: Record
   return user.length ? `${identity.type} (${user.join(', ')})` : identity.type;
 }
 
-export function list(options: VmOptions): void {
+/** `list` for either kind. */
+export function listHosts(kind: HostKind, options: VmOptions): void {
   const connection = requireRunning(options);
   const world = readWorld(stateDirOf(options));
-  const rows = Object.entries(connection.vms ?? {}).map(([key, vm]) => {
+  const rows = Object.entries(kind.endpoints(connection)).map(([key, vm]) => {
     const record = world ? Object.values(world.resources).find((r) => r.id.toLowerCase() === vm.id.toLowerCase()) : undefined;
     return { name: key, resourceGroup: vm.resourceGroup, identity: identityLabel(record?.identity), imdsUrl: vm.imdsUrl, id: vm.id };
   });
@@ -58,45 +97,56 @@ export function list(options: VmOptions): void {
     return;
   }
   if (rows.length === 0) {
-    console.log('no VMs in the emulator.');
+    console.log(`no ${kind.nouns} in the emulator.`);
     return;
   }
   const width = Math.max(4, ...rows.map((r) => r.name.length));
   const groupWidth = Math.max(14, ...rows.map((r) => r.resourceGroup.length));
   console.log(`${'NAME'.padEnd(width)}  ${'RESOURCE GROUP'.padEnd(groupWidth)}  ${'IMDS'.padEnd(22)}  IDENTITY`);
   for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.resourceGroup.padEnd(groupWidth)}  ${r.imdsUrl.padEnd(22)}  ${r.identity}`);
-  console.log('Run code on one: ./milab vm exec NAME -- COMMAND (or: eval "$(./milab vm env NAME)")');
+  console.log(`Run code ${kind.on} one: ./milab ${kind.command} exec NAME -- COMMAND (or: eval "$(./milab ${kind.command} env NAME)")`);
 }
 
-export function env(name: string, options: VmOptions): void {
+export function list(options: VmOptions): void {
+  listHosts(VM_KIND, options);
+}
+
+/** `env` for either kind. */
+export function envOf(kind: HostKind, name: string, options: VmOptions): void {
   const connection = requireRunning(options);
-  const vm = findVm(connection, name);
+  const vm = findHost(kind, connection, name);
   const vars = { ...vmEnv(connection, vm), ...(options.az ? vmAzEnv(connection, vm) : {}) };
   prepareAzConfigDir(vars.AZURE_CONFIG_DIR ?? '');
   try {
     writeCaBundle(connection);
   } catch (error) {
-    console.error(`milab: warning: could not write ${vars.SSL_CERT_FILE} (${(error as Error).message}); Python, curl and OpenSSL tools on the VM will not trust the emulator.`);
+    console.error(`milab: warning: could not write ${vars.SSL_CERT_FILE} (${(error as Error).message}); Python, curl and OpenSSL tools on the ${kind.noun} will not trust the emulator.`);
   }
   if (options.json) {
     console.log(JSON.stringify(vars, null, 2));
     return;
   }
-  console.log(`# on emulated VM ${vm.name} (${vm.resourceGroup}): its IMDS is ${vm.imdsUrl}; ARM is the emulator's at ${vars.AZURE_RESOURCE_MANAGER_ENDPOINT}`);
+  console.log(`# ${kind.on} emulated ${kind.noun} ${vm.name} (${vm.resourceGroup}): its IMDS is ${vm.imdsUrl}; ARM is the emulator's at ${vars.AZURE_RESOURCE_MANAGER_ENDPOINT}`);
   console.log(`unset ${VM_UNSET_ENV.join(' ')}`);
   for (const [key, value] of Object.entries(vars)) console.log(`export ${key}=${shellQuote(value)}`);
 }
 
-export async function exec(name: string, command: string[], options: VmOptions): Promise<void> {
+export function env(name: string, options: VmOptions): void {
+  envOf(VM_KIND, name, options);
+}
+
+/** `exec` for either kind. */
+export async function execIn(kind: HostKind, name: string, command: string[], options: VmOptions): Promise<void> {
   const connection = requireRunning(options);
-  const vm = findVm(connection, name);
+  const vm = findHost(kind, connection, name);
+  const where = `${kind.on} ${kind.noun} ${vm.name}`;
   // `exec --state-dir D labvm -- cmd`: an option before the VM name leaves the `--` in the command
   // (commander passes everything after the first argument through); it separates, it is no command.
   const [program, ...args] = command[0] === '--' ? command.slice(1) : command;
   if (!program) {
-    throw new MilabError('no command given to run on the VM.', {
+    throw new MilabError(`no command given to run ${kind.on} the ${kind.noun}.`, {
       code: 'MILAB_USAGE',
-      hint: `For example: ./milab vm exec ${vm.name} -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
+      hint: `For example: ./milab ${kind.command} exec ${vm.name} -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
       exitCode: 1,
     });
   }
@@ -104,8 +154,8 @@ export async function exec(name: string, command: string[], options: VmOptions):
     // `curl "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/…"` in double quotes: the calling shell
     // expanded the variable (empty there) before milab could set it.
     console.error(
-      `milab: warning: an argument starts with /metadata/: your shell expanded $AZURE_POD_IDENTITY_AUTHORITY_HOST before the VM's was set. ` +
-        `Wrap the command in sh -c '…' (single quotes), or run eval "$(./milab vm env ${vm.name})" first.`,
+      `milab: warning: an argument starts with /metadata/: your shell expanded $AZURE_POD_IDENTITY_AUTHORITY_HOST before the ${kind.noun}'s was set. ` +
+        `Wrap the command in sh -c '…' (single quotes), or run eval "$(./milab ${kind.command} env ${vm.name})" first.`,
     );
   }
   const env = { ...childEnv(process.env, connection, vm), ...(options.az ? vmAzEnv(connection, vm) : {}) };
@@ -130,12 +180,16 @@ export async function exec(name: string, command: string[], options: VmOptions):
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new MilabError(`could not run '${program}' on VM ${vm.name}: ${code === 'ENOENT' ? 'command not found' : (error as Error).message}.`, {
-      code: 'MILAB_VM_EXEC_FAILED',
+    throw new MilabError(`could not run '${program}' ${where}: ${code === 'ENOENT' ? 'command not found' : (error as Error).message}.`, {
+      code: kind.codes.execFailed,
       hint: 'Check the command name and your PATH; put the command after `--`.',
       exitCode: 127,
     });
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
   }
+}
+
+export async function exec(name: string, command: string[], options: VmOptions): Promise<void> {
+  await execIn(VM_KIND, name, command, options);
 }

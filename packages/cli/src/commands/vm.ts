@@ -4,57 +4,92 @@
 // The one difference from a real VM: ARM is the emulator's (https://127.0.0.1:PORT, its CA
 // trusted through NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE, SSL_CERT_FILE and CURL_CA_BUNDLE),
 // not management.azure.com. With --az, MSI_ENDPOINT lets `az login --identity` sign in there.
+// `milab container` (container.ts) registers the same three commands for container groups.
 import type { Command } from 'commander';
 import { lazyAction } from '../run.js';
 
-/** The actions, loaded when one runs: `milab --help` and the other commands never pay for them. */
-const actions = () => import('./vm-actions.js');
+/** What the `vm` and `container` commands say about themselves (the rest is shared). */
+export interface HostCommandSpec {
+  /** `vm`, `container`. */
+  command: string;
+  /** The command's own description. */
+  description: string;
+  /** `VM`, `container group`: in argument help. */
+  noun: string;
+  /** `on`, `in`. */
+  on: 'on' | 'in';
+  /** An example name (`labvm`, `ci-milab-<learner>`). */
+  example: string;
+  /** `MILAB_VM_*`, `MILAB_CONTAINER_GROUP_*`: the names the environment carries. */
+  namesVar: string;
+  /** How az signs in there, after --az. */
+  azExample: string;
+  /** The actions module (list, env, exec), loaded when one runs. */
+  actions: () => Promise<{ list: (...args: never[]) => unknown; env: (...args: never[]) => unknown; exec: (...args: never[]) => unknown }>;
+}
 
-/** `milab vm …`. */
-export function registerVm(program: Command): void {
-  const vm = program
-    .command('vm')
-    .enablePositionalOptions()
-    .description("Run code \"on\" an emulated VM: each VM has its own IMDS on http://127.0.0.1, serving that VM's managed identities.");
+/** Registers `<command> list | env | exec` for VMs or container groups. */
+export function registerHostCommands(program: Command, spec: HostCommandSpec): void {
+  const { noun, on, example } = spec;
+  const host = program.command(spec.command).enablePositionalOptions().description(spec.description);
   const stateDirHelp = 'emulator state directory (default: $MILAB_EMULATOR_DIR, $MILAB_HOME/emulator, or <repo>/.milab/emulator)';
+  const azHelp = `also set MSI_ENDPOINT (the ${noun}'s IMDS answers it as Cloud Shell does), so \`az login --identity\` signs az in as the ${noun}'s managed identity; only for az: the SDKs would use it instead of IMDS`;
+  const actions = spec.actions as () => Promise<Record<'list' | 'env' | 'exec', (...args: unknown[]) => unknown>>;
 
-  vm.command('list')
-    .description('List the emulated VMs with their IMDS address and identities.')
+  host
+    .command('list')
+    .description(`List the emulated ${noun}s with their IMDS address and identities.`)
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'machine-readable output')
     .action(lazyAction(actions, 'list'));
 
-  vm.command('env')
-    .argument('<vm>', 'VM name (or resourceGroup/name, or its ARM id)')
+  host
+    .command('env')
+    .argument(`<${spec.command}>`, `${noun} name (or resourceGroup/name, or its ARM id)`)
     .description(
       [
-        'Print shell exports that put a process "on" the VM: eval "$(./milab vm env labvm)".',
-        'Sets AZURE_POD_IDENTITY_AUTHORITY_HOST (the VM\'s IMDS), the emulator CA for every client (NODE_EXTRA_CA_CERTS and',
-        'MILAB_EMULATOR_CA: the CA; REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE: the system CAs plus the emulator\'s),',
-        'AZURE_CONFIG_DIR (an az profile of the VM\'s own, not ~/.azure),',
-        'AZURE_RESOURCE_MANAGER_ENDPOINT (the emulator\'s ARM: the one difference from a real VM), AZURE_SUBSCRIPTION_ID,',
-        'AZURE_RESOURCE_GROUP, MILAB_TARGET=emulator and MILAB_VM_*; unsets AZURE_CLIENT_ID/SECRET/TENANT_ID and the other',
-        'managed identity sources, as on a VM.',
+        `Print shell exports that put a process "${on}" the ${noun}: eval "$(./milab ${spec.command} env ${example})".`,
+        `Sets AZURE_POD_IDENTITY_AUTHORITY_HOST (the ${noun}'s IMDS), the emulator CA for every client (NODE_EXTRA_CA_CERTS and`,
+        "MILAB_EMULATOR_CA: the CA; REQUESTS_CA_BUNDLE, SSL_CERT_FILE, CURL_CA_BUNDLE: the system CAs plus the emulator's),",
+        `AZURE_CONFIG_DIR (an az profile of the ${noun}'s own, not ~/.azure),`,
+        `AZURE_RESOURCE_MANAGER_ENDPOINT (the emulator's ARM: the one difference from Azure), AZURE_SUBSCRIPTION_ID,`,
+        `AZURE_RESOURCE_GROUP, MILAB_TARGET=emulator and ${spec.namesVar}; unsets AZURE_CLIENT_ID/SECRET/TENANT_ID and the other`,
+        `managed identity sources, as ${on} a real ${noun}.`,
       ].join('\n'),
     )
     .option('--state-dir <dir>', stateDirHelp)
     .option('--json', 'print the variables as a JSON object')
-    .option('--az', 'also set MSI_ENDPOINT (the VM\'s IMDS answers it as Cloud Shell does), so `az login --identity` signs az in as the VM\'s managed identity; only for az: the SDKs would use it instead of IMDS')
-    .addHelpText('after', ['', 'az on the VM (as on a real VM, with the emulator\'s ARM):', '  eval "$(./milab vm env labvm --az)"', '  az login --identity --username <client id of an identity on the VM> --allow-no-subscriptions', '  az group show -n DevTest'].join('\n'))
+    .option('--az', azHelp)
+    .addHelpText('after', ['', `az ${on} the ${noun} (as ${on} a real one, with the emulator's ARM):`, `  eval "$(./milab ${spec.command} env ${example} --az)"`, spec.azExample, '  az group show -n DevTest'].join('\n'))
     .action(lazyAction(actions, 'env'));
 
-  vm.command('exec')
-    .argument('<vm>', 'VM name (or resourceGroup/name, or its ARM id)')
+  host
+    .command('exec')
+    .argument(`<${spec.command}>`, `${noun} name (or resourceGroup/name, or its ARM id)`)
     .argument('[command...]', 'the command and its arguments, after --')
     .description(
       [
-        'Run a command "on" the VM (with the environment of `milab vm env`); exits with its exit code. Example:',
-        `  ./milab vm exec labvm -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
-        '(single quotes: the variable is the VM\'s, expanded inside the command, not by your shell).',
+        `Run a command "${on}" the ${noun} (with the environment of \`milab ${spec.command} env\`); exits with its exit code. Example:`,
+        `  ./milab ${spec.command} exec ${example} -- sh -c 'curl -s -H Metadata:true "$AZURE_POD_IDENTITY_AUTHORITY_HOST/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/"'`,
+        `(single quotes: the variable is the ${noun}'s, expanded inside the command, not by your shell).`,
       ].join('\n'),
     )
     .option('--state-dir <dir>', stateDirHelp)
-    .option('--az', 'also set MSI_ENDPOINT (the VM\'s IMDS answers it as Cloud Shell does), so `az login --identity` signs az in as the VM\'s managed identity; only for az: the SDKs would use it instead of IMDS')
+    .option('--az', azHelp)
     .passThroughOptions()
     .action(lazyAction(actions, 'exec'));
+}
+
+/** `milab vm …`. */
+export function registerVm(program: Command): void {
+  registerHostCommands(program, {
+    command: 'vm',
+    description: "Run code \"on\" an emulated VM: each VM has its own IMDS on http://127.0.0.1, serving that VM's managed identities.",
+    noun: 'VM',
+    on: 'on',
+    example: 'labvm',
+    namesVar: 'MILAB_VM_*',
+    azExample: '  az login --identity --username <client id of an identity on the VM> --allow-no-subscriptions',
+    actions: () => import('./vm-actions.js'),
+  });
 }
