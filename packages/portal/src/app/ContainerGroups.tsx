@@ -360,9 +360,12 @@ export function ContainerGroupBlade({ session, go, id, page }: BladeProps & { id
   const save = async (change: IdentityChange) => {
     const current = await session.arm<ContainerGroup>('GET', url(id));
     const users = { ...(current.identity?.userAssignedIdentities ?? {}), ...(change.userAssignedIdentities ?? {}) };
-    const kept = Object.entries(users)
-      .filter(([, v]) => v !== null)
-      .map(([k]) => k);
+    // A type without UserAssigned detaches them all (the page then sends no set).
+    const kept = /UserAssigned/i.test(change.type)
+      ? Object.entries(users)
+          .filter(([, v]) => v !== null)
+          .map(([k]) => k)
+      : [];
     const system = /SystemAssigned/i.test(change.type);
     const { provisioningState: _state, instanceView: _view, ...properties } = current.properties;
     const containers = properties.containers.map((c) => {

@@ -1,0 +1,222 @@
+// Container instances through the portal, in a real browser (Debian's Chromium driven by
+// playwright-core), on a real emulator in-process on 127.0.0.1: lab 01 solved first (the lab
+// identity), then lab 10's Portal steps — `ci-milab-<learner>` created with the lab identity
+// (Identity tab > User assigned > + Add), `ci-milab-<learner>-sys` with the System assigned switch
+// on — each read back through ARM; then the group's Identity blade: the system-assigned identity
+// switched on and off again (a PUT of the group, which restarts it), the user-assigned one removed
+// and added back; a group made with the keyboard alone; no request leaves 127.0.0.1.
+// Screenshots: <repo>/.artifacts/screenshots/portal-aci-*.png.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEARNER, startLabWorld, type LabWorld } from '../../../graders/test/support.js';
+import { choose, openBrowser, openService, signInAs, tabTo } from './support.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const SHOTS = join(REPO, '.artifacts', 'screenshots');
+const FLOW_MS = 120_000;
+const API = '2023-05-01';
+/** Lab 10's names (the container groups contract: labs/10-*\/names.ts). */
+const GROUP = `ci-milab-${LEARNER}`;
+const SYSTEM_GROUP = `ci-milab-${LEARNER}-sys`;
+
+let world: LabWorld;
+let browser: Browser;
+let page: Page;
+let portalUrl: string;
+const requests: string[] = [];
+const pageErrors: string[] = [];
+
+interface GroupView {
+  identity?: { type?: string; principalId?: string; userAssignedIdentities?: Record<string, { clientId?: string; principalId?: string }> };
+  properties?: { provisioningState?: string; instanceView?: { state?: string }; containers?: { name: string; properties: { image: string } }[] };
+  tags?: Record<string, string>;
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  world = await startLabWorld();
+  world.reset();
+  await world.solve('01');
+  portalUrl = world.emulator.connection().portalUrl ?? '';
+  ({ browser, page } = await openBrowser());
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await world?.stop();
+});
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-aci-${name}.png`) });
+const groupId = (name: string) => `${world.names.resourceGroupScope}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
+async function readGroup(name: string): Promise<GroupView> {
+  const learner = await world.as('learner');
+  return (await learner.resources.resources.getById(groupId(name), API)) as GroupView;
+}
+
+/** Fills the Basics tab of "Create container instance" for `name` in the lab resource group. */
+async function basics(name: string): Promise<void> {
+  await openService(page, 'Container instances');
+  await page.getByRole('button', { name: '+ Create' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Create container instance' }).waitFor();
+  await expect.poll(() => page.getByRole('combobox', { name: 'Subscription' }).textContent()).not.toBe('Loading…');
+  await choose(page, 'Resource group', world.names.resourceGroup);
+  await page.getByRole('textbox', { name: 'Container name' }).fill(name);
+}
+
+/** Review + create, Create, Go to resource: the group's Overview. */
+async function createAndOpen(name: string): Promise<void> {
+  await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+  await page.getByText('Validation passed').waitFor();
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  await page.getByRole('heading', { name: 'Your deployment is complete' }).waitFor();
+  await page.getByRole('button', { name: 'Go to resource' }).click();
+  await page.getByRole('heading', { level: 1, name: `${name} | Overview` }).waitFor();
+}
+
+describe('the portal: Container instances (lab 10)', () => {
+  it('lab 10: a container group with the lab identity, another with a system-assigned one, as the README says', async () => {
+    const { names } = world;
+    await signInAs(page, portalUrl, /milab-learner/);
+    await basics(GROUP);
+    await shot('basics');
+    await page.getByRole('tab', { name: 'Identity' }).click();
+    await page.getByRole('button', { name: '+ Add' }).click();
+    await page.getByRole('checkbox', { name: names.identity, exact: true }).check();
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('table', { name: 'User assigned managed identities' }).getByText(names.identity, { exact: true }).waitFor();
+    await shot('identity');
+    await page.getByRole('tab', { name: 'Tags' }).click();
+    for (const [i, [name, value]] of ([['workshop', 'milab'], ['learner', names.learnerId], ['lab', '10']] as const).entries()) {
+      await page.getByRole('textbox', { name: `Tag name ${i + 1}` }).fill(name);
+      await page.getByRole('textbox', { name: `Tag value ${i + 1}` }).fill(value);
+    }
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByText('Validation passed').waitFor();
+    expect(await page.getByRole('group', { name: 'Review + create' }).textContent()).toContain(names.identity);
+    await shot('review');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('heading', { name: 'Your deployment is complete' }).waitFor();
+    await page.getByRole('button', { name: 'Go to resource' }).click();
+    await page.getByRole('heading', { level: 1, name: `${GROUP} | Overview` }).waitFor();
+    await page.getByText('Running', { exact: true }).waitFor();
+    await shot('overview');
+
+    const group = await readGroup(GROUP);
+    expect(group.identity?.type).toBe('UserAssigned');
+    const identity = await (await world.as('learner')).msi.userAssignedIdentities.get(names.resourceGroup, names.identity);
+    expect(Object.keys(group.identity?.userAssignedIdentities ?? {}).map((id) => id.toLowerCase())).toEqual([identity.id?.toLowerCase()]);
+    expect(group.tags).toEqual({ workshop: 'milab', learner: names.learnerId, lab: '10' });
+    // The Identity blade shows the lab identity with its client id, as ARM has it.
+    await page.getByRole('navigation', { name: 'Container instance menu' }).getByRole('button', { name: 'Identity' }).click();
+    await page.getByRole('tab', { name: 'User assigned' }).click();
+    const table = page.getByRole('table', { name: 'User assigned managed identities' });
+    await table.getByText(names.identity, { exact: true }).waitFor();
+    await table.getByText(identity.clientId ?? 'no client id').waitFor();
+    await shot('identity-user-assigned');
+
+    // The second group: the System assigned switch at creation.
+    await basics(SYSTEM_GROUP);
+    await page.getByRole('tab', { name: 'Identity' }).click();
+    await page.getByRole('switch', { name: 'Status: Off' }).click();
+    await page.getByRole('switch', { name: 'Status: On' }).waitFor();
+    await createAndOpen(SYSTEM_GROUP);
+    const sys = await readGroup(SYSTEM_GROUP);
+    expect(sys.identity?.type).toBe('SystemAssigned');
+    expect(sys.identity?.principalId).toMatch(/^[0-9a-f-]{36}$/);
+    await page.getByRole('navigation', { name: 'Container instance menu' }).getByRole('button', { name: 'Identity' }).click();
+    await page.getByText(sys.identity?.principalId ?? 'no principal id').waitFor();
+    await shot('identity-system-assigned');
+  }, FLOW_MS);
+
+  it('the Identity blade: System assigned on and off, the user-assigned identity removed and added again (each a PUT of the group)', async () => {
+    const { names } = world;
+    await openService(page, 'Container instances');
+    await page.getByRole('button', { name: GROUP, exact: true }).click();
+    await page.getByRole('navigation', { name: 'Container instance menu' }).getByRole('button', { name: 'Identity' }).click();
+    await page.getByRole('switch', { name: 'Status: Off' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    const enable = page.getByRole('dialog', { name: 'Enable system assigned managed identity' });
+    expect(await enable.textContent()).toContain('restarts the container group');
+    await enable.getByRole('button', { name: 'Yes' }).click();
+    await page.getByText('Object (principal) ID').waitFor();
+    const on = await readGroup(GROUP);
+    expect(on.identity?.type).toBe('SystemAssigned, UserAssigned');
+    await page.getByText(on.identity?.principalId ?? 'no principal id').waitFor();
+    // The containers are what they were: only the identity changed.
+    expect(on.properties?.containers?.map((c) => c.name)).toEqual([GROUP]);
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await shot('system-assigned-on');
+    await page.getByRole('switch', { name: 'Status: On' }).click();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog', { name: 'Disable system assigned managed identity' }).getByRole('button', { name: 'Yes' }).click();
+    await expect.poll(async () => (await readGroup(GROUP)).identity?.type).toBe('UserAssigned');
+
+    await page.getByRole('tab', { name: 'User assigned' }).click();
+    await page.getByRole('checkbox', { name: `Select ${names.identity}`, exact: true }).check();
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await page.getByRole('dialog', { name: 'Remove user assigned managed identity' }).getByRole('button', { name: 'Yes' }).click();
+    await expect.poll(async () => (await readGroup(GROUP)).identity?.type ?? 'None').toBe('None');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: '+ Add' }).click();
+    await page.getByRole('checkbox', { name: names.identity, exact: true }).check();
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByRole('table', { name: 'User assigned managed identities' }).getByText(names.identity, { exact: true }).waitFor();
+    expect((await readGroup(GROUP)).identity?.type).toBe('UserAssigned');
+  }, FLOW_MS);
+
+  it('signed in as the read-only grader, creating a group is refused and the page shows Azure’s error', async () => {
+    await signInAs(page, portalUrl, /milab-grader/);
+    await basics('ci-by-the-grader');
+    await page.getByRole('button', { name: 'Review + create', exact: true }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.getByText('AuthorizationFailed').waitFor();
+    expect(await alert.textContent()).toContain('Microsoft.ContainerInstance/containerGroups/write');
+    await shot('grader-refused');
+  }, FLOW_MS);
+
+  it('creates a container group with the keyboard alone', async () => {
+    await signInAs(page, portalUrl, /milab-learner/);
+    await tabTo(page, page.getByRole('searchbox', { name: 'Search resources, services, and docs' }));
+    await page.keyboard.type('Container instances');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Container instances' }).waitFor();
+    await tabTo(page, page.getByRole('button', { name: '+ Create' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Create container instance' }).waitFor();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Subscription' }).textContent()).not.toBe('Loading…');
+    const group = page.getByRole('combobox', { name: 'Resource group' });
+    await tabTo(page, group);
+    await page.keyboard.press('Enter');
+    await page.getByRole('option', { name: world.names.resourceGroup }).waitFor();
+    await page.keyboard.type(world.names.resourceGroup);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => group.textContent()).toContain(world.names.resourceGroup);
+    await tabTo(page, page.getByRole('textbox', { name: 'Container name' }));
+    await page.keyboard.type('ci-made-with-the-keyboard');
+    await tabTo(page, page.getByRole('button', { name: 'Next : Identity >' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page, page.getByRole('switch', { name: 'Status: Off' }));
+    await page.keyboard.press('Space');
+    await page.getByRole('switch', { name: 'Status: On' }).waitFor();
+    await tabTo(page, page.getByRole('button', { name: 'Review + create', exact: true }));
+    await page.keyboard.press('Enter');
+    await page.getByText('Validation passed').waitFor();
+    await tabTo(page, page.getByRole('button', { name: 'Create', exact: true }));
+    await shot('keyboard-review');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Your deployment is complete' }).waitFor();
+    expect((await readGroup('ci-made-with-the-keyboard')).identity?.type).toBe('SystemAssigned');
+  }, FLOW_MS);
+
+  it('loaded nothing from outside 127.0.0.1 and raised no script error', () => {
+    const elsewhere = requests.filter((url) => !url.startsWith('https://127.0.0.1:') && !url.startsWith('data:'));
+    expect(elsewhere).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
