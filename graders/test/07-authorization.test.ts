@@ -3,19 +3,18 @@
 // granted with the Azure SDK as the learner, or a variant of the VM program — fails the right
 // check with the right message. On an in-process emulator with labs 01-03 solved; the VM part
 // runs in a child process "on" labvm, with the grader's RBAC hold in force.
-import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
-import { findLab, ROLE_IDS, roleDefinitionId, TodoError, type LabContext } from '@milab/labs';
+import { findLab, TodoError, type LabContext, type ROLE_IDS } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import grader03 from '../03-attach-to-vm.js';
 import { checks07, createGrader07 } from '../07-authorization-is-separate.js';
 import { defineGrader } from '../lib/grader.js';
 import { GRADERS } from '../index.js';
-import { result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { assignRole, result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -35,12 +34,7 @@ useVmLabWorld('lab07-', (started, as) => {
 });
 
 const appPrincipal = async () => (await learner.msi.userAssignedIdentities.get(world.names.resourceGroup, world.names.appIdentity)).principalId!;
-const assign = async (role: keyof typeof ROLE_IDS, scope: string) =>
-  learner.authorization.roleAssignments.create(scope, randomUUID(), {
-    roleDefinitionId: roleDefinitionId(world.names.subscriptionId, ROLE_IDS[role]),
-    principalId: await appPrincipal(),
-    principalType: 'ServicePrincipal',
-  });
+const assign = async (role: keyof typeof ROLE_IDS, scope: string) => assignRole(learner, world.names, role, scope, await appPrincipal());
 /** The solution's vm.ts with `edits` made (each must change it), saved as a variant; returns its path. */
 function variant(name: string, edits: [string, string][]): string {
   let source = readFileSync(vmSolution, 'utf8');

@@ -4,13 +4,12 @@
 // secret printed — fails the right check with the right message, and no report holds the value.
 // On an in-process emulator with labs 01-03 solved; the VM part runs in a child process "on" labvm
 // with the real SecretClient and ManagedIdentityCredential.
-import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
-import { findLab, ROLE_IDS, roleDefinitionId, TodoError, type LabContext } from '@milab/labs';
+import { findLab, ROLE_IDS, TodoError, type LabContext } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { readAudit } from '@milab/emulator';
 import * as labNames09 from '../../labs/09-key-vault-secret/names.js';
@@ -18,7 +17,7 @@ import grader03 from '../03-attach-to-vm.js';
 import { createGrader09 } from '../09-key-vault-secret.js';
 import { SECRET_NAME, VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
 import { GRADERS } from '../index.js';
-import { result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { assignRole, result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -48,11 +47,7 @@ async function identityAssignments(): Promise<{ id: string; scope: string; role:
 /** Replaces the identity's Secrets User on the vault by `role` at `scope`. */
 async function regrant(role: keyof typeof ROLE_IDS, scope: string): Promise<void> {
   for (const a of await identityAssignments()) if (a.role === ROLE_IDS['Key Vault Secrets User']) await learner.authorization.roleAssignments.deleteById(a.id);
-  await learner.authorization.roleAssignments.create(scope, randomUUID(), {
-    roleDefinitionId: roleDefinitionId(world.names.subscriptionId, ROLE_IDS[role]),
-    principalId: await identityPrincipal(),
-    principalType: 'ServicePrincipal',
-  });
+  await assignRole(learner, world.names, role, scope, await identityPrincipal());
 }
 /** The solution's vm.ts with `edits` made (each must change it), saved as a variant; returns its path. */
 function variant(name: string, edits: [string, string][]): string {

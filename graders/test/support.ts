@@ -174,6 +174,19 @@ export async function grantOnGroup(instructor: ArmClients, names: LabNames, prin
   }
 }
 
+/**
+ * Assigns the built-in `role` at `scope` to `principalId` as `clients` (the learner, usually), the
+ * way the labs teach it: a new assignment name, the role's full id, principalType ServicePrincipal
+ * (every principal the emulated directory holds is one). Returns the assignment ARM answered.
+ */
+export async function assignRole(clients: ArmClients, names: LabNames, role: keyof typeof ROLE_IDS, scope: string, principalId: string): Promise<{ id?: string; principalId?: string; scope?: string }> {
+  return clients.authorization.roleAssignments.create(scope, randomUUID(), {
+    roleDefinitionId: roleDefinitionId(names.subscriptionId, ROLE_IDS[role]),
+    principalId,
+    principalType: 'ServicePrincipal',
+  });
+}
+
 /** An emulator that answers `pageSize` items a page, in a temporary home, and the instructor's clients to fill it. */
 export interface PagedWorld {
   readonly home: string;
