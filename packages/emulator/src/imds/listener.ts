@@ -165,7 +165,10 @@ export async function startImdsListener(deps: ImdsDeps, vmId: string, port: numb
     // MSI_ENDPOINT's POST (az login --identity, see app-service.ts) reads its form body.
     const msi = isMsiEndpointPath(req.url);
     if (!msi) req.resume();
-    (msi ? answerMsiEndpoint(deps, vmId, req) : answerImds(deps, vmId, req)).then(
+    // A resource found gone is reported once its 404 has been sent: closing the listener first would cut it.
+    const gone = deps.onResourceGone;
+    const requestDeps: ImdsDeps = gone ? { ...deps, onResourceGone: () => void res.once('close', gone) } : deps;
+    (msi ? answerMsiEndpoint(requestDeps, vmId, req) : answerImds(requestDeps, vmId, req)).then(
       (answer) => write(res, answer),
       (error: unknown) => {
         if (error instanceof ImdsError) {
