@@ -7,6 +7,7 @@ import type { LabNames } from '@milab/labs';
 import { notFound, type GraderContext } from './lib/context.js';
 import type { Lab09Input } from './09-key-vault-secret-on-vm.js';
 import type { readAudit as ReadAudit } from '@milab/emulator';
+import type { SnapshotReads } from './lib/snapshot.js';
 
 // The lab's names, as labs/09-key-vault-secret/names.ts makes them (the graders' build cannot
 // import from the labs' folders; graders/test/09-key-vault-secret.test.ts checks they agree).
@@ -35,10 +36,23 @@ export interface VaultView {
   readonly accessPolicies: number;
 }
 
-interface RawVault {
+/** A vault as ARM sends it (GET, or one item of a list): the fields the view reads. */
+export interface RawVault {
   id?: string;
   name?: string;
   properties?: { vaultUri?: string; enableRbacAuthorization?: boolean; accessPolicies?: unknown[] };
+}
+
+/** The graders' view of a vault ARM returned; `at` gives the id, name and group when ARM's answer lacks them. */
+export function vaultView(body: RawVault | undefined, at: { id: string; name: string; resourceGroup: string }): VaultView {
+  return Object.freeze({
+    id: body?.id ?? at.id,
+    name: body?.name ?? at.name,
+    resourceGroup: at.resourceGroup,
+    vaultUri: body?.properties?.vaultUri,
+    rbac: body?.properties?.enableRbacAuthorization === true,
+    accessPolicies: body?.properties?.accessPolicies?.length ?? 0,
+  });
 }
 
 const vaults = new WeakMap<GraderContext, Promise<VaultView | undefined>>();
@@ -51,17 +65,14 @@ export function labVault(ctx: GraderContext): Promise<VaultView | undefined> {
 }
 
 async function readVault(ctx: GraderContext): Promise<VaultView | undefined> {
+  // A class grade's snapshot context holds every vault of the subscription (one list for the
+  // class, graders/lib/snapshot.ts): the vault from it, no read per learner.
+  const fromSnapshot = (ctx as Partial<SnapshotReads>).vaultById;
+  if (fromSnapshot) return fromSnapshot(vaultId(ctx.names));
   const arm = createArmContext(ctx.config, { as: 'grader' });
   try {
     const { body } = await armRequest<RawVault>(arm, { path: vaultId(ctx.names), apiVersion: VAULT_API_VERSION });
-    return Object.freeze({
-      id: body?.id ?? vaultId(ctx.names),
-      name: body?.name ?? vaultName(ctx.names),
-      resourceGroup: ctx.names.resourceGroup,
-      vaultUri: body?.properties?.vaultUri,
-      rbac: body?.properties?.enableRbacAuthorization === true,
-      accessPolicies: body?.properties?.accessPolicies?.length ?? 0,
-    });
+    return vaultView(body, { id: vaultId(ctx.names), name: vaultName(ctx.names), resourceGroup: ctx.names.resourceGroup });
   } catch (error) {
     if (notFound(error)) return undefined;
     throw error;

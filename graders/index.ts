@@ -14,7 +14,9 @@ import grader11 from './11-clean-up.js';
 import type { Grader } from './lib/grader.js';
 
 export { createGraderContext, type GraderContext, type GraderContextOptions } from './lib/context.js';
-export { createSnapshotContext, SNAPSHOT_VERSION, takeSnapshot, type ClassSnapshot, type SnapshotContextOptions, type TakeSnapshotOptions } from './lib/snapshot.js';
+export { createSnapshotContext, SNAPSHOT_VERSION, takeSnapshot, type ClassSnapshot, type SnapshotContextOptions, type SnapshotReads, type TakeSnapshotOptions } from './lib/snapshot.js';
+// Lab 09's vault name (global in Azure): the class checks that no two learners share one.
+export { vaultName } from './09-key-vault-secret-vault.js';
 export { classifyGraderError, defineGrader, gradeLabs, labDone, type Grader, type GradeLabsOptions, type GradeLabsResult } from './lib/grader.js';
 export { showReport, terminalFor, type ShowOptions } from './lib/main.js';
 // The lab 04 / 05 graders for another program (the class grade runs one on every learner's VM).

@@ -5,6 +5,9 @@
 // answers every read of a GraderContext from it, with the live context's semantics (names
 // compared case-insensitively as ARM does, "not found" as `undefined`, a missing group's
 // resources refused as ARM refuses them). A snapshot is plain JSON: it can be saved and read back.
+// Lab 09's vaults are in it too (one list of the subscription's Microsoft.KeyVault/vaults): the
+// snapshot context answers the vault module's read (graders/09-key-vault-secret-vault.ts) through
+// `vaultById` (SnapshotReads), and the vaults' role assignments are among the subscription's.
 import {
   ArmError,
   armErrorFromResponse,
@@ -21,6 +24,7 @@ import {
   type ThrottleBuckets,
 } from '@milab/core';
 import { labNames } from '@milab/labs';
+import { VAULT_API_VERSION, vaultView, type RawVault, type VaultView } from '../09-key-vault-secret-vault.js';
 import {
   appliesTo,
   assignmentView,
@@ -67,6 +71,11 @@ export interface ClassSnapshot {
   readonly resourceGroups: readonly ResourceGroupView[];
   /** The ids of every resource in the subscription. */
   readonly resources: readonly string[];
+  /**
+   * Every key vault in the subscription (lab 09), as the graders view them. Absent from a snapshot
+   * saved before lab 09: its context then reads the learner's vault live, as `milab grade` does.
+   */
+  readonly vaults?: readonly VaultView[];
   /** The role definitions the assignments name that are not built-in roles the labs know, by GUID. */
   readonly roles: Readonly<Record<string, SnapshotRole>>;
   /** Principals the reader knows by object id (itself; on the emulator its seeded principals). */
@@ -110,6 +119,8 @@ const API_VERSIONS = {
   authorization: '2022-04-01',
   compute: '2026-03-01',
   resources: '2025-04-01',
+  // @azure/arm-keyvault 4.0.0's, the one lab 09's programs and its grader use.
+  keyVault: VAULT_API_VERSION,
 } as const;
 
 /** One page of an ARM list as it is on the wire. */
@@ -154,7 +165,7 @@ function rawAssignment(wire: WireAssignment): RawAssignment {
 
 /**
  * Reads the configured subscription once, as the grader: identities, role assignments, VMs,
- * resource groups and resources, each one paged list at subscription scope (the five at once),
+ * resource groups, resources and key vaults, each one paged list at subscription scope (the six at once),
  * then the definitions of the roles the assignments name that are not built-in roles the labs
  * know (usually none). Counts every page fetched in `armReads`.
  *
@@ -181,15 +192,20 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
     return (await armRequest<T>(armContext, { path, ...(apiVersion ? { apiVersion } : {}), throttle })).body;
   };
 
-  // The five lists at once, the role assignments first: theirs is the longest chain of pages in a
+  // The six lists at once, the role assignments first: theirs is the longest chain of pages in a
   // class (four or five assignments per learner), so its requests lead each round at ARM and its
   // pages are read first when pages of several lists arrive together.
-  const [roleAssignments, identities, vms, resourceGroups, resources] = await Promise.all([
+  const [roleAssignments, identities, vms, resourceGroups, resources, vaults] = await Promise.all([
     list(get, `${sub}/providers/Microsoft.Authorization/roleAssignments`, API_VERSIONS.authorization, (w: WireAssignment) => assignmentView(rawAssignment(w))),
     list(get, `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, API_VERSIONS.identities, (w: WireIdentity) => identityView(rawIdentity(w))),
     list(get, `${sub}/providers/Microsoft.Compute/virtualMachines`, API_VERSIONS.compute, (w: RawVm) => vmView(w)),
     list(get, `${sub}/resourcegroups`, API_VERSIONS.resources, (w: { id?: string; name?: string; location?: string }) => resourceGroupView({ ...w, location: w.location ?? '' })),
     list(get, `${sub}/resources`, API_VERSIONS.resources, (w: { id?: string }) => w.id ?? ''),
+    // Vaults_ListBySubscription (GET …/providers/Microsoft.KeyVault/vaults: the vaults with their
+    // properties; the generic resources list has no vaultUri nor permission model).
+    list(get, `${sub}/providers/Microsoft.KeyVault/vaults`, API_VERSIONS.keyVault, (w: RawVault) =>
+      vaultView(w, { id: w.id ?? '', name: w.name ?? '', resourceGroup: resourceGroupOf(w.id ?? '') }),
+    ),
   ]);
 
   const roles: Record<string, SnapshotRole> = {};
@@ -221,6 +237,7 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
     vms,
     resourceGroups,
     resources,
+    vaults,
     roles: Object.fromEntries(unnamed.filter((guid) => roles[guid]).map((guid) => [guid, roles[guid]!])),
     knownPrincipals: Object.fromEntries(knownPrincipals),
     armReads,
@@ -299,12 +316,24 @@ export interface SnapshotContextOptions {
   learnerObjectId?: string;
 }
 
+/**
+ * What a snapshot context answers beyond a GraderContext: resources of the types the snapshot
+ * lists in full, by ARM id (compared case-insensitively). The lab modules that read such a
+ * resource ask for these first (`(ctx as Partial<SnapshotReads>).vaultById`) and read live
+ * without them.
+ */
+export interface SnapshotReads {
+  /** Lab 09's vault by id, or `undefined` when the subscription has none of that id. */
+  readonly vaultById: (id: string) => Promise<VaultView | undefined>;
+}
+
 /** Lookups by lower-case "group/name", built once per snapshot and shared by every learner's context. */
 interface SnapshotIndex {
   identities: Map<string, IdentityView>;
   vms: Map<string, VmView>;
   groups: Map<string, ResourceGroupView>;
   resources: Map<string, string[]>;
+  vaults: Map<string, VaultView>;
 }
 
 const indexes = new WeakMap<ClassSnapshot, SnapshotIndex>();
@@ -335,6 +364,7 @@ function indexOf(snapshot: ClassSnapshot): SnapshotIndex {
     vms: byName(snapshot.vms, (v) => v.name),
     groups: new Map(snapshot.resourceGroups.map((g) => [key(g.name), g])),
     resources,
+    vaults: new Map((snapshot.vaults ?? []).map((v) => [v.id.toLowerCase().replace(/\/+$/, ''), v])),
   };
   indexes.set(snapshot, index);
   return index;
@@ -359,7 +389,7 @@ function checkSnapshot(snapshot: ClassSnapshot, config: MilabConfig): void {
  * A grader context that answers every read from `snapshot`, for the learner `options.config`
  * names. Makes no ARM call; labs 04–05 still run the learner's program on their VM as live.
  */
-export function createSnapshotContext(snapshot: ClassSnapshot, options: SnapshotContextOptions): GraderContext {
+export function createSnapshotContext(snapshot: ClassSnapshot, options: SnapshotContextOptions): GraderContext & Partial<SnapshotReads> {
   const { config } = options;
   checkSnapshot(snapshot, config);
   const env = options.env ?? process.env;
@@ -403,5 +433,6 @@ export function createSnapshotContext(snapshot: ClassSnapshot, options: Snapshot
       if (!index.groups.has(key(group))) throw missingGroup(group);
       return index.resources.get(key(group)) ?? [];
     },
+    ...(snapshot.vaults ? { vaultById: async (id: string) => index.vaults.get(id.toLowerCase().replace(/\/+$/, '')) } : {}),
   });
 }

@@ -184,7 +184,7 @@ describe("shared mode: lab 02's programs, run as a learner runs them", () => {
     expect(solution.exitCode).toBe(0);
     expect(solution.stdout).toContain(`at ${names.readerScope}`);
     expect((await grade()).status).toBe('passed');
-  });
+  }, 120_000); // child processes (each lab program starts tsx): slow on a loaded machine
 
   describe('as a class principal with only the roles a class gives', () => {
     let principal: ClassPrincipal;
@@ -228,7 +228,7 @@ describe("shared mode: lab 02's programs, run as a learner runs them", () => {
       const own = (await gradeLabs(LABS_01_02, { config, env: { ...env, ...signIn } })).report;
       expect(own.results.map((r) => [r.id, r.status])).toEqual(report.results.map((r) => [r.id, r.status]));
       expect(own.status).toBe('passed');
-    });
+    }, 120_000);
 
     it('with its own sign-in, a Reader at the subscription fails as it does for the grader, and the learner is known', async () => {
       await runLabProgram(findLab('01'), 'solution', { env: programEnv(signIn), timeoutMs: 60_000 });

@@ -41,6 +41,13 @@ describe('takeSnapshot over paged lists', () => {
         principalId: identity.principalId!,
         principalType: 'ServicePrincipal',
       });
+      // Lab 09's vault, for four of them: more than one page of vaults too.
+      if (['l1', 'l2', 'l3', 'l4'].includes(id)) {
+        await instructor.resources.resources.beginCreateOrUpdateByIdAndWait(`${sub}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/kv-${id}-paging`, '2025-05-01', {
+          location: 'westus',
+          properties: { tenantId: config.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true },
+        } as never);
+      }
     }
     const before = readAudit(join(home, 'emulator'), { principal: 'grader' }).length;
     const reads: string[] = [];
@@ -49,23 +56,26 @@ describe('takeSnapshot over paged lists', () => {
 
     expect(snapshot.identities.map((i) => i.name)).toEqual(expect.arrayContaining(['id-milab-l1', 'id-milab-l7']));
     expect(snapshot.resourceGroups.map((g) => g.name)).toEqual(expect.arrayContaining(['rg-milab-cls-l1', 'rg-milab-cls-l7']));
+    expect(snapshot.vaults?.map((v) => v.name).sort()).toEqual(['kv-l1-paging', 'kv-l2-paging', 'kv-l3-paging', 'kv-l4-paging']);
     const expected =
       pages(snapshot.identities.length) +
       pages(snapshot.roleAssignments.length) +
       pages(snapshot.vms.length) +
       pages(snapshot.resourceGroups.length) +
-      pages(snapshot.resources.length);
+      pages(snapshot.resources.length) +
+      pages(snapshot.vaults?.length ?? 0);
     expect(snapshot.armReads).toBe(expected);
     expect(snapshot.armReads).toBe(reads.length);
     expect(snapshot.armReads).toBe(seen);
     // Every list had more than one page here.
-    expect(snapshot.armReads).toBeGreaterThan(5);
-    // What the reads were: the five lists at subscription scope, nothing per learner.
+    expect(snapshot.armReads).toBeGreaterThan(6);
+    // What the reads were: the six lists at subscription scope, nothing per learner.
     const lists = new Set(reads.map((r) => r.replace(/^GET /, '')));
     expect([...lists].sort()).toEqual(
       [
         `${sub}/providers/Microsoft.Authorization/roleAssignments`,
         `${sub}/providers/Microsoft.Compute/virtualMachines`,
+        `${sub}/providers/Microsoft.KeyVault/vaults`,
         `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
         `${sub}/resourcegroups`,
         `${sub}/resources`,

@@ -2,12 +2,13 @@
 // graders' views itself: what it holds must be exactly what the live context's SDK clients make of
 // the same lists (the views of context.ts over @azure/arm-* models), page after page — on an
 // emulator that answers 3 items a page, with identities, role assignments (with and without a
-// condition), VMs with identities attached, groups and resources.
+// condition), VMs with identities attached, groups, resources and key vaults (both permission models).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createArmClients, createArmContext, labTags, ThrottleBuckets, type ArmClients, type MilabConfig } from '@milab/core';
+import { armRequest, createArmClients, createArmContext, labTags, ThrottleBuckets, type ArmClients, type MilabConfig } from '@milab/core';
 import { READER_ONLY_CONDITION, ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import { takeSnapshot } from '../index.js';
+import { VAULT_API_VERSION, vaultView, type RawVault } from '../09-key-vault-secret-vault.js';
 import { startPagedWorld, type PagedWorld } from './support.js';
 import { assignmentView, collect, identityView, resourceGroupView, vmView, type RawVm } from '../lib/context.js';
 
@@ -36,6 +37,17 @@ beforeAll(async () => {
       condition: READER_ONLY_CONDITION,
       conditionVersion: '2.0',
     });
+    // Lab 09's vault: the RBAC permission model for r1 and r3, access policies (one) for r2 and r4.
+    const rbac = id === 'r1' || id === 'r3';
+    await instructor.resources.resources.beginCreateOrUpdateByIdAndWait(`${sub}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/kv-raw-${id}`, VAULT_API_VERSION, {
+      location: 'westus',
+      properties: {
+        tenantId: config.tenantId,
+        sku: { family: 'A', name: 'standard' },
+        enableRbacAuthorization: rbac,
+        ...(rbac ? {} : { accessPolicies: [{ tenantId: config.tenantId, objectId: identity.principalId, permissions: { secrets: ['get'] } }] }),
+      },
+    } as never);
   }
   // The seeded VM with a user-assigned identity attached (its principal and client ids in the VM's block).
   const vms = [];
@@ -69,6 +81,19 @@ describe('takeSnapshot over plain REST', () => {
     expect(snapshot.resourceGroups).toEqual(resourceGroups);
     expect(snapshot.resources).toEqual(resources);
     expect(snapshot.roles).toEqual({});
+    // Each vault as the vault module reads it live (one GET by id, graders/09-key-vault-secret-vault.ts).
+    const arm = createArmContext(config, { as: 'grader', env });
+    const vaults = await Promise.all(
+      (snapshot.vaults ?? []).map(async (v) => vaultView((await armRequest<RawVault>(arm, { path: v.id, apiVersion: VAULT_API_VERSION })).body, { id: v.id, name: v.name, resourceGroup: v.resourceGroup })),
+    );
+    expect(snapshot.vaults?.map((v) => v.name).sort()).toEqual(['kv-raw-r1', 'kv-raw-r2', 'kv-raw-r3', 'kv-raw-r4']);
+    expect(snapshot.vaults).toEqual(vaults);
+    expect(snapshot.vaults?.map((v) => [v.name, v.rbac, v.accessPolicies, v.resourceGroup, /^https:\/\//.test(v.vaultUri ?? '')]).sort()).toEqual([
+      ['kv-raw-r1', true, 0, 'rg-milab-raw-r1', true],
+      ['kv-raw-r2', false, 1, 'rg-milab-raw-r2', true],
+      ['kv-raw-r3', true, 0, 'rg-milab-raw-r3', true],
+      ['kv-raw-r4', false, 1, 'rg-milab-raw-r4', true],
+    ]);
     // The fields the checks read are there (not undefined from a wrong property path).
     expect(snapshot.roleAssignments.every((a) => a.principalId !== '' && a.roleGuid !== '' && a.scope !== '' && a.createdOn !== undefined && a.createdBy !== undefined)).toBe(true);
     expect(snapshot.identities.every((i) => i.principalId !== undefined && i.clientId !== undefined && i.location !== '')).toBe(true);

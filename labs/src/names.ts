@@ -41,6 +41,52 @@ AND
  )
 )`;
 
+/**
+ * The condition on a class learner's Role Based Access Control Administrator from lab 09 on (both
+ * modes, where lab 02's Reader is assigned): what {@link READER_ONLY_CONDITION} allows, and lab 09's
+ * two Key Vault roles — Key Vault Secrets User for service principals (the learner's identity),
+ * Key Vault Secrets Officer for the learner themself only (`learnerObjectId`: their Entra user on
+ * Azure, their class principal on the emulator). The role is held at the learner's resource group
+ * (own mode: their subscription, which is theirs alone), so every assignment it allows is on the
+ * learner's own vault(s), their group, or (own mode) their subscription: never on another
+ * learner's. No other role (Key Vault Administrator, Owner, …) and no other principal for Secrets
+ * Officer. The shapes of Microsoft Learn, "Examples to delegate Azure role assignment management
+ * with conditions": "Constrain roles and principal types" and "Constrain roles and specific groups"
+ * (PrincipalId compared with GuidEquals),
+ * https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples.
+ * Secrets Officer's branch does not ask for a principal type: lab 09's solution assigns it to the
+ * signed-in learner without one (ARM then fills it in), as `az role assignment create --assignee`
+ * does.
+ */
+export function classLearnerCondition(learnerObjectId: string): string {
+  const branches = (source: '@Request' | '@Resource') => ` (
+  ${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${BUILTIN_ROLE_IDS.Reader}, ${BUILTIN_ROLE_IDS['Key Vault Secrets User']}}
+  AND
+  ${source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}
+ )
+ OR
+ (
+  ${source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {${BUILTIN_ROLE_IDS['Key Vault Secrets Officer']}}
+  AND
+  ${source}[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidEquals {${learnerObjectId.toLowerCase()}}
+ )`;
+  return `(
+ (
+  !(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})
+ )
+ OR
+${branches('@Request')}
+)
+AND
+(
+ (
+  !(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})
+ )
+ OR
+${branches('@Resource')}
+)`;
+}
+
 /** Environment variable naming the lab VM (default: `labvm` on the emulator, `vm-milab-<learner>` on Azure). */
 export const VM_NAME_ENV = 'MILAB_VM_NAME';
 

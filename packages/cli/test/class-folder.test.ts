@@ -15,7 +15,7 @@ import {
   readClassConfig,
   writeClassFolder,
 } from '../src/class/folder.js';
-import { classAssignmentName, READER_ONLY_CONDITION, learnerRolePlan, graderRolePlan } from '../src/class/roles.js';
+import { classAssignmentName, classLearnerCondition, learnerRolePlan, graderRolePlan } from '../src/class/roles.js';
 
 const SHARED_EMULATOR = { target: 'emulator', mode: 'shared' } as const;
 const dirs: string[] = [];
@@ -176,12 +176,17 @@ describe('a class folder', () => {
     const shared = loadClass(dir);
     const names = classLearnerNames(shared, 'ann');
     const plan = learnerRolePlan(shared, names, '11111111-1111-4111-8111-111111111111', 'ServicePrincipal');
-    expect(plan.map((a) => [a.role, a.scope, a.condition === READER_ONLY_CONDITION])).toEqual([
+    expect(plan.map((a) => [a.role, a.scope, a.condition === classLearnerCondition('11111111-1111-4111-8111-111111111111')])).toEqual([
       ['Role Based Access Control Administrator', names.resourceGroupId, true],
       ['Managed Identity Contributor', names.resourceGroupId, false],
       ['Managed Identity Operator', names.resourceGroupId, false],
       ['Virtual Machine Contributor', names.resourceGroupId, false],
+      ['Key Vault Contributor', names.resourceGroupId, false],
     ]);
+    // The condition names the learner for Key Vault Secrets Officer, and lab 02's Reader and lab 09's Secrets User for service principals.
+    expect(plan[0]?.condition).toContain('GuidEquals {b86a8fe4-44ce-4948-aee5-eccb2c155cd7}');
+    expect(plan[0]?.condition).toContain('PrincipalId] ForAnyOfAnyValues:GuidEquals {11111111-1111-4111-8111-111111111111}');
+    expect(plan[0]?.condition).toContain('GuidEquals {acdd72a7-3385-48ef-bd42-f606fba81ae7, 4633458b-17de-408a-b874-0445c86b69e6}');
     expect(plan[0]?.conditionVersion).toBe('2.0');
     expect(graderRolePlan(shared, SEED.subscriptionId, '22222222-2222-4222-8222-222222222222')).toMatchObject({ role: 'Reader', scope: `/subscriptions/${SEED.subscriptionId}` });
     // A second run names the same assignments.

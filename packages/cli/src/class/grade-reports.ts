@@ -1,4 +1,4 @@
-// Labs 04–08 on Azure: their checks run the learner's program on the learner's VM, which a
+// Labs 04–09 on Azure: their checks run the learner's program on the learner's VM, which a
 // Reader-only grader cannot do there (Run Command is a write: Microsoft.Compute/virtualMachines/
 // runCommand/action). So each learner grades them on their VM with `./milab grade 04 --json`
 // (or `grade all --json`), and the class grade merges those reports from a folder: marked
@@ -46,7 +46,10 @@ export function learnerIdentity(names: Pick<ClassLearnerNames, 'learner' | 'iden
 }
 
 /** The labs a learner runs themselves on Azure. */
-export const SELF_RUN_LABS: readonly string[] = ['04', '05', '06', '07', '08'];
+// Lab 09's VM part (readSecret, run on the VM as the identity) is a program on the VM too: on
+// Azure the learner grades it there. Its checks carry no token claims (the secret is compared as
+// a digest, never shown), so, like lab 07's, its report is judged by its target and checks.
+export const SELF_RUN_LABS: readonly string[] = ['04', '05', '06', '07', '08', '09'];
 
 /**
  * The checks whose details carry the token's claims, per lab. Lab 07's checks carry none (its

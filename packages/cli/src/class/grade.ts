@@ -2,7 +2,7 @@
 // principal (a handful of paged list calls for the whole class, inside ARM's token bucket), a
 // refusal when that principal can write at or above the subscription, then every learner graded
 // from the snapshot with the same graders `milab grade` runs (GRADERS, through a snapshot
-// context built from the learner's own configuration). Labs 04–08 run the learner's program on
+// context built from the learner's own configuration). Labs 04–09 run the learner's program on
 // their VM: on the emulator the class grade does it, a few learners at a time; on Azure a Reader
 // cannot (Run Command is a write), so the learners' own `milab grade 04 --json` reports are
 // merged from a folder (grade-reports.ts).
@@ -21,7 +21,7 @@ import {
 } from '@milab/core';
 import { callPrincipalsAdmin } from '@milab/emulator';
 import { buildReport, checkInfo, registerSecret, type CheckInfo, type GradeReport } from '@milab/grading';
-import { createGrader04, createGrader05, createGrader06, createGrader07, createGrader08, createSnapshotContext, gradeLabs, GRADERS, takeSnapshot, type ClassSnapshot, type Grader } from '@milab/graders';
+import { createGrader04, createGrader05, createGrader06, createGrader07, createGrader08, createGrader09, createSnapshotContext, gradeLabs, GRADERS, takeSnapshot, type ClassSnapshot, type Grader } from '@milab/graders';
 import { findLab, sameArmId } from '@milab/labs';
 import { classLearnerNames, learnerEnv, learnerSubscription, type ClassFolder, type ClassLearner } from './folder.js';
 import { findReports, learnerIdentity, missingReport, readSelfRun, SELF_RUN_LABS, type LearnerIdentity } from './grade-reports.js';
@@ -85,6 +85,9 @@ const PROGRAM_GRADERS = {
   '06': (program: string | undefined, g04: Grader | undefined) => createGrader06(program, g04),
   '07': (program: string | undefined) => createGrader07(program),
   '08': (program: string | undefined, g04: Grader | undefined) => createGrader08(program, g04),
+  // Lab 09's VM part (its vm.ts: readSecret), after lab 03 as `milab grade 09` runs it; the vault
+  // and its role assignments come from the snapshot (graders/lib/snapshot.ts).
+  '09': (program: string | undefined) => createGrader09(program),
 } as const;
 
 /** A lab whose program the class grade runs on the VM (`--program NN=FILE`). */

@@ -14,6 +14,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { armRequest, isMilabError, labTags, MilabError, type ArmClients } from '@milab/core';
 import type { ClassPrincipal } from '@milab/emulator';
+import { vaultName } from '@milab/graders';
 import { classLearnerNames, classTags, type ClassFolder, type ClassLearner, type ClassLearnerNames } from './folder.js';
 import { graderRolePlan, learnerRolePlan, roleDefinitionId, type ClassRoleAssignment } from './roles.js';
 import { ensureClassPrincipals, listClassPrincipals, runPool, type ClassSession } from './session.js';
@@ -82,7 +83,7 @@ export interface ProvisionResult {
 interface Found {
   groups: Map<string, { tags: Record<string, string> }>;
   resources: Map<string, { id: string; type: string; tags: Record<string, string> }>;
-  assignments: { subscriptionId: string; scope: string; roleDefinitionId: string; principalId: string }[];
+  assignments: { subscriptionId: string; scope: string; roleDefinitionId: string; principalId: string; name: string; condition: string | undefined }[];
   principals: Map<string, ClassPrincipal>;
   reads: number;
 }
@@ -104,7 +105,7 @@ async function readState(session: ClassSession): Promise<Found> {
       found.groups.set(lower(rg.id), { tags: rg.tags ?? {} });
     }
     for await (const a of clients.authorization.roleAssignments.listForSubscription()) {
-      found.assignments.push({ subscriptionId: lower(subscriptionId), scope: lower(a.scope), roleDefinitionId: lower(a.roleDefinitionId), principalId: lower(a.principalId) });
+      found.assignments.push({ subscriptionId: lower(subscriptionId), scope: lower(a.scope), roleDefinitionId: lower(a.roleDefinitionId), principalId: lower(a.principalId), name: lower(a.name), condition: a.condition ?? undefined });
     }
     found.reads += 2;
   }
@@ -122,6 +123,21 @@ async function readState(session: ClassSession): Promise<Found> {
 
 function hasAssignment(found: Found, a: ClassRoleAssignment): boolean {
   return found.assignments.some((x) => x.scope === lower(a.scope) && x.principalId === lower(a.principalId) && x.roleDefinitionId.endsWith(`/${a.roleId}`));
+}
+
+/** Conditions compared as ARM keeps them: the same text, whatever its line breaks and indentation. */
+const sameCondition = (a: string | undefined, b: string | undefined): boolean => (a ?? '').replace(/\s+/g, ' ').trim() === (b ?? '').replace(/\s+/g, ' ').trim();
+
+/**
+ * The class's own assignment (by its name) when it is there with another condition than the plan's:
+ * a class provisioned before lab 09, whose learners' condition allowed Reader only. PUT under the
+ * same name with the same role and principal updates it in place (role assignments are
+ * create-or-update; Azure changes a condition that way, as `az role assignment update` does).
+ */
+function staleCondition(found: Found, a: ClassRoleAssignment): boolean {
+  if (!a.condition) return false;
+  const mine = found.assignments.find((x) => x.name === lower(a.name) && x.scope === lower(a.scope) && x.principalId === lower(a.principalId));
+  return mine !== undefined && !sameCondition(mine.condition, a.condition);
 }
 
 /**
@@ -212,7 +228,7 @@ export async function planProvision(session: ClassSession, options: ProvisionOpt
       exitCode: 1,
     });
   }
-  if (azure) notes.push("the VMs get no public IP address: learners reach theirs with `az ssh vm` (Entra sign-in), Azure Bastion, or `az vm run-command invoke` for labs 04-08.");
+  if (azure) notes.push("the VMs get no public IP address: learners reach theirs with `az ssh vm` (Entra sign-in), Azure Bastion, or `az vm run-command invoke` for labs 04-09.");
   if (!azure) notes.push(`the emulator has no Microsoft.DevTestLab provider: the VMs' auto-shutdown schedules are skipped (on Azure: shutdown-computevm-<vm> at ${AUTO_SHUTDOWN_TIME} UTC).`);
 
   // Principals first (emulator): the learners' role assignments name them. One request makes
@@ -272,6 +288,7 @@ export async function planProvision(session: ClassSession, options: ProvisionOpt
       });
   }
 
+  for (const clash of vaultNameClashes(folder)) notes.push(clash);
   if (azure && mode === 'own') notes.push('own mode: each learner works in their own subscription; you need Owner (or User Access Administrator and Contributor) on each.');
   const vms = steps.filter((s) => s.kind === 'virtualMachine').length;
   const cost = azure
@@ -287,10 +304,29 @@ export async function planProvision(session: ClassSession, options: ProvisionOpt
   return { steps, notes, reads: found.reads, ...(cost ? { cost } : {}) };
 }
 
+/**
+ * Lab 09's vault names that two learners of the class would share: `kv-<learner's letters and
+ * digits, up to 11>-<subscription>`, so `ann-1` and `ann1`, or two ids alike in their first 11
+ * letters and digits, in one subscription. Vault names are global: the second learner's create
+ * fails (VaultAlreadyExists, or the first's vault in their group). Said before the class starts.
+ */
+export function vaultNameClashes(folder: ClassFolder): string[] {
+  const byName = new Map<string, string[]>();
+  for (const l of folder.roster) {
+    const name = vaultName({ learnerId: l.learner, subscriptionId: classLearnerNames(folder, l).subscriptionId });
+    byName.set(name, [...(byName.get(name) ?? []), l.learner]);
+  }
+  return [...byName]
+    .filter(([, learners]) => learners.length > 1)
+    .map(([name, learners]) => `learners ${learners.join(', ')} would all name their lab 09 vault ${name} (vault names are global: the learner id's first 11 letters and digits, and the subscription): only the first can create it; rename all but one in the roster before lab 09.`);
+}
+
 function roleStep(session: ClassSession, found: Found, a: ClassRoleAssignment, subscriptionId: string, principal?: () => Promise<string | undefined>): RunnableStep {
   const who = a.for === 'grader' ? 'the grading principal' : `learner ${a.learner}`;
-  const what = `role ${a.role} for ${who} at ${a.scope}${a.condition ? ' (condition: Reader for service principals only)' : ''}`;
-  const exists = a.principalId !== '' && hasAssignment(found, a);
+  const stale = a.principalId !== '' && staleCondition(found, a);
+  const condition = a.condition ? ' (condition: Reader and Key Vault Secrets User for service principals, Key Vault Secrets Officer for the learner)' : '';
+  const what = `role ${a.role} for ${who} at ${a.scope}${condition}${stale ? ': update its condition (it allowed less: a class provisioned before lab 09)' : ''}`;
+  const exists = a.principalId !== '' && hasAssignment(found, a) && !stale;
   return {
     learner: a.learner,
     kind: 'roleAssignment',

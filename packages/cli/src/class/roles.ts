@@ -1,41 +1,59 @@
 // The role assignments a class gives, per learner and for the grader, in both modes.
 //
 // Shared mode (one subscription, one resource group per learner), all at the learner's group only:
-// - Role Based Access Control Administrator WITH {@link READER_ONLY_CONDITION}: lab 02 (grant
-//   Reader to the learner's identity) and nothing else — no Owner, no other role, no user;
+// - Role Based Access Control Administrator WITH {@link classLearnerCondition}: lab 02 (grant
+//   Reader to the learner's identity) and lab 09 (Key Vault Secrets User to the identity, Key Vault
+//   Secrets Officer to the learner themself, on their vault) and nothing else — no Owner, no other
+//   role, no other user;
 // - Managed Identity Contributor: lab 01 (create the identity);
 // - Managed Identity Operator: lab 03 (assign it to the VM: …/userAssignedIdentities/assign/action);
-// - Virtual Machine Contributor: lab 03 (update the VM's identity block).
+// - Virtual Machine Contributor: lab 03 (update the VM's identity block);
+// - Key Vault Contributor: lab 09 (create the vault: Microsoft.KeyVault/vaults/write) and lab 11
+//   (delete it). It reads no secret (no data actions) and grants nothing (no roleAssignments/write),
+//   and its notActions hold back the purge of a deleted vault.
 // Nothing at subscription scope and nothing on another learner's group, so a learner can read,
 // change and delegate only inside their own group.
 //
+// Lab 11's purge, decided: a learner gets no purge in shared mode. The purge is
+// `Microsoft.KeyVault/locations/deletedVaults/purge/action` on
+// /subscriptions/{sub}/providers/Microsoft.KeyVault/locations/{location}/deletedVaults/{name}, a
+// scope under the subscription and outside every resource group (a deleted vault has left its
+// group), so the narrowest role that allows it sits at the subscription — and lets its holder purge
+// EVERY learner's deleted vault there, destroying what another learner could still recover. So in
+// shared mode the learner deletes their vault (Key Vault Contributor) and the instructor purges:
+// `milab class teardown` purges the class's deleted vaults (their names are global and held for the
+// retention period otherwise). Listing deleted vaults (…/deletedVaults/read) is subscription-level
+// too, and not given either. Own mode: the subscription is the learner's, and they purge there
+// themselves (Owner, or Contributor: Key Vault Contributor alone holds the purge back).
+//
 // Own mode (each learner has their own subscription: the course as today, lab 02's Reader at
-// subscription scope): the same three roles at the learner's group, and the Role Based Access
-// Control Administrator with the same condition at the learner's SUBSCRIPTION, because that is
-// where lab 02 assigns Reader. A learner who owns their subscription has all of it already; the
-// class grants it so a subscription someone else owns (a lab account) works the same way.
+// subscription scope): the same roles at the learner's group, and the Role Based Access Control
+// Administrator with the same condition at the learner's SUBSCRIPTION, because that is where lab 02
+// assigns Reader. A learner who owns their subscription has all of it already; the class grants it
+// so a subscription someone else owns (a lab account) works the same way.
 //
 // Both modes: Reader at subscription scope for the class's grading principal (the emulator's
 // seeded grader; on Azure class.json's grader.principalId), so `milab class grade` can read the
 // whole class in a few paged calls and change nothing.
 import { createHash } from 'node:crypto';
 import { BUILTIN_ROLE_IDS } from '@milab/emulator';
-import { READER_ONLY_CONDITION } from '@milab/labs';
+import { classLearnerCondition, READER_ONLY_CONDITION } from '@milab/labs';
 import type { ClassFolder, ClassLearnerNames } from './folder.js';
 
 /**
- * The condition on each learner's Role Based Access Control Administrator: role assignments may
- * be written or deleted only for the Reader role and only for service principals (a managed
- * identity is one). One text, kept beside lab 02's readerScope in @milab/labs, so what the class
- * grants and what lab 02 teaches cannot drift apart.
+ * The conditions of a learner's Role Based Access Control Administrator: lab 02's alone
+ * (READER_ONLY_CONDITION: Reader, for service principals), and the one a class gives from lab 09 on
+ * (classLearnerCondition: also Key Vault Secrets User for service principals and Key Vault Secrets
+ * Officer for the learner themself). Kept beside lab 02's readerScope in @milab/labs, so what the
+ * class grants and what the labs teach cannot drift apart.
  */
-export { READER_ONLY_CONDITION };
+export { classLearnerCondition, READER_ONLY_CONDITION };
 
 /** Conditions with `@Request`/`@Resource` attributes and `ActionMatches` are version 2.0 (Microsoft Learn, "Azure role assignment condition format"). */
 export const CONDITION_VERSION = '2.0';
 
 /** The built-in roles a class assigns. */
-export type ClassRoleName = 'Role Based Access Control Administrator' | 'Managed Identity Contributor' | 'Managed Identity Operator' | 'Virtual Machine Contributor' | 'Reader';
+export type ClassRoleName = 'Role Based Access Control Administrator' | 'Managed Identity Contributor' | 'Managed Identity Operator' | 'Virtual Machine Contributor' | 'Key Vault Contributor' | 'Reader';
 
 /** Who a class role assignment is for. */
 export type ClassPrincipalKind = 'learner' | 'grader';
@@ -110,13 +128,16 @@ export function learnerRolePlan(folder: ClassFolder, names: ClassLearnerNames, p
       ...base,
       role: 'Role Based Access Control Administrator',
       scope: rbacScope,
-      condition: READER_ONLY_CONDITION,
+      // A principal not made yet (the emulator's class principal, on a first run) is planned with
+      // an empty id and planned again once it exists (provision.ts, learnerReplan).
+      condition: classLearnerCondition(principalId || '00000000-0000-0000-0000-000000000000'),
       conditionVersion: CONDITION_VERSION,
-      why: `lab 02: grant Reader to a service principal (their identity) at ${folder.config.mode === 'shared' ? 'their resource group' : 'their subscription'}, and nothing else`,
+      why: `lab 02: grant Reader to a service principal (their identity) at ${folder.config.mode === 'shared' ? 'their resource group' : 'their subscription'}; lab 09: Key Vault Secrets User to a service principal, Key Vault Secrets Officer to themself; nothing else`,
     }),
     assignment(folder, { ...base, role: 'Managed Identity Contributor', scope: names.resourceGroupId, why: 'lab 01: create their user-assigned identity' }),
     assignment(folder, { ...base, role: 'Managed Identity Operator', scope: names.resourceGroupId, why: 'lab 03: assign identities to their VM' }),
     assignment(folder, { ...base, role: 'Virtual Machine Contributor', scope: names.resourceGroupId, why: "lab 03: change their VM's identities" }),
+    assignment(folder, { ...base, role: 'Key Vault Contributor', scope: names.resourceGroupId, why: 'lab 09: create their vault; lab 11: delete it (the purge is the instructor\'s: class teardown)' }),
   ];
 }
 

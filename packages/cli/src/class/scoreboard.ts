@@ -1,6 +1,6 @@
 // The class scoreboard: every learner's grade reports (one per lab, from the same checks
 // `milab grade` runs) put together into one class result that the reporters (terminal table,
-// CSV, JSON, HTML) only read. A lab a learner graded themselves on their VM (Azure, labs 04–08)
+// CSV, JSON, HTML) only read. A lab a learner graded themselves on their VM (Azure, labs 04–09)
 // is marked self-run; one whose claims are not the learner's own identity is flagged, and a
 // flagged lab earns nothing until the instructor has looked at it (its results are kept).
 import type { CheckInfo, CheckResult, GradeError, GradeReport, GradeStatus, Redactor, Score } from '@milab/grading';
@@ -9,7 +9,7 @@ import type { CheckInfo, CheckResult, GradeError, GradeReport, GradeStatus, Reda
 export type LabSource =
   /** Graded by `milab class grade` itself (from the snapshot, or by running the program on the emulated VM). */
   | 'graded'
-  /** A report the learner produced with `milab grade NN --json` on their VM (Azure, labs 04–08). */
+  /** A report the learner produced with `milab grade NN --json` on their VM (Azure, labs 04–09). */
   | 'self-run'
   /** Expected from the learner (a self-run lab) but not found: every check is skipped. */
   | 'missing';

@@ -12,16 +12,21 @@
 //   whose principal is gone), those provisioning made anywhere (their description names the class),
 //   and those of the identities it deletes (own mode: lab 02's Reader at the subscription);
 // - the emulator's class principals of roster learners.
-// Order: role assignments, then VMs (with their schedules, NICs), other resources, identities,
-// the emptied groups, the principals. Every call through the session's throttle.
-import { isMilabError, WORKSHOP_TAG_VALUE } from '@milab/core';
+// - lab 09's vaults, once deleted: a deleted vault stays soft-deleted, holding its globally unique
+//   name for the retention period (90 days by default), so teardown purges the class's (those it
+//   deletes, and those already deleted from a class group with the class's or a lab's tags). The
+//   learners cannot purge in shared mode (roles.ts: the purge is a subscription-level action); the
+//   instructor can. A vault with purge protection cannot be purged before its date: kept, said.
+// Order: role assignments, then VMs (with their schedules, NICs), other resources, the purges,
+// identities, the emptied groups, the principals. Every call through the session's throttle.
+import { armRequest, isMilabError, WORKSHOP_TAG_VALUE } from '@milab/core';
 import { BUILTIN_ROLE_IDS, callPrincipalsAdmin } from '@milab/emulator';
 import { classLearnerNames, type ClassLearnerNames } from './folder.js';
 import { isClassAssignmentDescription } from './roles.js';
 import { listClassPrincipals, principalsError, runPool, type ClassSession } from './session.js';
 
 /** What a teardown step removes. */
-export type TeardownKind = 'roleAssignment' | 'virtualMachine' | 'resource' | 'identity' | 'resourceGroup' | 'principal';
+export type TeardownKind = 'roleAssignment' | 'virtualMachine' | 'resource' | 'purge' | 'identity' | 'resourceGroup' | 'principal';
 
 /** One line of a teardown plan. */
 export interface TeardownStep {
@@ -61,6 +66,10 @@ const DELETE_API: Readonly<Record<string, string>> = {
   'microsoft.network/publicipaddresses': '2024-05-01',
   'microsoft.network/networksecuritygroups': '2024-05-01',
   'microsoft.compute/disks': '2024-03-02',
+  // Lab 09's vault (@azure/arm-keyvault 4.0.0's api-version).
+  'microsoft.keyvault/vaults': '2025-05-01',
+  // Lab 10's container groups (@azure/arm-containerinstance 9.1.0's api-version).
+  'microsoft.containerinstance/containergroups': '2023-05-01',
 };
 
 /** A role definition id's name when it is a built-in role the labs use, else its GUID. */
@@ -71,6 +80,15 @@ function roleName(roleDefinitionId: string): string {
 
 const lower = (s: string | undefined) => (s ?? '').toLowerCase().replace(/\/+$/, '');
 const VM_TYPE = 'microsoft.compute/virtualmachines';
+const VAULT_TYPE = 'microsoft.keyvault/vaults';
+/** Key Vault's control plane: @azure/arm-keyvault 4.0.0's api-version, lab 09's. */
+const KEY_VAULT_API = '2025-05-01';
+
+/** A soft-deleted vault as ARM lists it (Vaults_ListDeleted: the spec's listDeletedVaults.json). */
+interface WireDeletedVault {
+  name?: string;
+  properties?: { vaultId?: string; location?: string; tags?: Record<string, string>; purgeProtectionEnabled?: boolean; scheduledPurgeDate?: string };
+}
 const IDENTITY_TYPE = 'microsoft.managedidentity/userassignedidentities';
 
 /** Whether `id` is `scope` or below it. */
@@ -120,6 +138,7 @@ export async function planTeardown(session: ClassSession): Promise<TeardownPlan 
   // Resources of the class groups, and the principal ids of the identities among them.
   const doomedPrincipals = new Set<string>();
   const resourceSteps: RunnableTeardownStep[] = [];
+  const purges: { learner: string; subscriptionId: string; name: string; location: string; vaultId: string; protectedUntil?: string }[] = [];
   await runPool(groups, 4, async (n) => {
     const clients = await session.clients(n.subscriptionId);
     const identities = new Map<string, string>();
@@ -150,6 +169,7 @@ export async function planTeardown(session: ClassSession): Promise<TeardownPlan 
       }
       const principalId = identities.get(lower(r.id));
       if (principalId) doomedPrincipals.add(principalId);
+      if (type === VAULT_TYPE && r.name && r.location) purges.push({ learner: n.learner, subscriptionId: n.subscriptionId, name: r.name, location: r.location, vaultId: r.id });
       const id = r.id;
       const name = r.name ?? '';
       resourceSteps.push({
@@ -198,6 +218,55 @@ export async function planTeardown(session: ClassSession): Promise<TeardownPlan 
   }
   const order: TeardownKind[] = ['virtualMachine', 'resource', 'identity'];
   steps.push(...resourceSteps.sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind)));
+
+  // The class's vaults deleted before this run (a learner's lab 11, or by hand): soft-deleted in
+  // the subscription, out of their group. Theirs by the group they were in and their tags.
+  for (const sub of subscriptions) {
+    const deleted: WireDeletedVault[] = [];
+    let path: string | undefined = `/subscriptions/${sub}/providers/Microsoft.KeyVault/deletedVaults`;
+    while (path) {
+      const page: { value?: WireDeletedVault[]; nextLink?: string | null } | undefined = (
+        await armRequest<{ value?: WireDeletedVault[]; nextLink?: string | null }>(session.context(sub), { path, ...(path.includes('api-version=') ? {} : { apiVersion: KEY_VAULT_API }), throttle: session.throttle })
+      ).body;
+      reads += 1;
+      deleted.push(...(page?.value ?? []));
+      path = page?.nextLink ?? undefined;
+    }
+    for (const d of deleted) {
+      const vaultId = d.properties?.vaultId ?? '';
+      const group = groups.find((g) => atOrBelow(vaultId, g.resourceGroupId));
+      const tags = d.properties?.tags ?? {};
+      const ours = (tags.class === classId || (tags.class === undefined && tags.workshop === WORKSHOP_TAG_VALUE)) && tags.learner !== undefined && roster.has(tags.learner);
+      if (!group || !ours || !d.name || !d.properties?.location || purges.some((p) => lower(p.name) === lower(d.name))) continue;
+      const protectedUntil = d.properties.purgeProtectionEnabled && d.properties.scheduledPurgeDate && Date.parse(d.properties.scheduledPurgeDate) > Date.now() ? d.properties.scheduledPurgeDate : undefined;
+      purges.push({ learner: group.learner, subscriptionId: sub, name: d.name, location: d.properties.location, vaultId, ...(protectedUntil ? { protectedUntil } : {}) });
+    }
+  }
+  for (const p of purges) {
+    const id = `/subscriptions/${p.subscriptionId}/providers/Microsoft.KeyVault/locations/${p.location}/deletedVaults/${p.name}`;
+    if (p.protectedUntil) {
+      steps.push({ learner: p.learner, kind: 'purge', what: `purge of the deleted vault ${p.name}`, id, action: 'keep', note: `purge protection holds it until ${p.protectedUntil} (nobody can purge it sooner; its name is free after that)` });
+      continue;
+    }
+    steps.push({
+      learner: p.learner,
+      kind: 'purge',
+      what: `purge of the deleted vault ${p.name} (its name is global, held until purged)`,
+      id,
+      action: 'delete',
+      run: async () => {
+        try {
+          // Vaults_PurgeDeleted: POST …/deletedVaults/{name}/purge, 200 or 202 (a long-running
+          // purge on Azure that finishes on its own; nothing else here waits on it).
+          await armRequest(session.context(p.subscriptionId), { method: 'POST', path: `${id}/purge`, apiVersion: KEY_VAULT_API, throttle: session.throttle });
+        } catch (error) {
+          // Purged already (by the learner in own mode, or its retention ended): what was wanted.
+          if (isMilabError(error) && /NotFound/i.test(error.code)) return;
+          throw error;
+        }
+      },
+    });
+  }
 
   for (const n of groups) {
     steps.push({
@@ -255,7 +324,7 @@ export async function applyTeardown(
   options: { concurrency: number; onStep?: (step: TeardownStep, outcome: 'deleted' | 'kept' | 'failed', error?: string) => void },
 ): Promise<TeardownResult> {
   const result: TeardownResult = { deleted: 0, kept: plan.steps.filter((s) => s.action === 'keep').length, failed: [] };
-  const phases: TeardownKind[] = ['roleAssignment', 'virtualMachine', 'resource', 'identity', 'resourceGroup', 'principal'];
+  const phases: TeardownKind[] = ['roleAssignment', 'virtualMachine', 'resource', 'purge', 'identity', 'resourceGroup', 'principal'];
   for (const phase of phases) {
     const steps: RunnableTeardownStep[] = plan.steps.filter((s) => s.kind === phase && s.action === 'delete');
     await runPool(steps, options.concurrency, async (step) => {

@@ -182,7 +182,7 @@ export interface WatchOptions {
   readonly reload?: () => ClassFolder;
   readonly labs?: readonly string[];
   readonly programs?: GradeClassOptions['programs'];
-  /** Azure: the folder of the learners' self-run lab 04–08 reports. */
+  /** Azure: the folder of the learners' self-run lab 04–09 reports. */
   readonly reportsDir?: string;
   readonly concurrency?: number;
   /** Seconds between rounds, as asked (refused when over the budget); default: from the reads a round takes. */

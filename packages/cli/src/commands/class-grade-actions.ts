@@ -75,8 +75,8 @@ export async function classGrade(options: ClassGradeOptions): Promise<void> {
   const programs = parsePrograms(options.program);
   const out = options.json ? process.stderr : process.stdout;
   const note = (text: string) => process.stderr.write(`${text}\n`);
-  if (folder.config.target === 'emulator' && options.reports) note('note: --reports is for Azure; on the emulator the class grade runs labs 04–08 on every learner\'s VM itself (ignored).');
-  if (folder.config.target === 'azure' && options.program) note("note: --program is for the emulator; on Azure labs 04–08 come from the learners' reports (--reports DIR) (ignored).");
+  if (folder.config.target === 'emulator' && options.reports) note('note: --reports is for Azure; on the emulator the class grade runs labs 04–09 on every learner\'s VM itself (ignored).');
+  if (folder.config.target === 'azure' && options.program) note("note: --program is for the emulator; on Azure labs 04–09 come from the learners' reports (--reports DIR) (ignored).");
   const labs = options.lab?.map((lab) => {
     const id = findLabId(lab);
     if (!id) throw usage(`unknown lab '${lab}' in --lab.`, 'Name labs by number: `--lab 01 02`.');

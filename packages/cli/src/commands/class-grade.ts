@@ -36,12 +36,13 @@ Examples:
   ./milab class grade --class myclass --json > grades.json
   ./milab class grade --class myclass --lab 03 --csv lab03.csv --csv-format canvas   (Canvas: Grades → Import; one assignment)
   ./milab class grade --class myclass --csv grades.csv --csv-format moodle           (Moodle: Grades → Import → CSV file)
-  ./milab class grade --class myclass --reports handed-in/      (Azure: labs 04–08 from the learners)
+  ./milab class grade --class myclass --reports handed-in/      (Azure: labs 04–09 from the learners)
+  ./milab class grade --class myclass --lab 09 --program 09=labs/09-key-vault-secret/solution/vm.ts   (emulator)
 
 The grader reads as a Reader-only principal (the emulator's seeded grader; on Azure whoever signs
-in) and refuses to run as one that can write at or above the subscription. Labs 04–08 run each
+in) and refuses to run as one that can write at or above the subscription. Labs 04–09 run each
 learner's program on their VM: the class grade does it on the emulator; on Azure each learner runs
-\`./milab grade 04 --json > <learner>-04.json\` (and 05–08) on their VM and hands the file in.`;
+\`./milab grade 04 --json > <learner>-04.json\` (and 05–09) on their VM and hands the file in.`;
 
 /** Registers `milab class grade` on the `class` command. */
 export function registerClassGrade(classCommand: Command): void {
@@ -59,8 +60,8 @@ export function registerClassGrade(classCommand: Command): void {
     .option('--json', 'print the class result as JSON on stdout (the scoreboard then goes to stderr)')
     .option('--html <file>', 'also write a self-contained HTML report to FILE')
     .option('--junit <dir>', 'also write one JUnit XML report per learner into DIR (<learner>.xml)')
-    .option('--reports <dir>', "Azure: the folder of the learners' lab 04–08 reports (`./milab grade 04 --json` run on their VM), <learner>-04.json")
-    .option('--program <NN=file...>', "emulator: a VM lab's program to run on every learner's VM, 04–08 (labs 06 and 07: their vm.ts; default: the lab's starter)")
+    .option('--reports <dir>', "Azure: the folder of the learners' lab 04–09 reports (`./milab grade 04 --json` run on their VM), <learner>-04.json")
+    .option('--program <NN=file...>', "emulator: a VM lab's program to run on every learner's VM, 04–09 (labs 06, 07 and 09: their vm.ts; default: the lab's starter)")
     .option('--concurrency <n>', 'learners graded at once (their VM programs run at once), 1–32 (default: up to 4, one per CPU)', parseConcurrency)
     .addHelpText('after', EXAMPLES)
     .action(lazyAction(actions, 'classGrade'));

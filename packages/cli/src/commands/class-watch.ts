@@ -71,7 +71,7 @@ export function registerClassWatch(classCommand: Command): void {
     .option('--lab <NN...>', 'grade only these labs (default: every lab)')
     .option('--once', 'one round, then exit (0 all passed, 1 something to fix, 2 could not grade)')
     .option('--program <NN=file...>', "emulator: the lab 04 / 05 program (or lab 06's vm.ts) to run on every learner's VM (default: the lab's starter)")
-    .option('--reports <dir>', "Azure: the folder of the learners' lab 04–08 reports (`./milab grade 04 --json` run on their VM), read again each round")
+    .option('--reports <dir>', "Azure: the folder of the learners' lab 04–09 reports (`./milab grade 04 --json` run on their VM), read again each round")
     .option('--concurrency <n>', 'learners graded at once (their VM programs run at once), 1–32 (default: up to 4, one per CPU)', parseConcurrency)
     .addHelpText('after', HELP)
     .action(lazyAction(actions, 'classWatch'));

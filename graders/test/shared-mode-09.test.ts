@@ -1,0 +1,232 @@
+// Lab 09 in a class that shares one subscription: learner ada holds only what `milab class
+// provision` gives on her group (Role Based Access Control Administrator under the class's
+// condition — Reader and Key Vault Secrets User for service principals, Key Vault Secrets Officer
+// for herself —, the identity and VM roles of labs 01–03, and Key Vault Contributor), and so does
+// bob on his. On the real emulator, with the labs' own programs (lab 09's SecretClient and
+// ManagedIdentityCredential on the VM) and the real ARM SDK clients: ada does lab 09 and it
+// passes, live and through one class snapshot (which holds the vaults, so the grade reads no vault
+// per learner); she cannot create a vault in bob's group, grant herself or her identity anything
+// on bob's vault, delete it, give a stronger role or another principal Secrets Officer on her own,
+// nor purge her deleted vault (the instructor's: class teardown).
+import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { armRequest, createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
+import { callPrincipalsAdmin, readAudit, type ClassPrincipal } from '@milab/emulator';
+import { classLearnerCondition, createLabContext, findLab, labNames, prepareLab, ROLE_IDS, roleDefinitionId, type LabContext, type LabNames } from '@milab/labs';
+import type { GradeReport } from '@milab/grading';
+import { classLearnerConditionCopy } from '../../packages/emulator/test/class-condition.js';
+import grader03 from '../03-attach-to-vm.js';
+import { createGrader09 } from '../09-key-vault-secret.js';
+import { VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
+import { createSnapshotContext, gradeLabs, takeSnapshot } from '../index.js';
+import { fixesWithoutTypeScript, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+
+const OTHER = 'bob';
+const groupOf = (learner: string) => `rg-milab-cls-${learner}`;
+const vmOf = (learner: string) => `vm-milab-${learner}`;
+
+let world: LabWorld;
+let instructor: ArmClients;
+
+/** One class learner: their class principal, environment (signed in as it), names and ARM clients. */
+interface ClassLearner {
+  principal: ClassPrincipal;
+  env: Record<string, string>;
+  config: MilabConfig;
+  names: LabNames;
+  clients: ArmClients;
+}
+let ada: ClassLearner;
+let bob: ClassLearner;
+
+/** What `milab class provision` gives a learner on their group (packages/cli/src/class/roles.ts), with the class's condition. */
+async function provisionRoles(l: ClassLearner): Promise<void> {
+  const roles: (keyof typeof ROLE_IDS)[] = ['Role Based Access Control Administrator', 'Managed Identity Contributor', 'Managed Identity Operator', 'Virtual Machine Contributor', 'Key Vault Contributor'];
+  for (const role of roles) {
+    await instructor.authorization.roleAssignments.create(l.names.resourceGroupScope, randomUUID(), {
+      roleDefinitionId: roleDefinitionId(l.names.subscriptionId, ROLE_IDS[role]),
+      principalId: l.principal.objectId,
+      principalType: 'ServicePrincipal',
+      ...(role === 'Role Based Access Control Administrator' ? { condition: classLearnerCondition(l.principal.objectId), conditionVersion: '2.0' } : {}),
+    });
+  }
+}
+
+async function classLearner(learner: string, principal: ClassPrincipal): Promise<ClassLearner> {
+  const env = {
+    ...world.env,
+    MILAB_LEARNER: learner,
+    MILAB_MODE: 'shared',
+    MILAB_RESOURCE_GROUP: groupOf(learner),
+    MILAB_VM_NAME: vmOf(learner),
+    AZURE_CLIENT_ID: principal.clientId,
+    AZURE_CLIENT_SECRET: principal.clientSecret,
+    AZURE_TENANT_ID: world.emulator.connection().tenantId,
+  };
+  const config = loadConfig({ env });
+  const names = labNames(config, env);
+  // As provisioning does: the group, the learner's VM, the class's roles on the group.
+  await instructor.resources.resourceGroups.createOrUpdate(names.resourceGroup, { location: names.location, tags: { workshop: 'milab', class: 'cls', learner } });
+  await instructor.compute.virtualMachines.createOrUpdate(names.resourceGroup, names.vm, {
+    location: names.location,
+    hardwareProfile: { vmSize: 'Standard_B1s' },
+    osProfile: { computerName: names.vm, adminUsername: 'azureuser', linuxConfiguration: { disablePasswordAuthentication: true } },
+    networkProfile: { networkInterfaces: [{ id: `${names.resourceGroupScope}/providers/Microsoft.Network/networkInterfaces/${names.vm}-nic` }] },
+  });
+  const l = { principal, env, config, names, clients: await createArmClients(createArmContext(config, { env })) };
+  await provisionRoles(l);
+  return l;
+}
+
+/** Runs labs' setups and solutions as the learner's class principal, in shared mode. */
+async function solve(l: ClassLearner, ...ids: string[]): Promise<void> {
+  for (const id of ids) {
+    const lab = findLab(id);
+    const ctx = await createLabContext(lab, { config: l.config, env: l.env, log: () => undefined });
+    await prepareLab(lab, ctx);
+    const { main } = (await import(pathToFileURL(lab.solution).href)) as { main: (ctx: LabContext) => Promise<void> };
+    await main(ctx);
+  }
+}
+
+/** A call that must fail: its error's status and code. */
+async function refusal(call: Promise<unknown>): Promise<{ status: number | undefined; code: string | undefined; message: string }> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e as { status?: number; statusCode?: number; code?: string; message?: string },
+  );
+  expect(error, 'the call should have been refused').toBeDefined();
+  return { status: error?.status ?? error?.statusCode, code: error?.code, message: error?.message ?? '' };
+}
+
+const grade09 = () => createGrader09(findLab('09').vmProgram!.solution, grader03);
+const strip = (r: GradeReport) => r.results.map(({ durationMs: _d, ...rest }) => JSON.stringify(rest).replace(/in \d+\.\d s/g, 'in N s').replace(/granted \d+ s ago/g, 'granted N s ago'));
+
+beforeAll(async () => {
+  world = await startLabWorld();
+  world.reset();
+  instructor = await world.as('instructor');
+  const { principals } = await callPrincipalsAdmin(world.emulator.connection(), {
+    ensure: [
+      { name: `cls-${LEARNER}`, displayName: `cls ${LEARNER}`, tags: { class: 'cls', learner: LEARNER } },
+      { name: `cls-${OTHER}`, displayName: `cls ${OTHER}`, tags: { class: 'cls', learner: OTHER } },
+    ],
+  });
+  ada = await classLearner(LEARNER, principals[0]!);
+  bob = await classLearner(OTHER, principals[1]!);
+}, 120_000);
+afterAll(async () => {
+  await world?.stop();
+});
+
+describe('lab 09 in shared mode, as class principals', () => {
+  it("the emulator tests' copy of the class condition is the one the class gives", () => {
+    expect(classLearnerConditionCopy(ada.principal.objectId)).toBe(classLearnerCondition(ada.principal.objectId));
+  });
+
+  it("ada's lab 01-03 and 09 solutions run with only the class's roles, and lab 09 passes, live and from one class snapshot without a vault read per learner", async () => {
+    await solve(ada, '01', '02', '03', '09');
+    await solve(bob, '01', '02', '03', '09');
+    const live = (await gradeLabs([grade09()], { config: ada.config, env: ada.env })).report;
+    expect(fixesWithoutTypeScript(live)).toEqual([]);
+    expect(withStatus(live, 'fail')).toEqual([]);
+    expect(live.status).toBe('passed');
+
+    // The class grade: one snapshot, as the grader, then each learner's context from it.
+    // (Read as the seeded grader: without the learner's sign-in variables, as `class grade` does.)
+    const graderEnv = Object.fromEntries(Object.entries(ada.env).filter(([k]) => !k.startsWith('AZURE_')));
+    const snapshot = await takeSnapshot({ config: loadConfig({ env: graderEnv }), env: graderEnv, as: 'grader' });
+    expect(snapshot.vaults?.map((v) => v.id.toLowerCase()).sort()).toEqual([vaultId(ada.names), vaultId(bob.names)].map((id) => id.toLowerCase()).sort());
+    expect(snapshot.vaults?.every((v) => v.rbac && v.vaultUri?.startsWith('https://'))).toBe(true);
+    const graderReadsBefore = readAudit(world.stateDir, { principal: 'grader' }).length;
+    const ctx = createSnapshotContext(JSON.parse(JSON.stringify(snapshot)) as typeof snapshot, { config: ada.config, env: ada.env, learnerObjectId: ada.principal.objectId });
+    const fromSnapshot = (await gradeLabs([grade09()], { ctx })).report;
+    expect(strip(fromSnapshot)).toEqual(strip(live));
+    // The grader read nothing more of ARM: the vault, the assignments came from the snapshot
+    // (the VM part reads the secret as the identity, not as the grader).
+    const armByGrader = readAudit(world.stateDir, { principal: 'grader' }).slice(graderReadsBefore).filter((e) => e.path.includes('/subscriptions/'));
+    expect(armByGrader).toEqual([]);
+    // A snapshot saved before lab 09 (no vaults in it): the same grade, the vault read live.
+    const { vaults: _vaults, ...older } = snapshot;
+    const readsBefore = readAudit(world.stateDir, { principal: 'grader' }).length;
+    const olderCtx = createSnapshotContext(older, { config: ada.config, env: ada.env, learnerObjectId: ada.principal.objectId });
+    expect(strip((await gradeLabs([grade09()], { ctx: olderCtx })).report)).toEqual(strip(live));
+    const vaultReads = readAudit(world.stateDir, { principal: 'grader' }).slice(readsBefore).filter((e) => e.path.includes('/subscriptions/'));
+    expect(vaultReads.map((e) => e.path.split('?')[0]?.toLowerCase())).toEqual([vaultId(ada.names).toLowerCase()]);
+
+    // Bob's grade from the same snapshot is his: his vault, his identity's assignment.
+    const bobs = (await gradeLabs([grade09()], { ctx: createSnapshotContext(snapshot, { config: bob.config, env: bob.env }) })).report;
+    expect(bobs.status).toBe('passed');
+    expect(said(result(bobs, '09.vault-rbac'))).toContain(vaultName(bob.names));
+  }, 300_000);
+
+  it("ada cannot create a vault in bob's group, grant anyone anything on bob's vault, or delete it", async () => {
+    const bobVault = vaultId(bob.names);
+    const adaIdentity = await ada.clients.msi.userAssignedIdentities.get(ada.names.resourceGroup, ada.names.identity);
+    const create = await refusal(
+      ada.clients.resources.resources.beginCreateOrUpdateByIdAndWait(`${bob.names.resourceGroupScope}/providers/Microsoft.KeyVault/vaults/kv-ada-in-bobs`, VAULT_API_VERSION, {
+        location: bob.names.location,
+        properties: { tenantId: ada.config.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true },
+      } as never),
+    );
+    expect(create).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    expect(create.message).toContain('Microsoft.KeyVault/vaults/write');
+    const grant = (role: keyof typeof ROLE_IDS, principalId: string, principalType?: 'ServicePrincipal' | 'User', scope = bobVault) =>
+      refusal(
+        ada.clients.authorization.roleAssignments.create(scope, randomUUID(), {
+          roleDefinitionId: roleDefinitionId(ada.names.subscriptionId, ROLE_IDS[role]),
+          principalId,
+          ...(principalType ? { principalType } : {}),
+        }),
+      );
+    expect(await grant('Key Vault Secrets Officer', ada.principal.objectId)).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    expect(await grant('Key Vault Secrets User', adaIdentity.principalId!, 'ServicePrincipal')).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    expect(await grant('Reader', adaIdentity.principalId!, 'ServicePrincipal', bob.names.resourceGroupScope)).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    const remove = await refusal(ada.clients.resources.resources.beginDeleteByIdAndWait(bobVault, VAULT_API_VERSION));
+    expect(remove).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    // Bob's vault is still there, and still his.
+    expect((await instructor.resources.resources.getById(bobVault, VAULT_API_VERSION)).id?.toLowerCase()).toBe(bobVault.toLowerCase());
+  }, 120_000);
+
+  it('on her own vault ada may give only what lab 09 needs: no stronger role, no Secrets Officer to another principal, no Secrets User to a user', async () => {
+    const mine = vaultId(ada.names);
+    const adaIdentity = await ada.clients.msi.userAssignedIdentities.get(ada.names.resourceGroup, ada.names.identity);
+    const create = (role: keyof typeof ROLE_IDS, principalId: string, principalType?: 'ServicePrincipal' | 'User') =>
+      ada.clients.authorization.roleAssignments.create(mine, randomUUID(), {
+        roleDefinitionId: roleDefinitionId(ada.names.subscriptionId, ROLE_IDS[role]),
+        principalId,
+        ...(principalType ? { principalType } : {}),
+      });
+    for (const [what, call] of [
+      ['Key Vault Administrator for herself', create('Key Vault Administrator', ada.principal.objectId)],
+      ['Key Vault Secrets Officer for her identity', create('Key Vault Secrets Officer', adaIdentity.principalId!, 'ServicePrincipal')],
+      ["Key Vault Secrets Officer for bob's sign-in", create('Key Vault Secrets Officer', bob.principal.objectId, 'ServicePrincipal')],
+      ['Key Vault Secrets User for a user', create('Key Vault Secrets User', bob.principal.objectId, 'User')],
+      ['Owner for her identity', create('Owner', adaIdentity.principalId!, 'ServicePrincipal')],
+    ] as const) {
+      expect(await refusal(call), what).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    }
+    // What she may: Key Vault Secrets User for a service principal, and remove it again.
+    const made = await create('Key Vault Secrets User', bob.principal.objectId, 'ServicePrincipal');
+    await ada.clients.authorization.roleAssignments.deleteById(made.id!);
+  }, 120_000);
+
+  it('ada deletes her vault (lab 11) but cannot purge it, nor list the deleted vaults: both are subscription-level', async () => {
+    const mine = vaultId(ada.names);
+    await ada.clients.resources.resources.beginDeleteByIdAndWait(mine, VAULT_API_VERSION);
+    const name = vaultName(ada.names);
+    const deleted = `/subscriptions/${ada.names.subscriptionId}/providers/Microsoft.KeyVault/locations/${ada.names.location}/deletedVaults/${name}`;
+    const asAda = createArmContext(ada.config, { env: ada.env });
+    const purge = await refusal(armRequest(asAda, { method: 'POST', path: `${deleted}/purge`, apiVersion: VAULT_API_VERSION }));
+    expect(purge).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    expect(purge.message).toContain('Microsoft.KeyVault/locations/deletedVaults/purge/action');
+    const list = await refusal(armRequest(asAda, { path: `/subscriptions/${ada.names.subscriptionId}/providers/Microsoft.KeyVault/deletedVaults`, apiVersion: VAULT_API_VERSION }));
+    expect(list).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    // The instructor purges it (what class teardown does): the name is free again.
+    const asInstructor = createArmContext(ada.config, { as: 'instructor', env: world.env });
+    await armRequest(asInstructor, { method: 'POST', path: `${deleted}/purge`, apiVersion: VAULT_API_VERSION });
+    const gone = await refusal(armRequest(asInstructor, { path: deleted, apiVersion: VAULT_API_VERSION }));
+    expect(gone.status).toBe(404);
+  }, 120_000);
+});
