@@ -1,5 +1,6 @@
-// The graders' harness for labs 04, 05 and 06, run *on the lab VM* (on the emulator with the
-// environment `milab vm exec` gives): it imports the learner's program, calls its functions, and
+// The graders' harness for labs 04 to 09, run *on the lab VM* (on the emulator with the
+// environment `milab vm exec` gives), and lab 10's in a container group (`milab container exec`'s
+// environment): it imports the learner's program, calls its functions, and
 // writes one JSON result on file descriptor 3 with what happened — the token's claims and a
 // fingerprint, never the token. Everything the learner's code writes is captured (up to 1 MiB per
 // stream: past it the harness reports "printed too much" and ends), searched for tokens (JWTs,
@@ -16,7 +17,7 @@ import { createVmLabContext, findLab, MAX_OUTPUT_BYTES, startRunWatchdog, type V
 import { prepareSdkRun, sdkCalls, type Lab08Program } from '../08-identity-sdk-on-vm.js';
 import { lab09Calls } from '../09-key-vault-secret-on-vm.js';
 import { lab07Reads } from './vm-lab07-harness.js';
-import { blot, containsToken, RESULT_FD, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest } from './vm-protocol.js';
+import { blot, containsToken, RESULT_FD, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest, type SentTokenClaims } from './vm-protocol.js';
 
 /** Writes the one result on the result channel (file descriptor 3; stdout when run by hand). */
 function report(output: HarnessOutput): void {
@@ -63,16 +64,35 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
   };
 
   let requests: SeenRequest[] = [];
+  // Lab 10: which identity the program asked IMDS for, and whose token it sent to ARM.
+  const lab10 = input.lab === '10' ? { imdsClientIds: [] as (string | null)[], sentTokens: [] as SentTokenClaims[] } : undefined;
   subscribe('undici:request:create', (message) => {
-    const req = (message as { request?: { path?: string; headers?: unknown } }).request;
-    if (!req?.path?.includes('/metadata/identity/oauth2/token')) return;
+    const req = (message as { request?: { origin?: unknown; path?: string; headers?: unknown } }).request;
+    if (!req?.path) return;
     const raw = req.headers;
     const headerText = Array.isArray(raw) ? raw.map(String).join('\n') : String(raw ?? '');
     const pairs = Array.isArray(raw) ? raw.map(String) : headerText.split(/\r?\n/).flatMap((line) => line.split(/:\s*/, 2));
+    if (!req.path.includes('/metadata/identity/oauth2/token')) {
+      if (!lab10 || lab10.sentTokens.length >= 20) return;
+      for (let i = 0; i + 1 < pairs.length; i += 2) {
+        if (pairs[i]?.toLowerCase() !== 'authorization') continue;
+        const bearer = /^\s*Bearer\s+(\S+)/i.exec(pairs[i + 1] ?? '')?.[1];
+        if (!bearer) continue;
+        // The claims only: the token itself is never kept.
+        try {
+          const { aud, oid, appid, xms_mirid } = decodeClaims(bearer);
+          lab10.sentTokens.push({ host: String(req.origin ?? '').replace(/^\w+:\/\//, ''), aud, oid, appid, xms_mirid });
+        } catch {
+          lab10.sentTokens.push({ host: String(req.origin ?? '').replace(/^\w+:\/\//, '') });
+        }
+      }
+      return;
+    }
     let metadata = false;
     for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i]?.toLowerCase() === 'metadata' && pairs[i + 1]?.trim().toLowerCase() === 'true') metadata = true;
     const query = new URL(req.path, 'http://imds').searchParams;
     requests.push({ metadataHeader: metadata, clientId: query.has('client_id'), resource: query.get('resource') });
+    lab10?.imdsClientIds.push(query.get('client_id'));
   });
 
   let mod: {
@@ -130,7 +150,8 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     out.token = await call('getToken', input.resource);
     out.badResource = await call('getToken for an unknown resource', input.badResource);
   }
-  if (input.lab === '06') {
+  // Lab 10: its vm.ts (in the system-assigned group) has systemToken as lab 06's; lab 05's program has none.
+  if (input.lab === '06' || (input.lab === '10' && typeof mod.systemToken === 'function')) {
     out.token = await callFor('systemToken', async () => {
       if (typeof mod.systemToken !== 'function') throw new Error(`${input.program} exports no systemToken function`);
       return mod.systemToken(ctx);
@@ -152,6 +173,7 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
   }
   // Lab 09: the secret's value found in what was written, and blotted out of the report.
   lab09?.finish(out, transcript);
+  if (lab10) out.lab10 = lab10;
   // A token in pieces written by different calls shows only in everything put together.
   if (out.tokenSeenIn.length === 0) for (const [stream, text] of Object.entries(transcript)) if (containsToken(text)) out.tokenSeenIn.push(`the program's output put together (${stream})`);
   return out;

@@ -1,11 +1,15 @@
-// What the graders of the VM labs (04 to 09) and their harness on the VM (vm-harness.ts) say to each
+// What the graders of the VM labs (04 to 09; and lab 10, whose programs run in container groups)
+// and their harness on the VM or in the group (vm-harness.ts) say to each
 // other: the input (argv), the one result (on file descriptor 3), and how tokens — as is,
 // encoded, reversed or split across lines — are found in text and blotted out of it.
 import type { SdkOutput } from '../08-identity-sdk-on-vm.js';
 import type { Lab09Input, Lab09Output } from '../09-key-vault-secret-on-vm.js';
 
-/** The labs whose programs the graders run on the lab VM (labs 06, 07 and 09: their starter/vm.ts). */
-export type VmLab = '04' | '05' | '06' | '07' | '08' | '09';
+/**
+ * The labs whose programs the graders run on the lab VM (labs 06, 07 and 09: their starter/vm.ts),
+ * or in a container group (lab 10: lab 05's program, and its own starter/vm.ts).
+ */
+export type VmLab = '04' | '05' | '06' | '07' | '08' | '09' | '10';
 
 /** What the grader asks for. */
 export interface HarnessInput {
@@ -24,6 +28,24 @@ export interface HarnessInput {
   lab07?: Lab07Input;
   /** Lab 09: the vault's URL and the secret's name (no value: the harness reads it on the VM). */
   lab09?: Lab09Input;
+}
+
+/** The claims of a bearer token the learner's code sent to a service (never the token). */
+export interface SentTokenClaims {
+  /** The host it was sent to (ARM's, on the emulator 127.0.0.1:port). */
+  host: string;
+  aud?: unknown;
+  oid?: unknown;
+  appid?: unknown;
+  xms_mirid?: unknown;
+}
+
+/** Lab 10: what the learner's code asked IMDS for, and the claims of the tokens it sent to ARM. */
+export interface Lab10Output {
+  /** The `client_id` of each IMDS token request (`null`: none given), in order. */
+  imdsClientIds: (string | null)[];
+  /** The tokens' claims, in the order sent (the first few). */
+  sentTokens: SentTokenClaims[];
 }
 
 /** Lab 07: what the harness asks the learner's readWhenGranted to read, and how long it may take. */
@@ -94,6 +116,8 @@ export interface HarnessOutput {
   sdk?: SdkOutput;
   /** Lab 09: the secret read by the harness and by readSecret, as digests (../09-key-vault-secret-on-vm.ts). */
   lab09?: Lab09Output;
+  /** Lab 10: the IMDS requests' client ids and the tokens' claims sent to ARM. */
+  lab10?: Lab10Output;
   main?: { ok: boolean; error?: string; stdout: string; stderr: string };
   /** Where a token (a JWT, in full or encoded) appeared in what the learner's code wrote or threw. */
   tokenSeenIn: string[];

@@ -1,4 +1,5 @@
-// Running a learner's VM lab program (04, 05, 08; or the VM part of 06, 07, 09) "on the VM" for grading, with a time limit. On the
+// Running a learner's VM lab program (04, 05, 08; or the VM part of 06, 07, 09) "on the VM" for grading, with a time limit
+// (lab 10's programs the same way in a container group: runInContainerGroup). On the
 // emulator: with the environment `milab vm exec labvm` gives (the VM's IMDS, the emulator's ARM),
 // and with IMDS faults (429, then 503) queued through the emulator's profile endpoint
 // while it runs. On Azure: only when the grader itself runs on the lab VM (`./milab grade 04`
@@ -13,7 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireEmulator } from '@milab/core';
 import { currentCheckSignal, fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
-import { ARM_ENDPOINT, ARM_RESOURCE, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
+import { ARM_ENDPOINT, ARM_RESOURCE, containerProgramEnv, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
 import type { GraderContext } from './context.js';
 import { openImdsFront } from './imds-front.js';
 import { holdAppAssignments, LAB07_MAIN_TIMEOUT_MS, lab07Input } from './vm-lab07.js';
@@ -64,6 +65,28 @@ export function runOnLabVm(ctx: GraderContext, lab: VmLab, program: string, sign
   return run;
 }
 
+/**
+ * Lab 10: runs `program` in the container group `group` (of the lab resource group) once per
+ * grading context, as {@link runOnLabVm} runs one on the VM: on the emulator with the environment
+ * `milab container exec <group>` gives (the group's IMDS), with `clientId` as the program's
+ * AZURE_CLIENT_ID (what the group's container sets, else the lab identity's); on Azure only when
+ * the grader itself runs in that group (MILAB_CONTAINER_GROUP names it). No IMDS faults.
+ */
+export function runInContainerGroup(ctx: GraderContext, group: string, program: string, clientId: string | undefined, signal: AbortSignal | undefined = currentCheckSignal()): Promise<VmRun> {
+  let runs = cache.get(ctx);
+  if (!runs) cache.set(ctx, (runs = new Map()));
+  const key = `10\n${group}\n${program}\n${clientId ?? ''}`;
+  let run = runs.get(key);
+  if (!run) runs.set(key, (run = runNow(ctx, '10', program, signal, { group, clientId })));
+  return run;
+}
+
+/** Where runNow runs a program: the lab VM (default), or a container group with the client id its program sees. */
+interface ContainerPlace {
+  group: string;
+  clientId: string | undefined;
+}
+
 /** On Azure: whether this process runs on the lab VM, asked of IMDS's instance metadata (1 s). */
 function onLabVm(vmId: string): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -85,9 +108,10 @@ function onLabVm(vmId: string): Promise<string | undefined> {
   });
 }
 
-async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: AbortSignal | undefined): Promise<VmRun> {
+async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: AbortSignal | undefined, container?: ContainerPlace): Promise<VmRun> {
   const { config, names } = ctx;
   const identity = await ctx.identity();
+  const on = container ? `in the container group ${container.group}` : 'on the VM';
   // The names the program sees on the VM: the grader's configuration, whatever the environment.
   const settings: NodeJS.ProcessEnv = {
     MILAB_TARGET: config.target,
@@ -100,7 +124,23 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     AZURE_SUBSCRIPTION_ID: names.subscriptionId,
   };
   let env: NodeJS.ProcessEnv;
-  if (config.target === 'emulator') {
+  if (container) {
+    if (config.target === 'emulator') {
+      try {
+        env = { ...containerProgramEnv(config, names, container.group, { ...process.env, ...settings }), ...settings };
+      } catch (error) {
+        // The group is in ARM but not (yet) running in the emulator, or gone since the grader read it.
+        return { kind: 'crashed', reason: `the program could not start in ${container.group}: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    } else if (process.env.MILAB_CONTAINER_GROUP?.trim().toLowerCase() !== container.group.toLowerCase()) {
+      return {
+        kind: 'elsewhere',
+        reason: `lab ${lab}'s program runs in the container group ${container.group}, and this grader does not (MILAB_CONTAINER_GROUP does not name it). Grade it there: in a container of ${container.group} with Node.js 20 and this repository (\`az container exec --resource-group ${names.resourceGroup} --name ${container.group} --exec-command /bin/bash\`), \`./milab config set target azure\` (and the subscription), then \`MILAB_CONTAINER_GROUP=${container.group} ./milab grade ${lab}\``,
+      };
+    } else {
+      env = { ...process.env, ...settings };
+    }
+  } else if (config.target === 'emulator') {
     env = { ...vmProgramEnv(config, names, { ...process.env, ...settings }), ...settings };
   } else {
     const elsewhere = await onLabVm(names.vmId);
@@ -113,11 +153,11 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     env = { ...process.env, ...settings };
   }
   // Only labs 04 and 05 are graded under IMDS faults (lab 04 grades the retries; the others ask IMDS without them).
-  const faults = config.target === 'emulator' && lab !== '06' && lab !== '07' && lab !== '08' && lab !== '09' && (lab === '04' || !(await getTokenSurvivedFaults(ctx, program)));
+  const faults = config.target === 'emulator' && (lab === '04' || (lab === '05' && !(await getTokenSurvivedFaults(ctx, program))));
   const input: HarnessInput = {
     lab,
     program,
-    clientId: identity?.clientId,
+    clientId: container ? container.clientId : identity?.clientId,
     resource: ARM_RESOURCE,
     badResource: BAD_RESOURCE,
     faults: faults ? FAULTS.length : 0,
@@ -128,7 +168,8 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
   // On the emulator, the program's IMDS is this run's front: the faults reach this run only.
   // (A run without faults on the emulator still gets its own front, with none: the learner's
   // practice profile stays out of it.)
-  const front = config.target === 'emulator' ? await openImdsFront(requireEmulator(config), names.vm, env.AZURE_POD_IDENTITY_AUTHORITY_HOST ?? '', faults ? FAULTS : []) : undefined;
+  // (A container group's IMDS is its own: no fault scope of the VM's; lab 10 is graded without faults.)
+  const front = config.target === 'emulator' && !container ? await openImdsFront(requireEmulator(config), names.vm, env.AZURE_POD_IDENTITY_AUTHORITY_HOST ?? '', faults ? FAULTS : []) : undefined;
   if (front) env.AZURE_POD_IDENTITY_AUTHORITY_HOST = front.url;
   // Lab 07 on the emulator: the app identity's assignments are held back for a few seconds from
   // its first request, as a new one propagating would be (vm-lab07.ts).
@@ -152,13 +193,13 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
       return {
         kind: 'crashed',
         reason: result.timedOut
-          ? `the program did not finish within ${RUN_TIMEOUT_MS / 1000} s on the VM (it was stopped, with every process it started)`
+          ? `the program did not finish within ${RUN_TIMEOUT_MS / 1000} s ${on} (it was stopped, with every process it started)`
           : result.aborted
-            ? 'grading stopped the program on the VM (the check timed out or grading was cancelled)'
-            : `the program stopped the process on the VM (exit code ${result.exitCode ?? 'none'})${tail ? `: ${tail}` : ''}`,
+            ? `grading stopped the program ${on} (the check timed out or grading was cancelled)`
+            : `the program stopped the process ${on} (exit code ${result.exitCode ?? 'none'})${tail ? `: ${tail}` : ''}`,
       };
     }
-    if (containsToken(around)) output.tokenSeenIn.push('the process output on the VM');
+    if (containsToken(around)) output.tokenSeenIn.push(`the process output ${on}`);
     // Lab 09: the secret written straight to the file descriptors (only its digest is known here).
     const read09 = output.lab09?.reference;
     if (read09?.sha256 && holdsValueOf(around, read09.sha256, read09.length ?? 0)) output.lab09!.valueSeenIn.push('the process output on the VM (written around the harness)');
