@@ -11,10 +11,13 @@ import grader07 from './07-authorization-is-separate.js';
 import grader08 from './08-identity-sdk.js';
 import grader09 from './09-key-vault-secret.js';
 import grader10 from './10-container-instances.js';
+import grader11 from './11-clean-up.js';
 import type { Grader } from './lib/grader.js';
 
 export { createGraderContext, type GraderContext, type GraderContextOptions } from './lib/context.js';
-export { createSnapshotContext, SNAPSHOT_VERSION, takeSnapshot, type ClassSnapshot, type SnapshotContextOptions, type TakeSnapshotOptions } from './lib/snapshot.js';
+export { createSnapshotContext, SNAPSHOT_VERSION, takeSnapshot, type ClassSnapshot, type SnapshotContextOptions, type SnapshotReads, type TakeSnapshotOptions } from './lib/snapshot.js';
+// Lab 09's vault name (global in Azure): the class checks that no two learners share one.
+export { vaultName } from './09-key-vault-secret-vault.js';
 export { classifyGraderError, defineGrader, gradeLabs, labDone, type Grader, type GradeLabsOptions, type GradeLabsResult } from './lib/grader.js';
 export { showReport, terminalFor, type ShowOptions } from './lib/main.js';
 // The lab 04 / 05 graders for another program (the class grade runs one on every learner's VM).
@@ -27,7 +30,7 @@ export { createGrader09 } from './09-key-vault-secret.js';
 export { createGrader10 } from './10-container-instances.js';
 
 /** Every grader, in lab order. */
-export const GRADERS: readonly Grader[] = Object.freeze([grader01, grader02, grader03, grader04, grader05, grader06, grader07, grader08, grader09, grader10]);
+export const GRADERS: readonly Grader[] = Object.freeze([grader01, grader02, grader03, grader04, grader05, grader06, grader07, grader08, grader09, grader10, grader11]);
 
 /** The grader of the lab named by `input` (`1`, `01`, `01-create-identity`); throws UnknownLabError for an unknown lab, and a plain error for a lab without a grader yet. */
 export function findGrader(input: string): Grader {
