@@ -46,6 +46,32 @@ const QuizAttemptSchema = z.object({
 
 const perTarget = <T extends z.ZodType>(value: T) => z.partialRecord(z.enum(['emulator', 'azure'] satisfies Target[]), value);
 
+/**
+ * A lab's whole report as the grading run made it (the reporters' input), kept as it is: only
+ * what the record is read by is checked.
+ */
+const SavedReportSchema = z.looseObject({
+  lab: z.string(),
+  status: z.enum(['passed', 'failed', 'error']),
+  startedAt: z.string(),
+  results: z.array(z.looseObject({ id: z.string(), status: z.enum(['pass', 'fail', 'skip', 'error']) })),
+});
+
+/**
+ * Labs 01–10 graded once more when lab 11 (the clean-up) started, in this world: after the clean-up
+ * their graders find nothing, and `milab grade` shows these results for them, labelled
+ * (packages/cli/src/cleanup-record.ts).
+ */
+const CleanupRecordSchema = z.object({
+  /** When they were graded (ISO 8601). */
+  gradedAt: z.string(),
+  subscriptionId: z.string(),
+  learnerId: z.string(),
+  /** Emulator target: the world they were graded on (a reset makes another). */
+  worldId: z.string().optional(),
+  reports: z.array(SavedReportSchema),
+});
+
 const ProgressSchema = z.object({
   version: z.literal(1),
   grades: perTarget(z.record(z.string(), LabGradeSchema)).default({}),
@@ -54,7 +80,12 @@ const ProgressSchema = z.object({
   hints: z.record(z.string(), z.number().int().nonnegative()).default({}),
   /** The last quiz result per lab id (the same on every target: a quiz reads no Azure state). */
   quiz: z.record(z.string(), QuizAttemptSchema).optional(),
+  /** Per target: labs 01–10 graded before the clean-up (lab 11). */
+  cleanup: perTarget(CleanupRecordSchema).optional(),
 });
+
+/** Labs 01–10's reports graded before the clean-up, with where and when. */
+export type CleanupRecord = Readonly<Omit<z.infer<typeof CleanupRecordSchema>, 'reports'>> & { readonly reports: readonly GradeReport[] };
 
 /** The last knowledge-check result of one lab. */
 export type QuizAttempt = Readonly<z.infer<typeof QuizAttemptSchema>>;
@@ -76,6 +107,8 @@ export interface Progress {
   readonly hints: Readonly<Record<string, number>>;
   /** The last `milab quiz` result per lab id. */
   readonly quiz?: Readonly<Record<string, QuizAttempt>>;
+  /** Per target: labs 01–10 graded before the clean-up (lab 11), once it started. */
+  readonly cleanup?: Readonly<Partial<Record<Target, CleanupRecord>>>;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -108,7 +141,7 @@ export function readProgress(env: Env = process.env): Progress {
     const problems = result.error.issues.slice(0, 3).map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'the file'}: ${issue.message}`);
     throw progressError(file, `it is not what milab writes (${problems.join('; ')})`);
   }
-  return result.data;
+  return result.data as Progress;
 }
 
 /** A progress file that cannot be used: named, with the two ways out; exit 2 (nothing was graded or saved). */
@@ -189,6 +222,14 @@ export function resetHints(labId: string, env: Env = process.env): void {
 export function recordQuiz(labId: string, attempt: QuizAttempt, env: Env = process.env): Progress {
   const progress = readProgress(env);
   const next: Progress = { ...progress, quiz: { ...(progress.quiz ?? {}), [labId]: attempt } };
+  writeProgress(next, env);
+  return next;
+}
+
+/** Saves (replacing any earlier one) the record of labs 01–10 graded before the clean-up on `target`, and returns the new progress. */
+export function recordCleanup(target: Target, record: CleanupRecord, env: Env = process.env): Progress {
+  const progress = readProgress(env);
+  const next: Progress = { ...progress, cleanup: { ...(progress.cleanup ?? {}), [target]: record } };
   writeProgress(next, env);
   return next;
 }

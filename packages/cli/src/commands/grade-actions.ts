@@ -4,7 +4,8 @@ import { relative } from 'node:path';
 import { loadConfig, MilabError, repoRoot, toMilabError } from '@milab/core';
 import { checkInfo, exitCodeFor, type GradeReport } from '@milab/grading';
 import { showReport, terminalFor, type Grader } from '@milab/graders';
-import { currentWorldId, gradeAndSave, identityLine, standing, warnAboutLearnerId } from '../labs.js';
+import { currentWorldId, identityLine, standing, warnAboutLearnerId } from '../labs.js';
+import { gradeAndSaveWithRecord } from '../cleanup-record.js';
 import { selectGraders } from '../select-graders.js';
 import { describeFailure } from '../failure.js';
 import { classroomErrorResult, classroomResult, encodeClassroomResult, type ClassroomResult } from '../classroom/result.js';
@@ -25,7 +26,7 @@ async function gradeOnce(graders: readonly Grader[], options: GradeOptions, sign
   const terminal = terminalFor({ json: machineOutput(options) });
   try {
     const config = loadConfig();
-    const { report, progress } = await gradeAndSave(graders, { config, onEvent: terminal.onEvent, ...(signal ? { signal } : {}) });
+    const { report, progress } = await gradeAndSaveWithRecord(graders, { config, onEvent: terminal.onEvent, ...(signal ? { signal } : {}) }, { note: (line) => (machineOutput(options) ? process.stderr : process.stdout).write(`\n${line}\n`) });
     await showReport(report, terminal, { ...(options.json ? { json: true } : {}), ...(options.junit ? { junit: options.junit } : {}) });
     if (options.classroom || options.classroomJson) printClassroom(classroomResult(report), options);
     // Lab 02 needs the principal id and lab 04 the client id: say them where lab 01 is graded.
@@ -113,7 +114,7 @@ async function watchMode(graders: readonly Grader[], options: GradeOptions): Pro
       }
       // A poll: grade quietly, and print only when something changed in the cloud.
       await attempt(async () => {
-        const { report } = await gradeAndSave(graders, { config: loadConfig(), signal: controller.signal });
+        const { report } = await gradeAndSaveWithRecord(graders, { config: loadConfig(), signal: controller.signal }, { note: () => undefined });
         if (controller.signal.aborted) return;
         if (!last || fingerprint(report) !== fingerprint(last)) {
           out.write('\n— the state in Azure changed —\n\n');

@@ -1,7 +1,8 @@
 // What `milab start` does (registered in start.ts), loaded only when it runs.
 import { ARM_SCOPE, getCredential, loadConfig } from '@milab/core';
 import { createLabContext, labNames, prepareLab } from '@milab/labs';
-import { ALL_GRADERS as GRADERS, currentWorldId, ensureEmulator, formatStanding, gradeAndSave, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
+import { ALL_GRADERS as GRADERS, currentWorldId, ensureEmulator, formatStanding, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
+import { gradeAndSaveWithRecord } from '../cleanup-record.js';
 
 /** `milab start`. */
 export async function start(): Promise<void> {
@@ -18,7 +19,8 @@ export async function start(): Promise<void> {
   console.log(`You:    learner ${config.learnerId}, subscription ${names.subscriptionId}`);
   console.log(`Names:  resource group ${names.resourceGroup}, location ${names.location}, identity ${names.identity}, VM ${names.vm}`);
   console.log('');
-  const { progress } = await gradeAndSave(GRADERS, { config });
+  // Lab 11 next: labs 01–10 graded now are saved as graded before the clean-up.
+  const { progress } = await gradeAndSaveWithRecord(GRADERS, { config }, { recordWhenNext: true });
   const result = standing(progress, config.target, await currentWorldId(config));
   const { labs, next } = result;
   for (const line of formatStanding(labs, next)) console.log(line);
