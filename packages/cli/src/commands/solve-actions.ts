@@ -1,7 +1,8 @@
 // What `milab solve` does (registered in solve.ts), loaded only when it runs.
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, MilabError, requireEmulator, toMilabError, type MilabConfig } from '@milab/core';
-import { createLabContext, findLab, installSolution, labNames, prepareLab, runOnVm, vmProgramEnv, type Lab, type LabContext } from '@milab/labs';
+import { containerProgramEnv, createLabContext, findLab, installSolution, labNames, prepareLab, runOnVm, vmProgramEnv, type Lab, type LabContext } from '@milab/labs';
 import { recordBeforeCleanup } from '../cleanup-record.js';
 import { enableTypeScriptImports } from '../typescript.js';
 
@@ -63,7 +64,49 @@ export async function solve(input: string): Promise<void> {
     }
     throw error;
   }
+  if (lab.id === '10') return solveInContainerGroups(lab, config);
   if (lab.vmProgram) return solveVmPart(lab, config);
+  console.log(`Done. Check it: ./milab grade ${lab.id}`);
+}
+
+/**
+ * Lab 10, after its solution made the container groups: the reference solution goes into the
+ * starter as for lab 06 (yours saved first), then on the emulator lab 05's program (the learner's
+ * starter, unchanged) runs in ci-milab-<learner> and lab 10's vm.ts in ci-milab-<learner>-sys.
+ */
+async function solveInContainerGroups(lab: Lab, config: MilabConfig): Promise<void> {
+  const file = lab.vmProgramFile ?? 'vm.ts';
+  const installed = installSolution(lab, config.paths.home);
+  console.log(`  the reference solution is now in labs/${lab.folder}/starter/ (\`./milab reset ${lab.id}\` restores the starter).`);
+  if (installed.savedTo) console.log(`  your starter was saved in ${installed.savedTo}`);
+  // The lab's own names (TypeScript, loaded as the solution was).
+  const { containerGroupName, systemContainerGroupName } = (await import(pathToFileURL(join(lab.dir, 'names.ts')).href)) as {
+    containerGroupName: (names: { learnerId: string }) => string;
+    systemContainerGroupName: (names: { learnerId: string }) => string;
+  };
+  const names = labNames(config);
+  const lab05 = findLab('05');
+  const runs = [
+    { program: lab05.starter, shown: `labs/${lab05.folder}/starter/index.ts`, group: containerGroupName(names) },
+    { program: lab.vmProgram?.starter ?? lab.starter, shown: `labs/${lab.folder}/starter/${file}`, group: systemContainerGroupName(names) },
+  ];
+  if (config.target !== 'emulator') {
+    for (const run of runs) console.log(`  Run ${run.shown} in the container group ${run.group} (az container exec), and grade it there: MILAB_CONTAINER_GROUP=${run.group} ./milab grade ${lab.id}`);
+    return;
+  }
+  for (const run of runs) {
+    console.log(`  running ${run.shown} in the container group ${run.group}:`);
+    const result = await runOnVm(run.program, { env: containerProgramEnv(config, names, run.group), timeoutMs: 120_000 });
+    process.stderr.write(result.stderr);
+    process.stdout.write(result.stdout);
+    if (result.exitCode !== 0) {
+      throw new MilabError(`${run.shown} failed in the container group ${run.group} (exit code ${result.exitCode ?? 'none'}${result.timedOut ? ', time limit reached' : ''}).`, {
+        code: 'MILAB_EARLIER_LAB_NOT_DONE',
+        hint: run.program === lab05.starter ? "Lab 10 runs lab 05's program: check it with `./milab grade 05` (or `./milab solve 05`)." : `Check lab ${lab.dependsOn.join(', ')} with \`./milab grade ${lab.dependsOn.at(-1) ?? lab.id}\`.`,
+        exitCode: 1,
+      });
+    }
+  }
   console.log(`Done. Check it: ./milab grade ${lab.id}`);
 }
 
