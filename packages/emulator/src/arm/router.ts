@@ -15,6 +15,7 @@ import { handleRoleAssignments } from '../handlers/roleAssignments.js';
 import { handleRoleDefinitions } from '../handlers/roleDefinitions.js';
 import { handleSubscriptions } from '../handlers/subscriptions.js';
 import { handleUserAssignedIdentities } from '../handlers/userAssignedIdentities.js';
+import { handleRunCommand } from '../handlers/runCommand.js';
 import { handleVirtualMachines } from '../handlers/virtualMachines.js';
 import { handleContainerGroups } from '../handlers/containerGroups.js';
 import { handleKeyVaults } from '../handlers/keyVaults.js';
@@ -27,6 +28,8 @@ const HANDLERS: readonly ArmHandler[] = [
   handleSubscriptions,
   handleResourceGroups,
   handleUserAssignedIdentities,
+  // Before the VM handler: it answers its own runs' Compute operation status.
+  handleRunCommand,
   handleVirtualMachines,
   handleContainerGroups,
   handleRoleAssignments,
