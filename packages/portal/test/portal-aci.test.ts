@@ -51,7 +51,7 @@ afterAll(async () => {
   await world?.stop();
 });
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-aci-${name}.png`) });
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-aci-${name}.png`), animations: 'disabled' });
 const groupId = (name: string) => `${world.names.resourceGroupScope}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
 async function readGroup(name: string): Promise<GroupView> {
   const learner = await world.as('learner');

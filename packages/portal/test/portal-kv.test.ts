@@ -49,7 +49,7 @@ afterAll(async () => {
   await world?.stop();
 });
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-kv-${name}.png`) });
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-kv-${name}.png`), animations: 'disabled' });
 
 /** The secrets of the vault, as the emulator keeps them (the test's oracle; never printed). */
 function storedSecrets(): Record<string, { versions: { value: string; contentType?: string }[] }> {

@@ -15,10 +15,10 @@ import { checkServerIdentity } from 'node:tls';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY_HEADER, ADMIN_PRINCIPALS_PATH } from '@milab/common';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabWorld, type LabWorld } from '../../../graders/test/support.js';
-import { choose, openService, signInAs } from './support.js';
+import { choose, openService, signInAs, tabTo } from './support.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SHOTS = join(REPO, '.artifacts', 'screenshots');
@@ -52,15 +52,6 @@ afterAll(async () => {
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-${name}.png`) });
-
-/** Presses Tab until `target` has the focus; fails after `max` presses. */
-async function tabTo(target: Locator, max = 40): Promise<void> {
-  for (let i = 0; i < max; i++) {
-    if (await target.evaluate((el) => el === document.activeElement)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error(`Tab did not reach ${target.toString()} in ${max} presses`);
-}
 
 /** A request to the emulator from outside the page (another local program), with its answer. */
 function call(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
@@ -284,34 +275,34 @@ describe('the portal', () => {
   it('creates an identity with the keyboard alone', async () => {
     await signInAs(page, portalUrl, /milab-learner/);
     const search = page.getByRole('searchbox', { name: 'Search resources, services, and docs' });
-    await tabTo(search);
+    await tabTo(page, search);
     await page.keyboard.type('Managed Identities');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Managed Identities' }).waitFor();
-    await tabTo(page.getByRole('button', { name: '+ Create' }));
+    await tabTo(page, page.getByRole('button', { name: '+ Create' }));
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Create User Assigned Managed Identity' }).waitFor();
     await expect.poll(() => page.getByRole('combobox', { name: 'Subscription' }).textContent()).not.toBe('Loading…');
     const group = page.getByRole('combobox', { name: 'Resource group' });
-    await tabTo(group);
+    await tabTo(page, group);
     await page.keyboard.press('Enter');
     await page.getByRole('option', { name: world.names.resourceGroup }).waitFor();
     // Typing a name moves to the option it starts (the listbox's type-ahead).
     await page.keyboard.type(world.names.resourceGroup);
     await page.keyboard.press('Enter');
     await expect.poll(() => group.textContent()).toContain(world.names.resourceGroup);
-    await tabTo(page.getByRole('textbox', { name: 'Name' }));
+    await tabTo(page, page.getByRole('textbox', { name: 'Name' }));
     await page.keyboard.type('id-made-with-the-keyboard');
-    await tabTo(page.getByRole('button', { name: 'Next : Tags >' }));
+    await tabTo(page, page.getByRole('button', { name: 'Next : Tags >' }));
     await page.keyboard.press('Enter');
-    await tabTo(page.getByRole('textbox', { name: 'Tag name 1' }));
+    await tabTo(page, page.getByRole('textbox', { name: 'Tag name 1' }));
     await page.keyboard.type('workshop');
     await page.keyboard.press('Tab');
     await page.keyboard.type('milab');
-    await tabTo(page.getByRole('button', { name: 'Review + create', exact: true }));
+    await tabTo(page, page.getByRole('button', { name: 'Review + create', exact: true }));
     await page.keyboard.press('Enter');
     await page.getByText('Validation passed').waitFor();
-    await tabTo(page.getByRole('button', { name: 'Create', exact: true }));
+    await tabTo(page, page.getByRole('button', { name: 'Create', exact: true }));
     await shot('keyboard-review');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Your deployment is complete' }).waitFor();

@@ -1,5 +1,6 @@
-// The browser steps the portal tests share: pick in a Fluent dropdown, sign in with the picker,
-// open a service from the top bar's search as the READMEs say ("Search for …").
+// The browser steps the portal tests share: the browser, pick in a Fluent dropdown, sign in with
+// the picker, open a service from the top bar's search as the READMEs say ("Search for …"), move
+// the focus with Tab (the keyboard tests), add a role assignment on the IAM page open now.
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Picks `option` in the Fluent dropdown labelled `label`. */

@@ -42,7 +42,7 @@ import { useEffect, useState } from 'react';
 import { API_VERSIONS, newGuid, resourceGroupOf, subscriptionOf, type Identity, type ResourceGroup, type RoleAssignment, type RoleDefinition, type Session, type Subscription, type VirtualMachine, type ContainerGroup } from './api.js';
 import type { BladeProps, View } from './nav.js';
 import { Blade, ErrorBar, Loading, ResourceMenu } from './ui.js';
-import { regionLabel } from './Identities.js';
+import { regionLabel } from './project.js';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '14px', maxWidth: '760px' },

@@ -38,7 +38,7 @@ import {
 import { useEffect, useState } from 'react';
 import { AccessControl } from './Access.js';
 import { API_VERSIONS, resourceGroupOf, subscriptionOf, type ContainerGroup, type Session } from './api.js';
-import { regionLabel } from './Identities.js';
+import { regionLabel } from './project.js';
 import type { BladeProps, ContainerGroupPage, View } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
 import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';

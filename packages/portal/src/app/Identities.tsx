@@ -3,13 +3,10 @@
 // The labels follow "Manage user-assigned managed identities" (Azure portal tab)
 // (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-manage-user-assigned-managed-identities).
 import {
-  Button,
-  Dropdown,
   Field,
   Input,
   Link,
   makeStyles,
-  Option,
   Tab,
   Table,
   TableBody,
@@ -23,8 +20,9 @@ import {
   ToolbarButton,
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
-import { API_VERSIONS, resourceGroupOf, subscriptionOf, type Identity, type ResourceGroup, type Subscription } from './api.js';
+import { API_VERSIONS, resourceGroupOf, subscriptionOf, type Identity, type Subscription } from './api.js';
 import type { BladeProps } from './nav.js';
+import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, regionLabel, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
 import { Blade, ErrorBar, Loading, SuccessBar } from './ui.js';
 
 const useStyles = makeStyles({
@@ -40,29 +38,6 @@ const useStyles = makeStyles({
 });
 
 const IDENTITY_TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities';
-
-/** Azure's regions as the portal names them (the emulator accepts any region name). */
-export const REGIONS: [string, string][] = [
-  ['eastus', '(US) East US'],
-  ['eastus2', '(US) East US 2'],
-  ['centralus', '(US) Central US'],
-  ['westus', '(US) West US'],
-  ['westus2', '(US) West US 2'],
-  ['westus3', '(US) West US 3'],
-  ['northeurope', '(Europe) North Europe'],
-  ['westeurope', '(Europe) West Europe'],
-  ['uksouth', '(Europe) UK South'],
-  ['francecentral', '(Europe) France Central'],
-  ['germanywestcentral', '(Europe) Germany West Central'],
-  ['swedencentral', '(Europe) Sweden Central'],
-  ['southeastasia', '(Asia Pacific) Southeast Asia'],
-  ['japaneast', '(Asia Pacific) Japan East'],
-  ['australiaeast', '(Asia Pacific) Australia East'],
-];
-
-export function regionLabel(name: string): string {
-  return REGIONS.find(([n]) => n === name.toLowerCase())?.[1].replace(/^\([^)]*\) /, '') ?? name;
-}
 
 export function IdentitiesList({ session, go, notice }: BladeProps & { notice?: string }) {
   const [items, setItems] = useState<Identity[]>();
@@ -118,46 +93,21 @@ export function IdentitiesList({ session, go, notice }: BladeProps & { notice?: 
 }
 
 type CreateTab = 'Basics' | 'Tags' | 'Review + create';
-const TABS: CreateTab[] = ['Basics', 'Tags', 'Review + create'];
-
-interface TagRow {
-  name: string;
-  value: string;
-}
+const TABS: readonly CreateTab[] = ['Basics', 'Tags', 'Review + create'];
 
 export function CreateIdentity({ session, go }: BladeProps) {
   const styles = useStyles();
+  const project = useProject(session);
+  const tags = useTags();
   const [tab, setTab] = useState<CreateTab>('Basics');
-  const [subscriptions, setSubscriptions] = useState<Subscription[]>();
-  const [groups, setGroups] = useState<ResourceGroup[]>();
-  const [subscription, setSubscription] = useState('');
-  const [group, setGroup] = useState('');
-  const [region, setRegion] = useState(session.context.location);
   const [name, setName] = useState('');
-  const [tags, setTags] = useState<TagRow[]>([{ name: '', value: '' }]);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<Identity>();
   const [showErrors, setShowErrors] = useState(false);
 
-  useEffect(() => {
-    session.list<Subscription>(`/subscriptions?api-version=${API_VERSIONS.subscriptions}`).then((subs) => {
-      setSubscriptions(subs);
-      setSubscription((current) => current || (subs.find((s) => s.subscriptionId === session.context.subscriptionId) ?? subs[0])?.subscriptionId || '');
-    }, setError);
-  }, [session]);
-  useEffect(() => {
-    if (!subscription) return;
-    setGroups(undefined);
-    session.list<ResourceGroup>(`/subscriptions/${subscription}/resourcegroups?api-version=${API_VERSIONS.resourceGroups}`).then(setGroups, setError);
-  }, [session, subscription]);
-
-  const regions = REGIONS.some(([n]) => n === region) || !region ? REGIONS : [...REGIONS, [region, region] as [string, string]];
-  const filledTags = tags.filter((t) => t.name.trim() !== '');
   const problems = {
-    subscription: subscription ? undefined : 'Select a subscription.',
-    group: group ? undefined : 'Select a resource group.',
-    region: region ? undefined : 'Select a region.',
+    ...projectProblems(project),
     name: !name
       ? 'The name is required.'
       : /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$/.test(name)
@@ -165,24 +115,12 @@ export function CreateIdentity({ session, go }: BladeProps) {
         : 'The name must be 3 to 128 characters: letters, digits, hyphens and underscores, starting with a letter or digit.',
   };
   const valid = Object.values(problems).every((p) => p === undefined);
-  const subscriptionName = subscriptions?.find((s) => s.subscriptionId === subscription)?.displayName ?? subscription;
-
-  const setTag = (index: number, field: keyof TagRow, value: string) => {
-    setTags((rows) => {
-      const next = rows.map((row, i) => (i === index ? { ...row, [field]: value } : row));
-      // As in Azure: a new empty row appears once the last one is used.
-      const last = next[next.length - 1];
-      if (last && (last.name !== '' || last.value !== '')) next.push({ name: '', value: '' });
-      return next;
-    });
-  };
 
   const create = () => {
     setBusy(true);
     setError(undefined);
-    const body = { location: region, tags: Object.fromEntries(filledTags.map((t) => [t.name.trim(), t.value])) };
     session
-      .arm<Identity>('PUT', `/subscriptions/${subscription}/resourceGroups/${group}/providers/${IDENTITY_TYPE}/${name}?api-version=${API_VERSIONS.identities}`, body)
+      .arm<Identity>('PUT', `/subscriptions/${project.subscription}/resourceGroups/${project.group}/providers/${IDENTITY_TYPE}/${name}?api-version=${API_VERSIONS.identities}`, { location: project.region, tags: tags.filled })
       .then(setCreated, setError)
       .finally(() => setBusy(false));
   };
@@ -192,82 +130,32 @@ export function CreateIdentity({ session, go }: BladeProps) {
     { label: 'Managed Identities', go: () => go({ kind: 'identities' }) },
     { label: 'Create User Assigned Managed Identity' },
   ];
-  if (created) {
-    return (
-      <Blade crumbs={crumbs} title="Your deployment is complete" subtitle={`Deployment name: ${created.name}`}>
-        <SuccessBar title="Deployment succeeded">
-          The managed identity {created.name} was created in {resourceGroupOf(created.id)}.
-        </SuccessBar>
-        <div>
-          <Button appearance="primary" onClick={() => go({ kind: 'identity', id: created.id })}>
-            Go to resource
-          </Button>
-        </div>
-      </Blade>
-    );
-  }
-  const next = () => {
-    if (tab === 'Basics' && !valid) {
+  if (created) return <DeploymentComplete crumbs={crumbs} name={created.name} group={resourceGroupOf(created.id)} onGo={() => go({ kind: 'identity', id: created.id })} />;
+  // Past Basics only when it is valid (its errors shown otherwise), as Azure's wizard.
+  const moveTo = (next: CreateTab) => {
+    if (next !== 'Basics' && !valid) {
       setShowErrors(true);
+      setTab('Basics');
       return;
     }
-    setTab(TABS[TABS.indexOf(tab) + 1] ?? tab);
-  };
-  const reviewCreate = () => {
-    setShowErrors(true);
-    setTab(valid ? 'Review + create' : 'Basics');
+    setTab(next);
   };
   const shown = (problem: string | undefined) => (showErrors ? problem : undefined);
   return (
     <Blade crumbs={crumbs} title="Create User Assigned Managed Identity">
-      <TabList selectedValue={tab} onTabSelect={(_, data) => (data.value === 'Review + create' ? reviewCreate() : setTab(data.value as CreateTab))} aria-label="Create steps">
+      <TabList selectedValue={tab} onTabSelect={(_, data) => moveTo(data.value as CreateTab)} aria-label="Create steps">
         {TABS.map((t) => (
           <Tab key={t} value={t}>
             {t}
           </Tab>
         ))}
       </TabList>
-      <ErrorBar error={error} />
+      <ErrorBar error={error ?? project.error} />
       {tab === 'Basics' && (
         <div className={styles.form} role="group" aria-label="Basics">
-          <h2 className={styles.section}>Project details</h2>
-          <p className={styles.note}>Select the subscription to manage deployed resources and costs. Use resource groups like folders to organize and manage all your resources.</p>
-          <Field label="Subscription" required validationMessage={shown(problems.subscription)}>
-            <Dropdown
-              placeholder={subscriptions ? 'Select a subscription' : 'Loading…'}
-              value={subscriptionName}
-              selectedOptions={subscription ? [subscription] : []}
-              onOptionSelect={(_, data) => {
-                setSubscription(data.optionValue ?? '');
-                setGroup('');
-              }}
-            >
-              {(subscriptions ?? []).map((s) => (
-                <Option key={s.subscriptionId} value={s.subscriptionId} text={s.displayName}>
-                  {s.displayName}
-                </Option>
-              ))}
-            </Dropdown>
-          </Field>
-          <Field label="Resource group" required validationMessage={shown(problems.group)}>
-            <Dropdown placeholder={groups ? 'Select a resource group' : 'Loading…'} value={group} selectedOptions={group ? [group] : []} onOptionSelect={(_, data) => setGroup(data.optionValue ?? '')}>
-              {(groups ?? []).map((g) => (
-                <Option key={g.id} value={g.name}>
-                  {g.name}
-                </Option>
-              ))}
-            </Dropdown>
-          </Field>
+          <ProjectDetails project={project} problems={{ subscription: shown(problems.subscription), group: shown(problems.group) }} note="Select the subscription to manage deployed resources and costs. Use resource groups like folders to organize and manage all your resources." />
           <h2 className={styles.section}>Instance details</h2>
-          <Field label="Region" required validationMessage={shown(problems.region)}>
-            <Dropdown value={regions.find(([n]) => n === region)?.[1] ?? ''} selectedOptions={[region]} onOptionSelect={(_, data) => setRegion(data.optionValue ?? '')}>
-              {regions.map(([value, label]) => (
-                <Option key={value} value={value} text={label}>
-                  {label}
-                </Option>
-              ))}
-            </Dropdown>
-          </Field>
+          <RegionField project={project} problem={shown(problems.region)} />
           <Field label="Name" required validationMessage={shown(problems.name)}>
             <Input value={name} onChange={(_, data) => setName(data.value)} />
           </Field>
@@ -275,29 +163,7 @@ export function CreateIdentity({ session, go }: BladeProps) {
       )}
       {tab === 'Tags' && (
         <div className={styles.form} role="group" aria-label="Tags">
-          <p className={styles.note}>Tags are name/value pairs that enable you to categorize resources and view consolidated billing by applying the same tag to multiple resources and resource groups.</p>
-          <Table aria-label="Tags" size="small" className={styles.tagsTable}>
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>Name</TableHeaderCell>
-                <TableHeaderCell>Value</TableHeaderCell>
-                <TableHeaderCell>Resource</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {tags.map((row, i) => (
-                <TableRow key={i}>
-                  <TableCell>
-                    <Input aria-label={`Tag name ${i + 1}`} value={row.name} onChange={(_, data) => setTag(i, 'name', data.value)} />
-                  </TableCell>
-                  <TableCell>
-                    <Input aria-label={`Tag value ${i + 1}`} value={row.value} onChange={(_, data) => setTag(i, 'value', data.value)} />
-                  </TableCell>
-                  <TableCell>User assigned managed identity</TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+          <TagsEditor tags={tags} resourceType="User assigned managed identity" />
         </div>
       )}
       {tab === 'Review + create' && (
@@ -306,41 +172,27 @@ export function CreateIdentity({ session, go }: BladeProps) {
           <h2 className={styles.section}>Basics</h2>
           <dl className={styles.review}>
             <dt className={styles.term}>Subscription</dt>
-            <dd className={styles.value}>{subscriptionName}</dd>
+            <dd className={styles.value}>{project.subscriptionName}</dd>
             <dt className={styles.term}>Resource group</dt>
-            <dd className={styles.value}>{group}</dd>
+            <dd className={styles.value}>{project.group}</dd>
             <dt className={styles.term}>Region</dt>
-            <dd className={styles.value}>{regionLabel(region)}</dd>
+            <dd className={styles.value}>{regionLabel(project.region)}</dd>
             <dt className={styles.term}>Name</dt>
             <dd className={styles.value}>{name}</dd>
           </dl>
           <h2 className={styles.section}>Tags</h2>
           <dl className={styles.review}>
-            {filledTags.length === 0 && <dd className={styles.value}>None</dd>}
-            {filledTags.map((t) => (
-              <div key={t.name} style={{ display: 'contents' }}>
-                <dt className={styles.term}>{t.name}</dt>
-                <dd className={styles.value}>{t.value}</dd>
+            {Object.keys(tags.filled).length === 0 && <dd className={styles.value}>None</dd>}
+            {Object.entries(tags.filled).map(([k, v]) => (
+              <div key={k} style={{ display: 'contents' }}>
+                <dt className={styles.term}>{k}</dt>
+                <dd className={styles.value}>{v}</dd>
               </div>
             ))}
           </dl>
         </div>
       )}
-      <div className={styles.footer}>
-        {tab === 'Review + create' ? (
-          <Button appearance="primary" onClick={create} disabled={busy}>
-            {busy ? 'Creating…' : 'Create'}
-          </Button>
-        ) : (
-          <Button appearance="primary" onClick={reviewCreate}>
-            Review + create
-          </Button>
-        )}
-        <Button disabled={tab === 'Basics'} onClick={() => setTab(TABS[TABS.indexOf(tab) - 1] ?? tab)}>
-          {'< Previous'}
-        </Button>
-        {tab !== 'Review + create' && <Button onClick={next}>{`Next : ${TABS[TABS.indexOf(tab) + 1] ?? ''} >`}</Button>}
-      </div>
+      <WizardFooter tabs={TABS} tab={tab} go={moveTo} busy={busy} onCreate={create} />
     </Blade>
   );
 }

@@ -42,7 +42,7 @@ import {
 import { useEffect, useState } from 'react';
 import { AccessControl } from './Access.js';
 import { ApiError, API_VERSIONS, resourceGroupOf, subscriptionOf, type KeyVault, type SecretItem, type Session } from './api.js';
-import { regionLabel } from './Identities.js';
+import { regionLabel } from './project.js';
 import type { BladeProps, KeyVaultPage, View } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
 import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';

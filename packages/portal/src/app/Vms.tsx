@@ -43,7 +43,7 @@ import { useEffect, useState } from 'react';
 import { API_VERSIONS, resourceGroupOf, subscriptionOf, type Identity, type Session, type VirtualMachine } from './api.js';
 import type { BladeProps } from './nav.js';
 import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';
-import { regionLabel } from './Identities.js';
+import { regionLabel } from './project.js';
 
 const useStyles = makeStyles({
   page: { display: 'flex', flexDirection: 'column', gap: '12px', padding: '0 16px' },

@@ -4,7 +4,6 @@
 import { Button, Dropdown, Field, Input, makeStyles, Option, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, tokens } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { API_VERSIONS, type ResourceGroup, type Session, type Subscription } from './api.js';
-import { REGIONS } from './Identities.js';
 import { Blade, SuccessBar, type Crumb } from './ui.js';
 
 const useStyles = makeStyles({
@@ -12,6 +11,29 @@ const useStyles = makeStyles({
   note: { margin: 0, color: tokens.colorNeutralForeground2, fontSize: tokens.fontSizeBase200 },
   tagsTable: { maxWidth: '900px' },
 });
+
+/** Azure's regions as the portal names them (the emulator accepts any region name). */
+export const REGIONS: [string, string][] = [
+  ['eastus', '(US) East US'],
+  ['eastus2', '(US) East US 2'],
+  ['centralus', '(US) Central US'],
+  ['westus', '(US) West US'],
+  ['westus2', '(US) West US 2'],
+  ['westus3', '(US) West US 3'],
+  ['northeurope', '(Europe) North Europe'],
+  ['westeurope', '(Europe) West Europe'],
+  ['uksouth', '(Europe) UK South'],
+  ['francecentral', '(Europe) France Central'],
+  ['germanywestcentral', '(Europe) Germany West Central'],
+  ['swedencentral', '(Europe) Sweden Central'],
+  ['southeastasia', '(Asia Pacific) Southeast Asia'],
+  ['japaneast', '(Asia Pacific) Japan East'],
+  ['australiaeast', '(Asia Pacific) Australia East'],
+];
+
+export function regionLabel(name: string): string {
+  return REGIONS.find(([n]) => n === name.toLowerCase())?.[1].replace(/^\([^)]*\) /, '') ?? name;
+}
 
 export interface Project {
   subscriptions: Subscription[] | undefined;
