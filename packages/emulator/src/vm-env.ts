@@ -124,9 +124,9 @@ export function isContainerGroupEndpoint(endpoint: VmEndpoint): boolean {
   return /\/providers\/microsoft\.containerinstance\/containergroups\//i.test(endpoint.id);
 }
 
-/** The az profile folder of processes on a VM (`vm-<name>`) or in a container group (`ci-<name>`). */
+/** The az profile folder of processes on a VM (`vm-<name>`) or in a container group (`container-<name>`). */
 function azProfileOf(connection: EmulatorConnection, endpoint: VmEndpoint): string {
-  return azConfigDir(connection, `${isContainerGroupEndpoint(endpoint) ? 'ci' : 'vm'}-${endpoint.name}`);
+  return azConfigDir(connection, `${isContainerGroupEndpoint(endpoint) ? 'container' : 'vm'}-${endpoint.name}`);
 }
 
 /** The names of the resource the process runs on: `MILAB_VM_*` on a VM, `MILAB_CONTAINER_GROUP_*` in a group. */
