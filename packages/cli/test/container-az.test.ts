@@ -2,7 +2,8 @@
 // signs az in with the API profile 2020-09-01-hybrid (the one under which Debian's `az vm` works,
 // see emulator-az.ts), and that profile has no `az container` at all; with the `latest` profile
 // (in a copy of the signed-in az profile here) `az container create --assign-identity` works, for
-// a user-assigned identity and a system-assigned one, and so do show, list and delete. Then `az
+// a user-assigned identity and a system-assigned one, and so do show, list and delete; under the
+// hybrid profile `az rest` PUT/DELETE on the group does the same. Then `az
 // login --identity` "in" a group (`milab container exec … --az`). One sign-in: az starts slowly.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -64,6 +65,24 @@ describe('az container against the emulator (real az)', () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain("'container' is misspelled or not recognized by the system");
   }, 180_000);
+
+  it('under 2020-09-01-hybrid, az rest creates the same group (the route a README can give instead)', async () => {
+    const sub = emulator.connection().subscriptionId;
+    const body = {
+      location: 'westus',
+      identity: { type: 'UserAssigned', userAssignedIdentities: { [identity.id]: {} } },
+      properties: { osType: 'Linux', containers: [{ name: 'app', properties: { image: 'mcr.microsoft.com/azure-cli', resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }] },
+    };
+    const url = `/subscriptions/${sub}/resourceGroups/DevTest/providers/Microsoft.ContainerInstance/containerGroups/ci-milab-rest?api-version=2023-05-01`;
+    const created = await azJson<{ properties: { provisioningState: string }; identity: { userAssignedIdentities: Record<string, { clientId: string }> } }>(
+      ['rest', '--method', 'put', '--url', url, '--body', JSON.stringify(body)],
+      hybrid,
+    );
+    expect(created.properties.provisioningState).toBe('Succeeded');
+    expect(Object.values(created.identity.userAssignedIdentities).map((u) => u.clientId)).toEqual([identity.clientId]);
+    const deleted = await runAz(['rest', '--method', 'delete', '--url', url, '-o', 'none'], hybrid);
+    expect(deleted.code, deleted.stderr.slice(-600)).toBe(0);
+  }, 300_000);
 
   it('with the latest profile, az container create --assign-identity attaches a user-assigned identity', async () => {
     const group = await azJson<{ provisioningState: string; instanceView: { state: string }; identity: { type: string; userAssignedIdentities: Record<string, { clientId: string }> } }>([
