@@ -4,7 +4,7 @@
 // (in a copy of the signed-in az profile here) `az container create --assign-identity` works, for
 // a user-assigned identity and a system-assigned one, and so do show, list and delete; under the
 // hybrid profile `az rest` PUT/DELETE on the group does the same. Then `az
-// login --identity` "in" a group (`milab container exec … --az`). One sign-in: az starts slowly.
+// login --identity` "in" a group (`milab container env … --az`). One sign-in: az starts slowly.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

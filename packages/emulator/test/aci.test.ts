@@ -185,4 +185,37 @@ describe('container groups (ARM)', () => {
     for (let turn = 0; turn < 100 && (await groupImdsOf(emu, 'ci-gone')); turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(await groupImdsOf(emu, 'ci-gone')).toBeUndefined();
   });
+
+  it('switching from system- to user-assigned deletes the system principal; Windows groups and a missing resource group answer as ACI does', async () => {
+    const aci = aciClient(emu);
+    const sys = await aci.containerGroups.beginCreateOrUpdateAndWait('DevTest', 'ci-switch', groupBody({ type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [lab.id]: {} } }));
+    const principalId = sys.identity?.principalId ?? '';
+    expect(emu.emulator.store.state.principals[principalId]).toBeDefined();
+    const user = await aci.containerGroups.beginCreateOrUpdateAndWait('DevTest', 'ci-switch', groupBody({ type: 'UserAssigned', userAssignedIdentities: { [lab.id]: {} } }));
+    expect(user.identity?.type).toBe('UserAssigned');
+    expect(user.identity?.principalId).toBeUndefined();
+    expect(emu.emulator.store.state.principals[principalId]).toBeUndefined();
+
+    const windows = await aci.containerGroups.beginCreateOrUpdateAndWait('DevTest', 'ci-windows', groupBody(undefined, { osType: 'Windows' }));
+    expect(windows.osType).toBe('Windows');
+    await expect(aci.containerGroups.beginCreateOrUpdateAndWait('no-such-rg', 'ci-x', groupBody())).rejects.toMatchObject({ statusCode: 404, code: 'ResourceGroupNotFound' });
+  });
+});
+
+describe('container group IMDS across restarts', () => {
+  it('a container group keeps its IMDS port, and its identity, when the emulator restarts', async () => {
+    const first = await startTestEmulator();
+    await aciClient(first).containerGroups.beginCreateOrUpdateAndWait('DevTest', 'ci-restart', groupBody({ type: 'SystemAssigned' }));
+    const url = await groupImdsOf(first, 'ci-restart');
+    expect(url).toBeDefined();
+    await first.emulator.close();
+    const again = await startTestEmulator({}, first.stateDir);
+    try {
+      expect(await groupImdsOf(again, 'ci-restart')).toBe(url);
+      expect((await imdsGet(url ?? '', tokenQuery())).status).toBe(200);
+    } finally {
+      await again.stop();
+      await first.stop();
+    }
+  });
 });
