@@ -1,26 +1,24 @@
-// How the VM challenges are judged on Azure, tested as far as the emulator goes: `submit` runs the
-// app's probe on the challenge VM through Run Command as the learner, and the read-only checks
-// judge what it printed. The emulator has no Run Command, so the runner here does what Run Command
-// does with the same script lines — bash and python3 "on" the emulated VM (its IMDS, the
-// emulator's ARM and CA, given through the probe's MILAB_PROBE_* overrides) — and answers in Run
-// Command's shape (Linux: "Enable succeeded: \n[stdout]\n…\n[stderr]\n…", cut to its last 4,096
-// bytes). What is not covered: the SDK's beginRunCommandAndWait call itself (runCommandRunner).
-import { execFile, execFileSync } from 'node:child_process';
+// How the VM challenges are judged on Azure, tested end to end on the emulator: `submit` runs the
+// app's probe on the challenge VM through Run Command as the learner — runCommandRunner, the real
+// @azure/arm-compute beginRunCommandAndWait, against the emulator's Run Command, which runs the
+// lines "on" the emulated VM (its IMDS, the emulator's ARM and CA, as `milab vm exec` does) and
+// answers in Run Command's Linux shape ("Enable succeeded: \n[stdout]\n…\n[stderr]\n…", each
+// stream cut to its last 4,096 bytes) — and the read-only checks judge what it printed.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readConnection } from '@milab/common';
 import { isMilabError, type ArmClients, type MilabConfig } from '@milab/core';
-import { vmEndpoint, type Emulator } from '@milab/emulator';
+import type { Emulator } from '@milab/emulator';
 import { labNames, ROLE_IDS, roleDefinitionId, type LabNames } from '@milab/labs';
 import { gradeRunning, startChallenge, submitChallenge } from '../src/challenge/engine.js';
 import { findChallenge } from '../src/challenge/index.js';
 import { imdsOf } from '../src/challenge/checks.js';
 import { runInventory } from '../src/challenge/inventory.js';
 import { challengeNames } from '../src/challenge/names.js';
-import { parseProbe, probeOnVm, probeScript, PROBE_MARKER, type VmScriptRunner } from '../src/challenge/vm-probe.js';
+import { parseProbe, probeOnVm, probeScript, PROBE_MARKER, runCommandRunner, type VmScriptRunner } from '../src/challenge/vm-probe.js';
 import { useChallengeWorld } from './challenge-world.js';
 
 const T0 = new Date('2026-03-02T09:00:00.000Z');
@@ -106,28 +104,12 @@ describe.skipIf(!hasPython)('the VM challenges judged through a Run Command runn
 
   const ch = () => challengeNames(names);
 
-  /** Does what Run Command does with the lines, "on" the emulated VM: bash, as a clean root shell would (no sign-in variables). */
+  /** Run Command through the SDK as the learner (the Azure runner), against the emulator's; it records the scripts. */
   const runner: VmScriptRunner = async (vm, script) => {
     scripts.push([...script]);
-    const connection = readConnection(config.paths.emulatorDir)!;
-    const endpoint = vmEndpoint(connection, `${names.resourceGroup}/${vm}`);
-    if (!endpoint) return 'no-vm';
-    const probeEnv = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      MILAB_PROBE_IMDS: endpoint.imdsUrl,
-      MILAB_PROBE_ARM: connection.armEndpoint ?? connection.url,
-      MILAB_PROBE_CA: connection.caFile,
-    };
-    // Asynchronously: the emulator answering it runs in this process.
-    const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
-      execFile('bash', ['-c', script.join('\n')], { env: probeEnv, timeout: 60_000 }, (_error, out, err) => resolve({ stdout: out, stderr: err })),
-    );
-    return runCommandAnswer(stdout, stderr);
+    return runCommandRunner(config, names, env)(vm, script);
   };
 
-  const vmListening = async (vm: string) => {
-    for (let i = 0; i < 200 && !Object.values(readConnection(config.paths.emulatorDir)?.vms ?? {}).some((v) => v.name === vm); i++) await new Promise((r) => setTimeout(r, 25));
-  };
   const grantReader = (scope: string, principalId: string) =>
     clients.authorization.roleAssignments.create(scope, randomUUID(), { roleDefinitionId: roleDefinitionId(names.subscriptionId, ROLE_IDS.Reader), principalId, principalType: 'ServicePrincipal' });
   const setVmIdentities = (attach: string[], detach: string[] = []) =>
@@ -137,7 +119,6 @@ describe.skipIf(!hasPython)('the VM challenges judged through a Run Command runn
 
   it('app-cannot-get-a-token: the probe sees what the app sees, broken and repaired; submit judges it and passes', async () => {
     await startChallenge('app-cannot-get-a-token', { env, now: at(0) });
-    await vmListening(ch().vm);
     const lines: string[] = [];
     const before = await gradeRunning({ env, runOnVm: runner, log: (l) => lines.push(l) });
     expect(scripts).toHaveLength(1);
@@ -164,7 +145,6 @@ describe.skipIf(!hasPython)('the VM challenges judged through a Run Command runn
 
   it('wire-up-an-app: the ledger identity attached with Reader on the group passes through the probe', async () => {
     await startChallenge('wire-up-an-app', { env, now: at(0) });
-    await vmListening(ch().vm);
     const empty = await gradeRunning({ env, runOnVm: runner });
     expect(empty.results.find((r) => r.id === 'wire-up-an-app.token')?.status).not.toBe('pass');
     const identity = await clients.msi.userAssignedIdentities.createOrUpdate(names.resourceGroup, ch().identity('ledger'), {
@@ -178,10 +158,26 @@ describe.skipIf(!hasPython)('the VM challenges judged through a Run Command runn
     expect(report.results.find((r) => r.id === 'wire-up-an-app.token-identity')).toMatchObject({ status: 'pass', details: `oid ${identity.principalId!.toLowerCase()}` });
   }, 120_000);
 
+  it("a VM busy with another Run Command is Azure's 409, said with the next step (the challenge keeps running)", async () => {
+    await startChallenge('app-cannot-get-a-token', { env, now: at(0) });
+    const other = await clients.compute.virtualMachines.beginRunCommand(names.resourceGroup, ch().vm, { commandId: 'RunShellScript', script: ['sleep 3'] }, { updateIntervalInMs: 50 });
+    let error: unknown;
+    try {
+      await runner(ch().vm, ['echo hi']);
+    } catch (e) {
+      error = e;
+    }
+    expect(isMilabError(error) && error.code).toBe('MILAB_CHALLENGE_RUN_COMMAND');
+    expect((error as Error).message).toContain('Run command extension execution is in progress');
+    expect(isMilabError(error) && error.hint).toContain('not busy with another Run Command');
+    await other.pollUntilDone();
+  }, 120_000);
+
   it('a VM the learner deleted is said as such, and the challenge without a VM app runs no Run Command', async () => {
     await startChallenge('app-cannot-get-a-token', { env, now: at(0) });
     await clients.compute.virtualMachines.beginDeleteAndWait(names.resourceGroup, ch().vm);
-    const report = await gradeRunning({ env, runOnVm: async () => 'no-vm' });
+    // Run Command's 404 for the VM: the runner says 'no-vm'.
+    const report = await gradeRunning({ env, runOnVm: runner });
     const token = report.results.find((r) => r.id === 'app-cannot-get-a-token.token')!;
     expect(token.status === 'fail' && token.found).toBe(`there is no VM ${ch().vm} in ${names.resourceGroup}`);
 

@@ -32,8 +32,9 @@ export interface VmScriptResult {
 
 /**
  * Runs script lines on VM `vm` of the learner's group and answers as Run Command does, or
- * `'no-vm'` when the VM does not exist. The Azure one is {@link runCommandRunner}; tests pass one
- * that runs the same lines "on" an emulated VM.
+ * `'no-vm'` when the VM does not exist. The one there is: {@link runCommandRunner} (Run Command
+ * through the SDK, on Azure and, in tests, on the emulator's Run Command); tests also pass
+ * stand-ins for a VM that is gone.
  */
 export type VmScriptRunner = (vm: string, script: readonly string[]) => Promise<VmScriptResult | 'no-vm'>;
 
@@ -48,19 +49,21 @@ const MAX_NAMES = 40;
 
 /**
  * The probe: bash lines running Python 3 on the VM. Its endpoints are Azure's (IMDS at
- * 169.254.169.254, ARM at management.azure.com) unless MILAB_PROBE_IMDS, MILAB_PROBE_ARM and
- * MILAB_PROBE_CA say otherwise — which only a test "on" an emulated VM sets (Run Command's root
- * shell has none of them). The names go in as JSON string literals, which Python reads as its
- * own; the here-document's quoted delimiter keeps the shell from expanding anything in it.
+ * 169.254.169.254, ARM at management.azure.com) unless the environment of a process on an
+ * emulated VM says otherwise (the emulator's Run Command runs it with vmProcessEnv:
+ * AZURE_POD_IDENTITY_AUTHORITY_HOST is that VM's IMDS, AZURE_RESOURCE_MANAGER_ENDPOINT the
+ * emulator's ARM, MILAB_EMULATOR_CA its CA); Run Command's root shell on an Azure VM has none of
+ * them. The names go in as JSON string literals, which Python reads as its own; the
+ * here-document's quoted delimiter keeps the shell from expanding anything in it.
  */
 export function probeScript(subscriptionId: string, resourceGroup: string): string[] {
   const python = String.raw`
 import base64, json, os, ssl, time, urllib.error, urllib.parse, urllib.request
 SUB = ${JSON.stringify(subscriptionId)}
 RG = ${JSON.stringify(resourceGroup)}
-IMDS = (os.environ.get('MILAB_PROBE_IMDS') or 'http://169.254.169.254').rstrip('/')
-ARM = (os.environ.get('MILAB_PROBE_ARM') or 'https://management.azure.com').rstrip('/')
-CA = os.environ.get('MILAB_PROBE_CA') or None
+IMDS = (os.environ.get('AZURE_POD_IDENTITY_AUTHORITY_HOST') or 'http://169.254.169.254').rstrip('/')
+ARM = (os.environ.get('AZURE_RESOURCE_MANAGER_ENDPOINT') or 'https://management.azure.com').rstrip('/')
+CA = os.environ.get('MILAB_EMULATOR_CA') or None
 MARK = ${JSON.stringify(PROBE_MARKER)}
 
 def say(result):
