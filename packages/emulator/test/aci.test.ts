@@ -200,6 +200,25 @@ describe('container groups (ARM)', () => {
     expect(windows.osType).toBe('Windows');
     await expect(aci.containerGroups.beginCreateOrUpdateAndWait('no-such-rg', 'ci-x', groupBody())).rejects.toMatchObject({ statusCode: 404, code: 'ResourceGroupNotFound' });
   });
+
+  it('a role can be assigned at a container group: its identity then reads that group only', async () => {
+    const aci = aciClient(emu);
+    await aci.containerGroups.beginCreateOrUpdateAndWait('DevTest', 'ci-scoped', groupBody({ type: 'UserAssigned', userAssignedIdentities: { [lab.id]: {} } }));
+    const scope = `${RG_ID}/providers/${TYPE}/ci-scoped`;
+    const assignment = await emu.as('learner').authorization.roleAssignments.create(scope, randomUUID(), {
+      roleDefinitionId: `${SUB}/providers/Microsoft.Authorization/roleDefinitions/${BUILTIN_ROLE_IDS.Reader}`,
+      principalId: lab.principalId,
+      principalType: 'ServicePrincipal',
+    });
+    expect(assignment.scope).toBe(scope);
+    const imds = (await groupImdsOf(emu, 'ci-scoped')) ?? '';
+    const token = (await imdsGet(imds, tokenQuery({ client_id: lab.clientId }))).body.access_token as string;
+    expect((await emu.http('GET', `${scope}?api-version=${API}`, { token })).status).toBe(200);
+    expect((await emu.http('GET', `${RG_ID}/providers/${TYPE}/ci-list?api-version=${API}`, { token })).status).toBe(403);
+    // Deleting the group takes the assignments at its scope with it.
+    await aci.containerGroups.beginDeleteAndWait('DevTest', 'ci-scoped');
+    expect(Object.values(emu.emulator.store.state.roleAssignments).some((a) => a.scope.toLowerCase() === scope.toLowerCase())).toBe(false);
+  });
 });
 
 describe('container group IMDS across restarts', () => {

@@ -115,7 +115,11 @@ function groupProperties(group: string, properties: Json): Json {
   return next;
 }
 
-/** A container's instance view: running since the group was written (ContainerPropertiesInstanceView). */
+/**
+ * A container's instance view: running since the group was created (ContainerPropertiesInstanceView).
+ * ACI restarts the containers when a PUT changes the group (Learn: changing its identities "causes
+ * the container group to restart"); the emulator keeps no start time but the creation's.
+ */
 function containerInstanceView(since: string): Json {
   return { restartCount: 0, currentState: { state: 'Running', startTime: since, detailStatus: '' }, events: [] };
 }
@@ -126,8 +130,8 @@ function toWire(r: ResourceRecord): Json {
   if (r.tags) body.tags = r.tags;
   if (r.identity) body.identity = structuredClone(r.identity);
   if (r.zones) body.zones = r.zones;
-  const since = (r.properties.startedAt as string | undefined) ?? r.createdAt;
-  const { startedAt: _startedAt, ...stored } = structuredClone(r.properties);
+  const since = r.createdAt;
+  const stored = structuredClone(r.properties);
   const containers = Array.isArray(stored.containers) ? (stored.containers as { name: string; properties: Json }[]) : [];
   body.properties = {
     ...stored,
@@ -177,13 +181,10 @@ export function handleContainerGroups(ctx: ArmContext): Reply | undefined {
       const plan = planIdentity(ctx.state, existing?.identity, body.identity, 'put');
       linkedCheck(ctx, id, plan.linked);
       const record = ctx.store.mutate((draft) => {
-        const now = new Date().toISOString();
         const r: ResourceRecord = existing
           ? (draft.resources[keyOf(id)] as ResourceRecord)
-          : { id, name, type: CONTAINER_GROUP_TYPE, location, resourceGroup: rg.name, properties: {}, createdAt: now };
-        // A PUT on a group restarts its containers in ACI (Learn: changing its identities
-        // "causes the container group to restart").
-        r.properties = { ...properties, startedAt: now };
+          : { id, name, type: CONTAINER_GROUP_TYPE, location, resourceGroup: rg.name, properties: {}, createdAt: new Date().toISOString() };
+        r.properties = properties;
         if (tags) r.tags = tags;
         else delete r.tags;
         if (Array.isArray(body.zones)) r.zones = body.zones as string[];

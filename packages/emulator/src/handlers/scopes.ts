@@ -13,7 +13,7 @@ const SUBSCRIPTION = /^\/subscriptions\/([^/]+)/i;
  */
 const SCOPE = /^(?:|\/subscriptions\/([^/]+)(?:\/resourcegroups\/([^/]+)(?:\/providers\/([^/]+)\/([^/]+)\/([^/]+)((?:\/[^/]+\/[^/]+)*))?)?)$/i;
 const MANAGEMENT_GROUP = /^\/providers\/microsoft\.management\/managementgroups\/[^/]+$/i;
-const TRACKED_TYPES = new Set(['microsoft.managedidentity/userassignedidentities', 'microsoft.compute/virtualmachines', 'microsoft.keyvault/vaults']);
+const TRACKED_TYPES = new Set(['microsoft.managedidentity/userassignedidentities', 'microsoft.compute/virtualmachines', 'microsoft.keyvault/vaults', 'microsoft.containerinstance/containergroups']);
 
 /** 404 `SubscriptionNotFound` when the scope names an unknown subscription. */
 export function requireScopeSubscription(ctx: ArmContext, scope: string): void {
