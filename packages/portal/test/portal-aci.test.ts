@@ -1,8 +1,9 @@
 // Container instances through the portal, in a real browser (Debian's Chromium driven by
 // playwright-core), on a real emulator in-process on 127.0.0.1: lab 01 solved first (the lab
-// identity), then lab 10's Portal steps — `ci-milab-<learner>` created with the lab identity
-// (Identity tab > User assigned > + Add), `ci-milab-<learner>-sys` with the System assigned switch
-// on — each read back through ARM; then the group's Identity blade: the system-assigned identity
+// identity), then lab 10's Portal steps — `ci-milab-<learner>` (Node's image, restart Never, a
+// command that keeps it running), then the lab identity on its Settings > Identity > User assigned
+// > + Add (a token from the group's IMDS then names that identity); `ci-milab-<learner>-sys` with
+// the System assigned switch on the wizard's Identity tab — each read back through ARM; then the group's Identity blade: the system-assigned identity
 // switched on and off again (a PUT of the group, which restarts it), the user-assigned one removed
 // and added back; a group made with the keyboard alone; no request leaves 127.0.0.1.
 // Screenshots: <repo>/.artifacts/screenshots/portal-aci-*.png.
@@ -21,6 +22,8 @@ const API = '2023-05-01';
 /** Lab 10's names (the container groups contract: labs/10-*\/names.ts). */
 const GROUP = `ci-milab-${LEARNER}`;
 const SYSTEM_GROUP = `ci-milab-${LEARNER}-sys`;
+/** Lab 10's image (its README): Node.js, kept running by the command override. */
+const IMAGE = 'mcr.microsoft.com/devcontainers/javascript-node:20';
 
 let world: LabWorld;
 let browser: Browser;
@@ -31,7 +34,7 @@ const pageErrors: string[] = [];
 
 interface GroupView {
   identity?: { type?: string; principalId?: string; userAssignedIdentities?: Record<string, { clientId?: string; principalId?: string }> };
-  properties?: { provisioningState?: string; instanceView?: { state?: string }; containers?: { name: string; properties: { image: string } }[] };
+  properties?: { provisioningState?: string; osType?: string; restartPolicy?: string; instanceView?: { state?: string }; containers?: { name: string; properties: { image: string; command?: string[] } }[] };
   tags?: Record<string, string>;
 }
 
@@ -79,17 +82,17 @@ async function createAndOpen(name: string): Promise<void> {
 }
 
 describe('the portal: Container instances (lab 10)', () => {
-  it('lab 10: a container group with the lab identity, another with a system-assigned one, as the README says', async () => {
+  it('lab 10: a container group, then the lab identity on its Identity page; another with the System assigned switch; as the README says', async () => {
     const { names } = world;
     await signInAs(page, portalUrl, /milab-learner/);
     await basics(GROUP);
+    await page.getByRole('radio', { name: 'Other registry' }).check();
+    await page.getByRole('textbox', { name: 'Image' }).fill(IMAGE);
     await shot('basics');
-    await page.getByRole('tab', { name: 'Identity' }).click();
-    await page.getByRole('button', { name: '+ Add' }).click();
-    await page.getByRole('checkbox', { name: names.identity, exact: true }).check();
-    await page.getByRole('button', { name: 'Add', exact: true }).click();
-    await page.getByRole('table', { name: 'User assigned managed identities' }).getByText(names.identity, { exact: true }).waitFor();
-    await shot('identity');
+    await page.getByRole('tab', { name: 'Advanced' }).click();
+    await choose(page, 'Restart policy', 'Never');
+    await page.getByRole('textbox', { name: 'Command override' }).fill('["tail", "-f", "/dev/null"]');
+    await shot('advanced');
     await page.getByRole('tab', { name: 'Tags' }).click();
     for (const [i, [name, value]] of ([['workshop', 'milab'], ['learner', names.learnerId], ['lab', '10']] as const).entries()) {
       await page.getByRole('textbox', { name: `Tag name ${i + 1}` }).fill(name);
@@ -97,33 +100,51 @@ describe('the portal: Container instances (lab 10)', () => {
     }
     await page.getByRole('button', { name: 'Review + create', exact: true }).click();
     await page.getByText('Validation passed').waitFor();
-    expect(await page.getByRole('group', { name: 'Review + create' }).textContent()).toContain(names.identity);
     await shot('review');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await page.getByRole('heading', { name: 'Your deployment is complete' }).waitFor();
     await page.getByRole('button', { name: 'Go to resource' }).click();
     await page.getByRole('heading', { level: 1, name: `${GROUP} | Overview` }).waitFor();
     await page.getByText('Running', { exact: true }).waitFor();
-    await shot('overview');
+    const made = await readGroup(GROUP);
+    expect(made.properties?.containers?.[0]?.properties).toMatchObject({ image: IMAGE, command: ['tail', '-f', '/dev/null'] });
+    expect(made.properties).toMatchObject({ restartPolicy: 'Never', osType: 'Linux' });
+    expect(made.tags).toEqual({ workshop: 'milab', learner: names.learnerId, lab: '10' });
 
-    const group = await readGroup(GROUP);
-    expect(group.identity?.type).toBe('UserAssigned');
-    const identity = await (await world.as('learner')).msi.userAssignedIdentities.get(names.resourceGroup, names.identity);
-    expect(Object.keys(group.identity?.userAssignedIdentities ?? {}).map((id) => id.toLowerCase())).toEqual([identity.id?.toLowerCase()]);
-    expect(group.tags).toEqual({ workshop: 'milab', learner: names.learnerId, lab: '10' });
-    // The Identity blade shows the lab identity with its client id, as ARM has it.
+    // Settings > Identity > User assigned > + Add: the lab identity (a PUT of the group: it restarts).
     await page.getByRole('navigation', { name: 'Container instance menu' }).getByRole('button', { name: 'Identity' }).click();
     await page.getByRole('tab', { name: 'User assigned' }).click();
+    await page.getByRole('button', { name: '+ Add' }).click();
+    await page.getByRole('checkbox', { name: names.identity, exact: true }).check();
+    await shot('add-user-assigned');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    const identity = await (await world.as('learner')).msi.userAssignedIdentities.get(names.resourceGroup, names.identity);
     const table = page.getByRole('table', { name: 'User assigned managed identities' });
     await table.getByText(names.identity, { exact: true }).waitFor();
     await table.getByText(identity.clientId ?? 'no client id').waitFor();
     await shot('identity-user-assigned');
+    const group = await readGroup(GROUP);
+    expect(group.identity?.type).toBe('UserAssigned');
+    expect(Object.keys(group.identity?.userAssignedIdentities ?? {}).map((id) => id.toLowerCase())).toEqual([identity.id?.toLowerCase()]);
+    // Only the identity changed.
+    expect(group.properties?.containers?.[0]?.properties).toMatchObject({ image: IMAGE, command: ['tail', '-f', '/dev/null'] });
 
-    // The second group: the System assigned switch at creation.
+    // Code "in" the group gets the lab identity's token from the group's own IMDS.
+    const endpoint = world.emulator.connection().containerGroups?.[GROUP];
+    expect(endpoint).toBeDefined();
+    const answer = await fetch(`${endpoint?.imdsUrl ?? ''}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent('https://management.azure.com/')}&client_id=${identity.clientId ?? ''}`, { headers: { Metadata: 'true' } });
+    expect(answer.status).toBe(200);
+    const token = ((await answer.json()) as { access_token: string }).access_token;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { xms_mirid?: string; oid?: string };
+    expect(claims.xms_mirid?.toLowerCase()).toBe(identity.id?.toLowerCase());
+    expect(claims.oid).toBe(identity.principalId);
+
+    // The second group: the System assigned switch on the wizard's Identity tab.
     await basics(SYSTEM_GROUP);
     await page.getByRole('tab', { name: 'Identity' }).click();
     await page.getByRole('switch', { name: 'Status: Off' }).click();
     await page.getByRole('switch', { name: 'Status: On' }).waitFor();
+    await shot('identity');
     await createAndOpen(SYSTEM_GROUP);
     const sys = await readGroup(SYSTEM_GROUP);
     expect(sys.identity?.type).toBe('SystemAssigned');
@@ -199,6 +220,9 @@ describe('the portal: Container instances (lab 10)', () => {
     await expect.poll(() => group.textContent()).toContain(world.names.resourceGroup);
     await tabTo(page, page.getByRole('textbox', { name: 'Container name' }));
     await page.keyboard.type('ci-made-with-the-keyboard');
+    await tabTo(page, page.getByRole('button', { name: 'Next : Advanced >' }));
+    await page.keyboard.press('Enter');
+    await page.getByRole('group', { name: 'Advanced' }).waitFor();
     await tabTo(page, page.getByRole('button', { name: 'Next : Identity >' }));
     await page.keyboard.press('Enter');
     await tabTo(page, page.getByRole('switch', { name: 'Status: Off' }));

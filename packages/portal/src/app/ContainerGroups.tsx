@@ -1,6 +1,11 @@
 // Container instances (Microsoft.ContainerInstance/containerGroups): the list, "Create container
 // instance" (Basics, Identity, Tags, Review + create), and a group's blade — Overview, Access
 // control (IAM), Settings > Identity. Every action is an ARM call with the signed-in token.
+// Basics and Advanced follow "Quickstart: Deploy a container instance in Azure using the Azure
+// portal" (https://learn.microsoft.com/azure/container-instances/container-instances-quickstart-portal:
+// Image source Quickstart images / Other registry, Size, and on Advanced the Restart policy and
+// Command override). Not confirmed there: the Advanced tab's default restart policy (On failure
+// here) and that Command override takes a JSON array of strings.
 //
 // The identity: a container group carries the same `identity` block as a VM (None,
 // SystemAssigned, UserAssigned, "SystemAssigned, UserAssigned"); Learn's "How to use managed
@@ -22,6 +27,8 @@ import {
   Link,
   makeStyles,
   Option,
+  Radio,
+  RadioGroup,
   Switch,
   Table,
   TableBody,
@@ -151,8 +158,28 @@ async function untilProvisioned(session: Session, id: string, first: ContainerGr
   return group;
 }
 
-type CreateTab = 'Basics' | 'Identity' | 'Tags' | 'Review + create';
-const CREATE_TABS: readonly CreateTab[] = ['Basics', 'Identity', 'Tags', 'Review + create'];
+type CreateTab = 'Basics' | 'Advanced' | 'Identity' | 'Tags' | 'Review + create';
+const CREATE_TABS: readonly CreateTab[] = ['Basics', 'Advanced', 'Identity', 'Tags', 'Review + create'];
+/** ContainerGroupProperties.restartPolicy, as the portal's Advanced tab names them (its default: On failure). */
+const RESTART_POLICIES: [string, string][] = [
+  ['OnFailure', 'On failure'],
+  ['Always', 'Always'],
+  ['Never', 'Never'],
+];
+
+/**
+ * The Advanced tab's "Command override": a JSON array of strings (`["tail", "-f", "/dev/null"]`),
+ * as Azure's portal takes it; empty: the image's own command. Undefined when it is not one.
+ */
+function commandOf(text: string): string[] | undefined {
+  if (text.trim() === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) && parsed.length > 0 && parsed.every((part) => typeof part === 'string') ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function CreateContainerGroup({ session, go }: BladeProps) {
   const styles = useStyles();
@@ -160,7 +187,10 @@ export function CreateContainerGroup({ session, go }: BladeProps) {
   const tags = useTags();
   const [tab, setTab] = useState<CreateTab>('Basics');
   const [name, setName] = useState('');
+  const [source, setSource] = useState<'quickstart' | 'other'>('quickstart');
   const [image, setImage] = useState(DEFAULT_IMAGE);
+  const [restart, setRestart] = useState('OnFailure');
+  const [commandText, setCommandText] = useState('');
   const [cpu, setCpu] = useState('1');
   const [memory, setMemory] = useState('1.5');
   const [system, setSystem] = useState(false);
@@ -179,13 +209,16 @@ export function CreateContainerGroup({ session, go }: BladeProps) {
     image: image.trim() ? undefined : 'The image is required (for example mcr.microsoft.com/azuredocs/aci-helloworld:latest).',
     cpu: cores > 0 && cores <= 4 ? undefined : 'CPU cores: a number from 0.1 to 4.',
     memory: gib > 0 && gib <= 16 ? undefined : 'Memory (GiB): a number from 0.1 to 16.',
+    command: commandOf(commandText) ? undefined : 'The command override is a JSON array of strings, for example ["tail", "-f", "/dev/null"].',
   };
+  const command = commandOf(commandText) ?? [];
   const valid = Object.values(problems).every((p) => p === undefined);
   const shown = (problem: string | undefined) => (showErrors ? problem : undefined);
   const moveTo = (next: CreateTab) => {
     if (next !== 'Basics' && !valid) {
       setShowErrors(true);
-      setTab('Basics');
+      // Back to the tab with the problem.
+      setTab(problems.command && !Object.entries(problems).some(([k, p]) => k !== 'command' && p) ? 'Advanced' : 'Basics');
       return;
     }
     setTab(next);
@@ -199,9 +232,9 @@ export function CreateContainerGroup({ session, go }: BladeProps) {
       tags: tags.filled,
       identity: identityBody(system, users),
       properties: {
-        containers: [{ name, properties: { image: image.trim(), resources: { requests: { cpu: cores, memoryInGB: gib } } } }],
+        containers: [{ name, properties: { image: image.trim(), ...(command.length > 0 ? { command } : {}), resources: { requests: { cpu: cores, memoryInGB: gib } } } }],
         osType: 'Linux',
-        restartPolicy: 'Always',
+        restartPolicy: restart,
         sku: 'Standard',
       },
     };
@@ -234,8 +267,21 @@ export function CreateContainerGroup({ session, go }: BladeProps) {
             <Input value={name} onChange={(_, data) => setName(data.value)} />
           </Field>
           <RegionField project={project} problem={shown(problems.region)} />
-          <Field label="Image" required validationMessage={shown(problems.image)} hint="Image source: Other registry (public). The emulator runs your command in the group; it pulls nothing.">
-            <Input value={image} onChange={(_, data) => setImage(data.value)} />
+          <Field label="Image source">
+            <RadioGroup
+              layout="horizontal"
+              value={source}
+              onChange={(_, data) => {
+                setSource(data.value === 'other' ? 'other' : 'quickstart');
+                if (data.value !== 'other') setImage(DEFAULT_IMAGE);
+              }}
+            >
+              <Radio value="quickstart" label="Quickstart images" />
+              <Radio value="other" label="Other registry" />
+            </RadioGroup>
+          </Field>
+          <Field label="Image" required validationMessage={shown(problems.image)} hint="The emulator pulls no image: code “in” the group runs on your machine with the group's identity endpoint (./milab container exec).">
+            <Input value={image} disabled={source === 'quickstart'} onChange={(_, data) => setImage(data.value)} />
           </Field>
           <Field label="OS type">
             <Dropdown value="Linux" selectedOptions={['Linux']}>
@@ -250,6 +296,22 @@ export function CreateContainerGroup({ session, go }: BladeProps) {
               <Input type="number" value={memory} onChange={(_, data) => setMemory(data.value)} />
             </Field>
           </div>
+        </div>
+      )}
+      {tab === 'Advanced' && (
+        <div className={styles.form} role="group" aria-label="Advanced">
+          <Field label="Restart policy">
+            <Dropdown value={RESTART_POLICIES.find(([v]) => v === restart)?.[1] ?? restart} selectedOptions={[restart]} onOptionSelect={(_, data) => setRestart(data.optionValue ?? 'OnFailure')}>
+              {RESTART_POLICIES.map(([value, label]) => (
+                <Option key={value} value={value} text={label}>
+                  {label}
+                </Option>
+              ))}
+            </Dropdown>
+          </Field>
+          <Field label="Command override" validationMessage={shown(problems.command)} hint='A JSON array of strings, for example ["tail", "-f", "/dev/null"]; empty: the image’s own command.'>
+            <Input value={commandText} onChange={(_, data) => setCommandText(data.value)} />
+          </Field>
         </div>
       )}
       {tab === 'Identity' && (
@@ -327,6 +389,8 @@ export function CreateContainerGroup({ session, go }: BladeProps) {
                 ['Image', image],
                 ['OS type', 'Linux'],
                 ['Size', `${cores} vcpu, ${gib} GiB memory`],
+                ['Restart policy', RESTART_POLICIES.find(([v]) => v === restart)?.[1] ?? restart],
+                ['Command override', command.length > 0 ? JSON.stringify(command) : 'None'],
                 ['Managed identity', identityNames],
                 ['Tags', Object.entries(tags.filled).map(([k, v]) => `${k} : ${v}`).join(', ') || 'None'],
               ] as const
