@@ -8,6 +8,8 @@
 // Lab 09's vaults are in it too (one list of the subscription's Microsoft.KeyVault/vaults): the
 // snapshot context answers the vault module's read (graders/09-key-vault-secret-vault.ts) through
 // `vaultById` (SnapshotReads), and the vaults' role assignments are among the subscription's.
+// Lab 10's container groups likewise (one list of Microsoft.ContainerInstance/containerGroups,
+// `containerGroupsInSubscription`), kept as ARM sent them, trimmed to what lab 10's view reads.
 import {
   ArmError,
   armErrorFromResponse,
@@ -76,12 +78,62 @@ export interface ClassSnapshot {
    * saved before lab 09: its context then reads the learner's vault live, as `milab grade` does.
    */
   readonly vaults?: readonly VaultView[];
+  /**
+   * Every container group in the subscription (lab 10), as ARM sent them, trimmed to what lab 10's
+   * grader reads. Absent from a snapshot saved before lab 10 (its context then reads live).
+   */
+  readonly containerGroups?: readonly SnapshotContainerGroup[];
   /** The role definitions the assignments name that are not built-in roles the labs know, by GUID. */
   readonly roles: Readonly<Record<string, SnapshotRole>>;
   /** Principals the reader knows by object id (itself; on the emulator its seeded principals). */
   readonly knownPrincipals: Readonly<Record<string, string>>;
   /** The ARM reads the snapshot took: one per page fetched. */
   readonly armReads: number;
+}
+
+/**
+ * A container group as ARM sends it, with only the fields lab 10's grader reads (its identity
+ * block, provisioning state, and the containers' AZURE_CLIENT_ID setting: no other environment
+ * variable is kept, as they may hold anything).
+ */
+export interface SnapshotContainerGroup {
+  readonly id?: string;
+  readonly name?: string;
+  readonly identity?: { readonly type?: string; readonly principalId?: string; readonly userAssignedIdentities?: Readonly<Record<string, { readonly principalId?: string; readonly clientId?: string }>> };
+  readonly properties?: {
+    readonly provisioningState?: string;
+    readonly containers?: readonly { readonly properties?: { readonly environmentVariables?: readonly { readonly name?: string; readonly value?: string }[] } }[];
+  };
+}
+
+/** The fields of a container group the snapshot keeps. */
+function snapshotContainerGroup(wire: SnapshotContainerGroup): SnapshotContainerGroup {
+  const identity = wire.identity;
+  return {
+    ...(wire.id === undefined ? {} : { id: wire.id }),
+    ...(wire.name === undefined ? {} : { name: wire.name }),
+    ...(identity
+      ? {
+          identity: {
+            ...(identity.type === undefined ? {} : { type: identity.type }),
+            ...(identity.principalId === undefined ? {} : { principalId: identity.principalId }),
+            ...(identity.userAssignedIdentities
+              ? {
+                  userAssignedIdentities: Object.fromEntries(
+                    Object.entries(identity.userAssignedIdentities).map(([id, v]) => [id, { ...(v.principalId === undefined ? {} : { principalId: v.principalId }), ...(v.clientId === undefined ? {} : { clientId: v.clientId }) }]),
+                  ),
+                }
+              : {}),
+          },
+        }
+      : {}),
+    properties: {
+      ...(wire.properties?.provisioningState === undefined ? {} : { provisioningState: wire.properties.provisioningState }),
+      containers: (wire.properties?.containers ?? []).map((c) => ({
+        properties: { environmentVariables: (c.properties?.environmentVariables ?? []).filter((v) => v.name === 'AZURE_CLIENT_ID').map((v) => ({ name: v.name, ...(v.value === undefined ? {} : { value: v.value }) })) },
+      })),
+    },
+  };
 }
 
 /** Options of {@link takeSnapshot}. */
@@ -121,6 +173,8 @@ const API_VERSIONS = {
   resources: '2025-04-01',
   // @azure/arm-keyvault 4.0.0's, the one lab 09's programs and its grader use.
   keyVault: VAULT_API_VERSION,
+  // @azure/arm-containerinstance 9.1.0's, lab 10's grader's.
+  containerInstance: '2023-05-01',
 } as const;
 
 /** One page of an ARM list as it is on the wire. */
@@ -165,7 +219,8 @@ function rawAssignment(wire: WireAssignment): RawAssignment {
 
 /**
  * Reads the configured subscription once, as the grader: identities, role assignments, VMs,
- * resource groups, resources and key vaults, each one paged list at subscription scope (the six at once),
+ * resource groups, resources, key vaults and container groups, each one paged list at subscription
+ * scope (the seven at once),
  * then the definitions of the roles the assignments name that are not built-in roles the labs
  * know (usually none). Counts every page fetched in `armReads`.
  *
@@ -192,10 +247,10 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
     return (await armRequest<T>(armContext, { path, ...(apiVersion ? { apiVersion } : {}), throttle })).body;
   };
 
-  // The six lists at once, the role assignments first: theirs is the longest chain of pages in a
+  // The seven lists at once, the role assignments first: theirs is the longest chain of pages in a
   // class (four or five assignments per learner), so its requests lead each round at ARM and its
   // pages are read first when pages of several lists arrive together.
-  const [roleAssignments, identities, vms, resourceGroups, resources, vaults] = await Promise.all([
+  const [roleAssignments, identities, vms, resourceGroups, resources, vaults, containerGroups] = await Promise.all([
     list(get, `${sub}/providers/Microsoft.Authorization/roleAssignments`, API_VERSIONS.authorization, (w: WireAssignment) => assignmentView(rawAssignment(w))),
     list(get, `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, API_VERSIONS.identities, (w: WireIdentity) => identityView(rawIdentity(w))),
     list(get, `${sub}/providers/Microsoft.Compute/virtualMachines`, API_VERSIONS.compute, (w: RawVm) => vmView(w)),
@@ -206,6 +261,14 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
     list(get, `${sub}/providers/Microsoft.KeyVault/vaults`, API_VERSIONS.keyVault, (w: RawVault) =>
       vaultView(w, { id: w.id ?? '', name: w.name ?? '', resourceGroup: resourceGroupOf(w.id ?? '') }),
     ),
+    // ContainerGroups_List. A subscription that never registered Microsoft.ContainerInstance
+    // answers MissingSubscriptionRegistration (Azure's "Resolve errors for resource provider
+    // registration", learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-register-resource-provider):
+    // it has no container groups.
+    list(get, `${sub}/providers/Microsoft.ContainerInstance/containerGroups`, API_VERSIONS.containerInstance, snapshotContainerGroup).catch((error: unknown) => {
+      if (error instanceof ArmError && /^(MissingSubscriptionRegistration|NoRegisteredProviderFound)$/.test(error.code)) return [];
+      throw error;
+    }),
   ]);
 
   const roles: Record<string, SnapshotRole> = {};
@@ -238,6 +301,7 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
     resourceGroups,
     resources,
     vaults,
+    containerGroups,
     roles: Object.fromEntries(unnamed.filter((guid) => roles[guid]).map((guid) => [guid, roles[guid]!])),
     knownPrincipals: Object.fromEntries(knownPrincipals),
     armReads,
@@ -325,6 +389,8 @@ export interface SnapshotContextOptions {
 export interface SnapshotReads {
   /** Lab 09's vault by id, or `undefined` when the subscription has none of that id. */
   readonly vaultById: (id: string) => Promise<VaultView | undefined>;
+  /** Lab 10: every container group of the subscription, as ARM sent them (trimmed: SnapshotContainerGroup). */
+  readonly containerGroupsInSubscription: () => Promise<readonly SnapshotContainerGroup[]>;
 }
 
 /** Lookups by lower-case "group/name", built once per snapshot and shared by every learner's context. */
@@ -434,5 +500,6 @@ export function createSnapshotContext(snapshot: ClassSnapshot, options: Snapshot
       return index.resources.get(key(group)) ?? [];
     },
     ...(snapshot.vaults ? { vaultById: async (id: string) => index.vaults.get(id.toLowerCase().replace(/\/+$/, '')) } : {}),
+    ...(snapshot.containerGroups ? { containerGroupsInSubscription: async () => snapshot.containerGroups! } : {}),
   });
 }

@@ -1,13 +1,17 @@
-// Lab 09 in a class that shares one subscription: learner ada holds only what `milab class
+// Labs 09–11 in a class that shares one subscription: learner ada holds only what `milab class
 // provision` gives on her group (Role Based Access Control Administrator under the class's
 // condition — Reader and Key Vault Secrets User for service principals, Key Vault Secrets Officer
-// for herself —, the identity and VM roles of labs 01–03, and Key Vault Contributor), and so does
-// bob on his. On the real emulator, with the labs' own programs (lab 09's SecretClient and
+// for herself —, the identity and VM roles of labs 01–03, Key Vault Contributor and Azure
+// Container Instances Contributor), and so does bob on his. On the real emulator, with the labs' own programs (lab 09's SecretClient and
 // ManagedIdentityCredential on the VM) and the real ARM SDK clients: ada does lab 09 and it
 // passes, live and through one class snapshot (which holds the vaults, so the grade reads no vault
 // per learner); she cannot create a vault in bob's group, grant herself or her identity anything
 // on bob's vault, delete it, give a stronger role or another principal Secrets Officer on her own,
-// nor purge her deleted vault (the instructor's: class teardown).
+// nor purge her deleted vault (the instructor's: class teardown). Lab 10: she creates her two
+// container groups in her group with her identity (the lab's own program, the real
+// ContainerInstanceManagementClient) and lab 10 passes; she cannot make one in bob's group nor
+// attach bob's identity to hers. Lab 11: she may remove what she made (role assignments, groups,
+// identities, her vault).
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +21,11 @@ import { classLearnerCondition, createLabContext, findLab, labNames, prepareLab,
 import type { GradeReport } from '@milab/grading';
 import { classLearnerConditionCopy } from '../../packages/emulator/test/class-condition.js';
 import grader03 from '../03-attach-to-vm.js';
+import { createGrader04 } from '../04-imds-token.js';
+import { createGrader05 } from '../05-call-arm.js';
 import { createGrader09 } from '../09-key-vault-secret.js';
+import { createGrader10 } from '../10-container-instances.js';
+import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemContainerGroupName } from '../10-container-instances-groups.js';
 import { VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
 import { createSnapshotContext, gradeLabs, takeSnapshot } from '../index.js';
 import { fixesWithoutTypeScript, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
@@ -42,7 +50,14 @@ let bob: ClassLearner;
 
 /** What `milab class provision` gives a learner on their group (packages/cli/src/class/roles.ts), with the class's condition. */
 async function provisionRoles(l: ClassLearner): Promise<void> {
-  const roles: (keyof typeof ROLE_IDS)[] = ['Role Based Access Control Administrator', 'Managed Identity Contributor', 'Managed Identity Operator', 'Virtual Machine Contributor', 'Key Vault Contributor'];
+  const roles: (keyof typeof ROLE_IDS)[] = [
+    'Role Based Access Control Administrator',
+    'Managed Identity Contributor',
+    'Managed Identity Operator',
+    'Virtual Machine Contributor',
+    'Key Vault Contributor',
+    'Azure Container Instances Contributor Role',
+  ];
   for (const role of roles) {
     await instructor.authorization.roleAssignments.create(l.names.resourceGroupScope, randomUUID(), {
       roleDefinitionId: roleDefinitionId(l.names.subscriptionId, ROLE_IDS[role]),
@@ -228,5 +243,83 @@ describe('lab 09 in shared mode, as class principals', () => {
     await armRequest(asInstructor, { method: 'POST', path: `${deleted}/purge`, apiVersion: VAULT_API_VERSION });
     const gone = await refusal(armRequest(asInstructor, { path: deleted, apiVersion: VAULT_API_VERSION }));
     expect(gone.status).toBe(404);
+  }, 120_000);
+});
+
+/** A container group body as lab 10's solution makes it (one Linux container), with `identity`. */
+const groupBody = (names: LabNames, identity: Record<string, unknown>) => ({
+  location: names.location,
+  identity,
+  properties: { osType: 'Linux', restartPolicy: 'Never', containers: [{ name: 'app', properties: { image: 'mcr.microsoft.com/azuredocs/aci-helloworld', resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }] },
+});
+
+describe('lab 10 in shared mode, as class principals', () => {
+  it("ada's lab 10 solution makes her two container groups in her group, with her identity and a system-assigned one, and lab 10 passes", async () => {
+    await solve(ada, '10');
+    const made = async (name: string) => (await instructor.resources.resources.getById(containerGroupId(ada.names, name), CONTAINER_API_VERSION)) as { identity?: { type?: string; userAssignedIdentities?: Record<string, unknown> } };
+    const user = await made(containerGroupName(ada.names));
+    expect(user.identity?.type).toBe('UserAssigned');
+    expect(Object.keys(user.identity?.userAssignedIdentities ?? {}).map((k) => k.toLowerCase())).toEqual([ada.names.identityId.toLowerCase()]);
+    expect((await made(systemContainerGroupName(ada.names))).identity?.type).toBe('SystemAssigned');
+    // Graded as `milab grade 10` grades it, after labs 04 and 05 (their reference programs on the VM;
+    // lab 05's program run again, unchanged, in the group).
+    const lab05 = findLab('05');
+    const grader05 = createGrader05(lab05.solution, createGrader04(findLab('04').solution));
+    const { report } = await gradeLabs([createGrader10(lab05.solution, findLab('10').vmProgram!.solution, grader05)], { config: ada.config, env: ada.env });
+    expect(fixesWithoutTypeScript(report)).toEqual([]);
+    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(report.status).toBe('passed');
+  }, 300_000);
+
+  it("ada cannot make a container group in bob's group, nor attach bob's identity to hers", async () => {
+    const inBobs = await refusal(
+      ada.clients.resources.resources.beginCreateOrUpdateByIdAndWait(containerGroupId(bob.names, 'ci-milab-ada-in-bobs'), CONTAINER_API_VERSION, groupBody(bob.names, { type: 'SystemAssigned' }) as never),
+    );
+    expect(inBobs).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    expect(inBobs.message).toContain('Microsoft.ContainerInstance/containerGroups/write');
+    const borrowed = await refusal(
+      ada.clients.resources.resources.beginCreateOrUpdateByIdAndWait(
+        containerGroupId(ada.names, 'ci-milab-ada-borrowed'),
+        CONTAINER_API_VERSION,
+        groupBody(ada.names, { type: 'UserAssigned', userAssignedIdentities: { [bob.names.identityId]: {} } }) as never,
+      ),
+    );
+    expect(borrowed).toMatchObject({ status: 403, code: 'LinkedAuthorizationFailed' });
+    expect(borrowed.message).toContain('Microsoft.ManagedIdentity/userAssignedIdentities/assign/action');
+  }, 120_000);
+});
+
+describe('lab 11 in shared mode, as a class principal', () => {
+  it("ada may remove what labs 01-10 made in her group — its role assignments first, the container groups, the VM's identity, the identity — and nothing of bob's", async () => {
+    const identity = await ada.clients.msi.userAssignedIdentities.get(ada.names.resourceGroup, ada.names.identity);
+    // Role assignments first: every one for her identity (lab 02's Reader; lab 09's Secrets User
+    // and her own Secrets Officer went with her vault, deleted above), all at or below her group.
+    const mine: { id: string; principalId: string; role: string }[] = [];
+    for await (const a of ada.clients.authorization.roleAssignments.listForScope(ada.names.resourceGroupScope)) {
+      const scope = (a.scope ?? '').toLowerCase();
+      const forHer = a.principalId === identity.principalId || (a.principalId === ada.principal.objectId && a.roleDefinitionId?.endsWith(ROLE_IDS['Key Vault Secrets Officer']));
+      if (forHer && scope.startsWith(ada.names.resourceGroupScope.toLowerCase())) mine.push({ id: a.id!, principalId: a.principalId!, role: a.roleDefinitionId!.split('/').pop()! });
+    }
+    expect(mine.map((a) => a.role)).toContain(ROLE_IDS.Reader);
+    for (const a of mine) await ada.clients.authorization.roleAssignments.deleteById(a.id);
+    // The class's own grants to her are not hers to remove (the condition allows only lab roles).
+    const classGrant: string[] = [];
+    for await (const a of ada.clients.authorization.roleAssignments.listForScope(ada.names.resourceGroupScope)) {
+      if (a.principalId === ada.principal.objectId && a.roleDefinitionId?.endsWith(ROLE_IDS['Key Vault Contributor'])) classGrant.push(a.id!);
+    }
+    expect(await refusal(ada.clients.authorization.roleAssignments.deleteById(classGrant[0]!))).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
+    // Bob's identity's Reader (lab 02) is not hers either.
+    const bobIdentity = await instructor.msi.userAssignedIdentities.get(bob.names.resourceGroup, bob.names.identity);
+    for await (const a of instructor.authorization.roleAssignments.listForScope(bob.names.resourceGroupScope)) {
+      if (a.principalId === bobIdentity.principalId && a.roleDefinitionId?.endsWith(ROLE_IDS.Reader)) {
+        expect(await refusal(ada.clients.authorization.roleAssignments.deleteById(a.id!))).toMatchObject({ status: 403 });
+      }
+    }
+    // The container groups, the VM's identities (detached), the identity.
+    for (const name of [containerGroupName(ada.names), systemContainerGroupName(ada.names)]) await ada.clients.resources.resources.beginDeleteByIdAndWait(containerGroupId(ada.names, name), CONTAINER_API_VERSION);
+    expect(await refusal(ada.clients.resources.resources.beginDeleteByIdAndWait(containerGroupId(bob.names, containerGroupName(bob.names)), CONTAINER_API_VERSION))).toMatchObject({ status: 403 });
+    await ada.clients.compute.virtualMachines.beginUpdateAndWait(ada.names.resourceGroup, ada.names.vm, { identity: { type: 'None' } });
+    await ada.clients.msi.userAssignedIdentities.delete(ada.names.resourceGroup, ada.names.identity);
+    expect(await refusal(ada.clients.msi.userAssignedIdentities.delete(bob.names.resourceGroup, bob.names.identity))).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
   }, 120_000);
 });

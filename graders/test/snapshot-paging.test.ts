@@ -63,19 +63,21 @@ describe('takeSnapshot over paged lists', () => {
       pages(snapshot.vms.length) +
       pages(snapshot.resourceGroups.length) +
       pages(snapshot.resources.length) +
-      pages(snapshot.vaults?.length ?? 0);
+      pages(snapshot.vaults?.length ?? 0) +
+      pages(snapshot.containerGroups?.length ?? 0);
     expect(snapshot.armReads).toBe(expected);
     expect(snapshot.armReads).toBe(reads.length);
     expect(snapshot.armReads).toBe(seen);
     // Every list had more than one page here.
-    expect(snapshot.armReads).toBeGreaterThan(6);
-    // What the reads were: the six lists at subscription scope, nothing per learner.
+    expect(snapshot.armReads).toBeGreaterThan(7);
+    // What the reads were: the seven lists at subscription scope, nothing per learner.
     const lists = new Set(reads.map((r) => r.replace(/^GET /, '')));
     expect([...lists].sort()).toEqual(
       [
         `${sub}/providers/Microsoft.Authorization/roleAssignments`,
         `${sub}/providers/Microsoft.Compute/virtualMachines`,
         `${sub}/providers/Microsoft.KeyVault/vaults`,
+        `${sub}/providers/Microsoft.ContainerInstance/containerGroups`,
         `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
         `${sub}/resourcegroups`,
         `${sub}/resources`,

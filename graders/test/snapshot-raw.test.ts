@@ -2,7 +2,8 @@
 // graders' views itself: what it holds must be exactly what the live context's SDK clients make of
 // the same lists (the views of context.ts over @azure/arm-* models), page after page — on an
 // emulator that answers 3 items a page, with identities, role assignments (with and without a
-// condition), VMs with identities attached, groups, resources and key vaults (both permission models).
+// condition), VMs with identities attached, groups, resources, key vaults (both permission models)
+// and container groups (identities attached, the AZURE_CLIENT_ID setting kept, no other variable).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armRequest, createArmClients, createArmContext, labTags, ThrottleBuckets, type ArmClients, type MilabConfig } from '@milab/core';
@@ -46,6 +47,27 @@ beforeAll(async () => {
         sku: { family: 'A', name: 'standard' },
         enableRbacAuthorization: rbac,
         ...(rbac ? {} : { accessPolicies: [{ tenantId: config.tenantId, objectId: identity.principalId, permissions: { secrets: ['get'] } }] }),
+      },
+    } as never);
+    // Lab 10's container group: the identity attached, and two settings of which only AZURE_CLIENT_ID is kept.
+    await instructor.resources.resources.beginCreateOrUpdateByIdAndWait(`${sub}/resourceGroups/${group}/providers/Microsoft.ContainerInstance/containerGroups/ci-milab-${id}`, '2023-05-01', {
+      location: 'westus',
+      identity: { type: id === 'r1' ? 'SystemAssigned, UserAssigned' : 'UserAssigned', userAssignedIdentities: { [identity.id!]: {} } },
+      properties: {
+        osType: 'Linux',
+        containers: [
+          {
+            name: 'app',
+            properties: {
+              image: 'mcr.microsoft.com/azuredocs/aci-helloworld',
+              resources: { requests: { cpu: 1, memoryInGB: 1.5 } },
+              environmentVariables: [
+                { name: 'AZURE_CLIENT_ID', value: identity.clientId },
+                { name: 'APP_SETTING', value: 'not-for-the-snapshot' },
+              ],
+            },
+          },
+        ],
       },
     } as never);
   }
@@ -94,6 +116,19 @@ describe('takeSnapshot over plain REST', () => {
       ['kv-raw-r3', true, 0, 'rg-milab-raw-r3', true],
       ['kv-raw-r4', false, 1, 'rg-milab-raw-r4', true],
     ]);
+    // The container groups as ARM gives them by id, with only what lab 10's grader reads.
+    const groups = snapshot.containerGroups ?? [];
+    expect(groups.map((g) => g.name).sort()).toEqual(['ci-milab-r1', 'ci-milab-r2', 'ci-milab-r3', 'ci-milab-r4']);
+    for (const g of groups) {
+      const { body } = await armRequest<{ identity?: { tenantId?: string }; properties?: { provisioningState?: string } }>(arm, { path: g.id!, apiVersion: '2023-05-01' });
+      const mine = await instructor.msi.userAssignedIdentities.get(`rg-milab-raw-${g.name!.slice('ci-milab-'.length)}`, `id-milab-${g.name!.slice('ci-milab-'.length)}`);
+      // All of the identity block but its tenantId (the grader does not read it).
+      const { tenantId: _tenant, ...identity } = body?.identity ?? {};
+      expect(g.identity, g.name).toEqual(identity);
+      expect(g.properties?.provisioningState).toBe(body?.properties?.provisioningState);
+      expect(g.properties?.containers).toEqual([{ properties: { environmentVariables: [{ name: 'AZURE_CLIENT_ID', value: mine.clientId }] } }]);
+    }
+    expect(JSON.stringify(groups)).not.toContain('not-for-the-snapshot');
     // The fields the checks read are there (not undefined from a wrong property path).
     expect(snapshot.roleAssignments.every((a) => a.principalId !== '' && a.roleGuid !== '' && a.scope !== '' && a.createdOn !== undefined && a.createdBy !== undefined)).toBe(true);
     expect(snapshot.identities.every((i) => i.principalId !== undefined && i.clientId !== undefined && i.location !== '')).toBe(true);

@@ -182,6 +182,7 @@ describe('a class folder', () => {
       ['Managed Identity Operator', names.resourceGroupId, false],
       ['Virtual Machine Contributor', names.resourceGroupId, false],
       ['Key Vault Contributor', names.resourceGroupId, false],
+      ['Azure Container Instances Contributor Role', names.resourceGroupId, false],
     ]);
     // The condition names the learner for Key Vault Secrets Officer, and lab 02's Reader and lab 09's Secrets User for service principals.
     expect(plan[0]?.condition).toContain('GuidEquals {b86a8fe4-44ce-4948-aee5-eccb2c155cd7}');

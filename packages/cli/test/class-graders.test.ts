@@ -12,6 +12,9 @@ const SOLUTION_04 = join(repoRoot(), 'labs/04-imds-token/solution/index.ts');
 const SOLUTION_06 = join(repoRoot(), 'labs/06-system-assigned/solution/vm.ts');
 const SOLUTION_07 = join(repoRoot(), 'labs/07-authorization-is-separate/solution/vm.ts');
 const SOLUTION_08 = join(repoRoot(), 'labs/08-identity-sdk/solution/index.ts');
+const SOLUTION_05 = join(repoRoot(), 'labs/05-call-arm/solution/index.ts');
+const SOLUTION_09 = join(repoRoot(), 'labs/09-key-vault-secret/solution/vm.ts');
+const SOLUTION_10 = join(repoRoot(), 'labs/10-container-instances/solution/vm.ts');
 
 describe('class grade programs', () => {
   it("takes the VM labs' programs (labs 06 and 07: their VM part); refuses another lab, naming those it takes and their files", () => {
@@ -45,5 +48,18 @@ describe('class grade programs', () => {
     for (const id of ['04', '05', '06']) expect(given.find((g) => g.lab.id === id), id).not.toBe(GRADERS.find((g) => g.lab.id === id));
     expect(classGraders(['06'])).toEqual([GRADERS.find((g) => g.lab.id === '06')]);
     expect(classGraders(['06'], { '06': SOLUTION_06 })[0]).not.toBe(GRADERS.find((g) => g.lab.id === '06'));
+  });
+
+  it('lab 09 takes its vm.ts; lab 10 its vm.ts, and follows a lab 05 (or 04) program, which it runs in the container group', () => {
+    const shared = (id: string) => GRADERS.find((g) => g.lab.id === id);
+    expect(parsePrograms([`09=${SOLUTION_09}`, `10=${SOLUTION_10}`])).toEqual({ '09': SOLUTION_09, '10': SOLUTION_10 });
+    expect(() => parsePrograms(['11=x.ts'])).toThrow(/09 \(its vm\.ts\), 10 \(its vm\.ts\)/);
+    expect(classGraders(['09'], { '09': SOLUTION_09 })[0]).not.toBe(shared('09'));
+    expect(classGraders(['09'])[0]).toBe(shared('09'));
+    expect(classGraders(['10'], { '10': SOLUTION_10 })[0]).not.toBe(shared('10'));
+    expect(classGraders(['10'], { '05': SOLUTION_05 })[0]).not.toBe(shared('10'));
+    expect(classGraders(['10'], { '04': SOLUTION_04 })[0]).not.toBe(shared('10'));
+    expect(classGraders(['09', '10'], { '04': SOLUTION_04 })[0]).toBe(shared('09'));
+    expect(classGraders(['10'])[0]).toBe(shared('10'));
   });
 });

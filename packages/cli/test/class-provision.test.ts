@@ -69,8 +69,8 @@ describe('class provision on the emulator', () => {
   it('--what-if plans every resource, role and principal, and writes nothing', async () => {
     const before = writes();
     const plan = await planProvision(openClassSession(folder, { env }));
-    // Per learner: principal, group, app identity, VM, 5 roles; the grader's Reader is seeded.
-    expect(stepsToCreate(plan)).toBe(LEARNERS.length * 9);
+    // Per learner: principal, group, app identity, VM, 6 roles; the grader's Reader is seeded.
+    expect(stepsToCreate(plan)).toBe(LEARNERS.length * 10);
     expect(plan.steps.find((s) => s.learner === undefined)).toMatchObject({ what: expect.stringMatching(/^role Reader for the grading principal/), action: 'exists' });
     expect(plan.notes.join(' ')).toMatch(/auto-shutdown schedules are skipped/);
     expect(plan.cost).toBeUndefined();
@@ -82,9 +82,9 @@ describe('class provision on the emulator', () => {
   it("refuses a class that would pass the subscription's role assignment limit, naming the numbers (--what-if notes it)", async () => {
     const before = writes();
     const session = openClassSession(folder, { env });
-    // The seeded world's assignments + 5 per learner + lab 02's Reader per learner: one past this limit.
+    // The seeded world's assignments + 6 per learner + lab 02's Reader per learner: one past this limit.
     const seeded = (await planProvision(session, { whatIf: true })).steps.filter((s) => s.kind === 'roleAssignment' && s.action === 'create').length;
-    expect(seeded).toBe(LEARNERS.length * 5);
+    expect(seeded).toBe(LEARNERS.length * 6);
     const existing = await (async () => {
       let n = 0;
       for await (const _ of instructor.authorization.roleAssignments.listForSubscription()) n += 1;
@@ -107,7 +107,7 @@ describe('class provision on the emulator', () => {
     const plan = await planProvision(session);
     const result = await applyProvision(plan, { concurrency: 3 });
     expect(result.failed).toEqual([]);
-    expect(result.created).toBe(LEARNERS.length * 9);
+    expect(result.created).toBe(LEARNERS.length * 10);
 
     const tags = (l: string) => ({ workshop: 'milab', class: CLASS, learner: l });
     const principals = new Map((await callPrincipalsAdmin(emulator.connection(), { list: { tags: { class: CLASS } } })).principals.map((p) => [p.tags.learner, p]));
@@ -124,7 +124,7 @@ describe('class provision on the emulator', () => {
       expect(Object.keys(vm.identity?.userAssignedIdentities ?? {}).map((k) => k.toLowerCase())).toEqual([app.id?.toLowerCase()]);
       const mine = assignments.filter((a) => a.principalId === principals.get(l)?.objectId);
       expect(mine.map((a) => [a.scope?.toLowerCase(), a.roleDefinitionId?.split('/').pop()]).sort()).toEqual(
-        [BUILTIN_ROLE_IDS['Role Based Access Control Administrator'], BUILTIN_ROLE_IDS['Managed Identity Contributor'], BUILTIN_ROLE_IDS['Managed Identity Operator'], BUILTIN_ROLE_IDS['Virtual Machine Contributor'], BUILTIN_ROLE_IDS['Key Vault Contributor']]
+        [BUILTIN_ROLE_IDS['Role Based Access Control Administrator'], BUILTIN_ROLE_IDS['Managed Identity Contributor'], BUILTIN_ROLE_IDS['Managed Identity Operator'], BUILTIN_ROLE_IDS['Virtual Machine Contributor'], BUILTIN_ROLE_IDS['Key Vault Contributor'], BUILTIN_ROLE_IDS['Azure Container Instances Contributor Role']]
           .map((r) => [rgId(n.resourceGroup).toLowerCase(), r])
           .sort(),
       );
@@ -298,7 +298,7 @@ describe('class teardown among decoys', () => {
 describe('class provision and teardown under ARM throttling', () => {
   // An emulator whose buckets are small (10 writes at once, 5 more a second; 10 deletes, 2 more a
   // second, so that the teardown's first dozen deletes meet a 429 even on a loaded machine): a
-  // class of 3 needs 27 writes to provision, 24 ARM deletes to tear down.
+  // class of 3 needs 30 writes to provision, 27 ARM deletes to tear down.
   const LIMITS = { reads: { capacity: 40, refillPerSecond: 20 }, writes: { capacity: 10, refillPerSecond: 5 }, deletes: { capacity: 10, refillPerSecond: 2 } };
   let throttledHome: string;
   let throttled: Emulator;
@@ -327,7 +327,7 @@ describe('class provision and teardown under ARM throttling', () => {
     const session = openClassSession(small, { env: throttledEnv, throttle: new ThrottleBuckets(LIMITS) });
     const result = await applyProvision(await planProvision(session), { concurrency: 4 });
     expect(result.failed).toEqual([]);
-    expect(result.created).toBe(27);
+    expect(result.created).toBe(30);
     expect(answered429()).toBe(0);
     // Over the write capacity: some calls waited for their token instead.
     expect(session.throttle.stats.waited).toBeGreaterThan(0);
@@ -337,7 +337,7 @@ describe('class provision and teardown under ARM throttling', () => {
     const session = openClassSession(small, { env: throttledEnv, throttle: new ThrottleBuckets({ ...LIMITS, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } }) });
     const result = await applyTeardown(await planTeardown(session), { concurrency: 8 });
     expect(result.failed).toEqual([]);
-    expect(result.deleted).toBe(27);
+    expect(result.deleted).toBe(30);
     expect(answered429()).toBeGreaterThan(0);
     expect(session.throttle.stats.throttled).toBeGreaterThan(0);
   });

@@ -29,7 +29,7 @@ AND
 /**
  * The condition a class gives from lab 09 on (labs/src/names.ts, classLearnerCondition): Reader and
  * Key Vault Secrets User (4633458b-…) for service principals, Key Vault Secrets Officer
- * (b86a8fe4-…) for the learner's own principal only. graders/test/shared-mode-09.test.ts checks
+ * (b86a8fe4-…) for the learner's own principal only. graders/test/shared-mode-labs09-11.test.ts checks
  * that this copy is the class's.
  */
 export function classLearnerConditionCopy(learnerObjectId: string): string {

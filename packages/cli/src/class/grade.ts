@@ -21,7 +21,7 @@ import {
 } from '@milab/core';
 import { callPrincipalsAdmin } from '@milab/emulator';
 import { buildReport, checkInfo, registerSecret, type CheckInfo, type GradeReport } from '@milab/grading';
-import { createGrader04, createGrader05, createGrader06, createGrader07, createGrader08, createGrader09, createSnapshotContext, gradeLabs, GRADERS, takeSnapshot, type ClassSnapshot, type Grader } from '@milab/graders';
+import { createGrader04, createGrader05, createGrader06, createGrader07, createGrader08, createGrader09, createGrader10, createSnapshotContext, gradeLabs, GRADERS, takeSnapshot, type ClassSnapshot, type Grader } from '@milab/graders';
 import { findLab, sameArmId } from '@milab/labs';
 import { classLearnerNames, learnerEnv, learnerSubscription, type ClassFolder, type ClassLearner } from './folder.js';
 import { findReports, learnerIdentity, missingReport, readSelfRun, SELF_RUN_LABS, type LearnerIdentity } from './grade-reports.js';
@@ -73,21 +73,32 @@ export class ClassGradeError extends MilabError {
   }
 }
 
+/** The graders a program lab's grader builds on: those the class grade made for other programs. */
+interface Upstream {
+  readonly g04: Grader | undefined;
+  readonly g05: Grader | undefined;
+  readonly programs: Readonly<Partial<Record<ProgramLab, string>>>;
+}
+
 /**
- * The labs whose program the class grade runs on every learner's VM, and their grader for another
- * program than this checkout's starter. Those that build on lab 04's token (05, 06, 08) are made
- * after the same lab 04 grader, so a `--program 04=…` is what their "lab 04 is done" check runs.
+ * The labs whose program the class grade runs on every learner's VM (lab 10: in their container
+ * group), and their grader for another program than this checkout's starter. Those that build on
+ * lab 04's token (05, 06, 08) are made after the same lab 04 grader, so a `--program 04=…` is what
+ * their "lab 04 is done" check runs; lab 10 runs lab 05's program unchanged in the group, so it
+ * takes `--program 05=…` and follows that lab 05 grader.
  */
 const PROGRAM_GRADERS = {
   '04': (program: string | undefined) => createGrader04(program),
-  '05': (program: string | undefined, g04: Grader | undefined) => createGrader05(program, g04),
+  '05': (program: string | undefined, up: Upstream) => createGrader05(program, up.g04),
   // Lab 06's and lab 07's VM part: their vm.ts.
-  '06': (program: string | undefined, g04: Grader | undefined) => createGrader06(program, g04),
+  '06': (program: string | undefined, up: Upstream) => createGrader06(program, up.g04),
   '07': (program: string | undefined) => createGrader07(program),
-  '08': (program: string | undefined, g04: Grader | undefined) => createGrader08(program, g04),
+  '08': (program: string | undefined, up: Upstream) => createGrader08(program, up.g04),
   // Lab 09's VM part (its vm.ts: readSecret), after lab 03 as `milab grade 09` runs it; the vault
   // and its role assignments come from the snapshot (graders/lib/snapshot.ts).
   '09': (program: string | undefined) => createGrader09(program),
+  // Lab 10's vm.ts (the system-assigned group's token), with lab 05's program in the other group.
+  '10': (program: string | undefined, up: Upstream) => createGrader10(up.programs['05'], program, up.g05),
 } as const;
 
 /** A lab whose program the class grade runs on the VM (`--program NN=FILE`). */
@@ -98,18 +109,22 @@ export function isProgramLab(id: string): id is ProgramLab {
   return Object.hasOwn(PROGRAM_GRADERS, id);
 }
 
-/** The labs that build on lab 04's grader: a `--program 04=…` changes theirs too. */
-const AFTER_04: ReadonlySet<string> = new Set(['05', '06', '08']);
+/** The lab whose grader each program lab builds on: a program given for that one changes theirs too. */
+const BUILDS_ON: Readonly<Partial<Record<ProgramLab, ProgramLab>>> = { '05': '04', '06': '04', '08': '04', '10': '05' };
 
 /** The graders for these lab ids, in lab order; the VM labs with the given programs. */
 export function classGraders(labs: readonly string[] | undefined, programs: GradeClassOptions['programs'] = {}): Grader[] {
   const wanted = labs === undefined ? undefined : new Set(labs.map((l) => findLab(l).id));
-  const g04 = programs['04'] ? createGrader04(programs['04']) : undefined;
+  // In lab order, so that a lab's upstream grader is made before it.
+  const made = new Map<string, Grader>();
   const chosen = GRADERS.map((g) => {
     const id = g.lab.id;
     if (!isProgramLab(id)) return g;
-    if (id === '04') return g04 ?? g;
-    return programs[id] || (g04 && AFTER_04.has(id)) ? PROGRAM_GRADERS[id](programs[id], g04) : g;
+    const upstream = BUILDS_ON[id];
+    if (!programs[id] && !(upstream && made.has(upstream))) return g;
+    const built = PROGRAM_GRADERS[id](programs[id], { g04: made.get('04'), g05: made.get('05'), programs });
+    made.set(id, built);
+    return built;
   }).filter((g) => !wanted || wanted.has(g.lab.id));
   if (wanted) {
     const missing = [...wanted].filter((id) => !chosen.some((g) => g.lab.id === id));

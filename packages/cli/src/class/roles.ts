@@ -10,7 +10,11 @@
 // - Virtual Machine Contributor: lab 03 (update the VM's identity block);
 // - Key Vault Contributor: lab 09 (create the vault: Microsoft.KeyVault/vaults/write) and lab 11
 //   (delete it). It reads no secret (no data actions) and grants nothing (no roleAssignments/write),
-//   and its notActions hold back the purge of a deleted vault.
+//   and its notActions hold back the purge of a deleted vault;
+// - Azure Container Instances Contributor Role: lab 10 (create their two container groups:
+//   Microsoft.ContainerInstance/containerGroups/*; attaching the lab identity to one is Managed
+//   Identity Operator's …/assign/action, as for the VM; the system-assigned one needs nothing
+//   more) and lab 11 (delete them).
 // Nothing at subscription scope and nothing on another learner's group, so a learner can read,
 // change and delegate only inside their own group.
 //
@@ -53,7 +57,14 @@ export { classLearnerCondition, READER_ONLY_CONDITION };
 export const CONDITION_VERSION = '2.0';
 
 /** The built-in roles a class assigns. */
-export type ClassRoleName = 'Role Based Access Control Administrator' | 'Managed Identity Contributor' | 'Managed Identity Operator' | 'Virtual Machine Contributor' | 'Key Vault Contributor' | 'Reader';
+export type ClassRoleName =
+  | 'Role Based Access Control Administrator'
+  | 'Managed Identity Contributor'
+  | 'Managed Identity Operator'
+  | 'Virtual Machine Contributor'
+  | 'Key Vault Contributor'
+  | 'Azure Container Instances Contributor Role'
+  | 'Reader';
 
 /** Who a class role assignment is for. */
 export type ClassPrincipalKind = 'learner' | 'grader';
@@ -138,6 +149,7 @@ export function learnerRolePlan(folder: ClassFolder, names: ClassLearnerNames, p
     assignment(folder, { ...base, role: 'Managed Identity Operator', scope: names.resourceGroupId, why: 'lab 03: assign identities to their VM' }),
     assignment(folder, { ...base, role: 'Virtual Machine Contributor', scope: names.resourceGroupId, why: "lab 03: change their VM's identities" }),
     assignment(folder, { ...base, role: 'Key Vault Contributor', scope: names.resourceGroupId, why: 'lab 09: create their vault; lab 11: delete it (the purge is the instructor\'s: class teardown)' }),
+    assignment(folder, { ...base, role: 'Azure Container Instances Contributor Role', scope: names.resourceGroupId, why: 'lab 10: create their container groups (with their identity: Managed Identity Operator); lab 11: delete them' }),
   ];
 }
 

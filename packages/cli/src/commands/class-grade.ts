@@ -61,7 +61,7 @@ export function registerClassGrade(classCommand: Command): void {
     .option('--html <file>', 'also write a self-contained HTML report to FILE')
     .option('--junit <dir>', 'also write one JUnit XML report per learner into DIR (<learner>.xml)')
     .option('--reports <dir>', "Azure: the folder of the learners' lab 04–09 reports (`./milab grade 04 --json` run on their VM), <learner>-04.json")
-    .option('--program <NN=file...>', "emulator: a VM lab's program to run on every learner's VM, 04–09 (labs 06, 07 and 09: their vm.ts; default: the lab's starter)")
+    .option('--program <NN=file...>', "emulator: a VM lab's program to run on every learner's VM (lab 10: in their container groups), 04–10 (labs 06, 07, 09 and 10: their vm.ts; lab 10 also runs lab 05's program; default: the lab's starter)")
     .option('--concurrency <n>', 'learners graded at once (their VM programs run at once), 1–32 (default: up to 4, one per CPU)', parseConcurrency)
     .addHelpText('after', EXAMPLES)
     .action(lazyAction(actions, 'classGrade'));
