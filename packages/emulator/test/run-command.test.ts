@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_COMMAND_OUTPUT_BYTES } from '../src/handlers/runCommand.js';
 import { startTestEmulator, type TestEmulator } from './helpers.js';
-import { createIdentity, imdsOf, setVmIdentity, SUB } from './imds-helpers.js';
+import { createIdentity, imdsOf, setVmIdentity, SUB, vmBody } from './imds-helpers.js';
 
 let emu: TestEmulator;
 beforeAll(async () => {
@@ -101,6 +101,27 @@ describe('Run Command on an emulated VM', () => {
     expect(busy.body.error).toEqual({ code: 'Conflict', message: 'Run command extension execution is in progress. Please wait for completion before invoking a run command.' });
     expect(message(await first.pollUntilDone())).toContain('[stdout]\nfirst\n');
     expect(message(await run(['echo second']))).toContain('[stdout]\nsecond\n');
+  });
+
+  it('a script does not outlive its VM: deleting the VM ends the run with what it printed so far', async () => {
+    await emu.as('learner').compute.virtualMachines.beginCreateOrUpdateAndWait('DevTest', 'vm-run-gone', vmBody('vm-run-gone'));
+    const token = await emu.token('learner');
+    const started = await emu.http('POST', `${SUB}/resourceGroups/DevTest/providers/Microsoft.Compute/virtualMachines/vm-run-gone/runCommand?api-version=2026-03-01`, {
+      token,
+      body: { commandId: 'RunShellScript', script: ['echo early', 'sleep 600', 'echo late'] },
+    });
+    expect(started.status).toBe(202);
+    const status = String(started.headers['azure-asyncoperation']).slice(emu.url.length);
+    let body: { status: string; error?: { code: string }; properties?: { output: { value: { message: string }[] } } } = { status: 'InProgress' };
+    await emu.as('learner').compute.virtualMachines.beginDeleteAndWait('DevTest', 'vm-run-gone');
+    for (let i = 0; i < 2000 && body.status === 'InProgress'; i++) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+      body = (await emu.http('GET', status, { token })).body;
+    }
+    // Stopped in its sleep, or (deleted before it started) never run: never to the end.
+    if (body.status === 'Failed') expect(body.error!.code).toBe('ResourceNotFound');
+    else expect(body.properties!.output.value[0]!.message).not.toContain('late');
+    expect(body.status).not.toBe('InProgress');
   });
 
   it('a bad body is 400 InvalidParameter naming the parameter', async () => {

@@ -37,6 +37,7 @@ import { isObject, trackedTarget } from '../arm/tracked.js';
 import { readConnection, type VmEndpoint } from '../connection.js';
 import { ArmError, errors } from '../errors.js';
 import type { Reply } from '../http.js';
+import { keyOf } from '../model.js';
 import type { Store } from '../store.js';
 import { vmEndpoint, vmProcessEnv } from '../vm-env.js';
 
@@ -75,10 +76,24 @@ interface Run {
 // One emulator's runs (keyed by its store): in a process running several emulators (tests), a
 // run is polled on the emulator that started it.
 const runsByStore = new WeakMap<Store, Map<string, Run>>();
+/** The script processes still running, by run id: stopped when their VM is deleted or the world reset. */
+const childrenByStore = new WeakMap<Store, Map<string, { vmKey: string; kill: () => void }>>();
 
-function runsOf(store: Store): Map<string, Run> {
-  let runs = runsByStore.get(store);
-  if (!runs) runsByStore.set(store, (runs = new Map()));
+function runsOf(ctx: ArmContext): Map<string, Run> {
+  let runs = runsByStore.get(ctx.store);
+  if (!runs) {
+    runsByStore.set(ctx.store, (runs = new Map()));
+    const children = new Map<string, { vmKey: string; kill: () => void }>();
+    childrenByStore.set(ctx.store, children);
+    // A script does not outlive its VM (nor a reset world): it ends with what it printed so far.
+    ctx.events.on('vm', (change) => {
+      if (change.kind !== 'deleted') return;
+      for (const child of children.values()) if (child.vmKey === change.vmId.toLowerCase()) child.kill();
+    });
+    ctx.events.on('reset', () => {
+      for (const child of children.values()) child.kill();
+    });
+  }
   return runs;
 }
 
@@ -135,9 +150,10 @@ class Tail {
   }
 }
 
-async function endpointOf(stateDir: string, vmId: string): Promise<{ endpoint: VmEndpoint; connection: NonNullable<ReturnType<typeof readConnection>> } | undefined> {
+async function endpointOf(stateDir: string, vmId: string, vmExists: () => boolean): Promise<{ endpoint: VmEndpoint; connection: NonNullable<ReturnType<typeof readConnection>> } | 'gone' | undefined> {
   const deadline = Date.now() + VM_READY_MS;
   for (;;) {
+    if (!vmExists()) return 'gone';
     const connection = readConnection(stateDir);
     const endpoint = connection && vmEndpoint(connection, vmId);
     if (connection && endpoint) return { endpoint, connection };
@@ -147,14 +163,19 @@ async function endpointOf(stateDir: string, vmId: string): Promise<{ endpoint: V
 }
 
 /** Runs the script "on" the VM and records how it ended; never throws. */
-async function execute(run: Run, stateDir: string, vmId: string, vmName: string, lines: readonly string[], args: readonly string[]): Promise<void> {
+async function execute(run: Run, store: Store, stateDir: string, vmId: string, vmName: string, lines: readonly string[], args: readonly string[]): Promise<void> {
   const finish = (outcome: Pick<Run, 'output' | 'error'>) => {
     run.status = outcome.error ? 'Failed' : 'Succeeded';
     run.output = outcome.output;
     run.error = outcome.error;
     run.endTime = new Date().toISOString();
   };
-  const found = await endpointOf(stateDir, vmId);
+  const vmExists = () => Boolean(store.state.resources[keyOf(vmId)]);
+  const found = await endpointOf(stateDir, vmId, vmExists);
+  if (found === 'gone') {
+    finish({ error: { code: 'ResourceNotFound', message: `The Resource '${VM_TYPE}/${vmName}' was deleted before the script started.` } });
+    return;
+  }
   if (!found) {
     finish({
       error: {
@@ -172,9 +193,21 @@ async function execute(run: Run, stateDir: string, vmId: string, vmName: string,
     const stdout = new Tail();
     const stderr = new Tail();
     await new Promise<void>((resolve) => {
-      const child = spawn(command, argv, { cwd: dir, env: vmProcessEnv(process.env, found.connection, found.endpoint), stdio: ['ignore', 'pipe', 'pipe'] });
-      const timer = setTimeout(() => child.kill('SIGKILL'), MAX_RUN_MS);
+      // Its own process group, so that stopping it stops what it started too (a `sleep` holding the pipes).
+      const child = spawn(command, argv, { cwd: dir, env: vmProcessEnv(process.env, found.connection, found.endpoint), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const kill = () => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      };
+      const timer = setTimeout(kill, MAX_RUN_MS);
       timer.unref();
+      const children = childrenByStore.get(store);
+      children?.set(run.id, { vmKey: run.vmKey, kill });
+      // Deleted while the script was being started: the deletion's event came before the line above.
+      if (!vmExists()) kill();
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
       child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
       child.on('error', (error) => {
@@ -184,6 +217,7 @@ async function execute(run: Run, stateDir: string, vmId: string, vmName: string,
       });
       child.on('close', () => {
         clearTimeout(timer);
+        children?.delete(run.id);
         resolve();
       });
     });
@@ -204,7 +238,7 @@ function handleRunStatus(ctx: ArmContext): Reply | undefined {
   const match = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.compute\/locations\/([^/]+)\/operations\/([^/]+)\/?$/i.exec(ctx.path);
   if (!match || ctx.method !== 'GET') return undefined;
   const [, sub = '', location = '', operationId = ''] = match;
-  const run = runsOf(ctx.store).get(operationId);
+  const run = runsOf(ctx).get(operationId);
   // Every other Compute operation is the VM handler's.
   if (!run) return undefined;
   ctx.requireSubscription(sub);
@@ -250,13 +284,13 @@ export function handleRunCommand(ctx: ArmContext): Reply | undefined {
   const { id, name, existing, notFound } = trackedTarget(ctx, p, VM_TYPE, RUN_COMMAND_ACTION);
   if (!existing) throw notFound();
   const { lines, args } = inputOf(ctx);
-  const runs = runsOf(ctx.store);
+  const runs = runsOf(ctx);
   const vmKey = id.toLowerCase();
   if ([...runs.values()].some((r) => r.vmKey === vmKey && r.status === 'InProgress')) throw runCommandErrors.busy();
   forget(runs);
   const run: Run = { id: randomUUID(), vmKey, startedBy: ctx.caller.objectId, startTime: new Date().toISOString(), status: 'InProgress' };
   runs.set(run.id, run);
-  void execute(run, ctx.config.stateDir, existing.id, name, lines, args);
+  void execute(run, ctx.store, ctx.config.stateDir, existing.id, name, lines, args);
   const path = statusPath(p.subscriptionId, existing.location, run.id);
   const version = encodeURIComponent(ctx.apiVersion);
   return {
