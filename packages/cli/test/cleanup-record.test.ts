@@ -8,13 +8,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createArmClients, createArmContext, loadConfig } from '@milab/core';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { GRADERS } from '@milab/graders';
 import type { GradeReport } from '@milab/grading';
 import { createLabContext, findLab, type LabContext } from '@milab/labs';
-import { CLEANUP_LAB, gradeAndSaveWithRecord, recordFor, withCleanupRecord } from '../src/cleanup-record.js';
+import { CLEANUP_LAB, gradeAndSaveWithRecord, recordBeforeCleanup, recordFor, withCleanupRecord } from '../src/cleanup-record.js';
 import { currentWorldId } from '../src/labs.js';
 import { progressFile, readProgress, recordCleanup, type Progress } from '../src/progress.js';
 import { run } from './in-process.js';
@@ -145,6 +145,23 @@ describe('graded before the clean-up', () => {
     expect(readProgress(env).cleanup).toBeUndefined();
     await start([...before.map((id) => as(id, 'passed')), as(CLEANUP_LAB, 'failed')]);
     expect(readProgress(env).cleanup?.emulator?.reports.map((r) => r.lab)).toEqual(before);
+  });
+
+  it('milab solve 11 with labs before it not done: says which, saves nothing and keeps the record saved before; another lab: nothing', async () => {
+    await saveRecordOf01();
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
+    try {
+      await recordBeforeCleanup(findLab('01'), config(), env);
+      expect(lines).toEqual([]);
+      await recordBeforeCleanup(findLab(CLEANUP_LAB), config(), env);
+    } finally {
+      log.mockRestore();
+    }
+    const text = lines.join('\n');
+    expect(text).toContain('grading labs 01, 02, 03');
+    expect(text).toMatch(/labs 02, 03, .* do not pass now: nothing saved\. The record saved at 2026-12-01T20:00:00\.000Z is kept/);
+    expect(readProgress(env).cleanup?.emulator?.gradedAt).toBe('2026-12-01T20:00:00.000Z');
   });
 
   it('a progress file whose record is not what milab writes is named, and left as it is', () => {
