@@ -149,6 +149,19 @@ describe('lab 11', () => {
     expect((await grade11()).status).toBe('passed');
   });
 
+  it('a vault under purge protection cannot be purged: the check passes and says until when the name is held', async () => {
+    await runSolution();
+    const id = vaultId(world.names);
+    const body = { location: world.names.location, tags: { workshop: 'milab', learner: world.names.learnerId, lab: '09' }, properties: { tenantId: world.config.tenantId!, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true, enablePurgeProtection: true } };
+    await learner.resources.resources.beginCreateOrUpdateByIdAndWait(id, VAULT_API_VERSION, body as never);
+    await learner.resources.resources.beginDeleteByIdAndWait(id, VAULT_API_VERSION);
+    // The solution tries the purge (405 under purge protection) and says so instead of failing.
+    await runSolution();
+    const report = await grade11();
+    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(said(result(report, '11.vault-purged'))).toMatch(new RegExp(`${vaultName(world.names)} has purge protection: nobody can purge it; it holds its name until \\d{4}-`));
+  });
+
   it("another principal's orphan in the subscription is not the learner's to clean up", async () => {
     await runSolution();
     await leaveOtherPrincipalsOrphan(await world.as('instructor'), world.names);
