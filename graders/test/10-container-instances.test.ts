@@ -5,6 +5,8 @@
 // with labs 01-03 solved; lab 05's program (its solution, unchanged) and lab 10's vm.ts run in child
 // processes "in" the emulated container groups, with the group's IMDS; the groups are made with the
 // real ContainerInstanceManagementClient (the lab's solution) and changed with the real ARM clients.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
@@ -114,6 +116,23 @@ describe('lab 10', () => {
     expect(said(check)).toContain(`client id ${other.clientId} (${other.name})`);
     expect(said(check)).toContain("AZURE_CLIENT_ID in the container's environmentVariables".replace("the container's", `${containerGroupName(world.names)}'s container`));
     expect(said(check)).toContain('Identity not found');
+  }, 180_000);
+
+  it('the wrong client id in the program itself (lab 05 changed to ask for another identity) is named, with the fix to run it unchanged', async () => {
+    await world.solve('10');
+    const other = await learner.msi.userAssignedIdentities.createOrUpdate(world.names.resourceGroup, `${world.names.identity}-batch`, { location: world.names.location });
+    // Lab 05's solution, changed: its getToken asks for id-milab-<learner>-batch's client id.
+    let source = readFileSync(lab05.solution, 'utf8');
+    const edited = source.replace('clientId: ctx.clientId,', `clientId: ${JSON.stringify(other.clientId)},`);
+    expect(edited).not.toBe(source);
+    source = edited.replace("from '../../04-imds-token/solution/index.js'", `from ${JSON.stringify(pathToFileURL(lab04.solution).href)}`);
+    const program = join(vm.dir, 'lab05-other-client-id.ts');
+    writeFileSync(program, source);
+    const check = result(await vm.grade(createGrader10(program, lab10.vmProgram!.solution, createGrader05(lab05.solution, createGrader04(lab04.solution)))), '10.program-runs-in-group');
+    expect(check.status).toBe('fail');
+    expect(said(check)).toContain(`the wrong client id: the program asked IMDS for client id ${other.clientId} (${other.name})`);
+    expect(said(check)).toContain('Identity not found');
+    expect(said(check)).toContain("Run lab 05's program unchanged");
   }, 180_000);
 
   it('the wrong client id of another identity attached to the group is named: the token is that identity\'s', async () => {
