@@ -113,4 +113,16 @@ describe('milab container', () => {
     expect(result.code).toBe(127);
     expect(result.stderr).toContain("could not run 'no-such-command-milab' in container group ci-milab-test: command not found.");
   });
+
+  it('list leaves out a group gone from the world that connection.json still names (deleted with its resource group)', async () => {
+    await addGroup(emulator, 'ci-milab-gone', identity);
+    const before = await milab(['container', 'list', '--json'], { MILAB_HOME: home });
+    expect(JSON.parse(before.stdout).map((r: { name: string }) => r.name)).toEqual(['ci-milab-gone', 'ci-milab-test']);
+    // As resourceGroups.ts deletes it: out of the world, no event for the group.
+    emulator.store.mutate((draft) => {
+      delete draft.resources[`${RG}/providers/Microsoft.ContainerInstance/containerGroups/ci-milab-gone`.toLowerCase()];
+    });
+    const after = await milab(['container', 'list', '--json'], { MILAB_HOME: home });
+    expect(JSON.parse(after.stdout).map((r: { name: string }) => r.name)).toEqual(['ci-milab-test']);
+  });
 });

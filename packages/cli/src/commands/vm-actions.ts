@@ -88,9 +88,12 @@ function identityLabel(identity: { type: string; userAssignedIdentities?: Record
 export function listHosts(kind: HostKind, options: VmOptions): void {
   const connection = requireRunning(options);
   const world = readWorld(stateDirOf(options));
-  const rows = Object.entries(kind.endpoints(connection)).map(([key, vm]) => {
+  const rows = Object.entries(kind.endpoints(connection)).flatMap(([key, vm]) => {
     const record = world ? Object.values(world.resources).find((r) => r.id.toLowerCase() === vm.id.toLowerCase()) : undefined;
-    return { name: key, resourceGroup: vm.resourceGroup, identity: identityLabel(record?.identity), imdsUrl: vm.imdsUrl, id: vm.id };
+    // Gone from the world but not yet from connection.json (a container group deleted with its
+    // resource group: its listener closes at its next request): not listed.
+    if (world && !record) return [];
+    return [{ name: key, resourceGroup: vm.resourceGroup, identity: identityLabel(record?.identity), imdsUrl: vm.imdsUrl, id: vm.id }];
   });
   if (options.json) {
     console.log(JSON.stringify(rows, null, 2));
