@@ -22,12 +22,13 @@ const grade = (status: 'passed' | 'failed', earned: number, open: string[]) => (
   open,
 });
 
-/** Lab 01 passed, lab 02 half done (not over-privileged fails), lab 01's quiz with one wrong answer. */
+/** Labs 01 and 11 passed, lab 02 half done (not over-privileged fails), lab 01's quiz with one wrong answer, lab 11's tags question right. */
 const progress: Progress = {
   version: 1,
   hints: {},
-  grades: { emulator: { '01': grade('passed', 3, []), '02': grade('failed', 1, ['02.not-over-privileged', '02.no-orphaned-assignment']) } },
+  grades: { emulator: { '01': grade('passed', 3, []), '02': grade('failed', 1, ['02.not-over-privileged', '02.no-orphaned-assignment']), '11': grade('passed', 3, []) } },
   quiz: {
+    '11': { seed: 'demo', correct: 1, total: 5, percent: 20, takenAt: '2026-12-01T10:00:00.000Z', answers: { '11.find-by-tag': true } },
     '01': {
       seed: 'demo',
       correct: 4,
@@ -49,9 +50,17 @@ describe('examReadiness', () => {
   it('done when every covering check passed and question was right; failed on a failed check or a wrong answer', () => {
     const az104 = examReadiness(findExam('AZ-104'), progress, 'emulator');
     const tags = az104.objectives.find((row) => row.objective.id === TAGS)!;
-    expect(tags).toMatchObject({ standing: 'done', labs: [{ id: '01', done: true }] });
-    expect(tags.checks).toEqual([{ id: '01.identity-tags', lab: '01', standing: 'passed' }]);
-    expect(tags.questions).toEqual([{ id: '01.tags', lab: '01', standing: 'right' }]);
+    // Lab 01 (the identity's tags) and lab 11 (the clean-up found by tags) both cover it.
+    expect(tags).toMatchObject({ standing: 'done', labs: [{ id: '01', done: true }, { id: '11', done: true }] });
+    expect(tags.checks).toEqual([
+      { id: '01.identity-tags', lab: '01', standing: 'passed' },
+      { id: '11.nothing-tagged-left', lab: '11', standing: 'passed' },
+      { id: '11.decoy-kept', lab: '11', standing: 'passed' },
+    ]);
+    expect(tags.questions).toEqual([
+      { id: '01.tags', lab: '01', standing: 'right' },
+      { id: '11.find-by-tag', lab: '11', standing: 'right' },
+    ]);
 
     const sc500 = examReadiness(findExam('SC-500'), progress, 'emulator');
     const over = sc500.objectives.find((row) => row.objective.id === OVER)!;
