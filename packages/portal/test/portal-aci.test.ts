@@ -1,9 +1,10 @@
 // Container instances through the portal, in a real browser (Debian's Chromium driven by
-// playwright-core), on a real emulator in-process on 127.0.0.1: lab 01 solved first (the lab
+// playwright-core), on a real emulator in-process on 127.0.0.1: labs 01–03 solved first (the lab
 // identity), then lab 10's Portal steps — `ci-milab-<learner>` (Node's image, restart Never, a
 // command that keeps it running), then the lab identity on its Settings > Identity > User assigned
 // > + Add (a token from the group's IMDS then names that identity); `ci-milab-<learner>-sys` with
-// the System assigned switch on the wizard's Identity tab — each read back through ARM; then the group's Identity blade: the system-assigned identity
+// the System assigned switch on the wizard's Identity tab — each read back through ARM, and grader
+// 10 passes on them; then the group's Identity blade: the system-assigned identity
 // switched on and off again (a PUT of the group, which restarts it), the user-assigned one removed
 // and added back; a group made with the keyboard alone; no request leaves 127.0.0.1.
 // Screenshots: <repo>/.artifacts/screenshots/portal-aci-*.png.
@@ -12,7 +13,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEARNER, startLabWorld, type LabWorld } from '../../../graders/test/support.js';
+import { findLab } from '../../../labs/src/index.js';
+import { createGrader04 } from '../../../graders/04-imds-token.js';
+import { createGrader05 } from '../../../graders/05-call-arm.js';
+import { createGrader10 } from '../../../graders/10-container-instances.js';
+import { LEARNER, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from '../../../graders/test/support.js';
 import { choose, openBrowser, openService, signInAs, tabTo } from './support.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -25,6 +30,7 @@ const SYSTEM_GROUP = `ci-milab-${LEARNER}-sys`;
 /** Lab 10's image (its README): Node.js, kept running by the command override. */
 const IMAGE = 'mcr.microsoft.com/devcontainers/javascript-node:20';
 
+let vm: VmLabWorld;
 let world: LabWorld;
 let browser: Browser;
 let page: Page;
@@ -40,9 +46,9 @@ interface GroupView {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  world = await startLabWorld();
-  world.reset();
-  await world.solve('01');
+  // Labs 01–03 solved (lab 10 needs the lab identity and lab 05's program, run from its solution).
+  vm = await startVmLabWorld('portal-aci-');
+  world = vm.world;
   portalUrl = world.emulator.connection().portalUrl ?? '';
   ({ browser, page } = await openBrowser());
   page.on('request', (r) => requests.push(r.url()));
@@ -51,7 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await world?.stop();
+  await vm?.stop();
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-aci-${name}.png`), animations: 'disabled' });
@@ -82,7 +88,7 @@ async function createAndOpen(name: string): Promise<void> {
 }
 
 describe('the portal: Container instances (lab 10)', () => {
-  it('lab 10: a container group, then the lab identity on its Identity page; another with the System assigned switch; as the README says', async () => {
+  it('lab 10: a container group, then the lab identity on its Identity page; another with the System assigned switch; as the README says, and grader 10 passes', async () => {
     const { names } = world;
     await signInAs(page, portalUrl, /milab-learner/);
     await basics(GROUP);
@@ -152,7 +158,14 @@ describe('the portal: Container instances (lab 10)', () => {
     await page.getByRole('navigation', { name: 'Container instance menu' }).getByRole('button', { name: 'Identity' }).click();
     await page.getByText(sys.identity?.principalId ?? 'no principal id').waitFor();
     await shot('identity-system-assigned');
-  }, FLOW_MS);
+
+    // Grader 10 on the groups the portal made: lab 05's program (its solution, unchanged) and lab
+    // 10's vm.ts run "in" them, as `./milab grade 10` runs them.
+    const [lab04, lab05, lab10] = [findLab('04'), findLab('05'), findLab('10')];
+    const report = await vm.grade(createGrader10(lab05.solution, lab10.vmProgram?.solution ?? '', createGrader05(lab05.solution, createGrader04(lab04.solution))));
+    expect(withStatus(report, 'fail'), JSON.stringify(report.results.filter((r) => r.status !== 'pass').map((r) => r.id))).toEqual([]);
+    expect(withStatus(report, 'pass')).toEqual(expect.arrayContaining(['10.group-in-lab-group', '10.identity-attached', '10.program-runs-in-group', '10.system-group', '10.system-claims']));
+  }, 240_000);
 
   it('the Identity blade: System assigned on and off, the user-assigned identity removed and added again (each a PUT of the group)', async () => {
     const { names } = world;

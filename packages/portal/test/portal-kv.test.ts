@@ -3,7 +3,7 @@
 // solutions, as `./milab solve` runs them), then the steps of lab 09's README "Portal" section —
 // the vault with the RBAC permission model, Key Vault Secrets Officer for yourself on its IAM page,
 // the secret through Objects > Secrets, Key Vault Secrets User for the lab identity — and grader
-// 09's ARM checks pass. Also: the Secrets page before the Officer role shows the vault's 403 as
+// 09 passes: its ARM checks, and lab 09's vm.ts (the solution's) reading that secret on the VM. Also: the Secrets page before the Officer role shows the vault's 403 as
 // Azure's portal says it; the value typed is in the vault and never shown back (nor sent back by
 // the relay); the relay reaches vaults only, secrets paths only; a secret made with the keyboard
 // alone; no request leaves 127.0.0.1. Screenshots: <repo>/.artifacts/screenshots/portal-kv-*.png.
@@ -15,15 +15,20 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLabWorld, type LabWorld } from '../../../graders/test/support.js';
+import { findLab } from '../../../labs/src/index.js';
+import grader03 from '../../../graders/03-attach-to-vm.js';
+import { createGrader09 } from '../../../graders/09-key-vault-secret.js';
+import { startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from '../../../graders/test/support.js';
 import { SECRET_NAME, vaultId, vaultName } from '../../../labs/09-key-vault-secret/names.js';
 import { keyVaultStateOf, VAULT_TYPE } from '../../emulator/src/keyvault/state.js';
+import { PORTAL_CONTENT_SECURITY_POLICY } from '../src/server.js';
 import { addRoleAssignment, choose, openBrowser, openService, signInAs, tabTo } from './support.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SHOTS = join(REPO, '.artifacts', 'screenshots');
 const FLOW_MS = 120_000;
 
+let vm: VmLabWorld;
 let world: LabWorld;
 let browser: Browser;
 let page: Page;
@@ -35,9 +40,8 @@ const VALUE = `kv-test-${randomBytes(12).toString('hex')}`;
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  world = await startLabWorld();
-  world.reset();
-  await world.solve('01', '02', '03');
+  vm = await startVmLabWorld('portal-kv-');
+  world = vm.world;
   portalUrl = world.emulator.connection().portalUrl ?? '';
   ({ browser, page } = await openBrowser());
   page.on('request', (r) => requests.push(r.url()));
@@ -46,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await world?.stop();
+  await vm?.stop();
 });
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-kv-${name}.png`), animations: 'disabled' });
@@ -74,7 +78,7 @@ function call(path: string, headers: Record<string, string>, body: unknown): Pro
 }
 
 describe('the portal: Key vaults (lab 09)', () => {
-  it('lab 09: the vault, the roles and the secret as the README says, and grader 09’s ARM checks pass', async () => {
+  it('lab 09: the vault, the roles and the secret as the README says, and grader 09 passes (the VM reads that secret)', async () => {
     const { names } = world;
     await signInAs(page, portalUrl, /milab-learner/);
     await openService(page, 'Key vaults');
@@ -154,11 +158,12 @@ describe('the portal: Key vaults (lab 09)', () => {
     expect(await user.textContent()).toContain('This resource');
     await shot('iam');
 
-    // Grader 09's ARM checks (its VM run needs lab 09's vm.ts completed: not a portal step).
-    const report = await world.grade('09');
-    const status = Object.fromEntries(report.results.map((r) => [r.id, r.status]));
-    expect(status).toMatchObject({ '09.lab-03-done': 'pass', '09.vault-rbac': 'pass', '09.identity-can-read': 'pass', '09.least-privilege': 'pass' });
-  }, FLOW_MS);
+    // Grader 09 on what the portal made: its ARM checks, then lab 09's vm.ts (the solution's, as a
+    // learner's finished one) run on the VM as the identity reads the secret typed in the page.
+    const report = await vm.grade(createGrader09(findLab('09').vmProgram?.solution, grader03));
+    expect(withStatus(report, 'fail'), JSON.stringify(report.results.filter((r) => r.status !== 'pass').map((r) => r.id))).toEqual([]);
+    expect(withStatus(report, 'pass')).toEqual(expect.arrayContaining(['09.vault-rbac', '09.identity-can-read', '09.least-privilege', '09.reads-secret', '09.no-secret-in-output']));
+  }, 240_000);
 
   it('the relay: vaults only, secrets calls only, never a value back, always the caller’s own token', async () => {
     const key = new URL(portalUrl).hash.replace(/^#key=/, '');
@@ -200,6 +205,8 @@ describe('the portal: Key vaults (lab 09)', () => {
     // Without the portal key: nothing.
     expect((await call('/portal/api/vault', { authorization: learner.authorization }, { vaultUri: uri, method: 'GET', path: '/secrets?api-version=2025-07-01' })).status).toBe(403);
     expect((await call('/portal/api/token', portal, { principal: 'learner', audience: 'graph' })).status).toBe(400);
+    // Which is why the page's policy still lets it connect to its own origin only.
+    expect(PORTAL_CONTENT_SECURITY_POLICY.split('; ').filter((d) => d.startsWith('connect-src'))).toEqual(["connect-src 'self'"]);
   }, FLOW_MS);
 
   it('creates a secret with the keyboard alone', async () => {
