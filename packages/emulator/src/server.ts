@@ -164,7 +164,7 @@ export function createEmulator(config: EmulatorConfig): Emulator {
     if (server && url && published) writeFileAtomic(connectionPath(config.stateDir), JSON.stringify(emulator.connection(), null, 2), 0o600);
   };
   const imds = new ImdsManager({ store, tokens: () => ready, profiles, events, stateDir: config.stateDir, log: config.log, onChange: writeConnection });
-  const keyVaults = new KeyVaultPlane({ store, stateDir: config.stateDir, tokens: () => ready, audit, events, log: config.log, certificates, authority: () => url, rbacDelaySeconds: () => profiles.rbacDelaySeconds });
+  const keyVaults = new KeyVaultPlane({ store, stateDir: config.stateDir, tokens: () => ready, audit, events, log: config.log, certificates, authority: () => url, rbacDelaySeconds: () => profiles.rbacDelaySeconds, rbacHolds: profiles.rbacHolds });
 
   function reset(): void {
     store.replace(seedWorld());

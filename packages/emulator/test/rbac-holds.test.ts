@@ -9,6 +9,7 @@ import { BUILTIN_ROLE_IDS } from '../src/roles.js';
 import { SEED } from '../src/world.js';
 import { startTestEmulator, type TestEmulator } from './helpers.js';
 import { RG_ID, SUB } from './imds-helpers.js';
+import { createVault, grant, secretClient } from './keyvault-helpers.js';
 
 let one: TestEmulator;
 let other: TestEmulator;
@@ -47,5 +48,19 @@ describe('RBAC holds, per emulator', () => {
     await expect(assignment()).rejects.toMatchObject({ statusCode: 403, code: 'AuthorizationFailed' });
     await close(one, id);
     expect((await assignment()).principalId).toBe(SEED.principals.grader.objectId);
+  });
+
+  it("holds back Key Vault data-plane roles too: a held reader's getSecret is ForbiddenByRbac until the hold closes", async () => {
+    const vault = await createVault(one, 'milab-kv-hold', { enableRbacAuthorization: true });
+    const vaultUri = vault.properties.vaultUri ?? '';
+    await grant(one, vault.id ?? '', 'Key Vault Secrets Officer', SEED.principals.learner.objectId);
+    await secretClient(one, vaultUri, one.as('learner').credential).setSecret('held', 'not-a-real-secret');
+    await grant(one, vault.id ?? '', 'Key Vault Secrets User', SEED.principals.grader.objectId);
+    const reader = secretClient(one, vaultUri, one.as('grader').credential);
+    expect((await reader.getSecret('held')).name).toBe('held');
+    const id = await hold(one, SEED.principals.grader.objectId);
+    await expect(reader.getSecret('held')).rejects.toMatchObject({ statusCode: 403, code: 'Forbidden' });
+    await close(one, id);
+    expect((await reader.getSecret('held')).name).toBe('held');
   });
 });

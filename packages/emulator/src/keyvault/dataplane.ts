@@ -26,6 +26,7 @@ import { BodyTooLargeError, guardListener, hasBody, originFormUrl, readBody, sen
 import { logError, logValue } from '../log.js';
 import { keyOf, type ResourceRecord } from '../model.js';
 import { permitsDataAction } from '../rbac.js';
+import type { RbacHoldView } from '../rbac-holds.js';
 import type { Store } from '../store.js';
 import { challengeHeader, KeyVaultError, keyVaultErrors, VAULT_RESOURCE } from './errors.js';
 import { keyVaultStateOf, VAULT_TYPE, type SecretRecord, type SecretVersion } from './state.js';
@@ -51,6 +52,8 @@ export interface KeyVaultPlaneDeps {
   authority: () => string | undefined;
   /** The live RBAC propagation delay (profiles), seconds. */
   rbacDelaySeconds: () => number;
+  /** This emulator's RBAC holds (a grader's "not yet in effect" window): they hold back data-plane roles too. */
+  rbacHolds?: RbacHoldView;
 }
 
 interface Listener {
@@ -380,7 +383,7 @@ class SecretsRequest {
     if (this.properties.enableRbacAuthorization === true) {
       // The assignment may be at the vault, above it, or on the secret itself.
       const scope = secret ? `${this.vault.id}/secrets/${secret}` : this.vault.id;
-      if (permitsDataAction(this.deps.store.state, this.caller.oid, dataAction, scope, { delaySeconds: this.deps.rbacDelaySeconds() })) return;
+      if (permitsDataAction(this.deps.store.state, this.caller.oid, dataAction, scope, { delaySeconds: this.deps.rbacDelaySeconds(), holds: this.deps.rbacHolds })) return;
       throw keyVaultErrors.forbiddenByRbac(this.caller, dataAction, this.resourceId(secret), this.vault.name, this.vault.location);
     }
     const policies = Array.isArray(this.properties.accessPolicies) ? (this.properties.accessPolicies as { objectId?: unknown; permissions?: { secrets?: unknown } }[]) : [];
