@@ -6,6 +6,7 @@
 import { armRequest, createArmContext } from '@milab/core';
 import type { LabNames } from '@milab/labs';
 import { notFound, resourceGroupOf, type GraderContext } from './lib/context.js';
+import type { SnapshotReads } from './lib/snapshot.js';
 
 // The lab's names, as labs/10-container-instances/names.ts makes them (the graders' build cannot
 // import from the labs' folders; graders/test/10-container-instances.test.ts checks they agree).
@@ -90,6 +91,16 @@ export function labGroups(ctx: GraderContext): Promise<LabGroups> {
 }
 
 async function readGroups(ctx: GraderContext): Promise<LabGroups> {
+  const names = new Set([containerGroupName(ctx.names), systemContainerGroupName(ctx.names)]);
+  const inLabGroup = (g: ContainerGroupView) => g.resourceGroup.toLowerCase() === ctx.names.resourceGroup.toLowerCase();
+  // A class grade's snapshot context holds every container group of the subscription (one list
+  // for the class, graders/lib/snapshot.ts): the groups from it, no read per learner.
+  const fromSnapshot = (ctx as Partial<SnapshotReads>).containerGroupsInSubscription;
+  if (fromSnapshot) {
+    const all = (await fromSnapshot()).map((raw) => groupView(raw as RawGroup)).filter((g) => names.has(g.name.toLowerCase()));
+    const named = (name: string) => all.find((g) => inLabGroup(g) && g.name.toLowerCase() === name);
+    return Object.freeze({ user: named(containerGroupName(ctx.names)), system: named(systemContainerGroupName(ctx.names)), elsewhere: all.filter((g) => !inLabGroup(g)) });
+  }
   const arm = createArmContext(ctx.config, { as: 'grader' });
   const get = async (name: string): Promise<ContainerGroupView | undefined> => {
     try {
@@ -100,9 +111,8 @@ async function readGroups(ctx: GraderContext): Promise<LabGroups> {
       throw error;
     }
   };
-  const names = new Set([containerGroupName(ctx.names), systemContainerGroupName(ctx.names)]);
   const [user, system, all] = await Promise.all([get(containerGroupName(ctx.names)), get(systemContainerGroupName(ctx.names)), listInSubscription(ctx, arm)]);
-  const elsewhere = all.filter((g) => names.has(g.name.toLowerCase()) && g.resourceGroup.toLowerCase() !== ctx.names.resourceGroup.toLowerCase());
+  const elsewhere = all.filter((g) => names.has(g.name.toLowerCase()) && !inLabGroup(g));
   return Object.freeze({ user, system, elsewhere });
 }
 

@@ -12,12 +12,13 @@ import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
 import { findLab, TodoError, type LabContext } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
+import { readAudit } from '@milab/emulator';
 import * as labNames10 from '../../labs/10-container-instances/names.js';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import { createGrader10 } from '../10-container-instances.js';
 import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemContainerGroupName } from '../10-container-instances-groups.js';
-import { GRADERS } from '../index.js';
+import { createSnapshotContext, GRADERS, gradeLabs, takeSnapshot } from '../index.js';
 import { result, runTypeScriptSteps, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
@@ -146,6 +147,23 @@ describe('lab 10', () => {
     expect(check.status).toBe('fail');
     expect(said(check)).toContain('the wrong client id');
     expect(said(check)).toContain("IMDS gave that identity's token");
+  }, 180_000);
+
+  it('graded from a class snapshot, the container groups come from its one list: the same results as live', async () => {
+    await world.solve('10');
+    const graders = () => [createGrader10(lab05.solution, lab10.vmProgram!.solution, createGrader05(lab05.solution, createGrader04(lab04.solution)))];
+    const liveFrom = readAudit(world.stateDir).length;
+    const live = (await gradeLabs(graders(), { config: world.config, env: world.env })).report;
+    expect(readAudit(world.stateDir).slice(liveFrom).filter((e) => /containerGroups/i.test(e.path)).length).toBeGreaterThan(0);
+    const reads: string[] = [];
+    const snapshot = await takeSnapshot({ config: world.config, env: world.env, as: 'grader', onRead: (what) => reads.push(what) });
+    expect(reads.filter((r) => /containerGroups/i.test(r))).toHaveLength(1);
+    const before = readAudit(world.stateDir).length;
+    const fromSnapshot = (await gradeLabs(graders(), { ctx: createSnapshotContext(JSON.parse(JSON.stringify(snapshot)) as typeof snapshot, { config: world.config, env: world.env }) })).report;
+    // No container group read per learner: the grader took them from the snapshot.
+    expect(readAudit(world.stateDir).slice(before).filter((e) => /containerGroups/i.test(e.path))).toEqual([]);
+    expect(fromSnapshot.results.filter((r) => r.id.startsWith('10.')).map((r) => [r.id, r.status])).toEqual(live.results.filter((r) => r.id.startsWith('10.')).map((r) => [r.id, r.status]));
+    expect(withStatus(fromSnapshot, 'fail')).toEqual([]);
   }, 180_000);
 
   it('the container group in another resource group is named', async () => {
