@@ -13,7 +13,7 @@ import { attachIdentity } from './vm-support.js';
 const RG = `/subscriptions/${SEED.subscriptionId}/resourceGroups/DevTest`;
 
 /** A container group with `identityId` attached (user-assigned), written into the store. */
-async function addGroup(emulator: Emulator, name: string, identity: { id: string; principalId: string; clientId: string }): Promise<string> {
+async function addGroup(emulator: Emulator, name: string, identity: { id: string; principalId: string; clientId: string }, containers?: unknown[]): Promise<string> {
   const id = `${RG}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
   emulator.store.mutate((draft) => {
     draft.resources[id.toLowerCase()] = {
@@ -22,7 +22,7 @@ async function addGroup(emulator: Emulator, name: string, identity: { id: string
       type: 'Microsoft.ContainerInstance/containerGroups',
       location: 'westus',
       resourceGroup: 'DevTest',
-      properties: { osType: 'Linux', containers: [{ name: 'app', properties: { image: 'node:20', resources: { requests: { cpu: 1, memoryInGB: 1 } } } }] },
+      properties: { osType: 'Linux', containers: containers ?? [{ name: 'app', properties: { image: 'node:20', resources: { requests: { cpu: 1, memoryInGB: 1 } } } }] },
       identity: { type: 'UserAssigned', userAssignedIdentities: { [identity.id]: { principalId: identity.principalId, clientId: identity.clientId } } },
       createdAt: new Date().toISOString(),
     };
@@ -124,5 +124,26 @@ describe('milab container', () => {
     });
     const after = await milab(['container', 'list', '--json'], { MILAB_HOME: home });
     expect(JSON.parse(after.stdout).map((r: { name: string }) => r.name)).toEqual(['ci-milab-test']);
+  });
+
+  it("env and exec set the container's own environmentVariables (the first container's, or --container's); a secure one is named, not set", async () => {
+    const resources = { requests: { cpu: 1, memoryInGB: 1 } };
+    await addGroup(emulator, 'ci-milab-vars', identity, [
+      { name: 'app', properties: { image: 'node:20', resources, environmentVariables: [{ name: 'AZURE_CLIENT_ID', value: identity.clientId }, { name: 'API_KEY' }] } },
+      { name: 'sidecar', properties: { image: 'node:20', resources, environmentVariables: [{ name: 'ROLE', value: 'sidecar' }] } },
+    ]);
+    const env = await milab(['container', 'env', 'ci-milab-vars'], { MILAB_HOME: home });
+    expect(env.code).toBe(0);
+    expect(env.stdout).toContain(`export AZURE_CLIENT_ID='${identity.clientId}'`);
+    expect(env.stderr).toContain('API_KEY is a secure environment variable of container app: the emulator does not keep its value, so it is not set.');
+    const sidecar = await milab(['container', 'exec', '--container', 'sidecar', 'ci-milab-vars', '--', process.execPath, '-e', 'console.log(JSON.stringify([process.env.ROLE, process.env.AZURE_CLIENT_ID ?? null]))'], {
+      MILAB_HOME: home,
+      AZURE_CLIENT_ID: 'parent-client',
+    });
+    expect(sidecar.stderr).toBe('');
+    expect(JSON.parse(sidecar.stdout)).toEqual(['sidecar', null]);
+    const missing = await milab(['container', 'env', '--container', 'nope', 'ci-milab-vars'], { MILAB_HOME: home });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("container group ci-milab-vars has no container named 'nope' (it has: app, sidecar).");
   });
 });

@@ -4,7 +4,7 @@
 // both a place with its own IMDS where code runs with a managed identity.
 import { spawn } from 'node:child_process';
 import { EmulatorNotRunningError, MilabError } from '@milab/core';
-import { defaultStateDir, parseConfig, readConnection, readWorld, prepareAzConfigDir, VM_UNSET_ENV, vmAzEnv, vmEndpoint, vmEnv, vmProcessEnv, writeCaBundle, type EmulatorConnection, type VmEndpoint } from '@milab/emulator';
+import { defaultStateDir, parseConfig, readConnection, readWorld, prepareAzConfigDir, VM_UNSET_ENV, vmAzEnv, vmEndpoint, vmEnv, vmProcessEnv, writeCaBundle, type EmulatorConnection, type ResourceRecord, type VmEndpoint } from '@milab/emulator';
 import { shellQuote } from './emulator-actions.js';
 
 export interface VmOptions {
@@ -12,6 +12,14 @@ export interface VmOptions {
   json?: boolean;
   /** Also MSI_ENDPOINT, for `az login --identity` (vmAzEnv). */
   az?: boolean;
+  /** The container of a group whose environment variables to set (default: its first). */
+  container?: string;
+}
+
+/** Variables a place sets itself (a container's `environmentVariables`), and what to warn about. */
+export interface OwnEnv {
+  vars: Record<string, string>;
+  warnings: string[];
 }
 
 export { VM_UNSET_ENV, vmEnv } from '@milab/emulator';
@@ -34,6 +42,8 @@ export interface HostKind {
   createHint: string;
   /** Error codes: not found, exec failed. */
   codes: { notFound: string; execFailed: string };
+  /** What the place itself sets in its processes' environment (a container's variables), from its record in the world. */
+  ownEnv?(record: ResourceRecord | undefined, options: VmOptions): OwnEnv;
 }
 
 export const VM_KIND: HostKind = {
@@ -68,6 +78,14 @@ export function findHost(kind: HostKind, connection: EmulatorConnection, wanted:
     hint: `\`./milab ${kind.command} list\` shows the ${kind.nouns}; ${kind.createHint}`,
     exitCode: 1,
   });
+}
+
+/** The place's own variables (none for a VM), read from the world it is in. */
+function ownEnvOf(kind: HostKind, endpoint: VmEndpoint, options: VmOptions): OwnEnv {
+  if (!kind.ownEnv) return { vars: {}, warnings: [] };
+  const world = readWorld(stateDirOf(options));
+  const record = world ? Object.values(world.resources).find((r) => r.id.toLowerCase() === endpoint.id.toLowerCase()) : undefined;
+  return kind.ownEnv(record, options);
 }
 
 /** The VM a name (or `resourceGroup/name`, or ARM id) means, or a MilabError naming the choices. */
@@ -118,7 +136,9 @@ export function list(options: VmOptions): void {
 export function envOf(kind: HostKind, name: string, options: VmOptions): void {
   const connection = requireRunning(options);
   const vm = findHost(kind, connection, name);
-  const vars = { ...vmEnv(connection, vm), ...(options.az ? vmAzEnv(connection, vm) : {}) };
+  const own = ownEnvOf(kind, vm, options);
+  for (const warning of own.warnings) console.error(`milab: warning: ${warning}`);
+  const vars = { ...vmEnv(connection, vm), ...(options.az ? vmAzEnv(connection, vm) : {}), ...own.vars };
   prepareAzConfigDir(vars.AZURE_CONFIG_DIR ?? '');
   try {
     writeCaBundle(connection);
@@ -161,7 +181,9 @@ export async function execIn(kind: HostKind, name: string, command: string[], op
         `Wrap the command in sh -c '…' (single quotes), or run eval "$(./milab ${kind.command} env ${vm.name})" first.`,
     );
   }
-  const env = { ...childEnv(process.env, connection, vm), ...(options.az ? vmAzEnv(connection, vm) : {}) };
+  const own = ownEnvOf(kind, vm, options);
+  for (const warning of own.warnings) console.error(`milab: warning: ${warning}`);
+  const env = { ...childEnv(process.env, connection, vm), ...(options.az ? vmAzEnv(connection, vm) : {}), ...own.vars };
   const child = spawn(program, args, { stdio: 'inherit', env });
   const forward = (signal: NodeJS.Signals) => () => {
     child.kill(signal);

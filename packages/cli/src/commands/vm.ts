@@ -24,6 +24,8 @@ export interface HostCommandSpec {
   namesVar: string;
   /** How az signs in there, after --az. */
   azExample: string;
+  /** Help of a `--container <name>` option of env and exec (container groups: whose variables to set). */
+  containerOption?: string;
   /** The actions module (list, env, exec), loaded when one runs. */
   actions: () => Promise<{ list: (...args: never[]) => unknown; env: (...args: never[]) => unknown; exec: (...args: never[]) => unknown }>;
 }
@@ -43,7 +45,7 @@ export function registerHostCommands(program: Command, spec: HostCommandSpec): v
     .option('--json', 'machine-readable output')
     .action(lazyAction(actions, 'list'));
 
-  host
+  const env = host
     .command('env')
     .argument(`<${spec.command}>`, `${noun} name (or resourceGroup/name, or its ARM id)`)
     .description(
@@ -63,7 +65,7 @@ export function registerHostCommands(program: Command, spec: HostCommandSpec): v
     .addHelpText('after', ['', `az ${on} the ${noun} (as ${on} a real one, with the emulator's ARM):`, `  eval "$(./milab ${spec.command} env ${example} --az)"`, spec.azExample, '  az group show -n DevTest'].join('\n'))
     .action(lazyAction(actions, 'env'));
 
-  host
+  const exec = host
     .command('exec')
     .argument(`<${spec.command}>`, `${noun} name (or resourceGroup/name, or its ARM id)`)
     .argument('[command...]', 'the command and its arguments, after --')
@@ -78,6 +80,7 @@ export function registerHostCommands(program: Command, spec: HostCommandSpec): v
     .option('--az', azHelp)
     .passThroughOptions()
     .action(lazyAction(actions, 'exec'));
+  if (spec.containerOption) for (const command of [env, exec]) command.option('--container <name>', spec.containerOption);
 }
 
 /** `milab vm …`. */
