@@ -89,52 +89,65 @@ function vaultPort(deps: PortalDeps, uri: string): number | undefined {
   return undefined;
 }
 
+/** The vault's answer, read whole (up to MAX_VAULT_REPLY_BYTES) and parsed. */
+function readVaultReply(res: IncomingMessage): Promise<PortalVaultReply> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_VAULT_REPLY_BYTES) {
+        res.destroy();
+        reject(new Error(`the vault's answer is larger than ${MAX_VAULT_REPLY_BYTES} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = null;
+      try {
+        body = text === '' ? null : JSON.parse(text);
+      } catch {
+        body = { error: { code: 'InvalidResponse', message: `The vault answered ${res.statusCode ?? 0} with a body that is not JSON.` } };
+      }
+      resolve({ status: res.statusCode ?? 502, body });
+    });
+    res.on('error', reject);
+  });
+}
+
 /** Sends one call to the vault listener on `port`, once it has shown the certificate `pinned`. */
 function relayToVault(port: number, pinned: Buffer, call: PortalVaultCall): Promise<PortalVaultReply> {
   return new Promise((resolve, reject) => {
-    const fail = (message: string) => reject(new Error(message));
+    const timeout = () => new Error(`the vault did not answer in ${VAULT_TIMEOUT_MS / 1000} s`);
     // The CA check is replaced by the pin (a stronger check: this exact certificate), so that the
     // portal needs no CA file: the vault listeners serve the certificate this listener serves.
     const socket: TLSSocket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
       const shown = socket.getPeerCertificate();
       if (!shown?.raw || !shown.raw.equals(pinned)) {
         socket.destroy();
-        fail(`the listener at 127.0.0.1:${port} did not show the emulator's certificate`);
+        reject(new Error(`the listener at 127.0.0.1:${port} did not show the emulator's certificate`));
         return;
       }
       const body = call.body === undefined ? undefined : JSON.stringify(call.body);
       const headers: Record<string, string> = { host: `127.0.0.1:${port}`, accept: 'application/json' };
       if (call.authorization) headers.authorization = call.authorization;
       if (body !== undefined) headers['content-type'] = 'application/json';
-      const req = httpRequest({ createConnection: () => socket, method: call.method, path: call.path, headers, timeout: VAULT_TIMEOUT_MS }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_VAULT_REPLY_BYTES) {
-            res.destroy();
-            fail(`the vault's answer is larger than ${MAX_VAULT_REPLY_BYTES} bytes`);
-            return;
-          }
-          chunks.push(chunk);
+      try {
+        const req = httpRequest({ createConnection: () => socket, method: call.method, path: call.path, headers, timeout: VAULT_TIMEOUT_MS }, (res) => {
+          readVaultReply(res).then(resolve, reject).finally(() => socket.end());
         });
-        res.on('end', () => {
-          socket.end();
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = null;
-          try {
-            parsed = text === '' ? null : JSON.parse(text);
-          } catch {
-            parsed = { error: { code: 'InvalidResponse', message: `The vault answered ${res.statusCode ?? 0} with a body that is not JSON.` } };
-          }
-          resolve({ status: res.statusCode ?? 502, body: parsed });
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`the vault did not answer in ${VAULT_TIMEOUT_MS / 1000} s`)));
-      req.on('error', reject);
-      req.end(body);
+        req.on('timeout', () => req.destroy(timeout()));
+        req.on('error', reject);
+        req.end(body);
+      } catch (error) {
+        // A path Node refuses to send (an unescaped character) is an answer, never a throw out of this callback.
+        socket.destroy();
+        reject(error as Error);
+      }
     });
+    socket.setTimeout(VAULT_TIMEOUT_MS, () => socket.destroy(timeout()));
     socket.on('error', reject);
   });
 }

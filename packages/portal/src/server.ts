@@ -52,7 +52,7 @@ const MAX_VAULT_BODY_BYTES = 64 * 1024;
  * one (`PUT /secrets/{name}`). Nothing else is relayed: not a read of a value, not a delete.
  * Secret names: 1-127 letters, digits and hyphens (Microsoft Learn, "About Azure Key Vault secrets").
  */
-const VAULT_PATH = /^\/secrets(?:\/[0-9a-zA-Z-]{1,127}(?:\/versions)?)?$/;
+const VAULT_PATH = /^\/secrets(?:\/[0-9a-zA-Z-]{1,127}(?:\/versions)?)?(?:\?[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?$/;
 const VAULT_METHODS = new Set(['GET', 'PUT']);
 
 /**
@@ -285,9 +285,9 @@ function withoutValue(bundle: unknown): unknown {
 
 async function relayVault(req: IncomingMessage, res: ServerResponse, host: PortalHost, body: unknown): Promise<void> {
   const call = (body ?? {}) as { vaultUri?: unknown; method?: unknown; path?: unknown; body?: unknown };
+  // The whole path and query, in URL characters only: what is relayed is exactly what was checked.
   const path = typeof call.path === 'string' ? call.path : '';
-  const pathname = path.split('?')[0] ?? '';
-  if (typeof call.vaultUri !== 'string' || typeof call.method !== 'string' || !VAULT_METHODS.has(call.method) || !VAULT_PATH.test(pathname)) {
+  if (typeof call.vaultUri !== 'string' || typeof call.method !== 'string' || !VAULT_METHODS.has(call.method) || !VAULT_PATH.test(path)) {
     refuse(res, 400, 'InvalidRequestContent', 'The body needs "vaultUri" (a vault\'s properties.vaultUri), "method" (GET or PUT) and "path" (/secrets, /secrets/{name} or /secrets/{name}/versions, with its query): the portal relays those Key Vault calls only.');
     return;
   }

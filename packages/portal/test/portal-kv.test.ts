@@ -199,6 +199,9 @@ describe('the portal: Key vaults (lab 09)', () => {
       { method: 'GET', path: '/keys?api-version=2025-07-01' },
       { method: 'GET', path: '/deletedsecrets?api-version=2025-07-01' },
       { method: 'GET', path: '//127.0.0.1:1/secrets' },
+      // Only URL characters: a path Node would refuse to send is refused here, not thrown there.
+      { method: 'GET', path: '/secrets?api-version=2025-07-01 HTTP/1.1\r\nX-Injected: 1' },
+      { method: 'GET', path: '/secrets?a b' },
     ]) {
       expect((await call('/portal/api/vault', learner, { vaultUri: uri, ...bad })).status).toBe(400);
     }
