@@ -97,14 +97,14 @@ describe('./milab class', () => {
     const whatIf = await milab(['class', 'provision', '--class', classDir(), '--what-if']);
     expect(whatIf.code).toBe(0);
     expect(whatIf.stdout).toMatch(/\+ create {2}resource group rg-milab-spring-learner-02/);
-    expect(whatIf.stdout).toMatch(/What-if: 24 to create, 1 already there\. Nothing was changed\./);
+    expect(whatIf.stdout).toMatch(/What-if: 30 to create, 1 already there\. Nothing was changed\./);
 
     const done = await milab(['class', 'provision', '--class', classDir(), '--json']);
     expect(done.code).toBe(0);
     // --json: nothing but the summary.
-    expect(JSON.parse(done.stdout)).toMatchObject({ classId: 'spring', created: 24, existing: 1, failed: [] });
+    expect(JSON.parse(done.stdout)).toMatchObject({ classId: 'spring', created: 30, existing: 1, failed: [] });
     const second = await milab(['class', 'provision', '--class', classDir()]);
-    expect(second.stdout).toMatch(/Provisioned: 0 created, 25 already there\./);
+    expect(second.stdout).toMatch(/Provisioned: 0 created, 31 already there\./);
 
     const exports = await milab(['class', 'env', 'learner-02'], { MILAB_CLASS_DIR: classDir() });
     expect(exports.code).toBe(0);
@@ -117,12 +117,12 @@ describe('./milab class', () => {
 
     const refused = await milab(['class', 'teardown', '--class', classDir()]);
     expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/would delete 24 and keep 0/);
+    expect(refused.stdout).toMatch(/would delete 30 and keep 0/);
     expect(refused.stderr).toMatch(/no terminal to ask on/);
     expect(refused.stderr).toMatch(/next step: .*pass --yes/);
 
     const teardown = await milab(['class', 'teardown', '--class', classDir(), '--yes', '--json']);
     expect(teardown.code).toBe(0);
-    expect(JSON.parse(teardown.stdout)).toMatchObject({ classId: 'spring', deleted: 24, kept: 0, failed: [] });
+    expect(JSON.parse(teardown.stdout)).toMatchObject({ classId: 'spring', deleted: 30, kept: 0, failed: [] });
   });
 });

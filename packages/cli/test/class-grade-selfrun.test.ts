@@ -98,7 +98,7 @@ describe('self-run reports', () => {
   });
 
   it("lab 06 is self-run, its token compared with the learner's VM's system-assigned identity, not their user-assigned one", () => {
-    expect(SELF_RUN_LABS).toEqual(['04', '05', '06', '07', '08']);
+    expect(SELF_RUN_LABS).toEqual(['04', '05', '06', '07', '08', '09']);
     expect(claimsOf(lab06(SYSTEM.ada, vmIdOf('ada')).results)).toEqual({ oid: SYSTEM.ada, mirid: vmIdOf('ada').replace('/resourceGroups/', '/resourcegroups/') });
     // The honest report: the system-assigned identity's token (not id-milab-ada's) is not flagged.
     expect(flagsFor(lab06(SYSTEM.ada, vmIdOf('ada')), withVm('ada'), { others: CLASS_06, tenantId: TENANT })).toEqual([]);
@@ -167,5 +167,22 @@ describe('self-run reports', () => {
     expect(report.status).toBe('failed');
     expect(report.results.every((r) => r.status === 'skip')).toBe(true);
     expect(report.results[0]).toMatchObject({ reason: expect.stringContaining('./milab grade 04 --json > ada-04.json') });
+  });
+
+  it("lab 09 is self-run on Azure: a report that graded another learner's vault is flagged", () => {
+    const lab09 = (vault: string): GradeReport =>
+      buildReport({
+        lab: '09',
+        title: 'Key Vault secret',
+        target: 'azure',
+        startedAt: '2026-12-01T10:20:00.000Z',
+        durationMs: 3,
+        results: [{ lab: '09', durationMs: 1, id: '09.vault-rbac', title: 'The lab vault', weight: 1, status: 'pass', details: `${vault}: enableRbacAuthorization true (https://${vault}.vault.azure.net/)` }],
+      });
+    const ada = learnerIdentity({ learner: 'ada', identity: 'id-milab-ada', resourceGroup: group('ada'), resourceGroupId: `/subscriptions/${SUB}/resourceGroups/${group('ada')}`, vm: 'vm-milab-ada', subscriptionId: SUB }, undefined);
+    expect(ada.vaultName).toBe(`kv-ada-${SUB.replace(/-/g, '').slice(0, 8)}`);
+    expect(flagsFor(lab09(ada.vaultName!), ada, { others: CLASS })).toEqual([]);
+    const bobs = `kv-bob-${SUB.replace(/-/g, '').slice(0, 8)}`;
+    expect(flagsFor(lab09(bobs), ada, { others: CLASS })).toEqual([`it graded the vault ${bobs}, not ada's ${ada.vaultName}`]);
   });
 });

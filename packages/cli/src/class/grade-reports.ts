@@ -12,7 +12,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildReport, parseJsonReport, type CheckInfo, type CheckResult, type GradeReport } from '@milab/grading';
 import { MilabError } from '@milab/core';
-import type { ClassSnapshot } from '@milab/graders';
+import { vaultName, type ClassSnapshot } from '@milab/graders';
 import type { ClassLearnerNames } from './folder.js';
 
 /** What the class knows about a learner's identity, to judge the claims of a self-run report. */
@@ -28,10 +28,15 @@ export interface LearnerIdentity {
   readonly vmName?: string;
   /** The lab VM as the snapshot has it, when it exists: lab 06's token is its system-assigned identity's. */
   readonly vm?: { readonly id: string; readonly systemPrincipalId: string | undefined };
+  /** Lab 09's vault name (`kv-<learner>-<subscription>`): given when known, to judge a self-run lab 09. */
+  readonly vaultName?: string;
 }
 
 /** What the snapshot says about a learner's identity and lab VM: what their self-run reports are judged against. */
-export function learnerIdentity(names: Pick<ClassLearnerNames, 'learner' | 'identity' | 'resourceGroup' | 'resourceGroupId' | 'vm'>, snapshot: Pick<ClassSnapshot, 'identities' | 'vms'> | undefined): LearnerIdentity {
+export function learnerIdentity(
+  names: Pick<ClassLearnerNames, 'learner' | 'identity' | 'resourceGroup' | 'resourceGroupId' | 'vm'> & Partial<Pick<ClassLearnerNames, 'subscriptionId'>>,
+  snapshot: Pick<ClassSnapshot, 'identities' | 'vms'> | undefined,
+): LearnerIdentity {
   const identity = snapshot?.identities.find((i) => i.name.toLowerCase() === names.identity.toLowerCase() && i.resourceGroup.toLowerCase() === names.resourceGroup.toLowerCase());
   const vmId = `${names.resourceGroupId}/providers/Microsoft.Compute/virtualMachines/${names.vm}`;
   const vm = snapshot?.vms.find((v) => sameId(v.id, vmId));
@@ -42,6 +47,7 @@ export function learnerIdentity(names: Pick<ClassLearnerNames, 'learner' | 'iden
     ...(identity ? { identity: { id: identity.id, principalId: identity.principalId } } : {}),
     vmName: names.vm,
     ...(vm ? { vm: { id: vm.id, systemPrincipalId: vm.systemPrincipalId } } : {}),
+    ...(names.subscriptionId ? { vaultName: vaultName({ learnerId: names.learner, subscriptionId: names.subscriptionId }) } : {}),
   };
 }
 
@@ -174,6 +180,13 @@ export function flagsFor(
   }
   if (claims.tid !== undefined && options.tenantId !== undefined && claims.tid !== options.tenantId.toLowerCase()) {
     flags.push(`its token is from tenant ${claims.tid}, not the class's tenant ${options.tenantId}`);
+  }
+  // Lab 09: the vault its checks judged (09.vault-rbac's details start with its name) must be the
+  // learner's own (a classmate's vault graded in their place reads a secret that is not theirs).
+  const rbac = report.results.find((r) => r.id === '09.vault-rbac');
+  const vault = rbac?.status === 'pass' ? /^([a-z][a-z0-9-]{1,22}[a-z0-9]): /i.exec(rbac.details ?? '')?.[1] : undefined;
+  if (vault !== undefined && who.vaultName !== undefined && vault.toLowerCase() !== who.vaultName.toLowerCase()) {
+    flags.push(`it graded the vault ${vault}, not ${who.learner}'s ${who.vaultName}`);
   }
   const group = printedGroupOf(report.results);
   if (group !== undefined && !new RegExp(`/resourceGroups/${who.resourceGroup.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i').test(group)) {
