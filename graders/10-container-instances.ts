@@ -8,10 +8,13 @@
 // Named mistakes: the identity not attached; the wrong client id (the program, or AZURE_CLIENT_ID in
 // the container's environment, names another identity: IMDS answers 400 "Identity not found", or
 // the other identity's token); the container group in another resource group.
+// Its prerequisite is lab 02 (the identity may read ARM), not lab 05: lab 05's program is graded
+// here, in the group, and a grader on Azure runs on the VM or in the group, never both — with lab
+// 05's VM run as the prerequisite, nothing of lab 10 could be graded on Azure.
 // Run alone: node --conditions=source --import tsx graders/10-container-instances.ts [--json] [--junit FILE]
 import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
 import { findLab, sameArmId } from '@milab/labs';
-import grader05 from './05-call-arm.js';
+import grader02 from './02-grant-reader.js';
 import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, labGroups, systemContainerGroupName, type ContainerGroupView } from './10-container-instances-groups.js';
 import type { GraderContext } from './lib/context.js';
 import { both } from './lib/fixes.js';
@@ -99,8 +102,8 @@ function printedGroup(stdout: string): { id?: string; name?: string } | undefine
   }
 }
 
-/** The lab's checks, grading lab 05's `program` in the user-assigned group and lab 10's `vmProgram` (its vm.ts) in the system-assigned one, after lab 05's `previous`. */
-export function checks10(program: string = lab05.starter, vmProgram: string = lab.vmProgram?.starter ?? lab.starter, previous: Grader = grader05): Check<GraderContext>[] {
+/** The lab's checks, grading lab 05's `program` in the user-assigned group and lab 10's `vmProgram` (its vm.ts) in the system-assigned one, after lab 02's `previous`. */
+export function checks10(program: string = lab05.starter, vmProgram: string = lab.vmProgram?.starter ?? lab.starter, previous: Grader = grader02): Check<GraderContext>[] {
   const userRun = async (ctx: GraderContext, group: ContainerGroupView) => {
     const identity = await ctx.identity();
     return runInContainerGroup(ctx, group.name, program, group.clientIdSetting ?? identity?.clientId);
@@ -109,7 +112,7 @@ export function checks10(program: string = lab05.starter, vmProgram: string = la
   const userGroup: Check<GraderContext> = {
     id: '10.group-in-lab-group',
     title: `The container group ci-milab-<learner> is in the lab resource group`,
-    dependsOn: ['10.lab-05-done'],
+    dependsOn: ['10.lab-02-done'],
     async run(ctx) {
       const group = await requireGroup(ctx, 'user');
       if ('status' in group) return group;
@@ -199,7 +202,7 @@ export function checks10(program: string = lab05.starter, vmProgram: string = la
     id: '10.system-group',
     title: 'ci-milab-<learner>-sys is in the lab resource group, with a system-assigned identity',
     weight: 2,
-    dependsOn: ['10.lab-05-done'],
+    dependsOn: ['10.lab-02-done'],
     async run(ctx) {
       const group = await requireGroup(ctx, 'system');
       if ('status' in group) return group;
@@ -248,10 +251,10 @@ export function checks10(program: string = lab05.starter, vmProgram: string = la
     },
   };
 
-  return [labDone('10.lab-05-done', previous), userGroup, identityAttached, programRuns, systemGroup, systemClaims];
+  return [labDone('10.lab-02-done', previous), userGroup, identityAttached, programRuns, systemGroup, systemClaims];
 }
 
-/** Lab 10's grader for lab 05's `program` and lab 10's `vmProgram` (defaults: the learner's starters), after lab 05's `previous`. */
+/** Lab 10's grader for lab 05's `program` and lab 10's `vmProgram` (defaults: the learner's starters), after lab 02's `previous`. */
 export function createGrader10(program?: string, vmProgram?: string, previous?: Grader): Grader {
   return defineGrader('10', checks10(program, vmProgram, previous), '10.program-runs-in-group');
 }

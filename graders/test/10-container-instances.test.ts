@@ -14,8 +14,6 @@ import { findLab, TodoError, type LabContext } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { readAudit } from '@milab/emulator';
 import * as labNames10 from '../../labs/10-container-instances/names.js';
-import { createGrader04 } from '../04-imds-token.js';
-import { createGrader05 } from '../05-call-arm.js';
 import { createGrader10 } from '../10-container-instances.js';
 import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemContainerGroupName } from '../10-container-instances-groups.js';
 import { createSnapshotContext, GRADERS, gradeLabs, takeSnapshot } from '../index.js';
@@ -27,9 +25,8 @@ let learner: ArmClients;
 const lab10 = findLab('10');
 const lab05 = findLab('05');
 const lab04 = findLab('04');
-// Lab 05 done with its solution (the learner's program, unchanged, is what runs in the group).
-const grade10 = (vmProgram = lab10.vmProgram!.solution): Promise<GradeReport> =>
-  vm.grade(createGrader10(lab05.solution, vmProgram, createGrader05(lab05.solution, createGrader04(lab04.solution))));
+// Lab 05's solution is the learner's program, unchanged, that runs in the group.
+const grade10 = (vmProgram = lab10.vmProgram!.solution): Promise<GradeReport> => vm.grade(createGrader10(lab05.solution, vmProgram));
 
 useVmLabWorld('lab10-', (started, as) => {
   vm = started;
@@ -68,7 +65,7 @@ describe('lab 10', () => {
     await expect(starter(ctx)).rejects.toBeInstanceOf(TodoError);
     const before = await grade10();
     expect(before.status).toBe('failed');
-    expect(result(before, '10.lab-05-done').status).toBe('pass');
+    expect(result(before, '10.lab-02-done').status).toBe('pass');
     expect(said(result(before, '10.group-in-lab-group'))).toContain(`there is no container group ${containerGroupName(world.names)}`);
 
     await world.solve('10');
@@ -129,7 +126,7 @@ describe('lab 10', () => {
     source = edited.replace("from '../../04-imds-token/solution/index.js'", `from ${JSON.stringify(pathToFileURL(lab04.solution).href)}`);
     const program = join(vm.dir, 'lab05-other-client-id.ts');
     writeFileSync(program, source);
-    const check = result(await vm.grade(createGrader10(program, lab10.vmProgram!.solution, createGrader05(lab05.solution, createGrader04(lab04.solution)))), '10.program-runs-in-group');
+    const check = result(await vm.grade(createGrader10(program, lab10.vmProgram!.solution)), '10.program-runs-in-group');
     expect(check.status).toBe('fail');
     expect(said(check)).toContain(`the wrong client id: the program asked IMDS for client id ${other.clientId} (${other.name})`);
     expect(said(check)).toContain('Identity not found');
@@ -151,7 +148,7 @@ describe('lab 10', () => {
 
   it('graded from a class snapshot, the container groups come from its one list: the same results as live', async () => {
     await world.solve('10');
-    const graders = () => [createGrader10(lab05.solution, lab10.vmProgram!.solution, createGrader05(lab05.solution, createGrader04(lab04.solution)))];
+    const graders = () => [createGrader10(lab05.solution, lab10.vmProgram!.solution)];
     const liveFrom = readAudit(world.stateDir).length;
     const live = (await gradeLabs(graders(), { config: world.config, env: world.env })).report;
     expect(readAudit(world.stateDir).slice(liveFrom).filter((e) => /containerGroups/i.test(e.path)).length).toBeGreaterThan(0);
