@@ -186,7 +186,7 @@ describe('container groups (ARM)', () => {
     expect(await groupImdsOf(emu, 'ci-gone')).toBeUndefined();
   });
 
-  it('switching from system- to user-assigned deletes the system principal; Windows groups and a missing resource group answer as ACI does', async () => {
+  it('switching from system- to user-assigned deletes the system principal; Windows groups (no IMDS) and a missing resource group answer as ACI does', async () => {
     const aci = aciClient(emu);
     const sys = await aci.containerGroups.beginCreateOrUpdateAndWait('DevTest', 'ci-switch', groupBody({ type: 'SystemAssigned, UserAssigned', userAssignedIdentities: { [lab.id]: {} } }));
     const principalId = sys.identity?.principalId ?? '';
@@ -198,6 +198,8 @@ describe('container groups (ARM)', () => {
 
     const windows = await aci.containerGroups.beginCreateOrUpdateAndWait('DevTest', 'ci-windows', groupBody(undefined, { osType: 'Windows' }));
     expect(windows.osType).toBe('Windows');
+    // Windows containers have no 169.254.169.254 in ACI (IDENTITY_ENDPOINT instead): no IMDS here.
+    expect(await groupImdsOf(emu, 'ci-windows')).toBeUndefined();
     await expect(aci.containerGroups.beginCreateOrUpdateAndWait('no-such-rg', 'ci-x', groupBody())).rejects.toMatchObject({ statusCode: 404, code: 'ResourceGroupNotFound' });
   });
 

@@ -47,7 +47,8 @@ export const CONTAINER_GROUP_KIND: HostKind = {
   on: 'in',
   endpoints: (connection) => connection.containerGroups ?? {},
   find: containerGroupEndpoint,
-  createHint: 'create one with `az container create`, `az rest`, the portal or @azure/arm-containerinstance against the emulator (lab 10).',
+  createHint:
+    'create one with `az container create`, `az rest`, the portal or @azure/arm-containerinstance against the emulator (lab 10). A Windows container group is not listed: ACI gives Windows containers IDENTITY_ENDPOINT, not 169.254.169.254, and the emulator serves neither there.',
   codes: { notFound: 'MILAB_CONTAINER_GROUP_NOT_FOUND', execFailed: 'MILAB_CONTAINER_EXEC_FAILED' },
   ownEnv: containerVariables,
 };

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EmulatorEvents } from '../events.js';
-import { keyOf } from '../model.js';
+import { keyOf, type ResourceRecord } from '../model.js';
 import { writeFileAtomic } from '../store.js';
 import type { VmEndpoint } from '@milab/common';
 import { startImdsListener, type ImdsDeps, type ImdsListener } from './listener.js';
@@ -23,6 +23,19 @@ export const IMDS_RESOURCE_TYPES = {
 } as const;
 export type ImdsResourceKind = keyof typeof IMDS_RESOURCE_TYPES;
 const WANTED_TYPES: ReadonlySet<string> = new Set(Object.values(IMDS_RESOURCE_TYPES));
+
+/**
+ * Whether a resource gets an IMDS: every VM, and every Linux container group. Windows container
+ * groups have no 169.254.169.254: ACI gives their containers IDENTITY_ENDPOINT and
+ * IDENTITY_HEADER instead (Learn, same page, "Managed identity on Windows containers";
+ * MicrosoftDocs/azure-compute-docs articles/container-instances/container-instances-managed-identity.md),
+ * which the emulator does not serve.
+ */
+export function hasImds(resource: ResourceRecord): boolean {
+  const type = resource.type.toLowerCase();
+  if (!WANTED_TYPES.has(type)) return false;
+  return type !== IMDS_RESOURCE_TYPES.containerGroups || String(resource.properties.osType ?? 'Linux').toLowerCase() !== 'windows';
+}
 
 export interface ImdsManagerDeps extends ImdsDeps {
   events: EmulatorEvents;
@@ -124,7 +137,7 @@ export class ImdsManager {
     if (!this.#running) return;
     const wanted = new Map(
       Object.values(this.#deps.store.state.resources)
-        .filter((r) => WANTED_TYPES.has(r.type.toLowerCase()))
+        .filter(hasImds)
         .map((r) => [keyOf(r.id), r.id] as const),
     );
     let changed = false;
