@@ -12,8 +12,10 @@
 // retrieve a secret from Azure Key Vault using the Azure portal"
 // (https://learn.microsoft.com/azure/key-vault/secrets/quick-create-portal: "+ Generate/Import",
 // Upload options Manual, Name, Secret value, Create) and the RBAC guide's portal steps
-// (https://learn.microsoft.com/azure/key-vault/general/rbac-guide: "The operation is not allowed by
-// RBAC" when no data role is held).
+// (https://learn.microsoft.com/azure/key-vault/general/rbac-guide). The refusal's wording, "The
+// operation is not allowed by RBAC. If role assignments were recently changed, please wait several
+// minutes for role assignments to become effective.", is as users quote Azure's portal (e.g.
+// https://openillumi.com/en/en-keyvault-owner-rbac-data-plane-fix), not read on Learn itself.
 import {
   Button,
   Dropdown,
