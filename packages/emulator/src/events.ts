@@ -3,8 +3,9 @@
 import { EventEmitter } from 'node:events';
 import type { ResourceIdentity } from './model.js';
 
+/** A change to a VM or a container group: both have an IMDS of their own (imds/manager.ts). */
 export interface VmChange {
-  /** The VM's ARM id. */
+  /** The VM's or the container group's ARM id. */
   vmId: string;
   /** `deleted` when the VM is gone; otherwise its current identity block (undefined: none). */
   kind: 'created' | 'updated' | 'deleted';
@@ -12,7 +13,7 @@ export interface VmChange {
 }
 
 export interface EmulatorEventMap {
-  /** A VM was created, changed (identity or otherwise) or deleted. */
+  /** A VM or a container group was created, changed (identity or otherwise) or deleted. */
   vm: [VmChange];
   /** The world was reset to the seed. */
   reset: [];

@@ -132,6 +132,15 @@ describe.skipIf(SKIP_SPECS)('ARM answers shaped as Azure’s', () => {
     expect((await emu.http('POST', `${sub}/resourceGroups/NoSuch/exportTemplate?api-version=2021-04-01`, { token, body: {} })).body.error.code).toBe('ResourceGroupNotFound');
   });
 
+  it('exportTemplate gives a container group an ACI api-version (2023-05-01), not the generic 2021-04-01', async () => {
+    const group = `${rg}/providers/Microsoft.ContainerInstance/containerGroups/ci-export`;
+    const body = { location: 'westus', properties: { osType: 'Linux', containers: [{ name: 'app', properties: { image: 'mcr.microsoft.com/azure-cli', resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }] } };
+    expect((await emu.http('PUT', `${group}?api-version=2023-05-01`, { token, body })).status).toBe(201);
+    const exported = await emu.http('POST', `${rg}/exportTemplate?api-version=2018-05-01`, { token, body: { resources: [group] } });
+    expect(exported.body.template.resources).toMatchObject([{ type: 'Microsoft.ContainerInstance/containerGroups', apiVersion: '2023-05-01' }]);
+    expect((await emu.http('DELETE', `${group}?api-version=2023-05-01`, { token })).status).toBe(200);
+  });
+
   it("lists resource groups by $filter=tagName eq '…' (and tagValue eq '…')", async () => {
     await emu.http('PUT', `${sub}/resourceGroups/TagA?api-version=2025-04-01`, { token, body: { location: 'westus', tags: { Env: 'prod' } } });
     await emu.http('PUT', `${sub}/resourceGroups/TagB?api-version=2025-04-01`, { token, body: { location: 'westus', tags: { env: 'dev' } } });

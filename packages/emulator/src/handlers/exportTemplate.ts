@@ -14,6 +14,8 @@ import { VM_TYPE } from './virtualMachines.js';
 const TEMPLATE_API_VERSIONS: Record<string, string> = {
   [USER_ASSIGNED_IDENTITY_TYPE.toLowerCase()]: '2024-11-30',
   [VM_TYPE.toLowerCase()]: '2025-04-01',
+  // The api-version @azure/arm-containerinstance 9.1.0 sends (specification/containerinstance, stable/2023-05-01).
+  'microsoft.containerinstance/containergroups': '2023-05-01',
 };
 
 /** Results of asynchronous exports, for their pollers (in memory: a restart ends them). */

@@ -10,6 +10,9 @@ import { keyOf, type ResourceGroupRecord, type ResourceRecord } from '../model.j
 import { actionFor } from '../rbac.js';
 import { exportResult, exportTemplate } from './exportTemplate.js';
 
+/** The resource types with an IMDS of their own (imds/manager.ts follows them through `vm` events). */
+const IMDS_HOST_TYPES = new Set(['microsoft.compute/virtualmachines', 'microsoft.containerinstance/containergroups']);
+
 const RG_TYPE = 'Microsoft.Resources/subscriptions/resourceGroups';
 /** Letters (any script), digits, '.', '-', '_', '(' and ')' (Microsoft Learn, "Naming rules …", Microsoft.Resources). */
 const RG_CHARACTER = /[\p{L}\p{Nd}._()-]/u;
@@ -219,7 +222,8 @@ export function handleResourceGroups(ctx: ArmContext): Reply | undefined {
       });
       startDeleting(ctx.store, existing, operationId);
       for (const r of removed) {
-        if (r.type.toLowerCase() === 'microsoft.compute/virtualmachines') ctx.events.emit('vm', { vmId: r.id, kind: 'deleted', identity: undefined });
+        // VMs and container groups: each has its own IMDS listener, which the `vm` event stops.
+        if (IMDS_HOST_TYPES.has(r.type.toLowerCase())) ctx.events.emit('vm', { vmId: r.id, kind: 'deleted', identity: undefined });
       }
       // As the spec's ForceDeleteVMsInResourceGroup example: 202 with Location (operationresults).
       return { status: 202, headers: { location: statusUrl, 'retry-after': String(Math.ceil(DELETE_MIN_MS / 1000)) } };
