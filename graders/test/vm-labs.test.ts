@@ -93,7 +93,7 @@ describe('the whole course', () => {
   it('the solutions of 01-05 in order pass every lab graded together', async () => {
     world.reset();
     await world.solve('01', '02', '03');
-    const graders = [...GRADERS.filter((g) => g.lab.runsOn === 'local' && !g.lab.vmProgram), createGrader04(lab04.solution), createGrader05(lab05.solution, createGrader04(lab04.solution))];
+    const graders = [...GRADERS.filter((g) => g.lab.runsOn === 'local' && !g.lab.vmProgram && g.lab.id <= '05'), createGrader04(lab04.solution), createGrader05(lab05.solution, createGrader04(lab04.solution))];
     // Labs 01-05 (lab 06 builds on them: test/lab06.test.ts).
     expect(graders.map((g) => g.lab.id)).toEqual(GRADERS.map((g) => g.lab.id).filter((id) => id <= '05'));
     const before = readAudit(world.stateDir).length;
