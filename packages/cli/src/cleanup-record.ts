@@ -49,6 +49,11 @@ export function recordFor(progress: Progress, world: World): CleanupRecord | und
   return record;
 }
 
+/** The record saved for the world `config` names now, if any (what `milab grade` checks before it grades). */
+export async function savedCleanupRecord(config: MilabConfig, env: Env = process.env): Promise<CleanupRecord | undefined> {
+  return recordFor(readProgress(env), await worldOf(config));
+}
+
 /**
  * Saves `reports` as the record when they hold every lab before the clean-up and all of them
  * passed; returns the record saved, or the labs that did not pass (nothing is saved then).
@@ -75,7 +80,8 @@ function labelled(saved: GradeReport, record: CleanupRecord): GradeReport {
   return {
     ...saved,
     title: `${saved.title ?? `lab ${saved.lab}`} — ${label}`,
-    results: saved.results.map((r) => (r.status === 'pass' ? { ...r, details: r.details ? `${label}: ${r.details}` : label } : r)),
+    // Each check says it too (its line in the terminal, its JSON and JUnit entries): it was true then, not now.
+    results: saved.results.map((r) => ({ ...r, title: `${r.title} (before the clean-up)`, ...(r.status === 'pass' ? { details: r.details ? `${label}: ${r.details}` : label } : {}) })),
   };
 }
 

@@ -93,6 +93,12 @@ describe('graded before the clean-up', () => {
     const terminal = await run('grade', '01');
     expect(terminal.code).toBe(0);
     expect(terminal.stdout).toContain(label);
+    // Its check lines are the saved ones, each saying so; the live failures (the identity is
+    // gone) are held back, not printed first.
+    expect(terminal.stdout).not.toMatch(/✖/);
+    const checkLines = terminal.stdout.split('\n').filter((line) => line.startsWith('✔'));
+    expect(checkLines).toHaveLength(grader01.checks.length);
+    for (const line of checkLines) expect(line).toContain('(before the clean-up)');
   });
 
   it('a live pass is shown as it is, even with a record saved', async () => {

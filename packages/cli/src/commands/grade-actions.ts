@@ -2,10 +2,10 @@
 import { watch as watchFiles, type FSWatcher } from 'node:fs';
 import { relative } from 'node:path';
 import { loadConfig, MilabError, repoRoot, toMilabError } from '@milab/core';
-import { checkInfo, exitCodeFor, type GradeReport } from '@milab/grading';
+import { checkInfo, exitCodeFor, type GradeReport, type RunEvent } from '@milab/grading';
 import { showReport, terminalFor, type Grader } from '@milab/graders';
 import { currentWorldId, identityLine, standing, warnAboutLearnerId } from '../labs.js';
-import { gradeAndSaveWithRecord } from '../cleanup-record.js';
+import { gradeAndSaveWithRecord, savedCleanupRecord } from '../cleanup-record.js';
 import { selectGraders } from '../select-graders.js';
 import { describeFailure } from '../failure.js';
 import { classroomErrorResult, classroomResult, encodeClassroomResult, type ClassroomResult } from '../classroom/result.js';
@@ -26,7 +26,13 @@ async function gradeOnce(graders: readonly Grader[], options: GradeOptions, sign
   const terminal = terminalFor({ json: machineOutput(options) });
   try {
     const config = loadConfig();
-    const { report, progress } = await gradeAndSaveWithRecord(graders, { config, onEvent: terminal.onEvent, ...(signal ? { signal } : {}) }, { note: (line) => (machineOutput(options) ? process.stderr : process.stdout).write(`\n${line}\n`) });
+    // After lab 11's clean-up, labs 01-10 may be shown with their saved results: their live
+    // check lines (failures, since lab 11 removed their work) are held back, and the checks
+    // actually shown are listed once grading is done.
+    const holdBack = (await savedCleanupRecord(config)) !== undefined;
+    const onEvent: (event: RunEvent) => void = holdBack ? (event) => event.type === 'start' && terminal.onEvent(event) : terminal.onEvent;
+    const { report, progress } = await gradeAndSaveWithRecord(graders, { config, onEvent, ...(signal ? { signal } : {}) }, { note: (line) => (machineOutput(options) ? process.stderr : process.stdout).write(`\n${line}\n`) });
+    if (holdBack) report.results.forEach((result, index) => terminal.onEvent({ type: 'finish', result, index, total: report.results.length, ...(result.lab ? { lab: result.lab } : {}) }));
     await showReport(report, terminal, { ...(options.json ? { json: true } : {}), ...(options.junit ? { junit: options.junit } : {}) });
     if (options.classroom || options.classroomJson) printClassroom(classroomResult(report), options);
     // Lab 02 needs the principal id and lab 04 the client id: say them where lab 01 is graded.
