@@ -4,7 +4,7 @@
 // grading context. The lab's names are copied here (the graders' build cannot import from the
 // labs' folders; graders/test/11-clean-up.test.ts checks they agree), and the fix steps that need
 // @milab/core's armRequest are written here: the grader itself has a shebang and no dynamic import.
-import { armRequest, createArmContext, isLabResource } from '@milab/core';
+import { armRequest, createArmContext, isLearnersOwn } from '@milab/core';
 import type { LabNames } from '@milab/labs';
 import type { GraderContext } from './lib/context.js';
 import type { Step } from './lib/fixes.js';
@@ -88,7 +88,7 @@ export function resourcesInScope(ctx: GraderContext): Promise<readonly ResourceV
           type: r.type ?? '',
           location: r.location ?? '',
           tags: Object.freeze({ ...(r.tags ?? {}) }),
-          yours: isLabResource(r.tags, names.learnerId),
+          yours: isLearnersOwn(r.tags, names.learnerId),
           systemPrincipalId: r.identity?.principalId?.toLowerCase(),
           userAssigned: Object.freeze(Object.keys(r.identity?.userAssignedIdentities ?? {})),
         }),
@@ -109,7 +109,7 @@ export function deletedVaultsOf(ctx: GraderContext): Promise<readonly DeletedVau
         Object.freeze({
           name: d.name ?? '',
           location: d.properties?.location ?? names.location,
-          yours: isLabResource(d.properties?.tags, names.learnerId),
+          yours: isLearnersOwn(d.properties?.tags, names.learnerId),
           deletionDate: d.properties?.deletionDate,
           scheduledPurgeDate: d.properties?.scheduledPurgeDate,
           purgeProtection: d.properties?.purgeProtectionEnabled === true,

@@ -152,6 +152,11 @@ const vaultPurged: Check<GraderContext> = {
     const protectedOnes = held.filter((d) => d.purgeProtection);
     const waiting = protectedOnes.map((d) => `${d.name} has purge protection: nobody can purge it; it holds its name until ${d.scheduledPurgeDate ?? 'its retention ends'}`);
     if (purgeable.length === 0) return pass(waiting.length > 0 ? { details: waiting.join('; ') } : {});
+    // In a class, purging is the instructor's: it is a subscription-wide right over every
+    // learner's deleted vaults (packages/cli/src/class/roles.ts), which no learner holds.
+    if (ctx.names.mode === 'shared') {
+      return pass({ details: `${purgeable.map((d) => d.name).join(', ')} deleted and soft-deleted; in a class the instructor purges it (\`./milab class teardown\`)` });
+    }
     return fail({
       found: `${purgeable.map((d) => `the vault ${d.name} was deleted${d.deletionDate ? ` (${d.deletionDate})` : ''} but not purged: it is soft-deleted, with its secrets, and holds its name until ${d.scheduledPurgeDate ?? 'its retention ends'}`).join('; ')}`,
       expected: 'the deleted vault purged: Key Vault names are global, so a soft-deleted vault keeps anyone (you, next time) from creating a vault of that name (409 "A vault with the same name already exists in deleted state")',

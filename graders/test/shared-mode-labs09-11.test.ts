@@ -27,6 +27,7 @@ import { createGrader09 } from '../09-key-vault-secret.js';
 import { createGrader10 } from '../10-container-instances.js';
 import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemContainerGroupName } from '../10-container-instances-groups.js';
 import { VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
+import grader11 from '../11-clean-up.js';
 import { createSnapshotContext, gradeLabs, takeSnapshot } from '../index.js';
 import { fixesWithoutTypeScript, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
 
@@ -85,6 +86,8 @@ async function classLearner(learner: string, principal: ClassPrincipal): Promise
   await instructor.resources.resourceGroups.createOrUpdate(names.resourceGroup, { location: names.location, tags: { workshop: 'milab', class: 'cls', learner } });
   await instructor.compute.virtualMachines.createOrUpdate(names.resourceGroup, names.vm, {
     location: names.location,
+    // Tagged as `milab class provision` tags what it makes (classTags): the learner's tag, and the class's.
+    tags: { workshop: 'milab', class: 'cls', learner },
     hardwareProfile: { vmSize: 'Standard_B1s' },
     osProfile: { computerName: names.vm, adminUsername: 'azureuser', linuxConfiguration: { disablePasswordAuthentication: true } },
     networkProfile: { networkInterfaces: [{ id: `${names.resourceGroupScope}/providers/Microsoft.Network/networkInterfaces/${names.vm}-nic` }] },
@@ -322,4 +325,15 @@ describe('lab 11 in shared mode, as a class principal', () => {
     await ada.clients.msi.userAssignedIdentities.delete(ada.names.resourceGroup, ada.names.identity);
     expect(await refusal(ada.clients.msi.userAssignedIdentities.delete(bob.names.resourceGroup, bob.names.identity))).toMatchObject({ status: 403, code: 'AuthorizationFailed' });
   }, 120_000);
+
+  it("bob's lab 11 solution, with only the class's roles, removes what he made and passes lab 11: his vault deleted and left for the instructor to purge, the class's VM and group kept", async () => {
+    await solve(bob, '11');
+    const { report } = await gradeLabs([grader11], { config: bob.config, env: bob.env });
+    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(report.status).toBe('passed');
+    expect(said(result(report, '11.vault-purged'))).toContain('the instructor purges it');
+    // What the class made for him stays (tagged class=cls), for `milab class teardown`.
+    expect((await instructor.compute.virtualMachines.get(bob.names.resourceGroup, bob.names.vm)).tags).toMatchObject({ class: 'cls', learner: OTHER });
+    expect((await instructor.resources.resourceGroups.get(bob.names.resourceGroup)).name).toBe(bob.names.resourceGroup);
+  }, 300_000);
 });

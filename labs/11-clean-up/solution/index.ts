@@ -15,7 +15,7 @@
 //   5. the vault, then the soft-deleted vault purged (its name is global and held until then).
 // Running it again finds nothing to do. The reference solution (`./milab solve 11` runs it).
 import { setTimeout as sleep } from 'node:timers/promises';
-import { armRequest, isLabResource, isMilabError } from '@milab/core';
+import { armRequest, isLearnersOwn, isMilabError } from '@milab/core';
 import { runLab, sameArmId, type LabContext } from '@milab/labs';
 import { CONTAINER_API_VERSION, CONTAINER_GROUP_TYPE, deletedVaultPath, VAULT_API_VERSION } from '../names.js';
 
@@ -42,7 +42,7 @@ async function yours({ clients, names }: LabContext): Promise<Yours[]> {
   const list = names.mode === 'shared' ? clients.resources.resources.listByResourceGroup(names.resourceGroup) : clients.resources.resources.list();
   const found: Yours[] = [];
   for await (const r of list) {
-    if (!isLabResource(r.tags, names.learnerId)) continue;
+    if (!isLearnersOwn(r.tags, names.learnerId)) continue;
     found.push({ id: r.id ?? '', name: r.name ?? '', type: r.type ?? '', location: r.location ?? names.location, systemPrincipalId: r.identity?.principalId });
   }
   return found;
@@ -123,24 +123,11 @@ export async function main(ctx: LabContext): Promise<void> {
     await clients.resources.resources.beginDeleteByIdAndWait(vault.id, VAULT_API_VERSION);
     log(`vault ${vault.name} deleted (soft-deleted: its name is still taken)`);
   }
-  const deleted = await armRequest<{ value?: { name?: string; properties?: { location?: string; tags?: Record<string, string>; purgeProtectionEnabled?: boolean; scheduledPurgeDate?: string } }[] }>(clients.context, {
-    path: `/subscriptions/${names.subscriptionId}/providers/Microsoft.KeyVault/deletedVaults`,
-    apiVersion: VAULT_API_VERSION,
-  });
-  for (const d of deleted.body?.value ?? []) {
-    if (!d.name || !isLabResource(d.properties?.tags, names.learnerId)) continue;
-    const location = d.properties?.location ?? names.location;
-    try {
-      const purge = await armRequest(clients.context, { method: 'POST', path: `${deletedVaultPath(names, location, d.name)}/purge`, apiVersion: VAULT_API_VERSION });
-      // Azure purges in the background (202): the name is free once the deleted vault is gone.
-      if (purge.status === 202) await untilPurged(ctx, location, d.name);
-      log(`deleted vault ${d.name} purged: its name is free`);
-    } catch (error) {
-      if (isMilabError(error) && error.code === 'MethodNotAllowed' && d.properties?.purgeProtectionEnabled) {
-        log(`deleted vault ${d.name} has purge protection: nobody can purge it; it holds its name until ${d.properties.scheduledPurgeDate ?? 'its retention ends'}`);
-      } else throw error;
-    }
-  }
+  // In a class the instructor purges (`milab class teardown`): listing and purging deleted vaults
+  // are subscription-wide rights over every learner's, which a class learner does not hold.
+  if (names.mode === 'shared') {
+    if (vaults.length > 0) log('in a class the instructor purges the deleted vault (`./milab class teardown`)');
+  } else await purgeDeletedVaults(ctx);
 
   // Anything else tagged as yours (lab 06's throwaway VM, if it is still there; your own VM on Azure).
   for (const r of mine.filter((r) => ofType(r, VM_TYPE))) {
@@ -160,6 +147,30 @@ async function identityExists({ clients }: LabContext, id: string): Promise<bool
     if (isMilabError(error) && error.code === 'ResourceNotFound') return false;
     throw error;
   }
+}
+
+/** Purges every soft-deleted vault of yours (not under purge protection: that one waits out its retention). */
+async function purgeDeletedVaults(ctx: LabContext): Promise<void> {
+  const { clients, names, log } = ctx;
+  const deleted = await armRequest<{ value?: { name?: string; properties?: { location?: string; tags?: Record<string, string>; purgeProtectionEnabled?: boolean; scheduledPurgeDate?: string } }[] }>(clients.context, {
+    path: `/subscriptions/${names.subscriptionId}/providers/Microsoft.KeyVault/deletedVaults`,
+    apiVersion: VAULT_API_VERSION,
+  });
+  for (const d of deleted.body?.value ?? []) {
+    if (!d.name || !isLearnersOwn(d.properties?.tags, names.learnerId)) continue;
+    const location = d.properties?.location ?? names.location;
+    try {
+      const purge = await armRequest(clients.context, { method: 'POST', path: `${deletedVaultPath(names, location, d.name)}/purge`, apiVersion: VAULT_API_VERSION });
+      // Azure purges in the background (202): the name is free once the deleted vault is gone.
+      if (purge.status === 202) await untilPurged(ctx, location, d.name);
+      log(`deleted vault ${d.name} purged: its name is free`);
+    } catch (error) {
+      if (isMilabError(error) && error.code === 'MethodNotAllowed' && d.properties?.purgeProtectionEnabled) {
+        log(`deleted vault ${d.name} has purge protection: nobody can purge it; it holds its name until ${d.properties.scheduledPurgeDate ?? 'its retention ends'}`);
+      } else throw error;
+    }
+  }
+
 }
 
 /** Waits until the deleted vault is gone (Azure's purge runs in the background). */

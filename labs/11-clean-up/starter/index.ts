@@ -4,7 +4,7 @@
 // (from the repository root):
 //   node --conditions=source --import tsx labs/11-clean-up/starter/index.ts
 // and check your work with `./milab grade 11`. Stuck? `./milab hint 11`.
-import { armRequest, isLabResource } from '@milab/core';
+import { armRequest, isLearnersOwn } from '@milab/core';
 import { runLab, todo, type LabContext } from '@milab/labs';
 import { CONTAINER_API_VERSION, CONTAINER_GROUP_TYPE, deletedVaultPath, VAULT_API_VERSION } from '../names.js';
 
@@ -13,7 +13,7 @@ export async function main(ctx: LabContext): Promise<void> {
   // What is yours: tagged workshop=milab, learner=<you> (in a class, in your resource group).
   const list = names.mode === 'shared' ? clients.resources.resources.listByResourceGroup(names.resourceGroup) : clients.resources.resources.list();
   const mine: { id: string; name: string; type: string }[] = [];
-  for await (const r of list) if (isLabResource(r.tags, names.learnerId)) mine.push({ id: r.id ?? '', name: r.name ?? '', type: r.type ?? '' });
+  for await (const r of list) if (isLearnersOwn(r.tags, names.learnerId)) mine.push({ id: r.id ?? '', name: r.name ?? '', type: r.type ?? '' });
   log(`tagged as yours: ${mine.map((r) => `${r.name} (${r.type})`).join(', ') || 'nothing'}`);
 
   // TODO 1: which must go first so that nothing is left naming a principal that no longer exists?

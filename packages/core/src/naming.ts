@@ -87,3 +87,12 @@ export function isLabResource(tags: Readonly<Record<string, string>> | undefined
   if (tags?.workshop !== WORKSHOP_TAG_VALUE) return false;
   return learnerId === undefined || tags.learner === learnerId;
 }
+
+/**
+ * Whether the learner's labs made it (tagged for `learnerId`) and not a class: what lab 11's
+ * clean-up removes. A class's resources (`class=<id>`: the learner's group, the lab VM, made by
+ * `milab class provision`) carry the learner's tag too, and go with `milab class teardown`.
+ */
+export function isLearnersOwn(tags: Readonly<Record<string, string>> | undefined, learnerId: string): boolean {
+  return isLabResource(tags, learnerId) && tags?.class === undefined;
+}
