@@ -76,7 +76,6 @@ export class ClassGradeError extends MilabError {
 /** The graders a program lab's grader builds on: those the class grade made for other programs. */
 interface Upstream {
   readonly g04: Grader | undefined;
-  readonly g05: Grader | undefined;
   readonly programs: Readonly<Partial<Record<ProgramLab, string>>>;
 }
 
@@ -85,7 +84,7 @@ interface Upstream {
  * group), and their grader for another program than this checkout's starter. Those that build on
  * lab 04's token (05, 06, 08) are made after the same lab 04 grader, so a `--program 04=…` is what
  * their "lab 04 is done" check runs; lab 10 runs lab 05's program unchanged in the group, so it
- * takes `--program 05=…` and follows that lab 05 grader.
+ * takes `--program 05=…` too.
  */
 const PROGRAM_GRADERS = {
   '04': (program: string | undefined) => createGrader04(program),
@@ -97,8 +96,9 @@ const PROGRAM_GRADERS = {
   // Lab 09's VM part (its vm.ts: readSecret), after lab 03 as `milab grade 09` runs it; the vault
   // and its role assignments come from the snapshot (graders/lib/snapshot.ts).
   '09': (program: string | undefined) => createGrader09(program),
-  // Lab 10's vm.ts (the system-assigned group's token), with lab 05's program in the other group.
-  '10': (program: string | undefined, up: Upstream) => createGrader10(up.programs['05'], program, up.g05),
+  // Lab 10's vm.ts (the system-assigned group's token), with lab 05's program in the other group;
+  // its prerequisite is lab 02 (grader 10's own: on Azure it grades in a group, never on the VM).
+  '10': (program: string | undefined, up: Upstream) => createGrader10(up.programs['05'], program),
 } as const;
 
 /** A lab whose program the class grade runs on the VM (`--program NN=FILE`). */
@@ -122,7 +122,7 @@ export function classGraders(labs: readonly string[] | undefined, programs: Grad
     if (!isProgramLab(id)) return g;
     const upstream = BUILDS_ON[id];
     if (!programs[id] && !(upstream && made.has(upstream))) return g;
-    const built = PROGRAM_GRADERS[id](programs[id], { g04: made.get('04'), g05: made.get('05'), programs });
+    const built = PROGRAM_GRADERS[id](programs[id], { g04: made.get('04'), programs });
     made.set(id, built);
     return built;
   }).filter((g) => !wanted || wanted.has(g.lab.id));
