@@ -13,7 +13,7 @@
 // The floor, precisely: floor = max(L × C, T), where
 //   L = the ARM latency the emulator adds to every request (--latency, default 40 ms);
 //   C = the longest chain of ARM requests that must follow one another in the snapshot: a paged
-//       list's pages come one after the other (each nextLink is in the page before), the five
+//       list's pages come one after the other (each nextLink is in the page before), the seven
 //       lists run at once, and the role definitions (when any is read) wait for the assignments'
 //       list, so C = the most pages of any one list (+ 1 with role definitions), counted from the
 //       emulator's audit log of the run;
