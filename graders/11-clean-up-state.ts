@@ -14,6 +14,9 @@ import { VAULT_API_VERSION } from './09-key-vault-secret-vault.js';
 export function decoyName(names: Pick<LabNames, 'identity'>): string {
   return `${names.identity}-reports`;
 }
+/** The lab VM's mark that lab 11 has started (labs/11-clean-up/names.ts SETUP_TAG). */
+export const SETUP_TAG = 'milab-lab11';
+export const SETUP_TAG_VALUE = 'set-up';
 /** The decoy's owner tag (labs/11-clean-up/names.ts DECOY_TAGS). */
 export const DECOY_OWNER = 'reporting-team';
 export const CONTAINER_GROUP_TYPE = 'Microsoft.ContainerInstance/containerGroups';

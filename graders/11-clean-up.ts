@@ -9,11 +9,12 @@
 // Reader on the group), the lab VM and the group are still there. Reads only.
 // Lab 11 has no "lab 10 is done" check: once it is done, labs 01–10 find nothing, by design
 // (`milab grade` then shows their results graded before the clean-up: packages/cli/src/cleanup-record.ts).
+// Its prerequisite, `11.set-up`, is its own setup's marks: the decoy, or the lab VM's tag milab-lab11.
 // Run alone: node --conditions=source --import tsx graders/11-clean-up.ts [--json] [--junit FILE]
-import { fail, pass, type Check, type CheckOutcome } from '@milab/grading';
+import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
 import { ROLE_IDS, sameArmId } from '@milab/labs';
 import { vaultName } from './09-key-vault-secret-vault.js';
-import { decoyName, DECOY_OWNER, deletedVaultsOf, deleteResource, purgeVault, resourcesInScope } from './11-clean-up-state.js';
+import { decoyName, DECOY_OWNER, deletedVaultsOf, deleteResource, purgeVault, resourcesInScope, SETUP_TAG, SETUP_TAG_VALUE } from './11-clean-up-state.js';
 import { atScope, type AssignmentView, type GraderContext } from './lib/context.js';
 import { both, deleteAssignment, grantReaderAt } from './lib/fixes.js';
 import { defineGrader } from './lib/grader.js';
@@ -39,6 +40,26 @@ const within = (scope: string, parent: string) => sameArmId(scope, parent) || sc
 async function roleName(ctx: GraderContext, a: AssignmentView): Promise<string> {
   return (await ctx.role(a.roleGuid)).name;
 }
+
+/**
+ * Lab 11 has started: its setup made the decoy and tagged the lab VM (which stays). Without it a
+ * learner who has not reached lab 11 would be graded on a clean-up not begun (and an instructor's
+ * class grade would count it as everyone's mistake).
+ */
+const setUp: Check<GraderContext> = {
+  id: '11.set-up',
+  title: "Lab 11 is set up (its decoy made, the lab VM tagged milab-lab11)",
+  role: 'prerequisite',
+  async run(ctx): Promise<CheckOutcome> {
+    const { names } = ctx;
+    if ((await ctx.identityNamed(decoyName(names)))?.principalId) return pass({ details: `the decoy ${decoyName(names)} is there` });
+    const vm = (await resourcesInScope(ctx)).find((r) => sameArmId(r.id, names.vmId));
+    if (vm?.tags[SETUP_TAG] === SETUP_TAG_VALUE) return pass({ details: `the lab VM ${names.vm} carries ${SETUP_TAG}=${SETUP_TAG_VALUE}` });
+    return skip({
+      reason: `lab 11 has not started here: its setup makes the decoy ${decoyName(names)} and tags the lab VM ${names.vm} ${SETUP_TAG}=${SETUP_TAG_VALUE}, and neither is there. Finish labs 01–10, then \`./milab start\` (with lab 11 next) or \`./milab solve 11\``,
+    });
+  },
+};
 
 const nothingTaggedLeft: Check<GraderContext> = {
   id: '11.nothing-tagged-left',
@@ -206,7 +227,8 @@ const decoyKept: Check<GraderContext> = {
   },
 };
 
-export const checks: readonly Check<GraderContext>[] = [nothingTaggedLeft, noOrphans, detached, vaultPurged, decoyKept];
+// Every check waits for lab 11 to be set up.
+export const checks: readonly Check<GraderContext>[] = [setUp, ...[nothingTaggedLeft, noOrphans, detached, vaultPurged, decoyKept].map((c) => ({ ...c, dependsOn: [...(c.dependsOn ?? []), setUp.id] }))];
 
 export const grader = defineGrader('11', checks, nothingTaggedLeft.id);
 export default grader;

@@ -10,7 +10,7 @@ import { isMilabError, type ArmClients } from '@milab/core';
 import { findLab, TodoError, type LabContext } from '@milab/labs';
 import * as labNames11 from '../../labs/11-clean-up/names.js';
 import grader11 from '../11-clean-up.js';
-import { CONTAINER_API_VERSION, CONTAINER_GROUP_TYPE, decoyName, DECOY_OWNER } from '../11-clean-up-state.js';
+import { CONTAINER_API_VERSION, CONTAINER_GROUP_TYPE, decoyName, DECOY_OWNER, SETUP_TAG, SETUP_TAG_VALUE } from '../11-clean-up-state.js';
 import { VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
 import { GRADERS, gradeLabs } from '../index.js';
 import { leaveOtherPrincipalsOrphan, result, runTypeScriptSteps, said, startLabWorld, withStatus, type LabWorld } from './support.js';
@@ -53,6 +53,7 @@ describe('lab 11', () => {
     expect(DECOY_OWNER).toBe(labNames11.DECOY_TAGS.owner);
     expect(labNames11.DECOY_TAGS.workshop).toBeUndefined();
     expect([CONTAINER_GROUP_TYPE, CONTAINER_API_VERSION]).toEqual([labNames11.CONTAINER_GROUP_TYPE, labNames11.CONTAINER_API_VERSION]);
+    expect([SETUP_TAG, SETUP_TAG_VALUE]).toEqual([labNames11.SETUP_TAG, labNames11.SETUP_TAG_VALUE]);
     expect(labNames11.vaultName(world.names)).toBe(vaultName(world.names));
     expect(labNames11.VAULT_API_VERSION).toBe(VAULT_API_VERSION);
   });
@@ -74,6 +75,20 @@ describe('lab 11', () => {
     expect(result(after, '11.decoy-kept').status).toBe('pass');
     const vm = await learner.compute.virtualMachines.get(world.names.resourceGroup, world.names.vm);
     expect(vm.identity?.type ?? 'None').toBe('None');
+  });
+
+  it('before its setup, lab 11 is not graded: 11.set-up is skipped, saying how to start, and no check fails; the setup tags the lab VM', async () => {
+    world.reset();
+    await world.solve(...BEFORE);
+    const before = await grade11();
+    expect(withStatus(before, 'fail')).toEqual([]);
+    expect(result(before, '11.set-up').status).toBe('skip');
+    expect(said(result(before, '11.set-up'))).toContain('./milab start');
+    expect(before.status).not.toBe('passed');
+    await world.prepare('11');
+    const vm = await learner.compute.virtualMachines.get(world.names.resourceGroup, world.names.vm);
+    expect(vm.tags?.[labNames11.SETUP_TAG]).toBe(labNames11.SETUP_TAG_VALUE);
+    expect(result(await grade11(), '11.set-up').status).toBe('pass');
   });
 
   it('the emulator keeps a deleted identity\'s role assignments, naming the principal that is gone, as Azure does', async () => {
@@ -108,6 +123,8 @@ describe('lab 11', () => {
     await learner.msi.userAssignedIdentities.delete(world.names.resourceGroup, decoyName(world.names));
     const report = await grade11();
     expect(result(report, '11.decoy-kept').status).toBe('fail');
+    // Lab 11 is still known to have started: its setup tagged the lab VM, which stays.
+    expect(result(report, '11.set-up').status).toBe('pass');
     const text = said(result(report, '11.decoy-kept'));
     expect(text).toContain(`${decoyName(world.names)} is not in ${world.names.resourceGroup}`);
     expect(text).toContain('no milab tags');

@@ -87,9 +87,11 @@ describe('starters fail and solutions pass, on the emulator', () => {
     world.reset();
     await world.solve('01', '02', '03');
     await world.solve('01', '02', '03');
-    const report = await world.grade(...LOCAL.map((g) => g.lab.id));
+    // Labs 01-03 (lab 11, local too, undoes them: its own test runs it after them).
+    const first = LOCAL.filter((g) => g.lab.id <= '03');
+    const report = await world.grade(...first.map((g) => g.lab.id));
     expect(report.status).toBe('passed');
-    expect(report.labs?.map((lab) => [lab.lab, lab.status])).toEqual(LOCAL.map((g) => [g.lab.id, 'passed']));
+    expect(report.labs?.map((lab) => [lab.lab, lab.status])).toEqual(first.map((g) => [g.lab.id, 'passed']));
   });
 
   it('a starter and a solution run as programs, the way a learner runs them', async () => {

@@ -18,6 +18,14 @@ export function decoyName(names: Pick<LabNames, 'identity'>): string {
 /** The decoy's tags: an owner, and none of milab's (`workshop`, `learner`, `lab`). */
 export const DECOY_TAGS: Readonly<Record<string, string>> = Object.freeze({ owner: 'reporting-team', purpose: 'monthly cost reports' });
 
+/**
+ * The tag lab 11's setup puts on the lab VM (which stays through the clean-up: it is the lab's):
+ * that lab 11 has started. After a clean-up nothing else says so when the decoy is gone too, and
+ * without it a learner who has not reached lab 11 would be graded on it.
+ */
+export const SETUP_TAG = 'milab-lab11';
+export const SETUP_TAG_VALUE = 'set-up';
+
 /** Lab 10's container groups' type, and the api-version @azure/arm-containerinstance 9.1.0 sends (as labs/10's names.ts). */
 export const CONTAINER_GROUP_TYPE = 'Microsoft.ContainerInstance/containerGroups';
 export const CONTAINER_API_VERSION = '2023-05-01';
