@@ -58,6 +58,9 @@ describe('milab container', () => {
     const [container, env, exec] = help;
     expect(container?.stdout).toContain('Usage: milab container');
     expect(container?.stdout).toContain('Azure Container Instances');
+    // The group's help lists each subcommand in one line (its own --help has the whole text).
+    expect(container?.stdout).toMatch(/^ {2}env \[options\] <container> +Print shell exports that put a process "in" the container group\.$/m);
+    expect(container?.stdout).not.toContain('REQUESTS_CA_BUNDLE');
     expect(env?.stdout).toContain('AZURE_POD_IDENTITY_AUTHORITY_HOST');
     expect(env?.stdout).toContain('MILAB_CONTAINER_GROUP_*');
     expect(exec?.stdout).toContain('./milab container exec ci-milab-<learner> -- sh -c');

@@ -48,6 +48,8 @@ export function registerHostCommands(program: Command, spec: HostCommandSpec): v
   const env = host
     .command('env')
     .argument(`<${spec.command}>`, `${noun} name (or resourceGroup/name, or its ARM id)`)
+    // The one line `milab ${spec.command} --help` lists; `env --help` says it all.
+    .summary(`Print shell exports that put a process "${on}" the ${noun}.`)
     .description(
       [
         `Print shell exports that put a process "${on}" the ${noun}: eval "$(./milab ${spec.command} env ${example})".`,
@@ -69,6 +71,7 @@ export function registerHostCommands(program: Command, spec: HostCommandSpec): v
     .command('exec')
     .argument(`<${spec.command}>`, `${noun} name (or resourceGroup/name, or its ARM id)`)
     .argument('[command...]', 'the command and its arguments, after --')
+    .summary(`Run a command "${on}" the ${noun}, with its IMDS; exits with its exit code.`)
     .description(
       [
         `Run a command "${on}" the ${noun} (with the environment of \`milab ${spec.command} env\`); exits with its exit code. Example:`,
