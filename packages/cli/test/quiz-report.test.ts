@@ -54,6 +54,7 @@ describe('examReadiness', () => {
     expect(tags).toMatchObject({ standing: 'done', labs: [{ id: '01', done: true }, { id: '11', done: true }] });
     expect(tags.checks).toEqual([
       { id: '01.identity-tags', lab: '01', standing: 'passed' },
+      { id: '11.set-up', lab: '11', standing: 'passed' },
       { id: '11.nothing-tagged-left', lab: '11', standing: 'passed' },
       { id: '11.decoy-kept', lab: '11', standing: 'passed' },
     ]);
