@@ -41,7 +41,7 @@ import {
 import { useEffect, useState } from 'react';
 import { API_VERSIONS, newGuid, resourceGroupOf, subscriptionOf, type Identity, type ResourceGroup, type RoleAssignment, type RoleDefinition, type Session, type Subscription, type VirtualMachine, type ContainerGroup } from './api.js';
 import type { BladeProps, View } from './nav.js';
-import { Blade, ErrorBar, Loading, ResourceMenu } from './ui.js';
+import { Blade, ErrorBar, Loading, ResourceMenu, useArmList } from './ui.js';
 import { regionLabel } from './project.js';
 
 const useStyles = makeStyles({
@@ -64,11 +64,7 @@ const AUTH = 'providers/Microsoft.Authorization';
 const home = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'home' }) });
 
 export function SubscriptionsList({ session, go }: BladeProps) {
-  const [items, setItems] = useState<Subscription[]>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    session.list<Subscription>(`/subscriptions?api-version=${API_VERSIONS.subscriptions}`).then(setItems, setError);
-  }, [session]);
+  const { items, error } = useArmList<Subscription>(session, `/subscriptions?api-version=${API_VERSIONS.subscriptions}`);
   return (
     <Blade crumbs={[home(go), { label: 'Subscriptions' }]} title="Subscriptions" subtitle="Default Directory">
       <ErrorBar error={error} />
@@ -132,11 +128,7 @@ export function SubscriptionBlade({ session, go, id, page }: BladeProps & { id: 
 }
 
 export function ResourceGroupsList({ session, go }: BladeProps) {
-  const [items, setItems] = useState<ResourceGroup[]>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    session.list<ResourceGroup>(`/subscriptions/${session.context.subscriptionId}/resourcegroups?api-version=${API_VERSIONS.resourceGroups}`).then(setItems, setError);
-  }, [session]);
+  const { items, error } = useArmList<ResourceGroup>(session, `/subscriptions/${session.context.subscriptionId}/resourcegroups?api-version=${API_VERSIONS.resourceGroups}`);
   return (
     <Blade crumbs={[home(go), { label: 'Resource groups' }]} title="Resource groups" subtitle="Default Directory">
       <ErrorBar error={error} />

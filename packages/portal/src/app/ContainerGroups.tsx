@@ -48,7 +48,7 @@ import { API_VERSIONS, resourceGroupOf, subscriptionOf, type ContainerGroup, typ
 import { regionLabel } from './project.js';
 import type { BladeProps, ContainerGroupPage, View } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
-import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';
+import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar, useArmList } from './ui.js';
 import { AddUserAssigned, IdentityTabs, type IdentityChange } from './Vms.js';
 
 const useStyles = makeStyles({
@@ -79,21 +79,14 @@ export function groupStatus(group: ContainerGroup): string {
 }
 
 export function ContainerGroupsList({ session, go }: BladeProps) {
-  const [items, setItems] = useState<ContainerGroup[]>();
-  const [error, setError] = useState<unknown>();
-  const [round, setRound] = useState(0);
-  useEffect(() => {
-    setItems(undefined);
-    setError(undefined);
-    session.list<ContainerGroup>(`/subscriptions/${session.context.subscriptionId}/providers/${GROUP_TYPE}?api-version=${API_VERSIONS.containerInstance}`).then(setItems, setError);
-  }, [session, round]);
+  const { items, error, refresh } = useArmList<ContainerGroup>(session, `/subscriptions/${session.context.subscriptionId}/providers/${GROUP_TYPE}?api-version=${API_VERSIONS.containerInstance}`);
   return (
     <Blade crumbs={[home(go), { label: 'Container instances' }]} title="Container instances" subtitle="Default Directory">
       <Toolbar aria-label="Container instances commands">
         <ToolbarButton appearance="primary" onClick={() => go({ kind: 'createContainerGroup' })}>
           + Create
         </ToolbarButton>
-        <ToolbarButton onClick={() => setRound((r) => r + 1)}>Refresh</ToolbarButton>
+        <ToolbarButton onClick={refresh}>Refresh</ToolbarButton>
       </Toolbar>
       <ErrorBar error={error} />
       {!items && !error && <Loading label="Loading container instances…" />}

@@ -23,7 +23,7 @@ import { useEffect, useState } from 'react';
 import { API_VERSIONS, resourceGroupOf, subscriptionOf, type Identity, type Subscription } from './api.js';
 import type { BladeProps } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, regionLabel, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
-import { Blade, ErrorBar, Loading, SuccessBar } from './ui.js';
+import { Blade, ErrorBar, Loading, SuccessBar, useArmList } from './ui.js';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '14px', maxWidth: '640px' },
@@ -40,21 +40,14 @@ const useStyles = makeStyles({
 const IDENTITY_TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities';
 
 export function IdentitiesList({ session, go, notice }: BladeProps & { notice?: string }) {
-  const [items, setItems] = useState<Identity[]>();
-  const [error, setError] = useState<unknown>();
-  const [round, setRound] = useState(0);
-  useEffect(() => {
-    setItems(undefined);
-    setError(undefined);
-    session.list<Identity>(`/subscriptions/${session.context.subscriptionId}/providers/${IDENTITY_TYPE}?api-version=${API_VERSIONS.identities}`).then(setItems, setError);
-  }, [session, round]);
+  const { items, error, refresh } = useArmList<Identity>(session, `/subscriptions/${session.context.subscriptionId}/providers/${IDENTITY_TYPE}?api-version=${API_VERSIONS.identities}`);
   return (
     <Blade crumbs={[{ label: 'Home', go: () => go({ kind: 'home' }) }, { label: 'Managed Identities' }]} title="Managed Identities" subtitle="Default Directory">
       <Toolbar aria-label="Managed Identities commands">
         <ToolbarButton appearance="primary" onClick={() => go({ kind: 'createIdentity' })}>
           + Create
         </ToolbarButton>
-        <ToolbarButton onClick={() => setRound((r) => r + 1)}>Refresh</ToolbarButton>
+        <ToolbarButton onClick={refresh}>Refresh</ToolbarButton>
       </Toolbar>
       {notice && <SuccessBar title={notice} />}
       <ErrorBar error={error} />

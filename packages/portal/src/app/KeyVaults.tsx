@@ -47,7 +47,7 @@ import { ApiError, API_VERSIONS, resourceGroupOf, subscriptionOf, type KeyVault,
 import { regionLabel } from './project.js';
 import type { BladeProps, KeyVaultPage, View } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
-import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';
+import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar, useArmList } from './ui.js';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '14px', maxWidth: '680px' },
@@ -70,21 +70,14 @@ const home = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'h
 const vaultsCrumb = (go: BladeProps['go']) => ({ label: 'Key vaults', go: () => go({ kind: 'keyVaults' }) });
 
 export function KeyVaultsList({ session, go }: BladeProps) {
-  const [items, setItems] = useState<KeyVault[]>();
-  const [error, setError] = useState<unknown>();
-  const [round, setRound] = useState(0);
-  useEffect(() => {
-    setItems(undefined);
-    setError(undefined);
-    session.list<KeyVault>(`/subscriptions/${session.context.subscriptionId}/providers/${VAULT_TYPE}?api-version=${API_VERSIONS.keyVault}`).then(setItems, setError);
-  }, [session, round]);
+  const { items, error, refresh } = useArmList<KeyVault>(session, `/subscriptions/${session.context.subscriptionId}/providers/${VAULT_TYPE}?api-version=${API_VERSIONS.keyVault}`);
   return (
     <Blade crumbs={[home(go), { label: 'Key vaults' }]} title="Key vaults" subtitle="Default Directory">
       <Toolbar aria-label="Key vaults commands">
         <ToolbarButton appearance="primary" onClick={() => go({ kind: 'createKeyVault' })}>
           + Create
         </ToolbarButton>
-        <ToolbarButton onClick={() => setRound((r) => r + 1)}>Refresh</ToolbarButton>
+        <ToolbarButton onClick={refresh}>Refresh</ToolbarButton>
       </Toolbar>
       <ErrorBar error={error} />
       {!items && !error && <Loading label="Loading key vaults…" />}
