@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
 import { ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import { checks } from '../02-grant-reader.js';
-import { result, startLabWorld, withStatus, type LabWorld } from './support.js';
+import { failed, type LabWorld, result, startLabWorld } from './support.js';
 
 let world: LabWorld;
 let learner: ArmClients;
@@ -38,7 +38,7 @@ describe('lab 02 and principalType', () => {
     const read = await learner.authorization.roleAssignments.getById(made.id!);
     expect(read.principalType).toBe('ServicePrincipal');
     const report = await world.grade('02');
-    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(failed(report)).toEqual([]);
     expect(result(report, '02.reader-at-subscription').status).toBe('pass');
   });
 

@@ -14,7 +14,7 @@ import grader03 from '../03-attach-to-vm.js';
 import { checks07, createGrader07 } from '../07-authorization-is-separate.js';
 import { defineGrader } from '../lib/grader.js';
 import { GRADERS } from '../index.js';
-import { assignRole, result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { assignRole, failed, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -71,7 +71,7 @@ describe('lab 07', () => {
 
     await world.solve('07');
     const after = await grade07();
-    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
     // The emulator held the assignment back: the read met 403s first, then got through.
     const read = result(after, '07.reads-when-granted');

@@ -14,7 +14,7 @@ import { createGrader04 } from '../04-imds-token.js';
 import { createGrader08 } from '../08-identity-sdk.js';
 import { GRADERS } from '../index.js';
 import { defineGrader } from '../lib/grader.js';
-import { result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { failed, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -75,7 +75,7 @@ describe('lab 08', () => {
     expect(result(before, '08.no-token-in-output').status).toBe('skip');
 
     const after = await grade08(lab08.solution, grader04);
-    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
     expect(said(result(after, '08.second-resource'))).toContain('aud https://vault.azure.net');
     expect(JSON.stringify(after)).not.toMatch(/eyJ[\w-]+\.eyJ/);

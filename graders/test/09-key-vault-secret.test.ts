@@ -17,7 +17,7 @@ import grader03 from '../03-attach-to-vm.js';
 import { createGrader09 } from '../09-key-vault-secret.js';
 import { SECRET_NAME, VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
 import { GRADERS } from '../index.js';
-import { assignRole, result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { assignRole, failed, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -99,7 +99,7 @@ describe('lab 09', () => {
     expect(said(result(starterRun, '09.reads-secret'))).toContain('TODO: read the secret');
 
     const after = await grade09();
-    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
     expect(JSON.stringify(result(after, '09.reads-secret'))).toContain('compared as a sha256 digest');
     expect(JSON.stringify(after)).not.toContain(await secretValue());

@@ -17,7 +17,7 @@ import * as labNames10 from '../../labs/10-container-instances/names.js';
 import { createGrader10 } from '../10-container-instances.js';
 import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemContainerGroupName } from '../10-container-instances-groups.js';
 import { createSnapshotContext, GRADERS, gradeLabs, takeSnapshot } from '../index.js';
-import { result, runTypeScriptSteps, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { failed, type LabWorld, result, runTypeScriptSteps, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -75,7 +75,7 @@ describe('lab 10', () => {
     expect(said(result(starterRun, '10.system-claims'))).toContain('TODO: get the container group');
 
     const after = await grade10();
-    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
     const identity = await learner.msi.userAssignedIdentities.get(world.names.resourceGroup, world.names.identity);
     // ARM ids compare without case (the token's xms_mirid spells resourcegroups its own way).
@@ -97,7 +97,7 @@ describe('lab 10', () => {
     expect(result(report, '10.program-runs-in-group').status).toBe('skip');
     expect(check.status === 'fail' && (await runTypeScriptSteps(check.fix, learner))).toBe(1);
     const fixed = await grade10();
-    expect(withStatus(fixed, 'fail')).toEqual([]);
+    expect(failed(fixed)).toEqual([]);
   }, 180_000);
 
   it('the wrong client id (AZURE_CLIENT_ID in the container names an identity the group does not have) is named: IMDS says "Identity not found"', async () => {
@@ -160,7 +160,7 @@ describe('lab 10', () => {
     // No container group read per learner: the grader took them from the snapshot.
     expect(readAudit(world.stateDir).slice(before).filter((e) => /containerGroups/i.test(e.path))).toEqual([]);
     expect(fromSnapshot.results.filter((r) => r.id.startsWith('10.')).map((r) => [r.id, r.status])).toEqual(live.results.filter((r) => r.id.startsWith('10.')).map((r) => [r.id, r.status]));
-    expect(withStatus(fromSnapshot, 'fail')).toEqual([]);
+    expect(failed(fromSnapshot)).toEqual([]);
   }, 180_000);
 
   it('the container group in another resource group is named', async () => {

@@ -13,7 +13,7 @@ import grader11 from '../11-clean-up.js';
 import { CONTAINER_API_VERSION, CONTAINER_GROUP_TYPE, decoyName, DECOY_OWNER, SETUP_TAG, SETUP_TAG_VALUE } from '../11-clean-up-state.js';
 import { VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
 import { GRADERS, gradeLabs } from '../index.js';
-import { leaveOtherPrincipalsOrphan, result, runTypeScriptSteps, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+import { failed, type LabWorld, leaveOtherPrincipalsOrphan, result, runTypeScriptSteps, said, startLabWorld, withStatus } from './support.js';
 
 let world: LabWorld;
 let learner: ArmClients;
@@ -67,7 +67,7 @@ describe('lab 11', () => {
     expect(said(result(before, '11.nothing-tagged-left'))).toContain('First the role assignments');
     await runSolution();
     const after = await grade11();
-    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
     await runSolution();
     expect((await grade11()).status).toBe('passed');
@@ -81,7 +81,7 @@ describe('lab 11', () => {
     world.reset();
     await world.solve(...BEFORE);
     const before = await grade11();
-    expect(withStatus(before, 'fail')).toEqual([]);
+    expect(failed(before)).toEqual([]);
     expect(result(before, '11.set-up').status).toBe('skip');
     expect(said(result(before, '11.set-up'))).toContain('./milab start');
     expect(before.status).not.toBe('passed');
@@ -175,7 +175,7 @@ describe('lab 11', () => {
     // The solution tries the purge (405 under purge protection) and says so instead of failing.
     await runSolution();
     const report = await grade11();
-    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(failed(report)).toEqual([]);
     expect(said(result(report, '11.vault-purged'))).toMatch(new RegExp(`${vaultName(world.names)} has purge protection: nobody can purge it; it holds its name until \\d{4}-`));
   });
 

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader06 } from '../06-system-assigned.js';
 import { gradeLabs } from '../index.js';
-import { fixesWithoutTypeScript, grantOnGroup, LEARNER, withStatus, startLabWorld, type LabWorld } from './support.js';
+import { failed, fixesWithoutTypeScript, grantOnGroup, type LabWorld, LEARNER, startLabWorld } from './support.js';
 
 const GROUP = `rg-milab-cls-${LEARNER}`;
 const VM = `vm-milab-${LEARNER}`;
@@ -74,7 +74,7 @@ describe('lab 06 in shared mode, as a class principal', () => {
     const grader04 = createGrader04(lab04.solution);
     const { report } = await gradeLabs([grader04, createGrader06(findLab('06').vmProgram!.solution, grader04)], { config, env });
     expect(fixesWithoutTypeScript(report)).toEqual([]);
-    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(failed(report)).toEqual([]);
     expect(report.status).toBe('passed');
     // Reader at the learner's own group, for the system-assigned identity; the orphan removed.
     const assignments: { scope?: string; principalId?: string }[] = [];

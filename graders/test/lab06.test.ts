@@ -13,7 +13,7 @@ import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader06, throwawayVmName } from '../06-system-assigned.js';
 import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot, type ClassSnapshot } from '../index.js';
-import { result, said, useVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { failed, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -77,7 +77,7 @@ describe('lab 06', () => {
 
     await world.solve('06');
     const after = await grade06();
-    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
     expect(JSON.stringify(after)).not.toMatch(/eyJ[\w-]+\.eyJ/);
     // The VM program of the starter still has its TODO: the key check says so.
@@ -167,7 +167,7 @@ describe('lab 06 mistakes', () => {
     const id = /az role assignment delete --ids (\S+)`/.exec(said(check))![1]!;
     await learner.authorization.roleAssignments.deleteById(id);
     const clean = await grade06();
-    expect(withStatus(clean, 'fail')).toEqual([]);
+    expect(failed(clean)).toEqual([]);
   }, 60_000);
 
   it('the token asked for by client id: the user-assigned identity, not the system-assigned one', async () => {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { labTags, type ArmClients } from '@milab/core';
 import { ROLE_IDS, roleDefinitionId } from '@milab/labs';
-import { leaveOtherPrincipalsOrphan, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+import { failed, type LabWorld, LEARNER, leaveOtherPrincipalsOrphan, result, said, startLabWorld, withStatus } from './support.js';
 
 let world: LabWorld;
 let learner: ArmClients;
@@ -181,7 +181,7 @@ describe('lab 02 mistakes', () => {
     });
     const report = await world.grade('02');
     expect(result(report, '02.reader-at-subscription').status).toBe('pass');
-    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(failed(report)).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkObjectives, listLabs, README_SECTIONS, readmeHeadings, runLabProgram, TodoError, type LabContext } from '@milab/labs';
 import { GRADERS } from '../index.js';
-import { startLabWorld, withStatus, type LabWorld } from './support.js';
+import { failed, type LabWorld, startLabWorld, withStatus } from './support.js';
 
 function files(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -79,7 +79,7 @@ describe('starters fail and solutions pass, on the emulator', () => {
 
     await world.solve(id);
     const after = await world.grade(id);
-    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
   });
 

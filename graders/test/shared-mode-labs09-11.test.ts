@@ -29,7 +29,7 @@ import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemCont
 import { VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
 import grader11 from '../11-clean-up.js';
 import { createSnapshotContext, gradeLabs, takeSnapshot } from '../index.js';
-import { fixesWithoutTypeScript, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+import { failed, fixesWithoutTypeScript, type LabWorld, LEARNER, result, said, startLabWorld } from './support.js';
 
 const OTHER = 'bob';
 const groupOf = (learner: string) => `rg-milab-cls-${learner}`;
@@ -148,7 +148,7 @@ describe('lab 09 in shared mode, as class principals', () => {
     await solve(bob, '01', '02', '03', '09');
     const live = (await gradeLabs([grade09()], { config: ada.config, env: ada.env })).report;
     expect(fixesWithoutTypeScript(live)).toEqual([]);
-    expect(withStatus(live, 'fail')).toEqual([]);
+    expect(failed(live)).toEqual([]);
     expect(live.status).toBe('passed');
 
     // The class grade: one snapshot, as the grader, then each learner's context from it.
@@ -270,7 +270,7 @@ describe('lab 10 in shared mode, as class principals', () => {
     const grader05 = createGrader05(lab05.solution, createGrader04(findLab('04').solution));
     const { report } = await gradeLabs([createGrader10(lab05.solution, findLab('10').vmProgram!.solution, grader05)], { config: ada.config, env: ada.env });
     expect(fixesWithoutTypeScript(report)).toEqual([]);
-    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(failed(report)).toEqual([]);
     expect(report.status).toBe('passed');
   }, 300_000);
 
@@ -329,7 +329,7 @@ describe('lab 11 in shared mode, as a class principal', () => {
   it("bob's lab 11 solution, with only the class's roles, removes what he made and passes lab 11: his vault deleted and left for the instructor to purge, the class's VM and group kept", async () => {
     await solve(bob, '11');
     const { report } = await gradeLabs([grader11], { config: bob.config, env: bob.env });
-    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(failed(report)).toEqual([]);
     expect(report.status).toBe('passed');
     expect(said(result(report, '11.vault-purged'))).toContain('the instructor purges it');
     // What the class made for him stays (tagged class=cls), for `milab class teardown`.

@@ -13,7 +13,7 @@ import { callPrincipalsAdmin, type ClassPrincipal } from '@milab/emulator';
 import { createLabContext, findLab, labNames, ROLE_IDS, roleDefinitionId, runLabProgram, type LabContext, type LabNames } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot } from '../index.js';
-import { fixesWithoutTypeScript, grantOnGroup, LEARNER, result, said, startLabWorld, withStatus, type LabWorld } from './support.js';
+import { failed, fixesWithoutTypeScript, grantOnGroup, type LabWorld, LEARNER, result, said, startLabWorld } from './support.js';
 
 const GROUP = `rg-milab-cls-${LEARNER}`;
 const LABS_01_02 = GRADERS.filter((g) => ['01', '02'].includes(g.lab.id));
@@ -80,7 +80,7 @@ describe('shared mode: lab 02 at the resource group', () => {
     for await (const a of learner.authorization.roleAssignments.listForSubscription()) if (a.principalId === principal) scopes.push(a.scope ?? '');
     expect(scopes).toEqual([names.readerScope]);
     const report = await grade();
-    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(failed(report)).toEqual([]);
     expect(report.status).toBe('passed');
     expect(said(result(report, '02.reader-at-subscription'))).toContain(`at ${names.readerScope}`);
   });
@@ -220,7 +220,7 @@ describe("shared mode: lab 02's programs, run as a learner runs them", () => {
       expect(solution.stderr).toBe('');
       expect(solution.exitCode).toBe(0);
       const report = await grade();
-      expect(withStatus(report, 'fail')).toEqual([]);
+      expect(failed(report)).toEqual([]);
       expect(report.status).toBe('passed');
 
       // `./milab grade` after `eval "$(milab class env ada)"`: the grader reads with the learner's

@@ -154,6 +154,11 @@ export function said(check: CheckResult): string {
   }
 }
 
+/** The failed checks, as "id: what it said" (found | expected | fix), so that a failing assertion shows why; empty when none failed. */
+export function failed(report: GradeReport): string[] {
+  return report.results.filter((r) => r.status === 'fail').map((r) => `${r.id}: ${said(r)}`);
+}
+
 /** The ids of the checks with this status. */
 export function withStatus(report: GradeReport, status: CheckResult['status']): string[] {
   return report.results.filter((r) => r.status === status).map((r) => r.id);

@@ -17,7 +17,7 @@ import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import type { gradeLabs } from '../index.js';
 import { containsToken } from '../lib/vm-protocol.js';
-import { result, said, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { failed, type LabWorld, result, said, startVmLabWorld, type VmLabWorld, withStatus } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -124,7 +124,7 @@ describe('no process of the program outlives the grade', () => {
   it('after a passing grade, its detached child is gone', async () => {
     const pidFile = join(dir, 'success.pids');
     const report = await grade(createGrader04(withToken('success-child', detachedChild(pidFile))));
-    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(failed(report)).toEqual([]);
     expect(await allGone(pidFile)).toHaveLength(2);
   }, 60_000);
 

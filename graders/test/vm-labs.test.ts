@@ -12,7 +12,7 @@ import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import { createGraderContext, GRADERS, gradeLabs, type GraderContext } from '../index.js';
 import { getTokenSource, runOnLabVm } from '../lib/vm.js';
-import { result, said, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from './support.js';
+import { failed, type LabWorld, result, said, startVmLabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -81,7 +81,7 @@ describe('lab 04', () => {
     const connection = world.emulator.connection();
     await callProfileAdmin(connection, { set: { imdsFaults: '5%:410' } });
     const after = await grade(createGrader04(lab04.solution));
-    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
     expect(JSON.stringify(after)).not.toMatch(/eyJ[\w-]+\.eyJ/);
     expect((await callProfileAdmin(connection)).body.profile?.imdsFaults).toEqual({ sequence: [], rate: 0.05, statuses: [410] });
@@ -100,7 +100,7 @@ describe('the whole course', () => {
     // The first grade in the shared context (after the reset): later tests reuse its runs of the solutions.
     expect(shared).toBeUndefined();
     const report = await gradeShared(...graders);
-    expect(withStatus(report, 'fail')).toEqual([]);
+    expect(failed(report)).toEqual([]);
     expect(report.labs?.map((l) => [l.lab, l.status])).toEqual(['01', '02', '03', '04', '05'].map((id) => [id, 'passed']));
     // Grading only read: the grader, and the learner's lab 05 program on the VM as the identity.
     const calls = readAudit(world.stateDir).slice(before);
@@ -230,7 +230,7 @@ describe('lab 05', () => {
     expect(result(before, '05.lab-04-done').status).toBe('pass');
     expect(said(result(before, '05.program-runs'))).toContain("the program still throws the starter's TODO");
     const after = await gradeShared(createGrader05(lab05.solution, createGrader04(lab04.solution)));
-    expect(withStatus(after, 'fail')).toEqual([]);
+    expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
   }, 30_000);
 
