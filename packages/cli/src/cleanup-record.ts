@@ -11,8 +11,8 @@ import type { MilabConfig, Target } from '@milab/core';
 import type { Grader, GradeLabsResult } from '@milab/graders';
 import { mergeReports, type GradeReport } from '@milab/grading';
 import type { Lab } from '@milab/labs';
-import { currentWorldId, gradeAndSave, type ALL_GRADERS, type GradeAndSaveOptions } from './labs.js';
-import { readProgress, recordCleanup, recordGrades, type CleanupRecord, type Progress } from './progress.js';
+import { currentWorldId, formatStanding, gradeAndSave, type ALL_GRADERS, type GradeAndSaveOptions, type LabStanding } from './labs.js';
+import { readProgress, recordCleanup, recordGrades, type CleanupRecord, type LabGrade, type Progress } from './progress.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,6 +25,28 @@ export const beforeCleanup = (lab: string | undefined): lab is string => lab !==
 /** The label a saved result carries. */
 export function cleanupLabel(record: Pick<CleanupRecord, 'gradedAt'>): string {
   return `graded before the clean-up (lab ${CLEANUP_LAB}), at ${record.gradedAt}`;
+}
+
+/**
+ * A saved grade that is lab 11's record (not a live grade), with its time and label; `undefined`
+ * for a live grade. What `milab status --json` gives each such lab as `beforeCleanup`.
+ */
+export function cleanupGradeOf(grade: LabGrade | undefined): { gradedAt: string; label: string } | undefined {
+  if (!grade?.cleanupRecordAt) return undefined;
+  return { gradedAt: grade.cleanupRecordAt, label: cleanupLabel({ gradedAt: grade.cleanupRecordAt }) };
+}
+
+/**
+ * {@link formatStanding}, with each lab whose grade is lab 11's record labelled as `milab grade`
+ * labels it (a grade from before a reset says that instead: it does not count either way).
+ */
+export function formatStandingWithCleanup(labs: readonly LabStanding[], next: Lab | undefined): string[] {
+  // formatStanding gives one line per lab, in the order of `labs`.
+  return formatStanding(labs, next).map((line, i) => {
+    const lab = labs[i];
+    const saved = lab && !lab.stale ? cleanupGradeOf(lab.grade) : undefined;
+    return saved ? `${line} — ${saved.label}` : line;
+  });
 }
 
 /** Where a record is valid: this target's subscription and learner, and on the emulator its world. */
@@ -122,7 +144,8 @@ export async function withCleanupRecord<R extends GradeLabsResult & { progress: 
   });
   if (replaced.length === 0) return result;
   const report = reports.length === 1 && reports[0] ? reports[0] : mergeReports(reports, { ...(result.report.title ? { title: result.report.title } : {}), target: config.target });
-  const progress = recordGrades(reports.filter((r) => replaced.includes(r.lab ?? '')), config.target, env, { worldId: world.worldId });
+  // Saved as the record's, so `milab status` labels them as this does.
+  const progress = recordGrades(reports.filter((r) => replaced.includes(r.lab ?? '')), config.target, env, { worldId: world.worldId, cleanupRecordAt: record.gradedAt });
   (options.note ?? ((line: string) => process.stderr.write(`${line}\n`)))(
     `milab: lab${replaced.length === 1 ? '' : 's'} ${replaced.join(', ')} find${replaced.length === 1 ? 's' : ''} nothing now: lab ${CLEANUP_LAB} cleaned up ${replaced.length === 1 ? 'its' : 'their'} work. ` +
       `Shown instead: ${replaced.length === 1 ? 'its result' : 'their results'} ${cleanupLabel(record)} (saved in progress.json when lab ${CLEANUP_LAB} started). \`./milab grade ${CLEANUP_LAB}\` checks the clean-up.`,

@@ -22,6 +22,12 @@ const LabGradeSchema = z.object({
    * new at every seed and reset). A grade from another world is from before a reset.
    */
   worldId: z.string().optional(),
+  /**
+   * Not a live grade: the result lab 11's record saved (the time it saved them, ISO 8601), shown
+   * because the live grade found nothing after the clean-up (src/cleanup-record.ts). `milab status`
+   * labels it as `milab grade` did; the next live grade replaces it.
+   */
+  cleanupRecordAt: z.string().optional(),
 });
 
 const IdentitySchema = z.object({
@@ -171,6 +177,8 @@ export interface RecordContext {
    * saved one as it is.
    */
   identity?: Omit<SavedIdentity, 'worldId'> | null;
+  /** The reports are lab 11's record (saved at this time), not live grades: each grade says so. */
+  cleanupRecordAt?: string;
 }
 
 /** Records the grade of each lab report (one report per lab) for `target`, and returns the new progress. */
@@ -187,6 +195,7 @@ export function recordGrades(reports: readonly GradeReport[], target: Target, en
       gradedAt: new Date(Date.parse(report.startedAt) + report.durationMs).toISOString(),
       open: report.results.filter((r) => r.status !== 'pass').map((r) => r.id),
       ...(context.worldId ? { worldId: context.worldId } : {}),
+      ...(context.cleanupRecordAt ? { cleanupRecordAt: context.cleanupRecordAt } : {}),
     };
   }
   const identities = { ...(progress.identities ?? {}) };

@@ -101,6 +101,30 @@ describe('graded before the clean-up', () => {
     for (const line of checkLines) expect(line).toContain('(before the clean-up)');
   });
 
+  it('milab status labels a grade that is the record, in the table and --json, until a live grade replaces it; --refresh grades as milab grade does', async () => {
+    await saveRecordOf01();
+    await deleteIdentity();
+    const label = `graded before the clean-up (lab ${CLEANUP_LAB}), at 2026-12-01T20:00:00.000Z`;
+    const line01 = (stdout: string) => stdout.split('\n').find((line) => / 01 {2}/.test(line));
+    const json01 = async () => (JSON.parse((await run('status', '--json')).stdout) as { labs: { id: string; done: boolean; beforeCleanup?: unknown }[] }).labs.find((l) => l.id === '01');
+    // --refresh: lab 01 finds nothing live, and is shown (and saved) with its record, labelled.
+    const refreshed = await run('status', '--refresh');
+    expect(refreshed.code).toBe(0);
+    expect(line01(refreshed.stdout)).toMatch(/^✔ 01 .* passed 100% .* — graded before the clean-up/);
+    expect(line01(refreshed.stdout)).toContain(label);
+    expect(refreshed.stderr).toContain('lab 01 finds nothing now');
+    // Without --refresh, from the saved progress: the same, in the table and in --json.
+    expect(line01((await run('status')).stdout)).toContain(label);
+    expect(await json01()).toMatchObject({ done: true, beforeCleanup: { gradedAt: '2026-12-01T20:00:00.000Z', label } });
+    // Another lab's row has no such field.
+    expect((JSON.parse((await run('status', '--json')).stdout) as { labs: { id: string; beforeCleanup?: unknown }[] }).labs.filter((l) => l.beforeCleanup).map((l) => l.id)).toEqual(['01']);
+    // The work made again and graded live: a live pass, no label.
+    await solve01();
+    expect((await run('grade', '01')).code).toBe(0);
+    expect(line01((await run('status')).stdout)).not.toContain('before the clean-up');
+    expect(await json01()).not.toHaveProperty('beforeCleanup');
+  });
+
   it('a live pass is shown as it is, even with a record saved', async () => {
     await saveRecordOf01();
     const graded = await run('grade', '01', '--json');
