@@ -4,7 +4,6 @@
 // sign-in (`class env`), bob only 01–03; `class grade --lab 09 --program 09=…/vm.ts` grades ann's
 // vault and secret from one snapshot and bob's missing vault; `class teardown --yes` deletes the
 // vault and purges it (a deleted vault holds its global name otherwise), leaving no deleted vault.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,8 @@ import { READER_ONLY_CONDITION, ROLE_IDS } from '@milab/labs';
 import { classLearnerNames, loadClass, writeClassFolder } from '../src/class/folder.js';
 import { vaultNameClashes } from '../src/class/provision.js';
 import { parseClassJson } from '../src/class/report-json.js';
-import { cleanEnv, type CliResult, parseExports, repo } from './support.js';
+import { labProgram, step } from './cli-process.js';
+import { cleanEnv, parseExports } from './support.js';
 
 const CLASS = 'k9';
 let home: string;
@@ -24,22 +24,6 @@ let emulator: Emulator;
 let instructor: ArmClients;
 let base: Record<string, string>;
 const classDir = () => join(home, 'class');
-
-function milab(args: string[], env: Record<string, string>, timeoutMs = 300_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(repo, 'packages/cli/bin/milab.mjs'), ...args], { cwd: repo, env: cleanEnv(env), timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-async function step(what: string, args: string[], env: Record<string, string>, codes: readonly number[] = [0]): Promise<CliResult> {
-  const result = await milab(args, env);
-  if (!codes.includes(result.code)) {
-    throw new Error(`step "${what}" (./milab ${args.join(' ')}) exited ${result.code}:\n${`${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-15).join('\n')}`);
-  }
-  return result;
-}
 
 /** The subscription's soft-deleted vaults, as the instructor lists them. */
 async function deletedVaults(): Promise<string[]> {
@@ -111,11 +95,7 @@ describe('lab 09 in a class on the emulator', () => {
     // Lab 09's local part as a learner runs it (not `milab solve 09`, which puts the solution's
     // vm.ts into this checkout's starter, under every other test reading it): the class grade
     // runs the solution's vm.ts through --program.
-    const local = await new Promise<CliResult>((resolve) => {
-      execFile(process.execPath, ['--conditions=source', '--import', 'tsx', 'labs/09-key-vault-secret/solution/index.ts'], { cwd: repo, env: cleanEnv(annEnv), timeout: 300_000 }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-      });
-    });
+    const local = await labProgram('labs/09-key-vault-secret/solution/index.ts', annEnv);
     expect(local.code, local.stderr).toBe(0);
     const bobEnv = await envOf('bob');
     for (const lab of ['01', '02', '03']) await step(`bob: solve ${lab}`, ['solve', lab], bobEnv);
