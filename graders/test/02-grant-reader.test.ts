@@ -2,25 +2,18 @@
 // there is no principalType check (one could never fail). If the emulator ever kept the type a
 // request sent (or none), these tests fail, and such a check would mean something again.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
 import { ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import { checks } from '../02-grant-reader.js';
-import { failed, type LabWorld, result, startLabWorld } from './support.js';
+import { failed, type LabWorld, result, useLabWorld } from './support.js';
 
 let world: LabWorld;
 let learner: ArmClients;
 
-beforeAll(async () => {
-  world = await startLabWorld();
-  learner = await world.as('learner');
-});
-afterAll(async () => {
-  await world?.stop();
-});
-beforeEach(async () => {
-  world.reset();
-  await world.solve('01');
+useLabWorld({ solve: ['01'] }, (started, as) => {
+  world = started;
+  learner = as;
 });
 
 const identityPrincipal = async () => (await learner.msi.userAssignedIdentities.get(world.names.resourceGroup, world.names.identity)).principalId!;

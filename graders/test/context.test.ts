@@ -1,18 +1,13 @@
 // The grader context makes each read once per grading run, however many checks ask for it at the
 // same time: counted in the in-process emulator's audit log (readAudit flushes it first).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAudit } from '@milab/emulator';
 import { createGraderContext } from '../index.js';
-import { startLabWorld, type LabWorld } from './support.js';
+import { type LabWorld, useLabWorld } from './support.js';
 
 let world: LabWorld;
-beforeAll(async () => {
-  world = await startLabWorld();
-  world.reset();
-  await world.solve('01', '02', '03');
-});
-afterAll(async () => {
-  await world?.stop();
+useLabWorld({ reset: 'once', solve: ['01', '02', '03'] }, (started) => {
+  world = started;
 });
 
 const graderCalls = () => readAudit(world.stateDir, { principal: 'grader' }).length;

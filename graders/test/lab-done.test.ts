@@ -1,23 +1,18 @@
 // A learner whose lab 03 is not done grades lab 05: "lab 04 is done" runs only lab 04's key check
 // chain, which stops at lab 03, so lab 05 is skipped without running any program on the VM, and
 // says where the chain stopped. On an in-process emulator.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readAudit } from '@milab/emulator';
 import { findLab } from '@milab/labs';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import { gradeLabs } from '../index.js';
-import { result, said, startLabWorld, type LabWorld } from './support.js';
+import { result, said, type LabWorld, useLabWorld } from './support.js';
 
 let world: LabWorld;
-beforeAll(async () => {
-  world = await startLabWorld();
-  world.reset();
-  // Labs 01 and 02 done; the identity is not attached to the VM (lab 03).
-  await world.solve('01', '02');
-});
-afterAll(async () => {
-  await world?.stop();
+// Labs 01 and 02 done; the identity is not attached to the VM (lab 03).
+useLabWorld({ reset: 'once', solve: ['01', '02'] }, (started) => {
+  world = started;
 });
 
 describe('lab 05 graded alone while lab 03 is not done', () => {

@@ -1,22 +1,18 @@
 // One test per common mistake: make it with the Azure SDK (as the learner, through core), grade
 // as the grader, and assert on the failing check's id and on what its message says.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { labTags, type ArmClients } from '@milab/core';
 import { ROLE_IDS, roleDefinitionId } from '@milab/labs';
-import { failed, type LabWorld, LEARNER, leaveOtherPrincipalsOrphan, result, said, startLabWorld, withStatus } from './support.js';
+import { failed, type LabWorld, LEARNER, leaveOtherPrincipalsOrphan, result, said, useLabWorld, withStatus } from './support.js';
 
 let world: LabWorld;
 let learner: ArmClients;
 
-beforeAll(async () => {
-  world = await startLabWorld();
-  learner = await world.as('learner');
+useLabWorld((started, as) => {
+  world = started;
+  learner = as;
 });
-afterAll(async () => {
-  await world?.stop();
-});
-beforeEach(() => world.reset());
 
 const tags = () => labTags(LEARNER, '01');
 const createIdentity = (group: string, name: string, t: Record<string, string> | null = tags()) =>

@@ -1,15 +1,12 @@
 // Graders only read: the emulator's audit log shows that grading labs 01-03 (with nothing done,
 // and with everything done) makes only GET calls, all by the grader principal.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readAudit } from '@milab/emulator';
-import { startLabWorld, type LabWorld } from './support.js';
+import { type LabWorld, useLabWorld } from './support.js';
 
 let world: LabWorld;
-beforeAll(async () => {
-  world = await startLabWorld();
-});
-afterAll(async () => {
-  await world?.stop();
+useLabWorld((started) => {
+  world = started;
 });
 
 async function callsWhileGrading(): Promise<{ method: string; principal: string; path: string }[]> {
@@ -19,7 +16,6 @@ async function callsWhileGrading(): Promise<{ method: string; principal: string;
 }
 
 it('grading 01-03 makes no write call: only reads, only by the grader', async () => {
-  world.reset();
   const untouched = await callsWhileGrading();
   await world.solve('01', '02', '03');
   const solved = await callsWhileGrading();
@@ -35,7 +31,6 @@ it('grading 01-03 makes no write call: only reads, only by the grader', async ()
 });
 
 it('a grader that may not read stops with "could not grade", not with a failed check', async () => {
-  world.reset();
   const instructor = await world.as('instructor');
   const graderId = world.emulator.connection().principals.grader.objectId;
   for await (const a of instructor.authorization.roleAssignments.listForSubscription({ filter: `principalId eq '${graderId}'` })) {
@@ -46,5 +41,4 @@ it('a grader that may not read stops with "could not grade", not with a failed c
   expect(report.error).toMatchObject({ kind: 'other', checkId: '01.identity-exists' });
   expect(report.error?.message).toContain('The grader is not allowed to read');
   expect(report.error?.hint).toContain('up to 10 minutes');
-  world.reset();
 });

@@ -10,11 +10,20 @@ import { pathToFileURL } from 'node:url';
 import { createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig, type PrincipalName } from '@milab/core';
 import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { createLabContext, findLab, LABS_DIR, labNames, prepareLab, READER_ONLY_CONDITION, ROLE_IDS, roleDefinitionId, type LabContext, type LabNames } from '@milab/labs';
-import type { CheckResult, GradeReport } from '@milab/grading';
+import { pass, type CheckResult, type GradeReport } from '@milab/grading';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { GRADERS, gradeLabs } from '../index.js';
+import { GRADERS, gradeLabs, type Grader } from '../index.js';
+import { defineGrader } from '../lib/grader.js';
 
 export const LEARNER = 'ada';
+
+/**
+ * Lab 04 graded as done without running anything: the earlier lab for the tests of lab 06's and
+ * lab 08's mistakes, which are that lab's alone (not lab 05's: it reads lab 04's run). Lab 04's
+ * real grader runs lab 04's program on the VM under IMDS faults each time; the
+ * starter-and-solution tests keep it.
+ */
+export const LAB_04_DONE: Grader = defineGrader('04', [{ id: '04.identity', title: 'Lab 04 is done (given)', run: async () => pass() }], '04.identity');
 
 export interface LabWorld {
   home: string;
@@ -224,6 +233,46 @@ export async function startPagedWorld(prefix: string, pageSize: number): Promise
   };
 }
 
+/** When a file's world returns to the seeded one: before each of its tests, or once, before the first. */
+export type ResetWhen = 'each' | 'once';
+
+export interface UseLabWorldOptions {
+  /** Before each test (the default: tests that change the world stay independent), or once for the file. */
+  reset?: ResetWhen;
+  /** Labs whose solutions (and setups) run after each reset, in order, as `milab solve` does. */
+  solve?: readonly string[];
+}
+
+/**
+ * The hooks of a test file (or describe block) with one lab world: started before its tests,
+ * stopped after, reset (and `solve`d) before each test or once. `started` hands the file its
+ * world and the learner's clients; it runs once, after the world is started (with `reset: 'once'`,
+ * after the reset and the solutions too, so that it may add to the world what every test reads).
+ */
+export function useLabWorld(started: (world: LabWorld, learner: ArmClients) => void | Promise<void>): void;
+export function useLabWorld(options: UseLabWorldOptions, started: (world: LabWorld, learner: ArmClients) => void | Promise<void>): void;
+export function useLabWorld(
+  first: UseLabWorldOptions | ((world: LabWorld, learner: ArmClients) => void | Promise<void>),
+  second?: (world: LabWorld, learner: ArmClients) => void | Promise<void>,
+): void {
+  const [options, started] = typeof first === 'function' ? [{}, first] : [first, second!];
+  const { reset = 'each', solve = [] } = options;
+  let world: LabWorld | undefined;
+  const toSeed = async () => {
+    world!.reset();
+    if (solve.length > 0) await world!.solve(...solve);
+  };
+  beforeAll(async () => {
+    world = await startLabWorld();
+    if (reset === 'once') await toSeed();
+    await started(world, await world.as('learner'));
+  });
+  afterAll(async () => {
+    await world?.stop();
+  });
+  if (reset === 'each') beforeEach(toSeed);
+}
+
 /** A world for the VM labs (04–05): labs 01–03 solved, and a folder for variants of the learner's program. */
 export interface VmLabWorld {
   world: LabWorld;
@@ -235,10 +284,11 @@ export interface VmLabWorld {
 
 /**
  * The hooks of a VM lab's test file: one VM lab world for the file (started before its tests,
- * stopped after), reset with labs 01–03 solved before each test. `started` hands the file its
- * world and the learner's clients.
+ * stopped after), reset with labs 01–03 solved before each test (or, with `reset: 'once'`, only
+ * when started: for files whose tests share what earlier ones graded). `started` hands the file
+ * its world and the learner's clients.
  */
-export function useVmLabWorld(prefix: string, started: (vm: VmLabWorld, learner: ArmClients) => void): void {
+export function useVmLabWorld(prefix: string, started: (vm: VmLabWorld, learner: ArmClients) => void, options: { reset?: ResetWhen } = {}): void {
   let vm: VmLabWorld | undefined;
   beforeAll(async () => {
     vm = await startVmLabWorld(prefix);
@@ -247,10 +297,12 @@ export function useVmLabWorld(prefix: string, started: (vm: VmLabWorld, learner:
   afterAll(async () => {
     await vm?.stop();
   });
-  beforeEach(async () => {
-    vm!.world.reset();
-    await vm!.world.solve('01', '02', '03');
-  });
+  if ((options.reset ?? 'each') === 'each') {
+    beforeEach(async () => {
+      vm!.world.reset();
+      await vm!.world.solve('01', '02', '03');
+    });
+  }
 }
 
 export async function startVmLabWorld(prefix: string): Promise<VmLabWorld> {
