@@ -7,13 +7,13 @@
 // group under the Reader-to-service-principals condition, Managed Identity Contributor).
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createArmClients, createArmContext, labTags, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
 import { callPrincipalsAdmin, type ClassPrincipal } from '@milab/emulator';
 import { createLabContext, findLab, labNames, ROLE_IDS, roleDefinitionId, runLabProgram, type LabContext, type LabNames } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot } from '../index.js';
-import { failed, fixesWithoutTypeScript, grantOnGroup, type LabWorld, LEARNER, result, said, startLabWorld } from './support.js';
+import { failed, fixesWithoutTypeScript, grantOnGroup, type LabWorld, LEARNER, result, said, useLabWorld } from './support.js';
 
 const GROUP = `rg-milab-cls-${LEARNER}`;
 const LABS_01_02 = GRADERS.filter((g) => ['01', '02'].includes(g.lab.id));
@@ -25,28 +25,27 @@ let env: Record<string, string>;
 let config: MilabConfig;
 let names: LabNames;
 
-beforeAll(async () => {
-  world = await startLabWorld();
+useLabWorld(async (started, as) => {
+  world = started;
+  learner = as;
   instructor = await world.as('instructor');
-  learner = await world.as('learner');
   env = { ...world.env, MILAB_MODE: 'shared', MILAB_RESOURCE_GROUP: GROUP };
   config = loadConfig({ env });
   names = labNames(config, env);
 });
-afterAll(async () => {
-  await world?.stop();
-});
 beforeEach(async () => {
-  world.reset();
-  // As the instructor provisions a class: the learner's own resource group.
+  // After the reset, as the instructor provisions a class: the learner's own resource group.
   await instructor.resources.resourceGroups.createOrUpdate(GROUP, { location: names.location, tags: { workshop: 'milab', class: 'cls', learner: LEARNER } });
 });
 
 /** Runs a lab's solution in shared mode, as the (seeded) learner. */
-async function solve(...ids: string[]): Promise<void> {
+const solve = (...ids: string[]): Promise<void> => solveSignedIn({}, ...ids);
+
+/** Runs a lab's solution in shared mode, in-process, signed in as `signIn` says (AZURE_CLIENT_ID…; none: the seeded learner). */
+async function solveSignedIn(signIn: Record<string, string>, ...ids: string[]): Promise<void> {
   for (const id of ids) {
     const lab = findLab(id);
-    const ctx = await createLabContext(lab, { config, env, log: () => undefined });
+    const ctx = await createLabContext(lab, { config, env: { ...env, ...signIn }, log: () => undefined });
     const { main } = (await import(pathToFileURL(lab.solution).href)) as { main: (ctx: LabContext) => Promise<void> };
     await main(ctx);
   }
@@ -231,7 +230,8 @@ describe("shared mode: lab 02's programs, run as a learner runs them", () => {
     }, 120_000);
 
     it('with its own sign-in, a Reader at the subscription fails as it does for the grader, and the learner is known', async () => {
-      await runLabProgram(findLab('01'), 'solution', { env: programEnv(signIn), timeoutMs: 60_000 });
+      // Lab 01 done as the class principal (in-process: the test before runs it as a program).
+      await solveSignedIn(signIn, '01');
       const identity = await learner.msi.userAssignedIdentities.get(GROUP, names.identity);
       await readerFor(instructor, names.subscriptionScope, identity.principalId!);
       const ctx = await createGraderContext({ config, env: { ...env, ...signIn } });
