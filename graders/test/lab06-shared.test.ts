@@ -3,7 +3,7 @@
 // class gives on it (Role Based Access Control Administrator under the Reader-to-service-principals
 // condition, Managed Identity Contributor and Operator, Virtual Machine Contributor). Labs 01-06's
 // solutions, run with the class principal's own sign-in, pass labs 04 and 06 graded together.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
 import { callPrincipalsAdmin, type ClassPrincipal } from '@milab/emulator';
 import { createLabContext, findLab, labNames, prepareLab, type LabContext, type LabNames } from '@milab/labs';
@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader06 } from '../06-system-assigned.js';
 import { gradeLabs } from '../index.js';
-import { failed, fixesWithoutTypeScript, grantOnGroup, type LabWorld, LEARNER, startLabWorld } from './support.js';
+import { failed, fixesWithoutTypeScript, grantOnGroup, type LabWorld, LEARNER, useLabWorld } from './support.js';
 
 const GROUP = `rg-milab-cls-${LEARNER}`;
 const VM = `vm-milab-${LEARNER}`;
@@ -23,9 +23,8 @@ let config: MilabConfig;
 let names: LabNames;
 let principal: ClassPrincipal;
 
-beforeAll(async () => {
-  world = await startLabWorld();
-  world.reset();
+useLabWorld({ reset: 'once' }, async (started) => {
+  world = started;
   instructor = await world.as('instructor');
   const connection = world.emulator.connection();
   [principal] = (await callPrincipalsAdmin(connection, { ensure: [{ name: `cls-${LEARNER}`, displayName: `cls ${LEARNER}`, tags: { class: 'cls', learner: LEARNER } }] })).principals as [ClassPrincipal];
@@ -49,9 +48,6 @@ beforeAll(async () => {
     networkProfile: { networkInterfaces: [{ id: `${names.resourceGroupScope}/providers/Microsoft.Network/networkInterfaces/${VM}-nic` }] },
   });
   await grantOnGroup(instructor, names, principal.objectId, ['Role Based Access Control Administrator', 'Managed Identity Contributor', 'Managed Identity Operator', 'Virtual Machine Contributor']);
-});
-afterAll(async () => {
-  await world?.stop();
 });
 
 /** Runs labs' setups and solutions as the class principal, in shared mode. */
