@@ -12,8 +12,8 @@ import { findLab, listLabs, ROLE_IDS, roleDefinitionId, TodoError, type LabConte
 import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader06, throwawayVmName } from '../06-system-assigned.js';
-import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot, type ClassSnapshot } from '../index.js';
-import { failed, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
+import { createGraderContext, createSnapshotContext, GRADERS, gradeLabs, takeSnapshot, type ClassSnapshot, type Grader } from '../index.js';
+import { failed, LAB_04_DONE, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -23,7 +23,9 @@ const lab06 = findLab('06');
 const vmSolution = lab06.vmProgram!.solution;
 // Lab 04 graded with its solution: lab 06's first check waits on it.
 const grader04 = createGrader04(lab04.solution);
-const grade06 = (program = vmSolution): Promise<GradeReport> => vm.grade(createGrader06(program, grader04));
+const grade06 = (program = vmSolution, previous: Grader = grader04): Promise<GradeReport> => vm.grade(createGrader06(program, previous));
+/** Lab 06 after lab 04 given as done: a mistake with lab 04 still done is lab 06's alone (no run of lab 04's program each time). */
+const grade06Alone = (program = vmSolution): Promise<GradeReport> => grade06(program, LAB_04_DONE);
 
 useVmLabWorld('lab06-', (started, as) => {
   vm = started;
@@ -112,7 +114,7 @@ describe('lab 06 mistakes', () => {
       ...current,
       identity: { type: 'UserAssigned', userAssignedIdentities: Object.fromEntries(Object.keys(current.identity!.userAssignedIdentities!).map((id) => [id, {}])) },
     });
-    const report = await grade06();
+    const report = await grade06Alone();
     const check = result(report, '06.system-assigned-on');
     expect(check.status).toBe('fail');
     expect(said(check)).toContain('labvm has no system-assigned identity');
@@ -129,7 +131,7 @@ describe('lab 06 mistakes', () => {
     await learner.compute.virtualMachines.update(world.names.resourceGroup, world.names.vm, { identity: { type: 'UserAssigned' } });
     const on = await learner.compute.virtualMachines.update(world.names.resourceGroup, world.names.vm, { identity: { type: 'SystemAssigned, UserAssigned' } });
     expect(on.identity!.principalId).not.toBe(oldPrincipal);
-    const check = result(await grade06(), '06.reader-for-system');
+    const check = result(await grade06Alone(), '06.reader-for-system');
     expect(check.status).toBe('fail');
     expect(said(check)).toContain(`(principal ${on.identity!.principalId}) has no role assignment on resource group DevTest`);
     expect(said(check)).toContain('the identity on now is a new principal');
@@ -140,7 +142,7 @@ describe('lab 06 mistakes', () => {
     await learner.compute.virtualMachines.update(world.names.resourceGroup, world.names.vm, { identity: { type: 'SystemAssigned, UserAssigned' } });
     const app = await learner.msi.userAssignedIdentities.get(world.names.resourceGroup, world.names.appIdentity);
     const wrong = await readerAt(world.names.resourceGroupScope, app.principalId!);
-    const report = await grade06();
+    const report = await grade06Alone();
     const check = result(report, '06.reader-for-system');
     expect(check.status).toBe('fail');
     expect(said(check)).toContain(`was given to the user-assigned identity id-milab-ada-app (principal ${app.principalId})`);
@@ -151,13 +153,13 @@ describe('lab 06 mistakes', () => {
   it("the throwaway VM's orphaned assignment left behind; removing it as the fix says passes", async () => {
     await part1();
     const gone = await throwaway();
-    const undeleted = result(await grade06(), '06.throwaway-deleted');
+    const undeleted = result(await grade06Alone(), '06.throwaway-deleted');
     expect(undeleted.status).toBe('fail');
     expect(said(undeleted)).toContain(`the throwaway VM labvm-temp still exists`);
     expect(said(undeleted)).toContain('az vm delete -g DevTest -n labvm-temp --yes');
 
     await learner.compute.virtualMachines.delete(world.names.resourceGroup, throwawayVmName(world.names));
-    const report = await grade06();
+    const report = await grade06Alone();
     expect(result(report, '06.throwaway-deleted').status).toBe('pass');
     const check = result(report, '06.no-orphaned-assignment');
     expect(check.status).toBe('fail');
@@ -166,7 +168,7 @@ describe('lab 06 mistakes', () => {
     expect(said(check)).toContain('orphaned');
     const id = /az role assignment delete --ids (\S+)`/.exec(said(check))![1]!;
     await learner.authorization.roleAssignments.deleteById(id);
-    const clean = await grade06();
+    const clean = await grade06Alone();
     expect(failed(clean)).toEqual([]);
   }, 60_000);
 
@@ -177,7 +179,7 @@ describe('lab 06 mistakes', () => {
     expect(edited).not.toBe(source);
     const file = join(vm.dir, 'lab06-client-id.ts');
     writeFileSync(file, edited.replace("'../../04-imds-token/solution/index.js'", `'${lab04.solution}'`));
-    const check = result(await grade06(file), '06.system-token');
+    const check = result(await grade06Alone(file), '06.system-token');
     expect(check.status).toBe('fail');
     expect(said(check)).toContain('the token is for the user-assigned identity id-milab-ada');
     expect(said(check)).toContain('the request chose an identity by client_id');
