@@ -1,27 +1,17 @@
-// Lab 09's vault as the grader reads it: the one the lab names (labs/09-key-vault-secret/names.ts)
+// Lab 09's vault as the grader reads it: the one the lab names (labs/src/lab-names.ts)
 // in the lab resource group, through ARM, as the grader (Reader: the control plane only — the
 // grader reads no secret). Shared by the grader and graders/lib/vm.ts (the vault's URL is what
 // the harness on the VM reads the secret from). Once per grading context.
 import { armRequest, createArmContext } from '@milab/core';
-import type { LabNames } from '@milab/labs';
+import { SECRET_NAME, VAULT_API_VERSION, vaultId, vaultName } from '@milab/labs';
 import { notFound, type GraderContext } from './lib/context.js';
 import type { Lab09Input } from './09-key-vault-secret-on-vm.js';
 import type { readAudit as ReadAudit } from '@milab/emulator';
 import type { SnapshotReads } from './lib/snapshot.js';
 
-// The lab's names, as labs/09-key-vault-secret/names.ts makes them (the graders' build cannot
-// import from the labs' folders; graders/test/09-key-vault-secret.test.ts checks they agree).
-export const SECRET_NAME = 'app-greeting';
-export const VAULT_API_VERSION = '2025-05-01';
-
-export function vaultName(names: Pick<LabNames, 'learnerId' | 'subscriptionId'>): string {
-  const learner = names.learnerId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 11) || 'learner';
-  return `kv-${learner}-${names.subscriptionId.replace(/-/g, '').slice(0, 8).toLowerCase()}`;
-}
-
-export function vaultId(names: Pick<LabNames, 'learnerId' | 'subscriptionId' | 'resourceGroupScope'>): string {
-  return `${names.resourceGroupScope}/providers/Microsoft.KeyVault/vaults/${vaultName(names)}`;
-}
+// The lab's names (labs/src/lab-names.ts, which the lab's programs read too), here also for the
+// modules that take them with the vault (09-key-vault-secret.ts, lib/vm.ts, the package index).
+export { SECRET_NAME, VAULT_API_VERSION, vaultId, vaultName } from '@milab/labs';
 
 /** The lab's vault as the graders see it. */
 export interface VaultView {

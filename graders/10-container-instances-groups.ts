@@ -1,28 +1,16 @@
 // Lab 10's container groups as the grader reads them: the two the lab names
-// (labs/10-container-instances/names.ts) in the lab resource group, and any group of those names
+// (labs/src/lab-names.ts) in the lab resource group, and any group of those names
 // elsewhere in the subscription (a group made in another resource group is found and named).
 // Through ARM, as the grader (Reader). Once per grading context. No shebang: the grader loads
 // nothing lazily from here, and tsx's import lexer must never meet one (see 09-key-vault-secret-vault.ts).
 import { armRequest, createArmContext } from '@milab/core';
-import type { LabNames } from '@milab/labs';
+import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemContainerGroupName } from '@milab/labs';
 import { notFound, resourceGroupOf, type GraderContext } from './lib/context.js';
 import type { SnapshotReads } from './lib/snapshot.js';
 
-// The lab's names, as labs/10-container-instances/names.ts makes them (the graders' build cannot
-// import from the labs' folders; graders/test/10-container-instances.test.ts checks they agree).
-export const CONTAINER_API_VERSION = '2023-05-01';
-
-export function containerGroupName(names: Pick<LabNames, 'learnerId'>): string {
-  return `ci-milab-${names.learnerId}`.toLowerCase();
-}
-
-export function systemContainerGroupName(names: Pick<LabNames, 'learnerId'>): string {
-  return `${containerGroupName(names)}-sys`;
-}
-
-export function containerGroupId(names: Pick<LabNames, 'resourceGroupScope'>, name: string): string {
-  return `${names.resourceGroupScope}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
-}
+// The lab's names (labs/src/lab-names.ts, which the lab's programs read too), here also for the
+// grader, which takes them with the groups.
+export { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemContainerGroupName } from '@milab/labs';
 
 /** A user-assigned identity attached to a group. */
 export interface GroupIdentity {

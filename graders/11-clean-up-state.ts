@@ -1,26 +1,12 @@
 // Lab 11's state as the grader reads it, through ARM as the grader (Reader): every resource in
 // the learner's scope with its tags and identity block (the generic list: in the subscription, or
 // in a class the learner's resource group), and the subscription's soft-deleted vaults. Once per
-// grading context. The lab's names are copied here (the graders' build cannot import from the
-// labs' folders; graders/test/11-clean-up.test.ts checks they agree), and the fix steps that need
-// @milab/core's armRequest are written here: the grader itself has a shebang and no dynamic import.
+// grading context. The fix steps that need @milab/core's armRequest are written here too: the
+// grader itself has a shebang and no dynamic import.
 import { armRequest, createArmContext, isLearnersOwn } from '@milab/core';
-import type { LabNames } from '@milab/labs';
+import { CONTAINER_API_VERSION, CONTAINER_GROUP_TYPE, deletedVaultPath, VAULT_API_VERSION, type LabNames } from '@milab/labs';
 import type { GraderContext } from './lib/context.js';
 import type { Step } from './lib/fixes.js';
-import { VAULT_API_VERSION } from './09-key-vault-secret-vault.js';
-
-/** The decoy: `id-milab-<learner>-reports`, no milab tags (labs/11-clean-up/names.ts). */
-export function decoyName(names: Pick<LabNames, 'identity'>): string {
-  return `${names.identity}-reports`;
-}
-/** The lab VM's mark that lab 11 has started (labs/11-clean-up/names.ts SETUP_TAG). */
-export const SETUP_TAG = 'milab-lab11';
-export const SETUP_TAG_VALUE = 'set-up';
-/** The decoy's owner tag (labs/11-clean-up/names.ts DECOY_TAGS). */
-export const DECOY_OWNER = 'reporting-team';
-export const CONTAINER_GROUP_TYPE = 'Microsoft.ContainerInstance/containerGroups';
-export const CONTAINER_API_VERSION = '2023-05-01';
 
 /** A resource as the generic list shows it. */
 export interface ResourceView {
@@ -128,7 +114,7 @@ const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replac
 
 /** Purges a soft-deleted vault (its name is free once it is gone). */
 export function purgeVault(names: Pick<LabNames, 'subscriptionId'>, vault: Pick<DeletedVaultView, 'name' | 'location'>): Step {
-  const path = `/subscriptions/${names.subscriptionId}/providers/Microsoft.KeyVault/locations/${vault.location}/deletedVaults/${vault.name}/purge`;
+  const path = `${deletedVaultPath(names, vault.location, vault.name)}/purge`;
   return {
     az: `az keyvault purge --name ${vault.name} --location ${vault.location}`,
     ts: `await armRequest(clients.context, { method: 'POST', path: ${quote(path)}, apiVersion: ${quote(VAULT_API_VERSION)} })`,

@@ -12,9 +12,8 @@
 // Its prerequisite, `11.set-up`, is its own setup's marks: the decoy, or the lab VM's tag milab-lab11.
 // Run alone: node --conditions=source --import tsx graders/11-clean-up.ts [--json] [--junit FILE]
 import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
-import { ROLE_IDS, sameArmId } from '@milab/labs';
-import { vaultName } from './09-key-vault-secret-vault.js';
-import { decoyName, DECOY_OWNER, deletedVaultsOf, deleteResource, purgeVault, resourcesInScope, SETUP_TAG, SETUP_TAG_VALUE } from './11-clean-up-state.js';
+import { DECOY_TAGS, decoyName, ROLE_IDS, sameArmId, SETUP_TAG, SETUP_TAG_VALUE, vaultName } from '@milab/labs';
+import { deletedVaultsOf, deleteResource, purgeVault, resourcesInScope } from './11-clean-up-state.js';
 import { atScope, type AssignmentView, type GraderContext } from './lib/context.js';
 import { both, deleteAssignment, grantReaderAt } from './lib/fixes.js';
 import { defineGrader } from './lib/grader.js';
@@ -204,7 +203,7 @@ const decoyKept: Check<GraderContext> = {
     const decoy = await ctx.identityNamed(name);
     if (!decoy?.principalId) {
       return fail({
-        found: `the identity ${name} is not in ${names.resourceGroup}: it was deleted (its name looks like the workshop's, but it has no milab tags: it was the ${DECOY_OWNER}'s) — or lab 11's setup has not run yet`,
+        found: `the identity ${name} is not in ${names.resourceGroup}: it was deleted (its name looks like the workshop's, but it has no milab tags: it was the ${DECOY_TAGS.owner}'s) — or lab 11's setup has not run yet`,
         expected: `${name} kept: a clean-up finds what is yours by its tags (workshop=milab, learner=${names.learnerId}), not by its name`,
         fix: '`./milab start` (with lab 11 next) or `./milab solve 11` prepares it again; on Azure, tell its owner. Next time: delete by tag, never by name.',
       });
@@ -214,7 +213,7 @@ const decoyKept: Check<GraderContext> = {
     if (decoy.tags.workshop !== undefined) problems.push(`${name} now carries the tag workshop=${decoy.tags.workshop}: it is not the workshop's`);
     const reader = (await ctx.roleAssignments()).find((a) => a.principalId === decoy.principalId && a.roleGuid === ROLE_IDS.Reader && atScope(a, names.resourceGroupScope));
     if (!reader) {
-      problems.push(`${name}'s Reader on ${names.resourceGroup} was removed: that assignment was the ${DECOY_OWNER}'s`);
+      problems.push(`${name}'s Reader on ${names.resourceGroup} was removed: that assignment was the ${DECOY_TAGS.owner}'s`);
       fixes.push(`give it back: ${both(grantReaderAt(names, names.resourceGroupScope, decoy.principalId))}`);
     }
     if (names.target === 'emulator' && !(await ctx.vm())) problems.push(`the lab VM ${names.vm} is gone: it is the lab's, not yours (only its identities were to go)`);
@@ -222,7 +221,7 @@ const decoyKept: Check<GraderContext> = {
     return fail({
       found: problems.join('; '),
       expected: `what is not tagged for you left as it was: ${name} with its Reader on the group, the lab VM`,
-      fix: `${fixes.length > 0 ? `${fixes.join('; ')}. ` : ''}${decoy.tags.workshop !== undefined ? `Give it back its own tags: ${both({ az: `az identity update -g ${names.resourceGroup} -n ${name} --tags owner=${DECOY_OWNER}`, ts: `await clients.msi.userAssignedIdentities.update('${names.resourceGroup}', '${name}', { tags: { owner: '${DECOY_OWNER}' } })` })}. ` : ''}${problems.some((p) => p.includes('lab VM')) ? '`./milab emulator reset` restores the VM (and the seeded world).' : ''}`.trim(),
+      fix: `${fixes.length > 0 ? `${fixes.join('; ')}. ` : ''}${decoy.tags.workshop !== undefined ? `Give it back its own tags: ${both({ az: `az identity update -g ${names.resourceGroup} -n ${name} --tags owner=${DECOY_TAGS.owner}`, ts: `await clients.msi.userAssignedIdentities.update('${names.resourceGroup}', '${name}', { tags: { owner: '${DECOY_TAGS.owner}' } })` })}. ` : ''}${problems.some((p) => p.includes('lab VM')) ? '`./milab emulator reset` restores the VM (and the seeded world).' : ''}`.trim(),
     });
   },
 };

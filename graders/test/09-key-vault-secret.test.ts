@@ -9,13 +9,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
-import { findLab, ROLE_IDS, TodoError, type LabContext } from '@milab/labs';
+import { findLab, ROLE_IDS, TodoError, VAULT_API_VERSION, vaultId, vaultName, type LabContext } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { readAudit } from '@milab/emulator';
-import * as labNames09 from '../../labs/09-key-vault-secret/names.js';
 import grader03 from '../03-attach-to-vm.js';
 import { createGrader09 } from '../09-key-vault-secret.js';
-import { SECRET_NAME, VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
 import { GRADERS } from '../index.js';
 import { assignRole, failed, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
@@ -72,14 +70,10 @@ async function secretValue(): Promise<string> {
 }
 
 describe('lab 09', () => {
-  it('is graded by `milab grade all`, after lab 08; the grader names the vault and secret as the lab does', () => {
+  it("is graded by `milab grade all`, after lab 08; the lab's vault name is one Azure accepts", () => {
     expect(GRADERS.findIndex((g) => g.lab.id === '09')).toBe(GRADERS.findIndex((g) => g.lab.id === '08') + 1);
     expect(lab09.vmProgram?.starter).toBe(join(lab09.dir, 'starter', 'vm.ts'));
-    expect(SECRET_NAME).toBe(labNames09.SECRET_NAME);
-    expect(VAULT_API_VERSION).toBe(labNames09.VAULT_API_VERSION);
     for (const names of [world.names, { ...world.names, learnerId: 'Ada.Lovelace-the-first', subscriptionId: 'ABCDEF01-2345-6789-abcd-ef0123456789' }]) {
-      expect(vaultName(names)).toBe(labNames09.vaultName(names));
-      expect(vaultId(names)).toBe(labNames09.vaultId(names));
       expect(vaultName(names)).toMatch(/^[a-z][a-z0-9-]{1,22}[a-z0-9]$/);
       expect(vaultName(names)).not.toContain('--');
     }
@@ -103,7 +97,8 @@ describe('lab 09', () => {
     expect(after.status).toBe('passed');
     expect(JSON.stringify(result(after, '09.reads-secret'))).toContain('compared as a sha256 digest');
     expect(JSON.stringify(after)).not.toContain(await secretValue());
-  });
+    // Three grades, two with a program run on the VM: more than the default 30 s on a loaded machine.
+  }, 120_000);
 
   it('the access-policy model chosen instead of RBAC is named', async () => {
     await world.solve('09');

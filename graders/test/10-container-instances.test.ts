@@ -10,12 +10,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
-import { findLab, TodoError, type LabContext } from '@milab/labs';
+import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, findLab, systemContainerGroupName, TodoError, type LabContext } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { readAudit } from '@milab/emulator';
-import * as labNames10 from '../../labs/10-container-instances/names.js';
 import { createGrader10 } from '../10-container-instances.js';
-import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemContainerGroupName } from '../10-container-instances-groups.js';
 import { createSnapshotContext, GRADERS, gradeLabs, takeSnapshot } from '../index.js';
 import { failed, type LabWorld, result, runTypeScriptSteps, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
@@ -46,14 +44,10 @@ async function replaceGroup(id: string, change: (body: Record<string, unknown> &
 }
 
 describe('lab 10', () => {
-  it('is graded by `milab grade all`, after lab 09; the grader names the groups as the lab does', () => {
+  it("is graded by `milab grade all`, after lab 09; the lab's group names are ones ACI accepts", () => {
     expect(GRADERS.findIndex((g) => g.lab.id === '10')).toBe(GRADERS.findIndex((g) => g.lab.id === '09') + 1);
     expect(lab10.vmProgram?.starter).toMatch(/10-container-instances[\\/]starter[\\/]vm\.ts$/);
-    expect(CONTAINER_API_VERSION).toBe(labNames10.CONTAINER_API_VERSION);
     for (const names of [world.names, { ...world.names, learnerId: 'Ada-Lovelace' }]) {
-      expect(containerGroupName(names)).toBe(labNames10.containerGroupName(names));
-      expect(systemContainerGroupName(names)).toBe(labNames10.systemContainerGroupName(names));
-      expect(containerGroupId(names, 'x')).toBe(labNames10.containerGroupId(names, 'x'));
       // ACI's rule for names: lowercase letters, digits and hyphens, up to 63.
       expect(systemContainerGroupName(names)).toMatch(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
     }

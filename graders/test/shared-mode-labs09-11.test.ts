@@ -17,7 +17,24 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armRequest, createArmClients, createArmContext, loadConfig, type ArmClients, type MilabConfig } from '@milab/core';
 import { callPrincipalsAdmin, readAudit, type ClassPrincipal } from '@milab/emulator';
-import { classLearnerCondition, createLabContext, findLab, labNames, prepareLab, ROLE_IDS, roleDefinitionId, type LabContext, type LabNames } from '@milab/labs';
+import {
+  classLearnerCondition,
+  CONTAINER_API_VERSION,
+  containerGroupId,
+  containerGroupName,
+  createLabContext,
+  findLab,
+  labNames,
+  prepareLab,
+  ROLE_IDS,
+  roleDefinitionId,
+  systemContainerGroupName,
+  VAULT_API_VERSION,
+  vaultId,
+  vaultName,
+  type LabContext,
+  type LabNames,
+} from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { classLearnerConditionCopy } from '../../packages/emulator/test/class-condition.js';
 import grader03 from '../03-attach-to-vm.js';
@@ -25,8 +42,6 @@ import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import { createGrader09 } from '../09-key-vault-secret.js';
 import { createGrader10 } from '../10-container-instances.js';
-import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, systemContainerGroupName } from '../10-container-instances-groups.js';
-import { VAULT_API_VERSION, vaultId, vaultName } from '../09-key-vault-secret-vault.js';
 import grader11 from '../11-clean-up.js';
 import { createSnapshotContext, gradeLabs, takeSnapshot } from '../index.js';
 import { failed, fixesWithoutTypeScript, type LabWorld, LEARNER, result, said, startLabWorld } from './support.js';
