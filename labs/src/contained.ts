@@ -8,10 +8,13 @@
 // environment). SIGTERM first; SIGKILL after a short grace. Its stdout and stderr are collected up
 // to a cap each; past it, collection stops and the program is killed. If this process itself
 // exits or is interrupted (Ctrl-C) meanwhile, the trees still running are killed first.
+// With `startupTimeoutMs`, the time limit counts from when the program says it is loaded
+// (markReady: a line on the result channel), not from its start: a slow machine's start-up of
+// Node, tsx and the modules is not charged to the code it then runs; the start-up has its own limit.
 // Linux gives the /proc walks; elsewhere only the process group is killed.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 /** Most bytes collected from each of stdout and stderr (and from the result channel, times 4). */
@@ -20,6 +23,10 @@ export const MAX_OUTPUT_BYTES = 1 << 20;
 export const KILL_GRACE_MS = 2_000;
 /** The variable every process of a contained run carries (its value: the run's id). */
 export const RUN_MARKER_ENV = 'MILAB_CONTAINED_RUN';
+/** The line markReady writes on the result channel (taken out of `result`). */
+export const READY_LINE = 'milab-contained:ready';
+/** The file descriptor of the result channel (`resultChannel`). */
+const RESULT_CHANNEL_FD = 3;
 
 /** Options of {@link runContained}. */
 export interface ContainedOptions {
@@ -36,6 +43,11 @@ export interface ContainedOptions {
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
   /** Open file descriptor 3 as a channel for a result the program writes there (see `result`). */
   resultChannel?: boolean;
+  /**
+   * With `resultChannel`: the time limit until the program calls {@link markReady}; `timeoutMs`
+   * then counts from that moment instead of from the start (default: from the start, no mark).
+   */
+  startupTimeoutMs?: number;
 }
 
 /** How a contained run ended. */
@@ -47,8 +59,14 @@ export interface ContainedResult {
   stderr: string;
   /** What the program wrote to file descriptor 3, with `resultChannel`. */
   result?: string;
-  /** Whether the time limit stopped it. */
+  /** Whether the time limit stopped it (the start-up's, with `startupTimeoutMs`, or the run's). */
   timedOut: boolean;
+  /** Which limit stopped it: `startup` (no mark within `startupTimeoutMs`) or `run` (`timeoutMs`). */
+  timedOutIn?: 'startup' | 'run';
+  /** Milliseconds from the start to the program's mark (with `startupTimeoutMs`; absent: no mark). */
+  readyAfterMs?: number;
+  /** Milliseconds from the start to the program's end. */
+  durationMs: number;
   /** Whether the caller's signal stopped it. */
   aborted: boolean;
   /** The stream that went past the cap (the program was then killed). */
@@ -187,6 +205,19 @@ export function startRunWatchdog(): void {
   watchdog.unref();
 }
 
+/**
+ * Called inside a program run contained with `startupTimeoutMs`, once what it runs is loaded:
+ * from now on the run's time limit counts. Does nothing outside such a run (no result channel).
+ */
+export function markReady(): void {
+  if (!process.env[RUN_MARKER_ENV]) return;
+  try {
+    writeSync(RESULT_CHANNEL_FD, `${READY_LINE}\n`);
+  } catch {
+    // No result channel: nobody waits for the mark.
+  }
+}
+
 // The trees of the runs still going, killed if this process exits or is interrupted first.
 const active = new Set<Tree>();
 const EXIT_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -238,6 +269,8 @@ class Capped {
 export async function runContained(command: string, args: readonly string[], options: ContainedOptions): Promise<ContainedResult> {
   const marker = `${RUN_MARKER_ENV}=${randomUUID()}`;
   const cap = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
+  const clocked = options.resultChannel === true && options.startupTimeoutMs !== undefined;
+  const startedAt = performance.now();
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...options.env, [RUN_MARKER_ENV]: marker.slice(RUN_MARKER_ENV.length + 1) },
@@ -259,6 +292,8 @@ export async function runContained(command: string, args: readonly string[], opt
   const out = { stdout: new Capped(cap), stderr: new Capped(cap), result: new Capped(cap * 4) };
   let overflow: ContainedResult['overflow'];
   let timedOut = false;
+  let timedOutIn: ContainedResult['timedOutIn'];
+  let readyAfterMs: number | undefined;
   let aborted = false;
   let killedAfterGrace = false;
   let stopping = false;
@@ -273,8 +308,22 @@ export async function runContained(command: string, args: readonly string[], opt
     }, KILL_GRACE_MS);
   };
 
+  // The result channel's first bytes, until the ready line is found there (or cannot be).
+  let head: Buffer | undefined = clocked ? Buffer.alloc(0) : undefined;
+  const ready = Buffer.from(`${READY_LINE}\n`);
   const collect = (name: 'stdout' | 'stderr' | 'result') => (chunk: Buffer) => {
     if (overflow) return;
+    if (name === 'result' && head) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < ready.length && ready.subarray(0, head.length).equals(head)) return;
+      chunk = head;
+      head = undefined;
+      if (chunk.subarray(0, ready.length).equals(ready)) {
+        chunk = chunk.subarray(ready.length);
+        onReady();
+      }
+      if (chunk.length === 0) return;
+    }
     const { kept, over } = out[name].add(chunk);
     if (name !== 'result' && kept.length > 0) {
       if (options.stream) (name === 'stdout' ? process.stdout : process.stderr).write(kept);
@@ -290,10 +339,19 @@ export async function runContained(command: string, args: readonly string[], opt
   const channel = child.stdio[3];
   if (channel && 'on' in channel) channel.on('data', collect('result'));
 
-  const timer = setTimeout(() => {
-    timedOut = true;
-    stop();
-  }, options.timeoutMs);
+  const limit = (which: 'startup' | 'run', ms: number) =>
+    setTimeout(() => {
+      timedOut = true;
+      timedOutIn = which;
+      stop();
+    }, ms);
+  let timer = clocked ? limit('startup', options.startupTimeoutMs!) : limit('run', options.timeoutMs);
+  function onReady(): void {
+    if (readyAfterMs !== undefined || stopping) return;
+    readyAfterMs = Math.round(performance.now() - startedAt);
+    clearTimeout(timer);
+    timer = limit('run', options.timeoutMs);
+  }
   const onAbort = (): void => {
     aborted = true;
     stop();
@@ -304,6 +362,7 @@ export async function runContained(command: string, args: readonly string[], opt
   const tracker = setInterval(() => tree.track(), 250);
 
   const [exitCode, exitSignal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, sig) => resolve([code, sig])));
+  const durationMs = Math.round(performance.now() - startedAt);
   clearTimeout(timer);
   clearInterval(tracker);
   options.signal?.removeEventListener('abort', onAbort);
@@ -322,6 +381,8 @@ export async function runContained(command: string, args: readonly string[], opt
   // Output already in the pipes is read; a writer that escaped every sweep cannot hold the run.
   await Promise.race([closed, sleep(500)]);
   for (const stream of [child.stdout, child.stderr, channel]) if (stream && 'destroy' in stream) stream.destroy();
+  // A start of the channel that was not the ready line, and nothing after it: kept as written.
+  if (head && head.length > 0) out.result.add(head);
 
   return {
     exitCode,
@@ -330,6 +391,9 @@ export async function runContained(command: string, args: readonly string[], opt
     stderr: out.stderr.text(),
     ...(options.resultChannel ? { result: out.result.text() } : {}),
     timedOut,
+    ...(timedOutIn ? { timedOutIn } : {}),
+    ...(readyAfterMs !== undefined ? { readyAfterMs } : {}),
+    durationMs,
     aborted,
     ...(overflow ? { overflow } : {}),
     killedAfterGrace,

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, repoRoot, requireEmulator, type MilabConfig } from '@milab/core';
 import { containerGroupEndpoint, vmEndpoint, vmProcessEnv, type readWorld as ReadWorld } from '@milab/emulator';
 import { runContained, type ContainedOptions } from './contained.js';
-export { KILL_GRACE_MS, MAX_OUTPUT_BYTES, RUN_MARKER_ENV, startRunWatchdog } from './contained.js';
+export { KILL_GRACE_MS, markReady, MAX_OUTPUT_BYTES, READY_LINE, RUN_MARKER_ENV, startRunWatchdog } from './contained.js';
 import { labOfFile, type Lab } from './manifest.js';
 import { labNames, type LabNames } from './names.js';
 import { describeLabFailure, isMainModule, type LabProgramResult } from './run.js';
@@ -157,6 +157,11 @@ export interface RunOnVmOptions {
   args?: readonly string[];
   /** Default 60 s; then SIGTERM, and SIGKILL after {@link KILL_GRACE_MS}. */
   timeoutMs?: number;
+  /**
+   * With `resultChannel`: the limit of the start-up, until the program calls markReady
+   * (contained.ts); `timeoutMs` then counts from there, not from the start.
+   */
+  startupTimeoutMs?: number;
   /** Print the program's output as it comes (default: captured only). */
   stream?: boolean;
   /** Ends the run, and every process it started, when aborted. */
@@ -173,6 +178,11 @@ export interface VmProgramResult extends LabProgramResult {
   result?: string;
   /** Whether the caller's signal stopped it. */
   aborted: boolean;
+  /** With `startupTimeoutMs`: which limit stopped it, and when (ms from the start) the program marked itself loaded. */
+  timedOutIn?: 'startup' | 'run';
+  readyAfterMs?: number;
+  /** Milliseconds from the start to the program's end. */
+  durationMs: number;
 }
 
 /**
@@ -189,6 +199,7 @@ export async function runOnVm(file: string, options: RunOnVmOptions): Promise<Vm
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onOutput ? { onOutput: options.onOutput } : {}),
     ...(options.resultChannel ? { resultChannel: true } : {}),
+    ...(options.startupTimeoutMs !== undefined ? { startupTimeoutMs: options.startupTimeoutMs } : {}),
   });
   return {
     exitCode: run.exitCode,
@@ -196,6 +207,9 @@ export async function runOnVm(file: string, options: RunOnVmOptions): Promise<Vm
     stderr: run.stderr,
     timedOut: run.timedOut,
     aborted: run.aborted,
+    ...(run.timedOutIn ? { timedOutIn: run.timedOutIn } : {}),
+    ...(run.readyAfterMs !== undefined ? { readyAfterMs: run.readyAfterMs } : {}),
+    durationMs: run.durationMs,
     ...(run.overflow && run.overflow !== 'result' ? { overflow: run.overflow } : {}),
     ...(run.result !== undefined ? { result: run.result } : {}),
   };
