@@ -5,7 +5,7 @@
 // the real SDK clients; labs 04 and 05 run their programs "on" labvm.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labTags, type ArmClients } from '@milab/core';
 import { createTerminalReporter, formatJson, type CheckResult, type GradeReport } from '@milab/grading';
 import { findLab, LABS_DIR } from '@milab/labs';
@@ -13,24 +13,24 @@ import { diagnose } from '../04-imds-token.js';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import { gradeLabs } from '../index.js';
-import { fixesWithoutTypeScript, LEARNER, result, runTypeScriptSteps, said, startLabWorld, type LabWorld } from './support.js';
+import { fixesWithoutTypeScript, LEARNER, result, runTypeScriptSteps, said, type LabWorld, useLabWorld } from './support.js';
 
 let world: LabWorld;
 let learner: ArmClients;
 let dir: string;
 
-beforeAll(async () => {
-  world = await startLabWorld();
-  learner = await world.as('learner');
+useLabWorld((started, as) => {
+  world = started;
+  learner = as;
+});
+beforeAll(() => {
   // Program variants live in labs/.milab/ (gitignored, not a lab) so that their imports resolve.
   mkdirSync(join(LABS_DIR, '.milab'), { recursive: true });
   dir = mkdtempSync(join(LABS_DIR, '.milab', 'truth-'));
 });
-afterAll(async () => {
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  await world?.stop();
 });
-beforeEach(() => world.reset());
 
 /** What the terminal shows for a report (redacted, as `milab grade` prints it). */
 function terminal(report: GradeReport): string {
