@@ -5,10 +5,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkObjectives, listLabs, README_SECTIONS, readmeHeadings, runLabProgram, TodoError, type LabContext } from '@milab/labs';
 import { GRADERS } from '../index.js';
-import { failed, type LabWorld, startLabWorld, withStatus } from './support.js';
+import { failed, type LabWorld, useLabWorld, withStatus } from './support.js';
 
 function files(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -54,18 +54,14 @@ describe('every lab is complete', () => {
 
 describe('starters fail and solutions pass, on the emulator', () => {
   let world: LabWorld;
-  beforeAll(async () => {
-    world = await startLabWorld();
-  });
-  afterAll(async () => {
-    await world?.stop();
+  useLabWorld((started) => {
+    world = started;
   });
 
   // Labs whose programs run on the VM (04, 05) are graded on their programs: test/vm-labs.test.ts;
   // lab 06, local with a part on the VM, in test/lab06.test.ts.
   const LOCAL = GRADERS.filter((g) => g.lab.runsOn === 'local' && !g.lab.vmProgram);
   it.each(LOCAL.map((g) => [g.lab.id] as const))('lab %s: the starter leaves the grader failing, the solution makes it pass', async (id) => {
-    world.reset();
     const earlier = LOCAL.map((g) => g.lab.id).filter((other) => other < id);
     await world.solve(...earlier);
     const grader = GRADERS.find((g) => g.lab.id === id)!;
@@ -84,7 +80,6 @@ describe('starters fail and solutions pass, on the emulator', () => {
   });
 
   it('the solutions run in order pass 01-03 graded together; running them again changes nothing', async () => {
-    world.reset();
     await world.solve('01', '02', '03');
     await world.solve('01', '02', '03');
     // Labs 01-03 (lab 11, local too, undoes them: its own test runs it after them).
@@ -95,7 +90,6 @@ describe('starters fail and solutions pass, on the emulator', () => {
   });
 
   it('a starter and a solution run as programs, the way a learner runs them', async () => {
-    world.reset();
     const lab = GRADERS[0]!.lab;
     const env: NodeJS.ProcessEnv = { ...process.env, ...world.env, AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9' };
     for (const name of Object.keys(env)) if (/^AZURE_(CLIENT|TENANT)_/.test(name)) delete env[name];
@@ -108,5 +102,5 @@ describe('starters fail and solutions pass, on the emulator', () => {
     expect(solution.exitCode).toBe(0);
     expect(solution.stdout).toContain(`id-milab-ada: clientId`);
     expect((await world.grade('01')).status).toBe('passed');
-  });
+  }, 90_000); // two child processes (each lab program starts tsx, 30 s allowed each): slow on a loaded machine
 });
