@@ -101,7 +101,7 @@ describe('graded before the clean-up', () => {
     for (const line of checkLines) expect(line).toContain('(before the clean-up)');
   });
 
-  it('milab status labels a grade that is the record, in the table and --json, until a live grade replaces it; --refresh grades as milab grade does', async () => {
+  it('milab status (and start) labels a grade that is the record, in the table and --json, until a live grade replaces it; --refresh grades as milab grade does', async () => {
     await saveRecordOf01();
     await deleteIdentity();
     const label = `graded before the clean-up (lab ${CLEANUP_LAB}), at 2026-12-01T20:00:00.000Z`;
@@ -116,6 +116,10 @@ describe('graded before the clean-up', () => {
     // Without --refresh, from the saved progress: the same, in the table and in --json.
     expect(line01((await run('status')).stdout)).toContain(label);
     expect(await json01()).toMatchObject({ done: true, beforeCleanup: { gradedAt: '2026-12-01T20:00:00.000Z', label } });
+    // milab start's table says it too.
+    const started = await run('start');
+    expect(started.code, started.stderr).toBe(0);
+    expect(line01(started.stdout)).toContain(label);
     // Another lab's row has no such field.
     expect((JSON.parse((await run('status', '--json')).stdout) as { labs: { id: string; beforeCleanup?: unknown }[] }).labs.filter((l) => l.beforeCleanup).map((l) => l.id)).toEqual(['01']);
     // The work made again and graded live: a live pass, no label.

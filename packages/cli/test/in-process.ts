@@ -6,6 +6,7 @@ import { registerGrade } from '../src/commands/grade.js';
 import { registerHint } from '../src/commands/hint.js';
 import { registerReset } from '../src/commands/reset.js';
 import { registerSolve } from '../src/commands/solve.js';
+import { registerStart } from '../src/commands/start.js';
 import { registerStatus } from '../src/commands/status.js';
 import { registerToken } from '../src/commands/token.js';
 import { runMain } from '../src/run.js';
@@ -13,7 +14,7 @@ import { runMain } from '../src/run.js';
 /** Runs one command in-process; reads process.env. */
 export async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const program = new Command('milab');
-  for (const register of [registerStatus, registerGrade, registerHint, registerReset, registerSolve, registerToken]) register(program);
+  for (const register of [registerStart, registerStatus, registerGrade, registerHint, registerReset, registerSolve, registerToken]) register(program);
   return runProgram(program, args);
 }
 

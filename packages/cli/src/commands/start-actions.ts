@@ -1,8 +1,8 @@
 // What `milab start` does (registered in start.ts), loaded only when it runs.
 import { ARM_SCOPE, getCredential, loadConfig } from '@milab/core';
 import { createLabContext, labNames, prepareLab } from '@milab/labs';
-import { ALL_GRADERS as GRADERS, currentWorldId, ensureEmulator, formatStanding, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
-import { gradeAndSaveWithRecord } from '../cleanup-record.js';
+import { ALL_GRADERS as GRADERS, currentWorldId, ensureEmulator, nextSteps, standing, standingNotes, warnAboutLearnerId } from '../labs.js';
+import { formatStandingWithCleanup, gradeAndSaveWithRecord } from '../cleanup-record.js';
 
 /** `milab start`. */
 export async function start(): Promise<void> {
@@ -23,7 +23,7 @@ export async function start(): Promise<void> {
   const { progress } = await gradeAndSaveWithRecord(GRADERS, { config }, { recordWhenNext: true });
   const result = standing(progress, config.target, await currentWorldId(config));
   const { labs, next } = result;
-  for (const line of formatStanding(labs, next)) console.log(line);
+  for (const line of formatStandingWithCleanup(labs, next)) console.log(line);
   console.log('');
   const notes = standingNotes(result);
   if (notes.length > 0) console.log(`${notes.join('\n')}\n`);
