@@ -1,13 +1,15 @@
 // Lab 09's part of the graders' harness on the lab VM (lib/vm-harness.ts calls it): the secret
-// read twice — once by the harness itself as the lab identity (SecretClient with
-// ManagedIdentityCredential, the SDK the learner's program has), the reference; once by the
-// learner's readSecret — and only their sha256 digests and lengths leave the VM, never a value.
+// read twice — once by the harness itself as the lab identity (a token from the VM's IMDS for
+// Key Vault, then Get Secret over plain HTTPS: no SDK to load, which on a busy machine took
+// seconds of the call's limit, and node:https, which the harness does not observe as the
+// learner's requests), the reference; once by the learner's readSecret — and only their sha256
+// digests and lengths leave the VM, never a value.
 // The values stay in this process to find them in what the program wrote (as is, base64,
 // base64url or hex) and to blot them out of everything reported: the grader never prints, logs
 // or writes a secret value.
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type { VmLabContext } from '@milab/labs';
 import type { HarnessOutput } from './lib/vm-protocol.js';
 
@@ -45,17 +47,67 @@ export interface Lab09Output {
 
 type ReadSecret = (ctx: VmLabContext, vaultUrl: string, secretName: string) => Promise<unknown>;
 
-interface SdkModules {
-  SecretClient: new (url: string, credential: unknown, options?: Record<string, unknown>) => { getSecret(name: string): Promise<{ value?: string }> };
-  ManagedIdentityCredential: new (options: { clientId: string }) => unknown;
+/** Key Vault's audience: the resource of a token for its data plane. */
+const VAULT_RESOURCE = 'https://vault.azure.net';
+/**
+ * Get Secret's api-version: the one @azure/keyvault-secrets 4.11.2 sends (LATEST_API_VERSION in
+ * its secretsModels.js). GET {vaultBaseUrl}/secrets/{secret-name}?api-version=2025-07-01 answers
+ * the current version; an error is `{ error: { code, message } }`
+ * (https://learn.microsoft.com/en-us/rest/api/keyvault/secrets/get-secret/get-secret?view=rest-keyvault-secrets-2025-07-01).
+ */
+const SECRETS_API_VERSION = '2025-07-01';
+
+/** An error as SecretClient throws it (RestError: the status, Key Vault's error code and message). */
+class VaultError extends Error {
+  override name = 'RestError';
+  constructor(
+    message: string,
+    readonly statusCode: number,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
 }
 
-/** The SDK as the learner's program resolves it (labs' dependencies), not the graders'. */
-async function sdkBeside(program: string): Promise<SdkModules> {
-  const require = createRequire(program);
-  const secrets = (await import(pathToFileURL(require.resolve('@azure/keyvault-secrets')).href)) as { SecretClient: SdkModules['SecretClient'] };
-  const identity = (await import(pathToFileURL(require.resolve('@azure/identity')).href)) as { ManagedIdentityCredential: SdkModules['ManagedIdentityCredential'] };
-  return { SecretClient: secrets.SecretClient, ManagedIdentityCredential: identity.ManagedIdentityCredential };
+/** GETs `url` (http or https, a new connection: no kept-alive one to race), resolving with the status and the body's JSON ({} if none). */
+function getJson(url: URL, headers: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { headers, agent: false }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => {
+        let body: Record<string, unknown> = {};
+        try {
+          body = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          // Not JSON: the status says enough.
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The secret's value, read as the identity `clientId` through the VM's IMDS at `imdsEndpoint`. */
+async function readAsIdentity(imdsEndpoint: string, clientId: string | undefined, vaultUrl: string, secretName: string): Promise<unknown> {
+  const tokenUrl = new URL('/metadata/identity/oauth2/token', imdsEndpoint);
+  tokenUrl.searchParams.set('api-version', '2018-02-01');
+  tokenUrl.searchParams.set('resource', VAULT_RESOURCE);
+  if (clientId) tokenUrl.searchParams.set('client_id', clientId);
+  const token = await getJson(tokenUrl, { Metadata: 'true' });
+  const accessToken = token.body.access_token;
+  if (token.status !== 200 || typeof accessToken !== 'string') {
+    throw new VaultError(`the VM's IMDS gave no token for Key Vault (HTTP ${token.status} ${String(token.body.error ?? '')}: ${String(token.body.error_description ?? 'no description')})`, token.status, typeof token.body.error === 'string' ? token.body.error : undefined);
+  }
+  const secretUrl = new URL(`${vaultUrl.replace(/\/+$/, '')}/secrets/${encodeURIComponent(secretName)}`);
+  secretUrl.searchParams.set('api-version', SECRETS_API_VERSION);
+  const secret = await getJson(secretUrl, { Authorization: `Bearer ${accessToken}` });
+  if (secret.status === 200) return secret.body.value;
+  const error = (secret.body.error ?? {}) as { code?: unknown; message?: unknown };
+  throw new VaultError(typeof error.message === 'string' ? error.message : `HTTP ${secret.status}`, secret.status, typeof error.code === 'string' ? error.code : undefined);
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -124,11 +176,7 @@ export async function lab09Calls(
   };
 
   // The reference first: the value the learner's read must match, and the one to look for.
-  output.reference = await read("the harness's own read as the lab identity", async () => {
-    const sdk = await sdkBeside(input.program);
-    const client = new sdk.SecretClient(l09.vaultUrl, new sdk.ManagedIdentityCredential({ clientId: input.clientId ?? '' }), { disableChallengeResourceVerification: true });
-    return (await client.getSecret(l09.secretName)).value;
-  });
+  output.reference = await read("the harness's own read as the lab identity", () => readAsIdentity(ctx.imdsEndpoint, input.clientId, l09.vaultUrl, l09.secretName));
   const mod = program as { readSecret?: unknown };
   output.learner = await read('readSecret', async () => {
     if (typeof mod.readSecret !== 'function') throw new Error(`${input.program} exports no readSecret function`);

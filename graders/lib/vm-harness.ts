@@ -13,15 +13,34 @@ import { subscribe } from 'node:diagnostics_channel';
 import { request as httpRequest } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { decodeClaims } from '@milab/core';
-import { createVmLabContext, findLab, MAX_OUTPUT_BYTES, startRunWatchdog, type VmLabContext } from '@milab/labs';
+import { createVmLabContext, findLab, markReady, MAX_OUTPUT_BYTES, startRunWatchdog, type VmLabContext } from '@milab/labs';
 import { prepareSdkRun, sdkCalls, type Lab08Program } from '../08-identity-sdk-on-vm.js';
 import { lab09Calls } from '../09-key-vault-secret-on-vm.js';
 import { lab07Reads } from './vm-lab07-harness.js';
-import { blot, containsToken, RESULT_FD, type CallOutcome, type HarnessInput, type HarnessOutput, type SeenRequest, type SentTokenClaims } from './vm-protocol.js';
+import { blot, containsToken, RESULT_FD, type CallOutcome, type HarnessInput, type HarnessOutput, type HarnessTiming, type SeenRequest, type SentTokenClaims } from './vm-protocol.js';
 
-/** Writes the one result on the result channel (file descriptor 3; stdout when run by hand). */
+/** Milliseconds since this process started, and its CPU time so far (user + system). */
+const now = (): { ms: number; cpuMs: number } => {
+  const { user, system } = process.cpuUsage();
+  return { ms: Math.round(performance.now()), cpuMs: Math.round((user + system) / 1000) };
+};
+// Taken as this module's body starts: Node, tsx and every module the harness imports are loaded.
+const harnessLoaded = now();
+let programLoaded: { ms: number; cpuMs: number } | undefined;
+
+/** Writes the one result on the result channel (file descriptor 3; stdout when run by hand), with the timing. */
 function report(output: HarnessOutput): void {
-  const text = `${JSON.stringify(output)}\n`;
+  const done = now();
+  const loaded = programLoaded ?? done;
+  const timing: HarnessTiming = {
+    harnessLoadedMs: harnessLoaded.ms,
+    harnessLoadedCpuMs: harnessLoaded.cpuMs,
+    programLoadedMs: loaded.ms,
+    programLoadedCpuMs: loaded.cpuMs,
+    doneMs: done.ms,
+    doneCpuMs: done.cpuMs,
+  };
+  const text = `${JSON.stringify({ ...output, timing })}\n`;
   try {
     writeSync(RESULT_FD, text);
   } catch {
@@ -104,7 +123,12 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
   if (input.lab === '08') prepareSdkRun(process.env.MILAB_TARGET);
   try {
     mod = (await import(pathToFileURL(input.program).href)) as typeof mod;
+    // From here the run's time limit counts (the grader's clock, contained.ts): what the program
+    // then does is the learner's; the start-up before it is the machine's.
+    programLoaded = now();
+    markReady();
   } catch (error) {
+    programLoaded = now();
     const message = error instanceof Error ? error.message : String(error);
     if (containsToken(message)) out.tokenSeenIn.push('loading the program (the error message)');
     out.loadError = blot(message);

@@ -123,6 +123,23 @@ export interface HarnessOutput {
   tokenSeenIn: string[];
   /** The program printed more than the cap: the stream, and during what (the harness stopped there). */
   printedTooMuch?: { stream: 'stdout' | 'stderr'; where: string };
+  /** How long the harness's own start-up and the program's import took (what the time limits do not charge). */
+  timing?: HarnessTiming;
+}
+
+/**
+ * Milliseconds from the harness process's start (Node's, tsx's and the harness's modules loaded)
+ * to each point, and its CPU time (user + system) at each: the run's time limit counts from
+ * `programLoaded` on (markReady), the per-call limits from each call's start.
+ */
+export interface HarnessTiming {
+  harnessLoadedMs: number;
+  harnessLoadedCpuMs: number;
+  programLoadedMs: number;
+  programLoadedCpuMs: number;
+  /** When the harness was done with the program (its result written next). */
+  doneMs: number;
+  doneCpuMs: number;
 }
 
 /** The file descriptor the harness writes its one result to (the learner's output cannot get in its way). */

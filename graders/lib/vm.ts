@@ -10,11 +10,12 @@
 // program this context has already seen survive them (see faultsFor05), so the back-off is paid once.
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requireEmulator } from '@milab/core';
 import { currentCheckSignal, fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
-import { ARM_ENDPOINT, ARM_RESOURCE, containerProgramEnv, findLab, IMDS_ADDRESS, MAX_OUTPUT_BYTES, runOnVm, sameArmId, vmProgramEnv } from '@milab/labs';
+import { ARM_ENDPOINT, ARM_RESOURCE, containerProgramEnv, findLab, IMDS_ADDRESS, KILL_GRACE_MS, MAX_OUTPUT_BYTES, runOnVm, sameArmId, vmProgramEnv, type VmProgramResult } from '@milab/labs';
 import type { GraderContext } from './context.js';
 import { openImdsFront } from './imds-front.js';
 import { holdAppAssignments, LAB07_MAIN_TIMEOUT_MS, lab07Input } from './vm-lab07.js';
@@ -27,12 +28,22 @@ export const FAULTS = [429, 503] as const;
 /** A resource Entra does not know (IMDS answers 400 invalid_resource). */
 export const BAD_RESOURCE = 'https://milab-no-such-resource.invalid/';
 /**
- * Time limit of the whole run on the VM, and of each call into the learner's code: the run, and
- * the grace for a program that ignores SIGTERM (KILL_GRACE_MS, 2 s), fit in the grading runner's
- * 30 s per check (the first check to ask waits for it).
+ * Time limit of the run on the VM, and of each call into the learner's code. Both count from when
+ * the program is loaded (the harness marks it: markReady), not from the process's start: Node's,
+ * tsx's and the modules' start-up, seconds on a busy machine, is the machine's, not the learner's
+ * code's (a loaded CI machine stopped a correct lab 09 solution when it counted). The start-up
+ * has its own limit, for a program whose top level never finishes (a loop, an await that never
+ * settles).
  */
 export const RUN_TIMEOUT_MS = 27_000;
 export const CALL_TIMEOUT_MS = 8_000;
+export const STARTUP_TIMEOUT_MS = 20_000;
+/**
+ * The longest a run on the VM can take: its start-up, its run and the grace for a program that
+ * ignores SIGTERM (KILL_GRACE_MS). A check that waits for a run needs this much (the grading
+ * runner's default per check is 30 s, which a start-up on a busy machine can eat into).
+ */
+export const VM_RUN_MAX_MS = STARTUP_TIMEOUT_MS + RUN_TIMEOUT_MS + KILL_GRACE_MS;
 
 // Beside this file: vm-harness.ts in the sources, vm-harness.js when built (dist/).
 const HARNESS = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './vm-harness.ts' : './vm-harness.js', import.meta.url));
@@ -176,7 +187,7 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
   let release: (() => Promise<void>) | undefined;
   try {
     release = lab === '07' ? await holdAppAssignments(ctx) : undefined;
-    const result = await runOnVm(HARNESS, { env, args: [JSON.stringify(input)], timeoutMs: RUN_TIMEOUT_MS, resultChannel: true, ...(signal ? { signal } : {}) });
+    const result = await runOnVm(HARNESS, { env, args: [JSON.stringify(input)], timeoutMs: RUN_TIMEOUT_MS, startupTimeoutMs: STARTUP_TIMEOUT_MS, resultChannel: true, ...(signal ? { signal } : {}) });
     // What went around the harness's capture (a write straight to file descriptor 1 or 2).
     const around = `${result.stdout}\n${result.stderr}`;
     if (result.overflow) return printedTooMuch(result.overflow, 'writing straight to its file descriptors');
@@ -190,14 +201,7 @@ async function runNow(ctx: GraderContext, lab: VmLab, program: string, signal: A
     if (!output) {
       // Lab 09: what a program wrote around the harness may hold the secret (not known here): not shown.
       const tail = lab === '09' ? '' : blot(result.stderr.trim()).split('\n').slice(-5).join('\n');
-      return {
-        kind: 'crashed',
-        reason: result.timedOut
-          ? `the program did not finish within ${RUN_TIMEOUT_MS / 1000} s ${on} (it was stopped, with every process it started)`
-          : result.aborted
-            ? `grading stopped the program ${on} (the check timed out or grading was cancelled)`
-            : `the program stopped the process ${on} (exit code ${result.exitCode ?? 'none'})${tail ? `: ${tail}` : ''}`,
-      };
+      return { kind: 'crashed', reason: result.timedOut || result.aborted ? stoppedReason(result, on) : `the program stopped the process ${on} (exit code ${result.exitCode ?? 'none'})${tail ? `: ${tail}` : ''}` };
     }
     if (containsToken(around)) output.tokenSeenIn.push(`the process output ${on}`);
     // Lab 09: the secret written straight to the file descriptors (only its digest is known here).
@@ -242,6 +246,30 @@ async function getTokenSurvivedFaults(ctx: GraderContext, program: string): Prom
   if (!run) return false;
   const outcome = await run;
   return outcome.kind === 'ran' && outcome.faultsInjected && outcome.output.faults?.ok === true;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * What this machine's load was as the run ended (the 1-minute load average per CPU), when it was
+ * busy enough to slow the run: a learner then knows to grade again, not to change the code.
+ */
+function busyMachine(): string {
+  const perCpu = loadavg()[0]! / Math.max(1, cpus().length);
+  return perCpu >= 1.5 ? `; this machine was busy (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPU${cpus().length === 1 ? '' : 's'}): grade again when it is quieter` : '';
+}
+
+/** Why a run stopped by a time limit or by grading ended, with what was measured: the start-up (not counted) and the run. */
+function stoppedReason(result: VmProgramResult, on: string): string {
+  const loaded = result.readyAfterMs;
+  const startup = loaded === undefined ? '' : `its start-up (Node, tsx and the modules loaded) took ${seconds(loaded)}, not counted; `;
+  if (result.timedOutIn === 'startup') {
+    return `the program was not loaded within ${STARTUP_TIMEOUT_MS / 1000} s ${on} (the time to start Node, tsx and the grader's harness, and to import the program: a top-level loop or an await that never settles keeps it there), so it was stopped, with every process it started${busyMachine()}`;
+  }
+  if (result.timedOut) {
+    return `the program did not finish within ${RUN_TIMEOUT_MS / 1000} s of being loaded ${on} (${startup}it was stopped then, with every process it started)${busyMachine()}`;
+  }
+  return `grading stopped the program ${on} after ${seconds(result.durationMs)} (${startup}the check timed out or grading was cancelled)${busyMachine()}`;
 }
 
 /** The outcome of a program stopped for printing more than the cap. */
