@@ -1,12 +1,14 @@
 // Lab 11's state as the grader reads it, through ARM as the grader (Reader): every resource in
 // the learner's scope with its tags and identity block (the generic list: in the subscription, or
 // in a class the learner's resource group), and the subscription's soft-deleted vaults. Once per
-// grading context. The fix steps that need @milab/core's armRequest are written here too: the
+// grading context; in a class grade, from the class snapshot (graders/lib/snapshot.ts), which
+// holds both lists for the whole class. The fix steps that need @milab/core's armRequest are written here too: the
 // grader itself has a shebang and no dynamic import.
 import { armRequest, createArmContext, isLearnersOwn } from '@milab/core';
 import { CONTAINER_API_VERSION, CONTAINER_GROUP_TYPE, deletedVaultPath, VAULT_API_VERSION, type LabNames } from '@milab/labs';
 import type { GraderContext } from './lib/context.js';
 import type { Step } from './lib/fixes.js';
+import type { SnapshotReads } from './lib/snapshot.js';
 
 /** A resource as the generic list shows it. */
 export interface ResourceView {
@@ -32,17 +34,51 @@ export interface DeletedVaultView {
   readonly purgeProtection: boolean;
 }
 
-interface RawResource {
-  id?: string;
-  name?: string;
-  type?: string;
-  location?: string;
-  tags?: Record<string, string>;
-  identity?: { principalId?: string; userAssignedIdentities?: Record<string, unknown> };
+/** A resource as the generic list sends it: the fields the view reads. */
+export interface RawResource {
+  readonly id?: string;
+  readonly name?: string;
+  readonly type?: string;
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly identity?: { readonly principalId?: string; readonly userAssignedIdentities?: Readonly<Record<string, unknown>> };
 }
-interface RawDeletedVault {
-  name?: string;
-  properties?: { location?: string; tags?: Record<string, string>; deletionDate?: string; scheduledPurgeDate?: string; purgeProtectionEnabled?: boolean };
+/** A soft-deleted vault as Vaults_ListDeleted sends it: the fields the view reads. */
+export interface RawDeletedVault {
+  readonly name?: string;
+  readonly properties?: {
+    readonly location?: string;
+    readonly tags?: Readonly<Record<string, string>>;
+    readonly deletionDate?: string;
+    readonly scheduledPurgeDate?: string;
+    readonly purgeProtectionEnabled?: boolean;
+  };
+}
+
+/** The grader's view of a resource of the generic list, for the learner `names` names. */
+function resourceView(r: RawResource, names: Pick<LabNames, 'learnerId'>): ResourceView {
+  return Object.freeze({
+    id: r.id ?? '',
+    name: r.name ?? '',
+    type: r.type ?? '',
+    location: r.location ?? '',
+    tags: Object.freeze({ ...(r.tags ?? {}) }),
+    yours: isLearnersOwn(r.tags, names.learnerId),
+    systemPrincipalId: r.identity?.principalId?.toLowerCase(),
+    userAssigned: Object.freeze(Object.keys(r.identity?.userAssignedIdentities ?? {})),
+  });
+}
+
+/** The grader's view of a soft-deleted vault, for the learner `names` names (its location, when ARM gives none: theirs). */
+function deletedVaultView(d: RawDeletedVault, names: Pick<LabNames, 'learnerId' | 'location'>): DeletedVaultView {
+  return Object.freeze({
+    name: d.name ?? '',
+    location: d.properties?.location ?? names.location,
+    yours: isLearnersOwn(d.properties?.tags, names.learnerId),
+    deletionDate: d.properties?.deletionDate,
+    scheduledPurgeDate: d.properties?.scheduledPurgeDate,
+    purgeProtection: d.properties?.purgeProtectionEnabled === true,
+  });
 }
 
 /** Every item of an ARM list, following nextLink. */
@@ -68,21 +104,13 @@ export function resourcesInScope(ctx: GraderContext): Promise<readonly ResourceV
   let found = resources.get(ctx);
   if (!found) {
     const { names } = ctx;
+    // A class grade's snapshot context holds every resource of the subscription with its tags and
+    // identity block (one list for the class, graders/lib/snapshot.ts): the learner's scope from
+    // it, no read per learner.
+    const fromSnapshot = (ctx as Partial<SnapshotReads>).resourcesInScope;
     const path = names.mode === 'shared' ? `${names.resourceGroupScope}/resources` : `${names.subscriptionScope}/resources`;
-    found = listAll<RawResource>(ctx, path, '2021-04-01').then((raw) =>
-      raw.map((r) =>
-        Object.freeze({
-          id: r.id ?? '',
-          name: r.name ?? '',
-          type: r.type ?? '',
-          location: r.location ?? '',
-          tags: Object.freeze({ ...(r.tags ?? {}) }),
-          yours: isLearnersOwn(r.tags, names.learnerId),
-          systemPrincipalId: r.identity?.principalId?.toLowerCase(),
-          userAssigned: Object.freeze(Object.keys(r.identity?.userAssignedIdentities ?? {})),
-        }),
-      ),
-    );
+    const raw = fromSnapshot ? fromSnapshot() : listAll<RawResource>(ctx, path, '2021-04-01');
+    found = raw.then((list) => list.map((r) => resourceView(r, names)));
     resources.set(ctx, found);
   }
   return found;
@@ -93,18 +121,10 @@ export function deletedVaultsOf(ctx: GraderContext): Promise<readonly DeletedVau
   let found = deletedVaults.get(ctx);
   if (!found) {
     const { names } = ctx;
-    found = listAll<RawDeletedVault>(ctx, `${names.subscriptionScope}/providers/Microsoft.KeyVault/deletedVaults`, VAULT_API_VERSION).then((raw) =>
-      raw.map((d) =>
-        Object.freeze({
-          name: d.name ?? '',
-          location: d.properties?.location ?? names.location,
-          yours: isLearnersOwn(d.properties?.tags, names.learnerId),
-          deletionDate: d.properties?.deletionDate,
-          scheduledPurgeDate: d.properties?.scheduledPurgeDate,
-          purgeProtection: d.properties?.purgeProtectionEnabled === true,
-        }),
-      ),
-    );
+    // In a class grade, from the snapshot's one list of the subscription's deleted vaults.
+    const fromSnapshot = (ctx as Partial<SnapshotReads>).deletedVaultsInSubscription;
+    const raw = fromSnapshot ? fromSnapshot() : listAll<RawDeletedVault>(ctx, `${names.subscriptionScope}/providers/Microsoft.KeyVault/deletedVaults`, VAULT_API_VERSION);
+    found = raw.then((list) => list.map((d) => deletedVaultView(d, names)));
     deletedVaults.set(ctx, found);
   }
   return found;

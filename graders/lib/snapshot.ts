@@ -10,6 +10,9 @@
 // `vaultById` (SnapshotReads), and the vaults' role assignments are among the subscription's.
 // Lab 10's container groups likewise (one list of Microsoft.ContainerInstance/containerGroups,
 // `containerGroupsInSubscription`), kept as ARM sent them, trimmed to what lab 10's view reads.
+// Lab 11's reads too: the generic resources list (the one the snapshot reads for the ids) kept
+// with each resource's type, location, tags and identity block (`resourcesInScope`), and one list
+// of the subscription's soft-deleted vaults (`deletedVaultsInSubscription`).
 import {
   ArmError,
   armErrorFromResponse,
@@ -25,8 +28,9 @@ import {
   type Target,
   type ThrottleBuckets,
 } from '@milab/core';
-import { labNames } from '@milab/labs';
-import { VAULT_API_VERSION, vaultView, type RawVault, type VaultView } from '../09-key-vault-secret-vault.js';
+import { CONTAINER_API_VERSION, labNames, VAULT_API_VERSION } from '@milab/labs';
+import { vaultView, type RawVault, type VaultView } from '../09-key-vault-secret-vault.js';
+import type { RawDeletedVault, RawResource } from '../11-clean-up-state.js';
 import {
   appliesTo,
   assignmentView,
@@ -83,6 +87,17 @@ export interface ClassSnapshot {
    * grader reads. Absent from a snapshot saved before lab 10 (its context then reads live).
    */
   readonly containerGroups?: readonly SnapshotContainerGroup[];
+  /**
+   * Every resource in the subscription (the same list as `resources`) with its type, location,
+   * tags and identity block, as lab 11's grader reads them. Absent from a snapshot saved before
+   * lab 11 (its context then reads live).
+   */
+  readonly resourceDetails?: readonly SnapshotResource[];
+  /**
+   * The subscription's soft-deleted vaults (lab 11), as ARM sent them, trimmed. Absent from a
+   * snapshot saved before lab 11 (its context then reads live).
+   */
+  readonly deletedVaults?: readonly SnapshotDeletedVault[];
   /** The role definitions the assignments name that are not built-in roles the labs know, by GUID. */
   readonly roles: Readonly<Record<string, SnapshotRole>>;
   /** Principals the reader knows by object id (itself; on the emulator its seeded principals). */
@@ -103,6 +118,53 @@ export interface SnapshotContainerGroup {
   readonly properties?: {
     readonly provisioningState?: string;
     readonly containers?: readonly { readonly properties?: { readonly environmentVariables?: readonly { readonly name?: string; readonly value?: string }[] } }[];
+  };
+}
+
+/**
+ * A resource as the generic list sends it, with only what lab 11's grader reads: its type,
+ * location, tags, and its identity block's principal and the user-assigned identities it names
+ * (by id; what ARM says of each is not kept).
+ */
+export interface SnapshotResource extends RawResource {
+  readonly identity?: { readonly principalId?: string; readonly userAssignedIdentities?: Readonly<Record<string, Readonly<Record<string, never>>>> };
+}
+
+/** A soft-deleted vault as Vaults_ListDeleted sends it, with only what lab 11's grader reads. */
+export type SnapshotDeletedVault = RawDeletedVault;
+
+/** The fields of a resource the snapshot keeps. */
+function snapshotResource(wire: RawResource): SnapshotResource {
+  const identity = wire.identity;
+  return {
+    ...(wire.id === undefined ? {} : { id: wire.id }),
+    ...(wire.name === undefined ? {} : { name: wire.name }),
+    ...(wire.type === undefined ? {} : { type: wire.type }),
+    ...(wire.location === undefined ? {} : { location: wire.location }),
+    ...(wire.tags === undefined ? {} : { tags: wire.tags }),
+    ...(identity
+      ? {
+          identity: {
+            ...(identity.principalId === undefined ? {} : { principalId: identity.principalId }),
+            ...(identity.userAssignedIdentities ? { userAssignedIdentities: Object.fromEntries(Object.keys(identity.userAssignedIdentities).map((id) => [id, {}])) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The fields of a deleted vault the snapshot keeps. */
+function snapshotDeletedVault(wire: RawDeletedVault): SnapshotDeletedVault {
+  const p = wire.properties ?? {};
+  return {
+    ...(wire.name === undefined ? {} : { name: wire.name }),
+    properties: {
+      ...(p.location === undefined ? {} : { location: p.location }),
+      ...(p.tags === undefined ? {} : { tags: p.tags }),
+      ...(p.deletionDate === undefined ? {} : { deletionDate: p.deletionDate }),
+      ...(p.scheduledPurgeDate === undefined ? {} : { scheduledPurgeDate: p.scheduledPurgeDate }),
+      ...(p.purgeProtectionEnabled === undefined ? {} : { purgeProtectionEnabled: p.purgeProtectionEnabled }),
+    },
   };
 }
 
@@ -174,7 +236,7 @@ const API_VERSIONS = {
   // @azure/arm-keyvault 4.0.0's, the one lab 09's programs and its grader use.
   keyVault: VAULT_API_VERSION,
   // @azure/arm-containerinstance 9.1.0's, lab 10's grader's.
-  containerInstance: '2023-05-01',
+  containerInstance: CONTAINER_API_VERSION,
 } as const;
 
 /** One page of an ARM list as it is on the wire. */
@@ -219,8 +281,8 @@ function rawAssignment(wire: WireAssignment): RawAssignment {
 
 /**
  * Reads the configured subscription once, as the grader: identities, role assignments, VMs,
- * resource groups, resources, key vaults and container groups, each one paged list at subscription
- * scope (the seven at once),
+ * resource groups, resources, key vaults, container groups and deleted vaults, each one paged list
+ * at subscription scope (the eight at once),
  * then the definitions of the roles the assignments name that are not built-in roles the labs
  * know (usually none). Counts every page fetched in `armReads`.
  *
@@ -247,15 +309,16 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
     return (await armRequest<T>(armContext, { path, ...(apiVersion ? { apiVersion } : {}), throttle })).body;
   };
 
-  // The seven lists at once, the role assignments first: theirs is the longest chain of pages in a
+  // The eight lists at once, the role assignments first: theirs is the longest chain of pages in a
   // class (four or five assignments per learner), so its requests lead each round at ARM and its
   // pages are read first when pages of several lists arrive together.
-  const [roleAssignments, identities, vms, resourceGroups, resources, vaults, containerGroups] = await Promise.all([
+  const [roleAssignments, identities, vms, resourceGroups, resourceDetails, vaults, containerGroups, deletedVaults] = await Promise.all([
     list(get, `${sub}/providers/Microsoft.Authorization/roleAssignments`, API_VERSIONS.authorization, (w: WireAssignment) => assignmentView(rawAssignment(w))),
     list(get, `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`, API_VERSIONS.identities, (w: WireIdentity) => identityView(rawIdentity(w))),
     list(get, `${sub}/providers/Microsoft.Compute/virtualMachines`, API_VERSIONS.compute, (w: RawVm) => vmView(w)),
     list(get, `${sub}/resourcegroups`, API_VERSIONS.resources, (w: { id?: string; name?: string; location?: string }) => resourceGroupView({ ...w, location: w.location ?? '' })),
-    list(get, `${sub}/resources`, API_VERSIONS.resources, (w: { id?: string }) => w.id ?? ''),
+    // Resources_List: every resource with its tags and identity block (ARM's generic shape).
+    list(get, `${sub}/resources`, API_VERSIONS.resources, snapshotResource),
     // Vaults_ListBySubscription (GET …/providers/Microsoft.KeyVault/vaults: the vaults with their
     // properties; the generic resources list has no vaultUri nor permission model).
     list(get, `${sub}/providers/Microsoft.KeyVault/vaults`, API_VERSIONS.keyVault, (w: RawVault) =>
@@ -266,6 +329,13 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
     // registration", learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-register-resource-provider):
     // it has no container groups.
     list(get, `${sub}/providers/Microsoft.ContainerInstance/containerGroups`, API_VERSIONS.containerInstance, snapshotContainerGroup).catch((error: unknown) => {
+      if (error instanceof ArmError && /^(MissingSubscriptionRegistration|NoRegisteredProviderFound)$/.test(error.code)) return [];
+      throw error;
+    }),
+    // Vaults_ListDeleted (GET …/providers/Microsoft.KeyVault/deletedVaults, Reader's
+    // Microsoft.KeyVault/deletedVaults/read at the subscription): lab 11's "vault purged". A
+    // subscription that never registered Microsoft.KeyVault has none, as above.
+    list(get, `${sub}/providers/Microsoft.KeyVault/deletedVaults`, API_VERSIONS.keyVault, snapshotDeletedVault).catch((error: unknown) => {
       if (error instanceof ArmError && /^(MissingSubscriptionRegistration|NoRegisteredProviderFound)$/.test(error.code)) return [];
       throw error;
     }),
@@ -299,9 +369,11 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
     roleAssignments,
     vms,
     resourceGroups,
-    resources,
+    resources: resourceDetails.map((r) => r.id ?? ''),
     vaults,
     containerGroups,
+    resourceDetails,
+    deletedVaults,
     roles: Object.fromEntries(unnamed.filter((guid) => roles[guid]).map((guid) => [guid, roles[guid]!])),
     knownPrincipals: Object.fromEntries(knownPrincipals),
     armReads,
@@ -391,6 +463,14 @@ export interface SnapshotReads {
   readonly vaultById: (id: string) => Promise<VaultView | undefined>;
   /** Lab 10: every container group of the subscription, as ARM sent them (trimmed: SnapshotContainerGroup). */
   readonly containerGroupsInSubscription: () => Promise<readonly SnapshotContainerGroup[]>;
+  /**
+   * Lab 11: every resource in the learner's scope, with its tags and identity block, as the
+   * generic list sent them: the subscription's, or in shared mode the learner's group's (refused
+   * as ARM refuses a list in a group that does not exist).
+   */
+  readonly resourcesInScope: () => Promise<readonly SnapshotResource[]>;
+  /** Lab 11: the subscription's soft-deleted vaults, as ARM sent them (trimmed: SnapshotDeletedVault). */
+  readonly deletedVaultsInSubscription: () => Promise<readonly SnapshotDeletedVault[]>;
 }
 
 /** Lookups by lower-case "group/name", built once per snapshot and shared by every learner's context. */
@@ -400,6 +480,8 @@ interface SnapshotIndex {
   groups: Map<string, ResourceGroupView>;
   resources: Map<string, string[]>;
   vaults: Map<string, VaultView>;
+  /** `resourceDetails` by lower-case group: a shared-mode learner's scope. */
+  details: Map<string, SnapshotResource[]>;
 }
 
 const indexes = new WeakMap<ClassSnapshot, SnapshotIndex>();
@@ -425,12 +507,20 @@ function indexOf(snapshot: ClassSnapshot): SnapshotIndex {
     if (!list) resources.set(group, (list = []));
     list.push(id);
   }
+  const details = new Map<string, SnapshotResource[]>();
+  for (const r of snapshot.resourceDetails ?? []) {
+    const group = key(resourceGroupOf(r.id ?? ''));
+    let list = details.get(group);
+    if (!list) details.set(group, (list = []));
+    list.push(r);
+  }
   index = {
     identities: byName(snapshot.identities, (i) => i.name),
     vms: byName(snapshot.vms, (v) => v.name),
     groups: new Map(snapshot.resourceGroups.map((g) => [key(g.name), g])),
     resources,
     vaults: new Map((snapshot.vaults ?? []).map((v) => [v.id.toLowerCase().replace(/\/+$/, ''), v])),
+    details,
   };
   indexes.set(snapshot, index);
   return index;
@@ -501,5 +591,16 @@ export function createSnapshotContext(snapshot: ClassSnapshot, options: Snapshot
     },
     ...(snapshot.vaults ? { vaultById: async (id: string) => index.vaults.get(id.toLowerCase().replace(/\/+$/, '')) } : {}),
     ...(snapshot.containerGroups ? { containerGroupsInSubscription: async () => snapshot.containerGroups! } : {}),
+    ...(snapshot.resourceDetails
+      ? {
+          resourcesInScope: async () => {
+            if (names.mode !== 'shared') return snapshot.resourceDetails!;
+            // As live in shared mode: the list of the learner's group, which must exist.
+            if (!index.groups.has(key(group))) throw missingGroup(group);
+            return index.details.get(key(group)) ?? [];
+          },
+        }
+      : {}),
+    ...(snapshot.deletedVaults ? { deletedVaultsInSubscription: async () => snapshot.deletedVaults! } : {}),
   });
 }

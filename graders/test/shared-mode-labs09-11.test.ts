@@ -11,7 +11,8 @@
 // container groups in her group with her identity (the lab's own program, the real
 // ContainerInstanceManagementClient) and lab 10 passes; she cannot make one in bob's group nor
 // attach bob's identity to hers. Lab 11: she may remove what she made (role assignments, groups,
-// identities, her vault).
+// identities, her vault), and a class grade of lab 11 reads the class snapshot, not each learner's
+// resources and deleted vaults.
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -350,5 +351,40 @@ describe('lab 11 in shared mode, as a class principal', () => {
     // What the class made for him stays (tagged class=cls), for `milab class teardown`.
     expect((await instructor.compute.virtualMachines.get(bob.names.resourceGroup, bob.names.vm)).tags).toMatchObject({ class: 'cls', learner: OTHER });
     expect((await instructor.resources.resourceGroups.get(bob.names.resourceGroup)).name).toBe(bob.names.resourceGroup);
+  }, 300_000);
+
+  it('lab 11 in a class grade of ada and bob reads the one snapshot (resources with their tags, deleted vaults): no ARM read per learner, the same grades as live', async () => {
+    // Ada's clean-up, half done (above: no lab 11 setup, her identity gone, her vault deleted and
+    // purged), graded as she is; bob's finished.
+    const live = { ada: (await gradeLabs([grader11], { config: ada.config, env: ada.env })).report, bob: (await gradeLabs([grader11], { config: bob.config, env: bob.env })).report };
+    expect(live.bob.status).toBe('passed');
+    const graderEnv = Object.fromEntries(Object.entries(ada.env).filter(([k]) => !k.startsWith('AZURE_')));
+    const reads: string[] = [];
+    const snapshot = await takeSnapshot({ config: loadConfig({ env: graderEnv }), env: graderEnv, as: 'grader', onRead: (what) => reads.push(what) });
+    // Lab 11's lists are the subscription's, once for the class: the resources (with their tags
+    // and identity blocks) and the deleted vaults (bob's, soft-deleted, for the instructor to purge).
+    const sub = `/subscriptions/${ada.names.subscriptionId}`;
+    expect(reads.filter((r) => r === `GET ${sub}/resources` || r === `GET ${sub}/providers/Microsoft.KeyVault/deletedVaults`).sort()).toEqual([`GET ${sub}/providers/Microsoft.KeyVault/deletedVaults`, `GET ${sub}/resources`]);
+    expect(snapshot.deletedVaults?.map((d) => d.name)).toEqual([vaultName(bob.names)]);
+    expect(snapshot.resourceDetails?.find((r) => r.id?.toLowerCase() === bob.names.vmId.toLowerCase())?.tags).toMatchObject({ class: 'cls', learner: OTHER });
+
+    const saved = JSON.parse(JSON.stringify(snapshot)) as typeof snapshot;
+    const graderReads = () => readAudit(world.stateDir, { principal: 'grader' }).filter((e) => e.path.includes('/subscriptions/'));
+    const before = graderReads().length;
+    const fromSnapshot = {
+      ada: (await gradeLabs([grader11], { ctx: createSnapshotContext(saved, { config: ada.config, env: ada.env, learnerObjectId: ada.principal.objectId }) })).report,
+      bob: (await gradeLabs([grader11], { ctx: createSnapshotContext(saved, { config: bob.config, env: bob.env, learnerObjectId: bob.principal.objectId }) })).report,
+    };
+    // Two learners graded, and the grader read nothing more of ARM: everything came from the snapshot.
+    expect(graderReads().slice(before)).toEqual([]);
+    expect(strip(fromSnapshot.ada)).toEqual(strip(live.ada));
+    expect(strip(fromSnapshot.bob)).toEqual(strip(live.bob));
+    expect(said(result(fromSnapshot.bob, '11.vault-purged'))).toContain('the instructor purges it');
+
+    // A snapshot saved before lab 11 (neither list in it): the same grade, lab 11's two lists read live.
+    const { resourceDetails: _details, deletedVaults: _deleted, ...older } = saved;
+    const olderBefore = graderReads().length;
+    expect(strip((await gradeLabs([grader11], { ctx: createSnapshotContext(older, { config: bob.config, env: bob.env, learnerObjectId: bob.principal.objectId }) })).report)).toEqual(strip(live.bob));
+    expect(graderReads().slice(olderBefore).map((e) => e.path.split('?')[0]?.toLowerCase()).sort()).toEqual([`${sub}/providers/Microsoft.KeyVault/deletedVaults`, `${bob.names.resourceGroupScope}/resources`].map((p) => p.toLowerCase()).sort());
   }, 300_000);
 });

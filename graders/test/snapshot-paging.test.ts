@@ -41,13 +41,14 @@ describe('takeSnapshot over paged lists', () => {
         principalId: identity.principalId!,
         principalType: 'ServicePrincipal',
       });
-      // Lab 09's vault, for four of them: more than one page of vaults too.
-      if (['l1', 'l2', 'l3', 'l4'].includes(id)) {
-        await instructor.resources.resources.beginCreateOrUpdateByIdAndWait(`${sub}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/kv-${id}-paging`, '2025-05-01', {
-          location: 'westus',
-          properties: { tenantId: config.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true },
-        } as never);
-      }
+      // Lab 09's vault for each; four of them deleted again (lab 11), soft-deleted: two pages of
+      // deleted vaults, one of vaults.
+      const vault = `${sub}/resourceGroups/${group}/providers/Microsoft.KeyVault/vaults/kv-${id}-paging`;
+      await instructor.resources.resources.beginCreateOrUpdateByIdAndWait(vault, '2025-05-01', {
+        location: 'westus',
+        properties: { tenantId: config.tenantId, sku: { family: 'A', name: 'standard' }, enableRbacAuthorization: true },
+      } as never);
+      if (['l4', 'l5', 'l6', 'l7'].includes(id)) await instructor.resources.resources.beginDeleteByIdAndWait(vault, '2025-05-01');
     }
     const before = readAudit(join(home, 'emulator'), { principal: 'grader' }).length;
     const reads: string[] = [];
@@ -56,7 +57,9 @@ describe('takeSnapshot over paged lists', () => {
 
     expect(snapshot.identities.map((i) => i.name)).toEqual(expect.arrayContaining(['id-milab-l1', 'id-milab-l7']));
     expect(snapshot.resourceGroups.map((g) => g.name)).toEqual(expect.arrayContaining(['rg-milab-cls-l1', 'rg-milab-cls-l7']));
-    expect(snapshot.vaults?.map((v) => v.name).sort()).toEqual(['kv-l1-paging', 'kv-l2-paging', 'kv-l3-paging', 'kv-l4-paging']);
+    expect(snapshot.vaults?.map((v) => v.name).sort()).toEqual(['kv-l1-paging', 'kv-l2-paging', 'kv-l3-paging']);
+    expect(snapshot.deletedVaults?.map((v) => v.name).sort()).toEqual(['kv-l4-paging', 'kv-l5-paging', 'kv-l6-paging', 'kv-l7-paging']);
+    expect(snapshot.resourceDetails?.map((r) => r.id)).toEqual(snapshot.resources);
     const expected =
       pages(snapshot.identities.length) +
       pages(snapshot.roleAssignments.length) +
@@ -64,19 +67,21 @@ describe('takeSnapshot over paged lists', () => {
       pages(snapshot.resourceGroups.length) +
       pages(snapshot.resources.length) +
       pages(snapshot.vaults?.length ?? 0) +
-      pages(snapshot.containerGroups?.length ?? 0);
+      pages(snapshot.containerGroups?.length ?? 0) +
+      pages(snapshot.deletedVaults?.length ?? 0);
     expect(snapshot.armReads).toBe(expected);
     expect(snapshot.armReads).toBe(reads.length);
     expect(snapshot.armReads).toBe(seen);
-    // Every list had more than one page here.
-    expect(snapshot.armReads).toBeGreaterThan(7);
-    // What the reads were: the seven lists at subscription scope, nothing per learner.
+    // More pages than lists: the lists with more than a page were followed.
+    expect(snapshot.armReads).toBeGreaterThan(8);
+    // What the reads were: the eight lists at subscription scope, nothing per learner.
     const lists = new Set(reads.map((r) => r.replace(/^GET /, '')));
     expect([...lists].sort()).toEqual(
       [
         `${sub}/providers/Microsoft.Authorization/roleAssignments`,
         `${sub}/providers/Microsoft.Compute/virtualMachines`,
         `${sub}/providers/Microsoft.KeyVault/vaults`,
+        `${sub}/providers/Microsoft.KeyVault/deletedVaults`,
         `${sub}/providers/Microsoft.ContainerInstance/containerGroups`,
         `${sub}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`,
         `${sub}/resourcegroups`,

@@ -241,8 +241,9 @@ describe('takeSnapshot', () => {
       expect(reads.every((r) => r.startsWith(`GET /subscriptions/${world.names.subscriptionId}/`))).toBe(true);
       counts.push(snapshot.armReads);
     }
-    // identities, role assignments, VMs, resource groups, resources, key vaults, container groups: one page each at this size.
-    expect(counts).toEqual([7, 7]);
+    // identities, role assignments, VMs, resource groups, resources, key vaults, container groups,
+    // deleted vaults: one page each at this size.
+    expect(counts).toEqual([8, 8]);
   });
 
   it('reads within the throttle buckets it is given (one token per page)', async () => {

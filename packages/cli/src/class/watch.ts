@@ -29,11 +29,11 @@ export const WATCH_READS_PER_HOUR = ARM_READS_PER_HOUR * WATCH_SHARE;
 /** No round starts sooner than this after the last one, whatever the budget allows. */
 export const MIN_INTERVAL_SECONDS = 5;
 /**
- * Reads a snapshot takes per subscription before the first round says: its seven paged lists
- * (identities, role assignments, VMs, resource groups, resources, key vaults, container groups),
- * one page each (graders/lib/snapshot.ts).
+ * Reads a snapshot takes per subscription before the first round says: its eight paged lists
+ * (identities, role assignments, VMs, resource groups, resources, key vaults, container groups,
+ * deleted vaults), one page each (graders/lib/snapshot.ts).
  */
-export const SNAPSHOT_LISTS = 7;
+export const SNAPSHOT_LISTS = 8;
 /** The default --serve port. */
 export const DEFAULT_PORT = 4280;
 /** A learner with something to fix and no change for this long counts as stuck in the terminal. */
