@@ -10,7 +10,6 @@ import {
   Dropdown,
   Field,
   Input,
-  Link,
   makeStyles,
   Menu,
   MenuItem,
@@ -35,13 +34,13 @@ import {
   TableRow,
   TabList,
   tokens,
-  Toolbar,
   ToolbarButton,
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { API_VERSIONS, newGuid, resourceGroupOf, subscriptionOf, type Identity, type ResourceGroup, type RoleAssignment, type RoleDefinition, type Session, type Subscription, type VirtualMachine, type ContainerGroup } from './api.js';
 import type { BladeProps, View } from './nav.js';
-import { Blade, ErrorBar, Loading, ResourceMenu, useArmList } from './ui.js';
+import { ResourceList, ResourceListBlade, useList } from './list.js';
+import { Blade, ErrorBar, Loading, ResourceMenu } from './ui.js';
 import { regionLabel } from './project.js';
 
 const useStyles = makeStyles({
@@ -64,34 +63,23 @@ const AUTH = 'providers/Microsoft.Authorization';
 const home = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'home' }) });
 
 export function SubscriptionsList({ session, go }: BladeProps) {
-  const { items, error } = useArmList<Subscription>(session, `/subscriptions?api-version=${API_VERSIONS.subscriptions}`);
   return (
-    <Blade crumbs={[home(go), { label: 'Subscriptions' }]} title="Subscriptions" subtitle="Default Directory">
-      <ErrorBar error={error} />
-      {!items && !error && <Loading label="Loading subscriptions…" />}
-      {items && (
-        <Table aria-label="Subscriptions" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Subscription name</TableHeaderCell>
-              <TableHeaderCell>Subscription ID</TableHeaderCell>
-              <TableHeaderCell>State</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {items.map((s) => (
-              <TableRow key={s.id}>
-                <TableCell>
-                  <Link onClick={() => go({ kind: 'subscription', id: s.id, page: 'Overview' })}>{s.displayName}</Link>
-                </TableCell>
-                <TableCell>{s.subscriptionId}</TableCell>
-                <TableCell>{s.state}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
-    </Blade>
+    <ResourceListBlade<Subscription>
+      session={session}
+      path={`/subscriptions?api-version=${API_VERSIONS.subscriptions}`}
+      crumbs={[home(go), { label: 'Subscriptions' }]}
+      title="Subscriptions"
+      subtitle="Default Directory"
+      tableLabel="Subscriptions"
+      loading="Loading subscriptions…"
+      empty="No subscriptions to display."
+      columns={[
+        { header: 'Subscription name', cell: (s) => s.displayName },
+        { header: 'Subscription ID', cell: (s) => s.subscriptionId },
+        { header: 'State', cell: (s) => s.state },
+      ]}
+      open={(s) => go({ kind: 'subscription', id: s.id, page: 'Overview' })}
+    />
   );
 }
 
@@ -128,34 +116,23 @@ export function SubscriptionBlade({ session, go, id, page }: BladeProps & { id: 
 }
 
 export function ResourceGroupsList({ session, go }: BladeProps) {
-  const { items, error } = useArmList<ResourceGroup>(session, `/subscriptions/${session.context.subscriptionId}/resourcegroups?api-version=${API_VERSIONS.resourceGroups}`);
   return (
-    <Blade crumbs={[home(go), { label: 'Resource groups' }]} title="Resource groups" subtitle="Default Directory">
-      <ErrorBar error={error} />
-      {!items && !error && <Loading label="Loading resource groups…" />}
-      {items && (
-        <Table aria-label="Resource groups" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Subscription</TableHeaderCell>
-              <TableHeaderCell>Location</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {items.map((g) => (
-              <TableRow key={g.id}>
-                <TableCell>
-                  <Link onClick={() => go({ kind: 'resourceGroup', id: g.id, page: 'Overview' })}>{g.name}</Link>
-                </TableCell>
-                <TableCell>{subscriptionOf(g.id)}</TableCell>
-                <TableCell>{regionLabel(g.location)}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
-    </Blade>
+    <ResourceListBlade<ResourceGroup>
+      session={session}
+      path={`/subscriptions/${session.context.subscriptionId}/resourcegroups?api-version=${API_VERSIONS.resourceGroups}`}
+      crumbs={[home(go), { label: 'Resource groups' }]}
+      title="Resource groups"
+      subtitle="Default Directory"
+      tableLabel="Resource groups"
+      loading="Loading resource groups…"
+      empty="No resource groups to display."
+      columns={[
+        { header: 'Name', cell: (g) => g.name },
+        { header: 'Subscription', cell: (g) => subscriptionOf(g.id) },
+        { header: 'Location', cell: (g) => regionLabel(g.location) },
+      ]}
+      open={(g) => go({ kind: 'resourceGroup', id: g.id, page: 'Overview' })}
+    />
   );
 }
 
@@ -217,26 +194,33 @@ async function loadDirectory(session: Session, subscriptionId: string): Promise<
 const guidOf = (id: string) => id.split('/').pop()?.toLowerCase() ?? '';
 
 export function AccessControl({ session, go, scope, scopeLabel, self }: BladeProps & { scope: string; scopeLabel: string; self: View }) {
-  const [assignments, setAssignments] = useState<RoleAssignment[]>();
+  const path = `${scope}/${AUTH}/roleAssignments?api-version=${API_VERSIONS.authorization}&$filter=atScope()`;
+  const assignments = useList<RoleAssignment>(session, path, (s) => s.list<RoleAssignment>(path));
   const [roles, setRoles] = useState<Map<string, string>>(new Map());
   const [directory, setDirectory] = useState<Directory>();
-  const [error, setError] = useState<unknown>();
   const [round, setRound] = useState(0);
   const subscriptionId = subscriptionOf(scope);
+  // The names the rows show (roles, who the principals are): read again with the assignments.
   useEffect(() => {
-    setAssignments(undefined);
-    setError(undefined);
-    session.list<RoleAssignment>(`${scope}/${AUTH}/roleAssignments?api-version=${API_VERSIONS.authorization}&$filter=atScope()`).then(setAssignments, setError);
     session.list<RoleDefinition>(`/subscriptions/${subscriptionId}/${AUTH}/roleDefinitions?api-version=${API_VERSIONS.authorization}`).then(
       (defs) => setRoles(new Map(defs.map((d) => [guidOf(d.id), d.properties.roleName]))),
       () => undefined,
     );
     loadDirectory(session, subscriptionId).then(setDirectory, () => undefined);
-  }, [session, scope, subscriptionId, round]);
+  }, [session, subscriptionId, round]);
+  const refresh = () => {
+    assignments.refresh();
+    setRound((r) => r + 1);
+  };
   const scopeText = (at: string) => (at.toLowerCase() === scope.toLowerCase() ? 'This resource' : at.split('/').length < scope.split('/').length ? `${at.includes('/resourceGroups/') ? 'Resource group' : 'Subscription'} (Inherited)` : at);
+  const who = (a: RoleAssignment) => directory?.names.get(a.properties.principalId);
   return (
-    <div style={{ display: 'flex', flexDirection: 'column', gap: '12px', padding: '0 16px' }}>
-      <Toolbar aria-label="Access control (IAM) commands">
+    <ResourceList<RoleAssignment>
+      inset
+      name="Access control (IAM)"
+      tableLabel="Role assignments"
+      list={{ ...assignments, refresh }}
+      command={
         <Menu>
           <MenuTrigger disableButtonEnhancement>
             <ToolbarButton appearance="primary">+ Add</ToolbarButton>
@@ -247,44 +231,21 @@ export function AccessControl({ session, go, scope, scopeLabel, self }: BladePro
             </MenuList>
           </MenuPopover>
         </Menu>
-        <ToolbarButton onClick={() => setRound((r) => r + 1)}>Refresh</ToolbarButton>
-      </Toolbar>
-      <TabList selectedValue="Role assignments" aria-label="Access control (IAM) views">
-        <Tab value="Role assignments">Role assignments</Tab>
-      </TabList>
-      <ErrorBar error={error} />
-      {!assignments && !error && <Loading label="Loading role assignments…" />}
-      {assignments && (
-        <Table aria-label="Role assignments" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Type</TableHeaderCell>
-              <TableHeaderCell>Role</TableHeaderCell>
-              <TableHeaderCell>Scope</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {assignments.length === 0 && (
-              <TableRow>
-                <TableCell colSpan={4}>No role assignments at this scope.</TableCell>
-              </TableRow>
-            )}
-            {assignments.map((a) => {
-              const who = directory?.names.get(a.properties.principalId);
-              return (
-                <TableRow key={a.id}>
-                  <TableCell>{who?.name ?? (directory ? 'Identity not found. Unable to find identity.' : a.properties.principalId)}</TableCell>
-                  <TableCell>{who?.type ?? a.properties.principalType ?? 'Unknown'}</TableCell>
-                  <TableCell>{roles.get(guidOf(a.properties.roleDefinitionId)) ?? guidOf(a.properties.roleDefinitionId)}</TableCell>
-                  <TableCell>{scopeText(a.properties.scope)}</TableCell>
-                </TableRow>
-              );
-            })}
-          </TableBody>
-        </Table>
-      )}
-    </div>
+      }
+      header={
+        <TabList selectedValue="Role assignments" aria-label="Access control (IAM) views">
+          <Tab value="Role assignments">Role assignments</Tab>
+        </TabList>
+      }
+      loading="Loading role assignments…"
+      empty="No role assignments at this scope."
+      columns={[
+        { header: 'Name', cell: (a) => who(a)?.name ?? (directory ? 'Identity not found. Unable to find identity.' : a.properties.principalId) },
+        { header: 'Type', cell: (a) => who(a)?.type ?? a.properties.principalType ?? 'Unknown' },
+        { header: 'Role', cell: (a) => roles.get(guidOf(a.properties.roleDefinitionId)) ?? guidOf(a.properties.roleDefinitionId) },
+        { header: 'Scope', cell: (a) => scopeText(a.properties.scope) },
+      ]}
+    />
   );
 }
 

@@ -24,7 +24,6 @@ import {
   Dropdown,
   Field,
   Input,
-  Link,
   makeStyles,
   Option,
   Radio,
@@ -48,7 +47,8 @@ import { API_VERSIONS, resourceGroupOf, subscriptionOf, type ContainerGroup, typ
 import { regionLabel } from './project.js';
 import type { BladeProps, ContainerGroupPage, View } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
-import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar, useArmList } from './ui.js';
+import { ResourceListBlade } from './list.js';
+import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';
 import { AddUserAssigned, IdentityTabs, type IdentityChange } from './Vms.js';
 
 const useStyles = makeStyles({
@@ -79,49 +79,26 @@ export function groupStatus(group: ContainerGroup): string {
 }
 
 export function ContainerGroupsList({ session, go }: BladeProps) {
-  const { items, error, refresh } = useArmList<ContainerGroup>(session, `/subscriptions/${session.context.subscriptionId}/providers/${GROUP_TYPE}?api-version=${API_VERSIONS.containerInstance}`);
   return (
-    <Blade crumbs={[home(go), { label: 'Container instances' }]} title="Container instances" subtitle="Default Directory">
-      <Toolbar aria-label="Container instances commands">
-        <ToolbarButton appearance="primary" onClick={() => go({ kind: 'createContainerGroup' })}>
-          + Create
-        </ToolbarButton>
-        <ToolbarButton onClick={refresh}>Refresh</ToolbarButton>
-      </Toolbar>
-      <ErrorBar error={error} />
-      {!items && !error && <Loading label="Loading container instances…" />}
-      {items && (
-        <Table aria-label="Container instances" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Resource group</TableHeaderCell>
-              <TableHeaderCell>Location</TableHeaderCell>
-              <TableHeaderCell>Status</TableHeaderCell>
-              <TableHeaderCell>OS type</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {items.length === 0 && (
-              <TableRow>
-                <TableCell colSpan={5}>No container instances to display. Select + Create to make one.</TableCell>
-              </TableRow>
-            )}
-            {items.map((group) => (
-              <TableRow key={group.id}>
-                <TableCell>
-                  <Link onClick={() => go({ kind: 'containerGroup', id: group.id, page: 'Overview' })}>{group.name}</Link>
-                </TableCell>
-                <TableCell>{resourceGroupOf(group.id)}</TableCell>
-                <TableCell>{regionLabel(group.location)}</TableCell>
-                <TableCell>{groupStatus(group)}</TableCell>
-                <TableCell>{group.properties.osType ?? ''}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
-    </Blade>
+    <ResourceListBlade<ContainerGroup>
+      session={session}
+      path={`/subscriptions/${session.context.subscriptionId}/providers/${GROUP_TYPE}?api-version=${API_VERSIONS.containerInstance}`}
+      crumbs={[home(go), { label: 'Container instances' }]}
+      title="Container instances"
+      subtitle="Default Directory"
+      create={{ label: '+ Create', go: () => go({ kind: 'createContainerGroup' }) }}
+      tableLabel="Container instances"
+      loading="Loading container instances…"
+      empty="No container instances to display. Select + Create to make one."
+      columns={[
+        { header: 'Name', cell: (group) => group.name },
+        { header: 'Resource group', cell: (group) => resourceGroupOf(group.id) },
+        { header: 'Location', cell: (group) => regionLabel(group.location) },
+        { header: 'Status', cell: groupStatus },
+        { header: 'OS type', cell: (group) => group.properties.osType ?? '' },
+      ]}
+      open={(group) => go({ kind: 'containerGroup', id: group.id, page: 'Overview' })}
+    />
   );
 }
 

@@ -2,28 +2,13 @@
 // create, as Azure's wizard), and an identity's Overview with its Client ID and Object (principal) ID.
 // The labels follow "Manage user-assigned managed identities" (Azure portal tab)
 // (https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-manage-user-assigned-managed-identities).
-import {
-  Field,
-  Input,
-  Link,
-  makeStyles,
-  Tab,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
-  TabList,
-  tokens,
-  Toolbar,
-  ToolbarButton,
-} from '@fluentui/react-components';
+import { Field, Input, makeStyles, Tab, TabList, tokens } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { API_VERSIONS, resourceGroupOf, subscriptionOf, type Identity, type Subscription } from './api.js';
 import type { BladeProps } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, regionLabel, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
-import { Blade, ErrorBar, Loading, SuccessBar, useArmList } from './ui.js';
+import { ResourceListBlade } from './list.js';
+import { Blade, ErrorBar, Loading, SuccessBar } from './ui.js';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '14px', maxWidth: '640px' },
@@ -40,48 +25,26 @@ const useStyles = makeStyles({
 const IDENTITY_TYPE = 'Microsoft.ManagedIdentity/userAssignedIdentities';
 
 export function IdentitiesList({ session, go, notice }: BladeProps & { notice?: string }) {
-  const { items, error, refresh } = useArmList<Identity>(session, `/subscriptions/${session.context.subscriptionId}/providers/${IDENTITY_TYPE}?api-version=${API_VERSIONS.identities}`);
   return (
-    <Blade crumbs={[{ label: 'Home', go: () => go({ kind: 'home' }) }, { label: 'Managed Identities' }]} title="Managed Identities" subtitle="Default Directory">
-      <Toolbar aria-label="Managed Identities commands">
-        <ToolbarButton appearance="primary" onClick={() => go({ kind: 'createIdentity' })}>
-          + Create
-        </ToolbarButton>
-        <ToolbarButton onClick={refresh}>Refresh</ToolbarButton>
-      </Toolbar>
-      {notice && <SuccessBar title={notice} />}
-      <ErrorBar error={error} />
-      {!items && !error && <Loading label="Loading managed identities…" />}
-      {items && (
-        <Table aria-label="Managed identities" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Resource group</TableHeaderCell>
-              <TableHeaderCell>Location</TableHeaderCell>
-              <TableHeaderCell>Subscription</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {items.length === 0 && (
-              <TableRow>
-                <TableCell colSpan={4}>No managed identities to display. Select + Create to make one.</TableCell>
-              </TableRow>
-            )}
-            {items.map((identity) => (
-              <TableRow key={identity.id}>
-                <TableCell>
-                  <Link onClick={() => go({ kind: 'identity', id: identity.id })}>{identity.name}</Link>
-                </TableCell>
-                <TableCell>{resourceGroupOf(identity.id)}</TableCell>
-                <TableCell>{regionLabel(identity.location)}</TableCell>
-                <TableCell>{subscriptionOf(identity.id)}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
-    </Blade>
+    <ResourceListBlade<Identity>
+      session={session}
+      path={`/subscriptions/${session.context.subscriptionId}/providers/${IDENTITY_TYPE}?api-version=${API_VERSIONS.identities}`}
+      crumbs={[{ label: 'Home', go: () => go({ kind: 'home' }) }, { label: 'Managed Identities' }]}
+      title="Managed Identities"
+      subtitle="Default Directory"
+      create={{ label: '+ Create', go: () => go({ kind: 'createIdentity' }) }}
+      notice={notice}
+      tableLabel="Managed identities"
+      loading="Loading managed identities…"
+      empty="No managed identities to display. Select + Create to make one."
+      columns={[
+        { header: 'Name', cell: (identity) => identity.name },
+        { header: 'Resource group', cell: (identity) => resourceGroupOf(identity.id) },
+        { header: 'Location', cell: (identity) => regionLabel(identity.location) },
+        { header: 'Subscription', cell: (identity) => subscriptionOf(identity.id) },
+      ]}
+      open={(identity) => go({ kind: 'identity', id: identity.id })}
+    />
   );
 }
 

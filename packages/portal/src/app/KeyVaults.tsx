@@ -21,7 +21,6 @@ import {
   Dropdown,
   Field,
   Input,
-  Link,
   makeStyles,
   MessageBar,
   MessageBarBody,
@@ -30,16 +29,8 @@ import {
   Radio,
   RadioGroup,
   Tab,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
   TabList,
   tokens,
-  Toolbar,
-  ToolbarButton,
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { AccessControl } from './Access.js';
@@ -47,7 +38,8 @@ import { ApiError, API_VERSIONS, resourceGroupOf, subscriptionOf, type KeyVault,
 import { regionLabel } from './project.js';
 import type { BladeProps, KeyVaultPage, View } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
-import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar, useArmList } from './ui.js';
+import { ResourceList, ResourceListBlade, useList } from './list.js';
+import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '14px', maxWidth: '680px' },
@@ -70,49 +62,26 @@ const home = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'h
 const vaultsCrumb = (go: BladeProps['go']) => ({ label: 'Key vaults', go: () => go({ kind: 'keyVaults' }) });
 
 export function KeyVaultsList({ session, go }: BladeProps) {
-  const { items, error, refresh } = useArmList<KeyVault>(session, `/subscriptions/${session.context.subscriptionId}/providers/${VAULT_TYPE}?api-version=${API_VERSIONS.keyVault}`);
   return (
-    <Blade crumbs={[home(go), { label: 'Key vaults' }]} title="Key vaults" subtitle="Default Directory">
-      <Toolbar aria-label="Key vaults commands">
-        <ToolbarButton appearance="primary" onClick={() => go({ kind: 'createKeyVault' })}>
-          + Create
-        </ToolbarButton>
-        <ToolbarButton onClick={refresh}>Refresh</ToolbarButton>
-      </Toolbar>
-      <ErrorBar error={error} />
-      {!items && !error && <Loading label="Loading key vaults…" />}
-      {items && (
-        <Table aria-label="Key vaults" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Type</TableHeaderCell>
-              <TableHeaderCell>Resource group</TableHeaderCell>
-              <TableHeaderCell>Location</TableHeaderCell>
-              <TableHeaderCell>Subscription</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {items.length === 0 && (
-              <TableRow>
-                <TableCell colSpan={5}>No key vaults to display. Select + Create to make one.</TableCell>
-              </TableRow>
-            )}
-            {items.map((vault) => (
-              <TableRow key={vault.id}>
-                <TableCell>
-                  <Link onClick={() => go({ kind: 'keyVault', id: vault.id, page: 'Overview' })}>{vault.name}</Link>
-                </TableCell>
-                <TableCell>Key vault</TableCell>
-                <TableCell>{resourceGroupOf(vault.id)}</TableCell>
-                <TableCell>{regionLabel(vault.location)}</TableCell>
-                <TableCell>{session.subscriptionNames.get(subscriptionOf(vault.id)) ?? subscriptionOf(vault.id)}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
-    </Blade>
+    <ResourceListBlade<KeyVault>
+      session={session}
+      path={`/subscriptions/${session.context.subscriptionId}/providers/${VAULT_TYPE}?api-version=${API_VERSIONS.keyVault}`}
+      crumbs={[home(go), { label: 'Key vaults' }]}
+      title="Key vaults"
+      subtitle="Default Directory"
+      create={{ label: '+ Create', go: () => go({ kind: 'createKeyVault' }) }}
+      tableLabel="Key vaults"
+      loading="Loading key vaults…"
+      empty="No key vaults to display. Select + Create to make one."
+      columns={[
+        { header: 'Name', cell: (vault) => vault.name },
+        { header: 'Type', cell: () => 'Key vault' },
+        { header: 'Resource group', cell: (vault) => resourceGroupOf(vault.id) },
+        { header: 'Location', cell: (vault) => regionLabel(vault.location) },
+        { header: 'Subscription', cell: (vault) => session.subscriptionNames.get(subscriptionOf(vault.id)) ?? subscriptionOf(vault.id) },
+      ]}
+      open={(vault) => go({ kind: 'keyVault', id: vault.id, page: 'Overview' })}
+    />
   );
 }
 
@@ -363,65 +332,38 @@ const secretName = (item: SecretItem) => item.id.split('/').filter(Boolean).pop(
 const dateOf = (seconds: number | undefined) => (seconds === undefined ? '' : new Date(seconds * 1000).toLocaleString());
 
 function Secrets({ session, go, vault, notice }: { session: Session; go: BladeProps['go']; vault: KeyVault; notice?: string }) {
-  const styles = useStyles();
-  const [items, setItems] = useState<SecretItem[]>();
-  const [error, setError] = useState<unknown>();
-  const [round, setRound] = useState(0);
   const uri = vault.properties.vaultUri ?? '';
-  useEffect(() => {
-    setItems(undefined);
-    setError(undefined);
-    session.vaultList<SecretItem>(uri, `/secrets?api-version=${API_VERSIONS.secrets}`).then(setItems, setError);
-  }, [session, uri, round]);
+  const path = `/secrets?api-version=${API_VERSIONS.secrets}`;
+  const list = useList<SecretItem>(session, `${uri}${path}`, (s) => s.vaultList<SecretItem>(uri, path));
   // Azure's Secrets page says this when the vault refuses the list (RBAC model, no data role).
-  const rbacRefused = error instanceof ApiError && error.status === 403 && vault.properties.enableRbacAuthorization;
+  const rbacRefused = list.error instanceof ApiError && list.error.status === 403 && vault.properties.enableRbacAuthorization;
   return (
-    <div className={styles.page}>
-      <Toolbar aria-label="Secrets commands">
-        <ToolbarButton appearance="primary" onClick={() => go({ kind: 'createSecret', vaultId: vault.id })}>
-          + Generate/Import
-        </ToolbarButton>
-        <ToolbarButton onClick={() => setRound((r) => r + 1)}>Refresh</ToolbarButton>
-      </Toolbar>
-      {notice && <SuccessBar title={notice} />}
-      {rbacRefused && (
-        <MessageBar intent="warning" layout="multiline">
-          <MessageBarBody>
-            <MessageBarTitle>The operation is not allowed by RBAC.</MessageBarTitle>
-            If role assignments were recently changed, please wait several minutes for role assignments to become effective. To list and set secrets you need a Key Vault data role on this vault (Key Vault Secrets Officer): Owner is not enough. Add it in Access control (IAM).
-          </MessageBarBody>
-        </MessageBar>
-      )}
-      <ErrorBar error={error} />
-      {!items && !error && <Loading label="Loading secrets…" />}
-      {items && (
-        <Table aria-label="Secrets" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Type</TableHeaderCell>
-              <TableHeaderCell>Status</TableHeaderCell>
-              <TableHeaderCell>Expiration date</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {items.length === 0 && (
-              <TableRow>
-                <TableCell colSpan={4}>There are no secrets available.</TableCell>
-              </TableRow>
-            )}
-            {items.map((item) => (
-              <TableRow key={item.id}>
-                <TableCell>{secretName(item)}</TableCell>
-                <TableCell>{item.contentType ?? ''}</TableCell>
-                <TableCell>{item.attributes?.enabled === false ? 'Disabled' : 'Enabled'}</TableCell>
-                <TableCell>{dateOf(item.attributes?.exp)}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
-    </div>
+    <ResourceList<SecretItem>
+      inset
+      name="Secrets"
+      tableLabel="Secrets"
+      list={list}
+      create={{ label: '+ Generate/Import', go: () => go({ kind: 'createSecret', vaultId: vault.id }) }}
+      notice={notice}
+      bars={
+        rbacRefused && (
+          <MessageBar intent="warning" layout="multiline">
+            <MessageBarBody>
+              <MessageBarTitle>The operation is not allowed by RBAC.</MessageBarTitle>
+              If role assignments were recently changed, please wait several minutes for role assignments to become effective. To list and set secrets you need a Key Vault data role on this vault (Key Vault Secrets Officer): Owner is not enough. Add it in Access control (IAM).
+            </MessageBarBody>
+          </MessageBar>
+        )
+      }
+      loading="Loading secrets…"
+      empty="There are no secrets available."
+      columns={[
+        { header: 'Name', cell: secretName },
+        { header: 'Type', cell: (item) => item.contentType ?? '' },
+        { header: 'Status', cell: (item) => (item.attributes?.enabled === false ? 'Disabled' : 'Enabled') },
+        { header: 'Expiration date', cell: (item) => dateOf(item.attributes?.exp) },
+      ]}
+    />
   );
 }
 

@@ -22,7 +22,6 @@ import {
   DrawerHeaderTitle,
   Dropdown,
   Field,
-  Link,
   makeStyles,
   Option,
   OverlayDrawer,
@@ -42,6 +41,7 @@ import {
 import { useEffect, useState } from 'react';
 import { API_VERSIONS, resourceGroupOf, subscriptionOf, type Identity, type Session, type VirtualMachine } from './api.js';
 import type { BladeProps } from './nav.js';
+import { ResourceListBlade } from './list.js';
 import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';
 import { regionLabel } from './project.js';
 
@@ -59,47 +59,26 @@ const useStyles = makeStyles({
 const home = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'home' }) });
 
 export function VmsList({ session, go }: BladeProps) {
-  const [items, setItems] = useState<VirtualMachine[]>();
-  const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    session.list<VirtualMachine>(`/subscriptions/${session.context.subscriptionId}/providers/Microsoft.Compute/virtualMachines?api-version=${API_VERSIONS.compute}`).then(setItems, setError);
-  }, [session]);
   return (
-    <Blade crumbs={[home(go), { label: 'Virtual machines' }]} title="Virtual machines" subtitle="Default Directory">
-      <ErrorBar error={error} />
-      {!items && !error && <Loading label="Loading virtual machines…" />}
-      {items && (
-        <Table aria-label="Virtual machines" size="small">
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>Name</TableHeaderCell>
-              <TableHeaderCell>Resource group</TableHeaderCell>
-              <TableHeaderCell>Location</TableHeaderCell>
-              <TableHeaderCell>Operating system</TableHeaderCell>
-              <TableHeaderCell>Size</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {items.length === 0 && (
-              <TableRow>
-                <TableCell colSpan={5}>No virtual machines to display.</TableCell>
-              </TableRow>
-            )}
-            {items.map((vm) => (
-              <TableRow key={vm.id}>
-                <TableCell>
-                  <Link onClick={() => go({ kind: 'vm', id: vm.id, page: 'Overview' })}>{vm.name}</Link>
-                </TableCell>
-                <TableCell>{resourceGroupOf(vm.id)}</TableCell>
-                <TableCell>{regionLabel(vm.location)}</TableCell>
-                <TableCell>{vm.properties.storageProfile?.osDisk?.osType ?? ''}</TableCell>
-                <TableCell>{vm.properties.hardwareProfile?.vmSize ?? ''}</TableCell>
-              </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      )}
-    </Blade>
+    <ResourceListBlade<VirtualMachine>
+      session={session}
+      path={`/subscriptions/${session.context.subscriptionId}/providers/Microsoft.Compute/virtualMachines?api-version=${API_VERSIONS.compute}`}
+      crumbs={[home(go), { label: 'Virtual machines' }]}
+      title="Virtual machines"
+      subtitle="Default Directory"
+      tableLabel="Virtual machines"
+      loading="Loading virtual machines…"
+      // The lab's VM is made by `./milab start`: there is no Create here.
+      empty="No virtual machines to display."
+      columns={[
+        { header: 'Name', cell: (vm) => vm.name },
+        { header: 'Resource group', cell: (vm) => resourceGroupOf(vm.id) },
+        { header: 'Location', cell: (vm) => regionLabel(vm.location) },
+        { header: 'Operating system', cell: (vm) => vm.properties.storageProfile?.osDisk?.osType ?? '' },
+        { header: 'Size', cell: (vm) => vm.properties.hardwareProfile?.vmSize ?? '' },
+      ]}
+      open={(vm) => go({ kind: 'vm', id: vm.id, page: 'Overview' })}
+    />
   );
 }
 

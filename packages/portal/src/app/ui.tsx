@@ -1,8 +1,8 @@
 // The pieces every blade uses: its header (breadcrumb, title, subtitle), the error bar that shows
-// ARM's refusal as ARM wrote it, and a resource's left-hand menu.
+// ARM's refusal as ARM wrote it, and a resource's left-hand menu. The lists are in list.tsx.
 import { Breadcrumb, BreadcrumbButton, BreadcrumbDivider, BreadcrumbItem, Button, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, tokens } from '@fluentui/react-components';
-import { Fragment, useCallback, useEffect, useState, type ReactNode } from 'react';
-import { ApiError, type Session } from './api.js';
+import { Fragment, type ReactNode } from 'react';
+import { ApiError } from './api.js';
 
 const useStyles = makeStyles({
   header: { padding: '12px 24px 8px', borderBottom: `1px solid ${tokens.colorNeutralStroke2}` },
@@ -112,21 +112,4 @@ export function ResourceMenu({ label, entries, current, onSelect, children }: { 
       <div className={styles.content}>{children}</div>
     </div>
   );
-}
-
-/**
- * An ARM list a blade shows: every page of `path` as `session` (the signed-in principal), read
- * again (from empty) whenever `refresh` is called or the session or path change.
- */
-export function useArmList<T>(session: Session, path: string): { items: T[] | undefined; error: unknown; refresh: () => void } {
-  const [items, setItems] = useState<T[]>();
-  const [error, setError] = useState<unknown>();
-  const [round, setRound] = useState(0);
-  useEffect(() => {
-    setItems(undefined);
-    setError(undefined);
-    session.list<T>(path).then(setItems, setError);
-  }, [session, path, round]);
-  const refresh = useCallback(() => setRound((r) => r + 1), []);
-  return { items, error, refresh };
 }
