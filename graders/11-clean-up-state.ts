@@ -2,8 +2,8 @@
 // the learner's scope with its tags and identity block (the generic list: in the subscription, or
 // in a class the learner's resource group), and the subscription's soft-deleted vaults. Once per
 // grading context; in a class grade, from the class snapshot (graders/lib/snapshot.ts), which
-// holds both lists for the whole class. The fix steps that need @milab/core's armRequest are written here too: the
-// grader itself has a shebang and no dynamic import.
+// holds both lists for the whole class. The fix steps that need @milab/core's armRequest are
+// written here too: the grader itself has a shebang and no dynamic import.
 import { armRequest, createArmContext, isLearnersOwn } from '@milab/core';
 import { CONTAINER_API_VERSION, CONTAINER_GROUP_TYPE, deletedVaultPath, VAULT_API_VERSION, type LabNames } from '@milab/labs';
 import type { GraderContext } from './lib/context.js';
