@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callProfileAdmin } from '@milab/emulator';
 import { findLab } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
@@ -17,7 +17,7 @@ import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import type { gradeLabs } from '../index.js';
 import { containsToken } from '../lib/vm-protocol.js';
-import { failed, type LabWorld, result, said, startVmLabWorld, type VmLabWorld, withStatus } from './support.js';
+import { failed, type LabWorld, result, said, useVmLabWorld, type VmLabWorld, withStatus } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -25,13 +25,14 @@ let dir: string;
 const lab04 = findLab('04');
 const lab05 = findLab('05');
 
-beforeAll(async () => {
-  vm = await startVmLabWorld('contained-');
-  ({ world, dir } = vm);
-});
-afterAll(async () => {
-  await vm?.stop();
-});
+useVmLabWorld(
+  'contained-',
+  (started) => {
+    vm = started;
+    ({ world, dir } = started);
+  },
+  { reset: 'once' },
+);
 
 const grade = (...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport> => vm.grade(...graders);
 const profile = async () => (await callProfileAdmin(world.emulator.connection())).body.profile;

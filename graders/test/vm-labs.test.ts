@@ -4,7 +4,7 @@
 // message. On an in-process emulator; the programs run in child processes "on" labvm.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { callProfileAdmin, readAudit } from '@milab/emulator';
 import { findLab } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
@@ -12,7 +12,7 @@ import { createGrader04 } from '../04-imds-token.js';
 import { createGrader05 } from '../05-call-arm.js';
 import { createGraderContext, GRADERS, gradeLabs, type GraderContext } from '../index.js';
 import { getTokenSource, runOnLabVm } from '../lib/vm.js';
-import { failed, type LabWorld, result, said, startVmLabWorld, type VmLabWorld } from './support.js';
+import { failed, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -20,13 +20,15 @@ let dir: string;
 const lab04 = findLab('04');
 const lab05 = findLab('05');
 
-beforeAll(async () => {
-  vm = await startVmLabWorld('test-');
-  ({ world, dir } = vm);
-});
-afterAll(async () => {
-  await vm?.stop();
-});
+// One world for the file, labs 01–03 solved once: the tests share the grading context's runs.
+useVmLabWorld(
+  'test-',
+  (started) => {
+    vm = started;
+    ({ world, dir } = started);
+  },
+  { reset: 'once' },
+);
 
 const grade = (...graders: Parameters<typeof gradeLabs>[0]): Promise<GradeReport> => vm.grade(...graders);
 /** One grading context for several lab 05 grades: lab 04's run on the VM (the same program each time) is made once. */
