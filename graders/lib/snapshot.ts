@@ -332,9 +332,11 @@ export async function takeSnapshot(options: TakeSnapshotOptions): Promise<ClassS
       if (error instanceof ArmError && /^(MissingSubscriptionRegistration|NoRegisteredProviderFound)$/.test(error.code)) return [];
       throw error;
     }),
-    // Vaults_ListDeleted (GET …/providers/Microsoft.KeyVault/deletedVaults, Reader's
-    // Microsoft.KeyVault/deletedVaults/read at the subscription): lab 11's "vault purged". A
-    // subscription that never registered Microsoft.KeyVault has none, as above.
+    // Vaults_ListDeleted (GET …/providers/Microsoft.KeyVault/deletedVaults, paged by nextLink, each
+    // with properties.location, tags, deletionDate, scheduledPurgeDate, purgeProtectionEnabled:
+    // learn.microsoft.com/rest/api/keyvault/keyvault/vaults/list-deleted; Reader's */read covers
+    // Microsoft.KeyVault/deletedVaults/read): lab 11's "vault purged". A subscription that never
+    // registered Microsoft.KeyVault has none, as above.
     list(get, `${sub}/providers/Microsoft.KeyVault/deletedVaults`, API_VERSIONS.keyVault, snapshotDeletedVault).catch((error: unknown) => {
       if (error instanceof ArmError && /^(MissingSubscriptionRegistration|NoRegisteredProviderFound)$/.test(error.code)) return [];
       throw error;
