@@ -7,14 +7,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ArmClients } from '@milab/core';
-import { pass } from '@milab/grading';
 import { findLab } from '@milab/labs';
 import type { GradeReport } from '@milab/grading';
 import { createGrader04 } from '../04-imds-token.js';
 import { createGrader08 } from '../08-identity-sdk.js';
 import { GRADERS } from '../index.js';
-import { defineGrader } from '../lib/grader.js';
-import { failed, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
+import { failed, LAB_04_DONE, type LabWorld, result, said, useVmLabWorld, type VmLabWorld } from './support.js';
 
 let vm: VmLabWorld;
 let world: LabWorld;
@@ -23,8 +21,7 @@ const lab04 = findLab('04');
 const lab08 = findLab('08');
 // Lab 04 done, for the mistakes: its real grader runs lab 04's program on the VM under IMDS faults
 // (the starter-and-solution test does that); the mistakes are lab 08's alone.
-const lab04Done = defineGrader('04', [{ id: '04.identity', title: 'Lab 04 is done (given)', run: async () => pass() }], '04.identity');
-const grade08 = (program: string, previous = lab04Done): Promise<GradeReport> => vm.grade(createGrader08(program, previous));
+const grade08 = (program: string, previous = LAB_04_DONE): Promise<GradeReport> => vm.grade(createGrader08(program, previous));
 
 useVmLabWorld('lab08-', (started, as) => {
   vm = started;
