@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Reached by path, as the graders' support is: @milab/portal depends on none of them.
 import { loadConfig } from '../../core/src/index.js';
@@ -15,7 +15,7 @@ import { callPrincipalsAdmin } from '../../emulator/src/index.js';
 import { labNames, type LabNames } from '../../../labs/src/index.js';
 import { GRADERS, gradeLabs } from '../../../graders/index.js';
 import { grantOnGroup, LEARNER, startLabWorld, type LabWorld } from '../../../graders/test/support.js';
-import { choose, openService, signInAs } from './support.js';
+import { choose, openBrowser, openService, signInAs } from './support.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SHOTS = join(REPO, '.artifacts', 'screenshots');
@@ -41,9 +41,7 @@ beforeAll(async () => {
   const principal = 'principals' in answer ? answer.principals[0] : undefined;
   if (!principal) throw new Error('the class principal was not made');
   await grantOnGroup(instructor, names, principal.objectId, ['Role Based Access Control Administrator', 'Managed Identity Contributor']);
-  browser = await chromium.launch({ executablePath: process.env.MILAB_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  page = await context.newPage();
+  ({ browser, page } = await openBrowser());
 }, 120_000);
 
 afterAll(async () => {

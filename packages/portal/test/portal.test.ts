@@ -15,10 +15,10 @@ import { checkServerIdentity } from 'node:tls';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY_HEADER, ADMIN_PRINCIPALS_PATH } from '@milab/common';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabWorld, type LabWorld } from '../../../graders/test/support.js';
-import { choose, openService, signInAs, tabTo } from './support.js';
+import { choose, openBrowser, openService, signInAs, tabTo } from './support.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const SHOTS = join(REPO, '.artifacts', 'screenshots');
@@ -26,7 +26,6 @@ const FLOW_MS = 120_000;
 
 let world: LabWorld;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let portalUrl: string;
 const requests: string[] = [];
@@ -37,11 +36,9 @@ beforeAll(async () => {
   world = await startLabWorld();
   world.reset();
   portalUrl = world.emulator.connection().portalUrl ?? '';
-  browser = await chromium.launch({ executablePath: process.env.MILAB_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   // The emulator's certificate is its own CA's: the test browser does not trust it, as a fresh
   // browser profile would not (a learner's browser shows the warning once).
-  context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  page = await context.newPage();
+  ({ browser, page } = await openBrowser());
   page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => pageErrors.push(e.message));
 }, 120_000);
