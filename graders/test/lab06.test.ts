@@ -82,12 +82,13 @@ describe('lab 06', () => {
     expect(failed(after)).toEqual([]);
     expect(after.status).toBe('passed');
     expect(JSON.stringify(after)).not.toMatch(/eyJ[\w-]+\.eyJ/);
-    // The VM program of the starter still has its TODO: the key check says so.
-    const starterVm = await grade06(lab06.vmProgram!.starter);
+    // The VM program of the starter still has its TODO: the key check says so (lab 04, passed
+    // above with nothing changed since, is given from here on: its program is not run again).
+    const starterVm = await grade06Alone(lab06.vmProgram!.starter);
     expect(said(result(starterVm, '06.system-token'))).toContain("systemToken still throws the starter's TODO");
     // Run again, the solution changes nothing and still passes (a Reader once, a new throwaway gone again).
     await world.solve('06');
-    expect((await grade06()).status).toBe('passed');
+    expect((await grade06Alone()).status).toBe('passed');
   }, 90_000);
 });
 
