@@ -13,7 +13,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { request as httpRequest } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { decodeClaims } from '@milab/core';
-import { createVmLabContext, findLab, markReady, MAX_OUTPUT_BYTES, startRunWatchdog, type VmLabContext } from '@milab/labs';
+import { createVmLabContext, findLab, loadVmWorldReader, markReady, MAX_OUTPUT_BYTES, startRunWatchdog, type VmLabContext } from '@milab/labs';
 import { prepareSdkRun, sdkCalls, type Lab08Program } from '../08-identity-sdk-on-vm.js';
 import { lab09Calls } from '../09-key-vault-secret-on-vm.js';
 import { lab07Reads } from './vm-lab07-harness.js';
@@ -121,6 +121,10 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
   };
   // Lab 08: the emulated VM's network is the emulator, and it has no az login (before the program loads).
   if (input.lab === '08') prepareSdkRun(process.env.MILAB_TARGET);
+  // Without a client id, the context reads the identity's from the emulator's world: its reader
+  // is loaded here, in the start-up, not in the timed part.
+  const ctxEnv = { ...process.env, ...(input.clientId ? { AZURE_CLIENT_ID: input.clientId } : {}) };
+  await loadVmWorldReader(ctxEnv);
   try {
     mod = (await import(pathToFileURL(input.program).href)) as typeof mod;
     // From here the run's time limit counts (the grader's clock, contained.ts): what the program
@@ -136,7 +140,7 @@ async function harness(input: HarnessInput): Promise<HarnessOutput> {
     return out;
   }
   take('loading the program');
-  const ctx = createVmLabContext(lab, { env: { ...process.env, ...(input.clientId ? { AZURE_CLIENT_ID: input.clientId } : {}) } });
+  const ctx = createVmLabContext(lab, { env: ctxEnv });
 
   const within = <T>(promise: Promise<T>): Promise<T> =>
     Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new HarnessTimeout(input.callTimeoutMs)), input.callTimeoutMs).unref())]);

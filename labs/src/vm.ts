@@ -45,15 +45,29 @@ export interface VmLabContext {
 export type VmLabMain = (ctx: VmLabContext) => Promise<void>;
 
 /**
- * The emulator's world reader (LMDB and the emulator's schema), loaded by {@link runVmLab}: a VM
- * program's process is the one that reads the world (createVmLabContext, for the identity's
- * client id), and a static import would load the store into every process that imports the labs
- * (`milab grade` among them).
+ * The emulator's world reader (LMDB and the emulator's schema), loaded by {@link runVmLab} or
+ * {@link loadVmWorldReader} only when a context will need it (the emulator is the target and no
+ * AZURE_CLIENT_ID says the identity): a VM program's process is the one that reads the world
+ * (createVmLabContext, for the identity's client id), and loading it is a second or more of CPU
+ * (the emulator's modules) that a run with a client id does not need.
  */
 let readWorld: typeof ReadWorld | undefined;
 
-async function loadWorldReader(): Promise<void> {
-  readWorld ??= (await import('@milab/emulator')).readWorld;
+/**
+ * Loads what {@link createVmLabContext} needs to find the identity's client id in the emulator's
+ * world, when `env` has none (AZURE_CLIENT_ID) and the emulator is the target; otherwise nothing.
+ * The graders' harness calls it before it makes a context without a client id.
+ */
+export async function loadVmWorldReader(env: Readonly<Record<string, string | undefined>> = process.env): Promise<void> {
+  if (env.AZURE_CLIENT_ID?.trim() || readWorld) return;
+  let target: string | undefined;
+  try {
+    target = loadConfig({ env }).target;
+  } catch {
+    // An unreadable configuration is said by createVmLabContext, with its fix.
+    return;
+  }
+  if (target === 'emulator') readWorld = (await import('@milab/emulator')).readWorld;
 }
 
 /**
@@ -94,9 +108,9 @@ export function createVmLabContext(lab: Lab, options: { env?: Readonly<Record<st
 
 /** Runs a VM lab's `main` when the calling module is the process entry, and reports the outcome on stderr. */
 export async function runVmLab(moduleUrl: string, main: VmLabMain): Promise<void> {
-  // Before the entry check: the graders' harness imports the program, then makes its context.
-  await loadWorldReader();
+  // Imported (the graders' harness): the importer makes the context (loadVmWorldReader if it needs the world).
   if (!isMainModule(moduleUrl)) return;
+  await loadVmWorldReader();
   const file = fileURLToPath(moduleUrl);
   const lab = labOfFile(file);
   try {
