@@ -106,8 +106,8 @@ describe('lab 09 in a class on the emulator', () => {
     expect(result.learners.find((l) => l.learner === 'ann')!.labs.map((l) => l.mark)).toEqual(['pass']);
     expect(status('ann')).toMatchObject({ '09.vault-rbac': 'pass', '09.identity-can-read': 'pass', '09.least-privilege': 'pass', '09.reads-secret': 'pass', '09.no-secret-in-output': 'pass' });
     expect(status('bob')).toMatchObject({ '09.lab-03-done': 'pass', '09.vault-rbac': 'fail' });
-    // One snapshot of the subscription: its seven lists, not a read per learner's vault.
-    expect(result.armReads).toBeLessThanOrEqual(7 + 2);
+    // One snapshot of the subscription: its eight lists, not a read per learner's vault.
+    expect(result.armReads).toBeLessThanOrEqual(8 + 2);
 
     // Teardown: the vault deleted and purged; its name free again.
     expect(await deletedVaults()).toEqual([]);

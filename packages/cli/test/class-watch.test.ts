@@ -99,9 +99,9 @@ describe('the read budget', () => {
     expect(budget.text).toContain('3,000/h, a quarter');
   });
 
-  it("counts a round's reads per subscription (ARM's budget is per principal and subscription): seven lists before the first round", () => {
+  it("counts a round's reads per subscription (ARM's budget is per principal and subscription): eight lists before the first round", () => {
     expect(subscriptionCount(folder)).toBe(1);
-    expect(readsPerSubscription(undefined, folder)).toBe(7);
+    expect(readsPerSubscription(undefined, folder)).toBe(8);
     expect(readsPerSubscription(6, folder)).toBe(6);
     // Own mode: a snapshot per learner's subscription, each in its own bucket.
     const own = { config: { ...folder.config, mode: 'own' as const }, roster: ['a', 'b', 'c', 'a'].map((s, i) => ({ ...folder.roster[i]!, subscriptionId: `sub-${s}` })) };
@@ -172,7 +172,7 @@ describe('the watch loop', () => {
     expect(last.result!.learners).toHaveLength(30);
     expect(last.activity).toHaveLength(30);
     // Before the first round: the estimate, and no result.
-    expect(states[0]![1]).toMatchObject({ round: 0, status: 'starting', intervalSeconds: 9, budget: { readsPerRound: 7 } });
+    expect(states[0]![1]).toMatchObject({ round: 0, status: 'starting', intervalSeconds: 10, budget: { readsPerRound: 8 } });
     expect(states[0]![1].result).toBeUndefined();
   });
 
@@ -257,7 +257,7 @@ describe('the watch loop', () => {
 
   it('refuses an --interval over the budget before the first round', async () => {
     let graded = 0;
-    await expect(runWatch({ folder, interval: 5, grade: async () => (graded++, classOutcome([])) })).rejects.toThrow(/--interval 5 would read 5,040 times an hour \(at least 7 ARM reads a round/);
+    await expect(runWatch({ folder, interval: 5, grade: async () => (graded++, classOutcome([])) })).rejects.toThrow(/--interval 5 would read 5,760 times an hour \(at least 8 ARM reads a round/);
     expect(graded).toBe(0);
   });
 });
@@ -341,8 +341,8 @@ describe('bad options', () => {
     expect((await runWatchCommand(['--class', folder.dir, '--lab', '99'])).stderr).toMatch(/unknown lab '99' in --lab/);
     const over = await runWatchCommand(['--class', folder.dir, '--interval', '5']);
     expect(over.code).toBe(2);
-    expect(over.stderr).toContain('--interval 5 would read 5,040 times an hour');
-    expect(over.stderr).toContain('next step: Use --interval 9 or more');
+    expect(over.stderr).toContain('--interval 5 would read 5,760 times an hour');
+    expect(over.stderr).toContain('next step: Use --interval 10 or more');
     expect(over.stderr).not.toMatch(/\n\s+at /);
   });
 
