@@ -38,7 +38,7 @@ import {
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { API_VERSIONS, newGuid, resourceGroupOf, subscriptionOf, type Identity, type ResourceGroup, type RoleAssignment, type RoleDefinition, type Session, type Subscription, type VirtualMachine, type ContainerGroup } from './api.js';
-import type { BladeProps, View } from './nav.js';
+import { homeCrumb, type BladeProps, type View } from './nav.js';
 import { ResourceList, ResourceListBlade, useList } from './list.js';
 import { Blade, ErrorBar, Loading, ResourceMenu } from './ui.js';
 import { regionLabel } from './project.js';
@@ -60,14 +60,12 @@ const useStyles = makeStyles({
 
 const AUTH = 'providers/Microsoft.Authorization';
 
-const home = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'home' }) });
-
 export function SubscriptionsList({ session, go }: BladeProps) {
   return (
     <ResourceListBlade<Subscription>
       session={session}
       path={`/subscriptions?api-version=${API_VERSIONS.subscriptions}`}
-      crumbs={[home(go), { label: 'Subscriptions' }]}
+      crumbs={[homeCrumb(go), { label: 'Subscriptions' }]}
       title="Subscriptions"
       subtitle="Default Directory"
       tableLabel="Subscriptions"
@@ -93,7 +91,7 @@ export function SubscriptionBlade({ session, go, id, page }: BladeProps & { id: 
   const name = subscription?.displayName ?? subscriptionOf(id);
   const self: View = { kind: 'subscription', id, page: 'Access control (IAM)' };
   return (
-    <Blade crumbs={[home(go), { label: 'Subscriptions', go: () => go({ kind: 'subscriptions' }) }, { label: name }]} title={`${name} | ${page}`} subtitle="Subscription">
+    <Blade crumbs={[homeCrumb(go), { label: 'Subscriptions', go: () => go({ kind: 'subscriptions' }) }, { label: name }]} title={`${name} | ${page}`} subtitle="Subscription">
       <ErrorBar error={error} />
       <ResourceMenu label="Subscription menu" entries={[{ label: 'Overview' }, { label: 'Access control (IAM)' }]} current={page} onSelect={(p) => go({ kind: 'subscription', id, page: p as 'Overview' })}>
         {page === 'Overview' ? (
@@ -120,7 +118,7 @@ export function ResourceGroupsList({ session, go }: BladeProps) {
     <ResourceListBlade<ResourceGroup>
       session={session}
       path={`/subscriptions/${session.context.subscriptionId}/resourcegroups?api-version=${API_VERSIONS.resourceGroups}`}
-      crumbs={[home(go), { label: 'Resource groups' }]}
+      crumbs={[homeCrumb(go), { label: 'Resource groups' }]}
       title="Resource groups"
       subtitle="Default Directory"
       tableLabel="Resource groups"
@@ -146,7 +144,7 @@ export function ResourceGroupBlade({ session, go, id, page }: BladeProps & { id:
   const name = resourceGroupOf(id);
   const self: View = { kind: 'resourceGroup', id, page: 'Access control (IAM)' };
   return (
-    <Blade crumbs={[home(go), { label: 'Resource groups', go: () => go({ kind: 'resourceGroups' }) }, { label: name }]} title={`${name} | ${page}`} subtitle="Resource group">
+    <Blade crumbs={[homeCrumb(go), { label: 'Resource groups', go: () => go({ kind: 'resourceGroups' }) }, { label: name }]} title={`${name} | ${page}`} subtitle="Resource group">
       <ErrorBar error={error} />
       <ResourceMenu label="Resource group menu" entries={[{ label: 'Overview' }, { label: 'Access control (IAM)' }]} current={page} onSelect={(p) => go({ kind: 'resourceGroup', id, page: p as 'Overview' })}>
         {page === 'Overview' ? (
@@ -326,7 +324,7 @@ export function AddRoleAssignment({ session, go, scope, scopeLabel, back }: Blad
   const parent = parents[back.kind] ?? { label: 'Resource groups', view: { kind: 'resourceGroups' } as View };
   const parentCrumbs = [{ label: parent.label, go: () => go(parent.view) }];
   return (
-    <Blade crumbs={[home(go), ...parentCrumbs, { label: scopeLabel.replace(/^[^:]*: /, ''), go: () => go(back) }, { label: 'Add role assignment' }]} title="Add role assignment" subtitle={scopeLabel}>
+    <Blade crumbs={[homeCrumb(go), ...parentCrumbs, { label: scopeLabel.replace(/^[^:]*: /, ''), go: () => go(back) }, { label: 'Add role assignment' }]} title="Add role assignment" subtitle={scopeLabel}>
       <TabList selectedValue={tab} onTabSelect={(_, data) => moveTo(data.value as AssignTab)} aria-label="Add role assignment steps">
         {ASSIGN_TABS.map((t) => (
           <Tab key={t} value={t}>

@@ -45,11 +45,11 @@ import { useEffect, useState } from 'react';
 import { AccessControl } from './Access.js';
 import { API_VERSIONS, resourceGroupOf, subscriptionOf, type ContainerGroup, type Session } from './api.js';
 import { regionLabel } from './project.js';
-import type { BladeProps, ContainerGroupPage, View } from './nav.js';
+import { homeCrumb, type BladeProps, type ContainerGroupPage, type View } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
 import { ResourceListBlade } from './list.js';
 import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';
-import { AddUserAssigned, IdentityTabs, type IdentityChange } from './Vms.js';
+import { AddUserAssigned, IdentityTabs, identityType, type IdentityChange } from './Vms.js';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '14px', maxWidth: '680px' },
@@ -69,7 +69,6 @@ const GROUP_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** The portal's quickstart image. */
 const DEFAULT_IMAGE = 'mcr.microsoft.com/azuredocs/aci-helloworld:latest';
 
-const home = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'home' }) });
 const groupsCrumb = (go: BladeProps['go']) => ({ label: 'Container instances', go: () => go({ kind: 'containerGroups' }) });
 const url = (id: string) => `${id}?api-version=${API_VERSIONS.containerInstance}`;
 
@@ -83,7 +82,7 @@ export function ContainerGroupsList({ session, go }: BladeProps) {
     <ResourceListBlade<ContainerGroup>
       session={session}
       path={`/subscriptions/${session.context.subscriptionId}/providers/${GROUP_TYPE}?api-version=${API_VERSIONS.containerInstance}`}
-      crumbs={[home(go), { label: 'Container instances' }]}
+      crumbs={[homeCrumb(go), { label: 'Container instances' }]}
       title="Container instances"
       subtitle="Default Directory"
       create={{ label: '+ Create', go: () => go({ kind: 'createContainerGroup' }) }}
@@ -100,13 +99,6 @@ export function ContainerGroupsList({ session, go }: BladeProps) {
       open={(group) => go({ kind: 'containerGroup', id: group.id, page: 'Overview' })}
     />
   );
-}
-
-/** The `identity.type` for a system-assigned on/off and a number of user-assigned identities. */
-function identityType(system: boolean, users: number): string {
-  if (system && users > 0) return 'SystemAssigned, UserAssigned';
-  if (system) return 'SystemAssigned';
-  return users > 0 ? 'UserAssigned' : 'None';
 }
 
 /** The group's `identity` for a PUT: system on/off and the full user-assigned set. */
@@ -216,7 +208,7 @@ export function CreateContainerGroup({ session, go }: BladeProps) {
   };
   const identityNames = [system ? 'System assigned' : undefined, ...users.map((u) => u.split('/').pop())].filter(Boolean).join(', ') || 'None';
 
-  const crumbs = [home(go), groupsCrumb(go), { label: 'Create container instance' }];
+  const crumbs = [homeCrumb(go), groupsCrumb(go), { label: 'Create container instance' }];
   if (created) return <DeploymentComplete crumbs={crumbs} name={created.name} group={resourceGroupOf(created.id)} onGo={() => go({ kind: 'containerGroup', id: created.id, page: 'Overview' })} />;
   return (
     <Blade crumbs={crumbs} title="Create container instance">
@@ -410,7 +402,7 @@ export function ContainerGroupBlade({ session, go, id, page }: BladeProps & { id
     return untilProvisioned(session, id, first);
   };
   return (
-    <Blade crumbs={[home(go), groupsCrumb(go), { label: name }]} title={`${name} | ${page}`} subtitle="Container instances">
+    <Blade crumbs={[homeCrumb(go), groupsCrumb(go), { label: name }]} title={`${name} | ${page}`} subtitle="Container instances">
       <ErrorBar error={error} />
       <ResourceMenu label="Container instance menu" entries={MENU} current={page} onSelect={(p) => go({ kind: 'containerGroup', id, page: p as ContainerGroupPage })}>
         {!group && !error && <Loading label="Loading the container instance…" />}

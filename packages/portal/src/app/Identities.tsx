@@ -5,7 +5,7 @@
 import { Field, Input, makeStyles, Tab, TabList, tokens } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { API_VERSIONS, resourceGroupOf, subscriptionOf, type Identity, type Subscription } from './api.js';
-import type { BladeProps } from './nav.js';
+import { homeCrumb, type BladeProps } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, regionLabel, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
 import { ResourceListBlade } from './list.js';
 import { Blade, ErrorBar, Loading, SuccessBar } from './ui.js';
@@ -29,7 +29,7 @@ export function IdentitiesList({ session, go, notice }: BladeProps & { notice?: 
     <ResourceListBlade<Identity>
       session={session}
       path={`/subscriptions/${session.context.subscriptionId}/providers/${IDENTITY_TYPE}?api-version=${API_VERSIONS.identities}`}
-      crumbs={[{ label: 'Home', go: () => go({ kind: 'home' }) }, { label: 'Managed Identities' }]}
+      crumbs={[homeCrumb(go), { label: 'Managed Identities' }]}
       title="Managed Identities"
       subtitle="Default Directory"
       create={{ label: '+ Create', go: () => go({ kind: 'createIdentity' }) }}
@@ -82,7 +82,7 @@ export function CreateIdentity({ session, go }: BladeProps) {
   };
 
   const crumbs = [
-    { label: 'Home', go: () => go({ kind: 'home' }) },
+    homeCrumb(go),
     { label: 'Managed Identities', go: () => go({ kind: 'identities' }) },
     { label: 'Create User Assigned Managed Identity' },
   ];
@@ -181,7 +181,7 @@ export function IdentityOverview({ session, go, id }: BladeProps & { id: string;
   return (
     <Blade
       crumbs={[
-        { label: 'Home', go: () => go({ kind: 'home' }) },
+        homeCrumb(go),
         { label: 'Managed Identities', go: () => go({ kind: 'identities' }) },
         { label: name },
       ]}

@@ -36,7 +36,7 @@ import { useEffect, useState } from 'react';
 import { AccessControl } from './Access.js';
 import { ApiError, API_VERSIONS, resourceGroupOf, subscriptionOf, type KeyVault, type SecretItem, type Session } from './api.js';
 import { regionLabel } from './project.js';
-import type { BladeProps, KeyVaultPage, View } from './nav.js';
+import { homeCrumb, type BladeProps, type KeyVaultPage, type View } from './nav.js';
 import { DeploymentComplete, ProjectDetails, projectProblems, RegionField, TagsEditor, useProject, useTags, WizardFooter } from './project.js';
 import { ResourceList, ResourceListBlade, useList } from './list.js';
 import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';
@@ -58,7 +58,6 @@ const VAULT_NAME = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/;
 /** Secret names: 1-127 letters, digits and hyphens (Microsoft Learn, "About Azure Key Vault secrets"). */
 const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
 
-const home = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'home' }) });
 const vaultsCrumb = (go: BladeProps['go']) => ({ label: 'Key vaults', go: () => go({ kind: 'keyVaults' }) });
 
 export function KeyVaultsList({ session, go }: BladeProps) {
@@ -66,7 +65,7 @@ export function KeyVaultsList({ session, go }: BladeProps) {
     <ResourceListBlade<KeyVault>
       session={session}
       path={`/subscriptions/${session.context.subscriptionId}/providers/${VAULT_TYPE}?api-version=${API_VERSIONS.keyVault}`}
-      crumbs={[home(go), { label: 'Key vaults' }]}
+      crumbs={[homeCrumb(go), { label: 'Key vaults' }]}
       title="Key vaults"
       subtitle="Default Directory"
       create={{ label: '+ Create', go: () => go({ kind: 'createKeyVault' }) }}
@@ -161,7 +160,7 @@ export function CreateKeyVault({ session, go }: BladeProps) {
       .finally(() => setBusy(false));
   };
 
-  const crumbs = [home(go), vaultsCrumb(go), { label: 'Create a key vault' }];
+  const crumbs = [homeCrumb(go), vaultsCrumb(go), { label: 'Create a key vault' }];
   if (created) return <DeploymentComplete crumbs={crumbs} name={created.name} group={resourceGroupOf(created.id)} onGo={() => go({ kind: 'keyVault', id: created.id, page: 'Overview' })} />;
   return (
     <Blade crumbs={crumbs} title="Create a key vault">
@@ -284,7 +283,7 @@ export function KeyVaultBlade({ session, go, id, page, notice }: BladeProps & { 
   const name = id.split('/').pop() ?? id;
   const self: View = { kind: 'keyVault', id, page: 'Access control (IAM)' };
   return (
-    <Blade crumbs={[home(go), vaultsCrumb(go), { label: name }]} title={`${name} | ${page}`} subtitle="Key vault">
+    <Blade crumbs={[homeCrumb(go), vaultsCrumb(go), { label: name }]} title={`${name} | ${page}`} subtitle="Key vault">
       <ErrorBar error={error} />
       <ResourceMenu label="Key vault menu" entries={MENU} current={page} onSelect={(p) => go({ kind: 'keyVault', id, page: p as KeyVaultPage })}>
         {!vault && !error && <Loading label="Loading the key vault…" />}
@@ -406,7 +405,7 @@ export function CreateSecret({ session, go, vaultId }: BladeProps & { vaultId: s
   };
   const shown = (problem: string | undefined) => (showErrors ? problem : undefined);
   return (
-    <Blade crumbs={[home(go), vaultsCrumb(go), { label: vaultName, go: () => back() }, { label: 'Create a secret' }]} title="Create a secret" subtitle={`Key vault: ${vaultName}`}>
+    <Blade crumbs={[homeCrumb(go), vaultsCrumb(go), { label: vaultName, go: () => back() }, { label: 'Create a secret' }]} title="Create a secret" subtitle={`Key vault: ${vaultName}`}>
       <ErrorBar error={error} />
       <form
         className={styles.form}

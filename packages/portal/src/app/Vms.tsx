@@ -40,7 +40,7 @@ import {
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { API_VERSIONS, resourceGroupOf, subscriptionOf, type Identity, type Session, type VirtualMachine } from './api.js';
-import type { BladeProps } from './nav.js';
+import { homeCrumb, type BladeProps } from './nav.js';
 import { ResourceListBlade } from './list.js';
 import { Blade, ErrorBar, Loading, ResourceMenu, SuccessBar } from './ui.js';
 import { regionLabel } from './project.js';
@@ -56,14 +56,12 @@ const useStyles = makeStyles({
   drawerFields: { display: 'flex', flexDirection: 'column', gap: '12px' },
 });
 
-const home = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'home' }) });
-
 export function VmsList({ session, go }: BladeProps) {
   return (
     <ResourceListBlade<VirtualMachine>
       session={session}
       path={`/subscriptions/${session.context.subscriptionId}/providers/Microsoft.Compute/virtualMachines?api-version=${API_VERSIONS.compute}`}
-      crumbs={[home(go), { label: 'Virtual machines' }]}
+      crumbs={[homeCrumb(go), { label: 'Virtual machines' }]}
       title="Virtual machines"
       subtitle="Default Directory"
       tableLabel="Virtual machines"
@@ -92,7 +90,7 @@ export function VmBlade({ session, go, id, page }: BladeProps & { id: string; pa
   }, [session, id, round]);
   const name = id.split('/').pop() ?? id;
   return (
-    <Blade crumbs={[home(go), { label: 'Virtual machines', go: () => go({ kind: 'vms' }) }, { label: name }]} title={`${name} | ${page}`} subtitle="Virtual machine">
+    <Blade crumbs={[homeCrumb(go), { label: 'Virtual machines', go: () => go({ kind: 'vms' }) }, { label: name }]} title={`${name} | ${page}`} subtitle="Virtual machine">
       <ErrorBar error={error} />
       <ResourceMenu label="Virtual machine menu" entries={[{ label: 'Overview' }, { label: 'Identity', group: 'Security' }]} current={page} onSelect={(p) => go({ kind: 'vm', id, page: p as 'Overview' })}>
         {!vm && !error && <Loading label="Loading the virtual machine…" />}
@@ -146,8 +144,8 @@ export interface IdentityChange {
 const hasSystem = (vm: WithIdentity) => /SystemAssigned/i.test(vm.identity?.type ?? '');
 const userIds = (vm: WithIdentity) => Object.keys(vm.identity?.userAssignedIdentities ?? {});
 
-/** The `identity.type` for a system-assigned on/off and a number of user-assigned identities. */
-function identityType(system: boolean, users: number): string {
+/** The `identity.type` for a system-assigned on/off and a number of user-assigned identities (a VM's and a container group's). */
+export function identityType(system: boolean, users: number): string {
   if (system && users > 0) return 'SystemAssigned, UserAssigned';
   if (system) return 'SystemAssigned';
   return users > 0 ? 'UserAssigned' : 'None';

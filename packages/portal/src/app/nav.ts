@@ -29,6 +29,9 @@ export interface BladeProps {
   go: (view: View) => void;
 }
 
+/** The first crumb of every blade's breadcrumb. */
+export const homeCrumb = (go: BladeProps['go']) => ({ label: 'Home', go: () => go({ kind: 'home' }) });
+
 /** The services the search box and the menu offer, in Azure's names. */
 export const SERVICES: { label: string; view: View; keywords: string }[] = [
   { label: 'Managed Identities', view: { kind: 'identities' }, keywords: 'managed identities user assigned msi' },
