@@ -31,7 +31,7 @@ interface Subject {
 }
 
 const SUBJECTS: readonly Subject[] = [
-  { name: 'lab04', summary: "lab 04's solution (plain HTTP to IMDS, no SDK; no faults: not lab 04's grading run)", lab: '04', program: findLab('04').solution },
+  { name: 'lab04', summary: "lab 04's solution (plain HTTP to IMDS, no SDK), under the IMDS faults lab 04 is graded with (429, then 503): its back-off is most of the calls' wall time", lab: '04', program: findLab('04').solution },
   { name: 'lab09', summary: "lab 09's solution vm.ts (SecretClient, ManagedIdentityCredential, ARM's ResourceManagementClient)", lab: '09', program: findLab('09').vmProgram!.solution },
 ];
 
