@@ -13,7 +13,7 @@
 // 05's VM run as the prerequisite, nothing of lab 10 could be graded on Azure.
 // Run alone: node --conditions=source --import tsx graders/10-container-instances.ts [--json] [--junit FILE]
 import { fail, pass, skip, type Check, type CheckOutcome } from '@milab/grading';
-import { findLab, sameArmId } from '@milab/labs';
+import { CONTAINER_COMMAND, CONTAINER_IMAGE, findLab, sameArmId } from '@milab/labs';
 import grader02 from './02-grant-reader.js';
 import { CONTAINER_API_VERSION, containerGroupId, containerGroupName, labGroups, systemContainerGroupName, type ContainerGroupView } from './10-container-instances-groups.js';
 import type { GraderContext } from './lib/context.js';
@@ -28,7 +28,6 @@ const INDEX = 'labs/10-container-instances/starter/index.ts';
 const VM_FILE = 'labs/10-container-instances/starter/vm.ts';
 const LAB05_FILE = 'labs/05-call-arm/starter/index.ts';
 /** The container's image and command, as the lab's names.ts has them. */
-const IMAGE = 'mcr.microsoft.com/devcontainers/javascript-node:20';
 
 const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -43,8 +42,8 @@ function createGroup(ctx: GraderContext, name: string, identity: 'user' | 'syste
   const id = containerGroupId(names, name);
   const block = identity === 'user' ? `{ type: 'UserAssigned', userAssignedIdentities: { ${quote(names.identityId)}: {} } }` : `{ type: 'SystemAssigned' }`;
   return both({
-    az: `az container create --resource-group ${names.resourceGroup} --name ${name} --image ${IMAGE} --os-type Linux --cpu 1 --memory 1.5 --restart-policy Never --command-line "tail -f /dev/null" --assign-identity ${identity === 'user' ? names.identityId : '[system]'}`,
-    ts: `await clients.resources.resources.beginCreateOrUpdateByIdAndWait(${quote(id)}, ${quote(CONTAINER_API_VERSION)}, { location: ${quote(names.location)}, identity: ${block}, properties: { osType: 'Linux', restartPolicy: 'Never', containers: [{ name: 'app', properties: { image: ${quote(IMAGE)}, command: ['tail', '-f', '/dev/null'], resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }] } } as never)`,
+    az: `az container create --resource-group ${names.resourceGroup} --name ${name} --image ${CONTAINER_IMAGE} --os-type Linux --cpu 1 --memory 1.5 --restart-policy Never --command-line "${CONTAINER_COMMAND.join(' ')}" --assign-identity ${identity === 'user' ? names.identityId : '[system]'}`,
+    ts: `await clients.resources.resources.beginCreateOrUpdateByIdAndWait(${quote(id)}, ${quote(CONTAINER_API_VERSION)}, { location: ${quote(names.location)}, identity: ${block}, properties: { osType: 'Linux', restartPolicy: 'Never', containers: [{ name: 'app', properties: { image: ${quote(CONTAINER_IMAGE)}, command: ${JSON.stringify(CONTAINER_COMMAND).replace(/"/g, "'")}, resources: { requests: { cpu: 1, memoryInGB: 1.5 } } } }] } } as never)`,
   });
 }
 

@@ -20,6 +20,7 @@
 // Order: role assignments, then VMs (with their schedules, NICs), other resources, the purges,
 // identities, the emptied groups, the principals. Every call through the session's throttle.
 import { armRequest, isMilabError, WORKSHOP_TAG_VALUE } from '@milab/core';
+import { CONTAINER_API_VERSION, VAULT_API_VERSION } from '@milab/labs';
 import { BUILTIN_ROLE_IDS, callPrincipalsAdmin } from '@milab/emulator';
 import { classLearnerNames, type ClassLearnerNames } from './folder.js';
 import { isClassAssignmentDescription } from './roles.js';
@@ -66,10 +67,9 @@ const DELETE_API: Readonly<Record<string, string>> = {
   'microsoft.network/publicipaddresses': '2024-05-01',
   'microsoft.network/networksecuritygroups': '2024-05-01',
   'microsoft.compute/disks': '2024-03-02',
-  // Lab 09's vault (@azure/arm-keyvault 4.0.0's api-version).
-  'microsoft.keyvault/vaults': '2025-05-01',
-  // Lab 10's container groups (@azure/arm-containerinstance 9.1.0's api-version).
-  'microsoft.containerinstance/containergroups': '2023-05-01',
+  // Lab 09's vault and lab 10's container groups: the labs' own api-versions.
+  'microsoft.keyvault/vaults': VAULT_API_VERSION,
+  'microsoft.containerinstance/containergroups': CONTAINER_API_VERSION,
 };
 
 /** A role definition id's name when it is a built-in role the labs use, else its GUID. */
@@ -81,8 +81,6 @@ function roleName(roleDefinitionId: string): string {
 const lower = (s: string | undefined) => (s ?? '').toLowerCase().replace(/\/+$/, '');
 const VM_TYPE = 'microsoft.compute/virtualmachines';
 const VAULT_TYPE = 'microsoft.keyvault/vaults';
-/** Key Vault's control plane: @azure/arm-keyvault 4.0.0's api-version, lab 09's. */
-const KEY_VAULT_API = '2025-05-01';
 
 /** A soft-deleted vault as ARM lists it (Vaults_ListDeleted: the spec's listDeletedVaults.json). */
 interface WireDeletedVault {
@@ -226,7 +224,7 @@ export async function planTeardown(session: ClassSession): Promise<TeardownPlan 
     let path: string | undefined = `/subscriptions/${sub}/providers/Microsoft.KeyVault/deletedVaults`;
     while (path) {
       const page: { value?: WireDeletedVault[]; nextLink?: string | null } | undefined = (
-        await armRequest<{ value?: WireDeletedVault[]; nextLink?: string | null }>(session.context(sub), { path, ...(path.includes('api-version=') ? {} : { apiVersion: KEY_VAULT_API }), throttle: session.throttle })
+        await armRequest<{ value?: WireDeletedVault[]; nextLink?: string | null }>(session.context(sub), { path, ...(path.includes('api-version=') ? {} : { apiVersion: VAULT_API_VERSION }), throttle: session.throttle })
       ).body;
       reads += 1;
       deleted.push(...(page?.value ?? []));
@@ -258,7 +256,7 @@ export async function planTeardown(session: ClassSession): Promise<TeardownPlan 
         try {
           // Vaults_PurgeDeleted: POST …/deletedVaults/{name}/purge, 200 or 202 (a long-running
           // purge on Azure that finishes on its own; nothing else here waits on it).
-          await armRequest(session.context(p.subscriptionId), { method: 'POST', path: `${id}/purge`, apiVersion: KEY_VAULT_API, throttle: session.throttle });
+          await armRequest(session.context(p.subscriptionId), { method: 'POST', path: `${id}/purge`, apiVersion: VAULT_API_VERSION, throttle: session.throttle });
         } catch (error) {
           // Purged already (by the learner in own mode, or its retention ended): what was wanted.
           if (isMilabError(error) && /NotFound/i.test(error.code)) return;
