@@ -54,8 +54,10 @@ const setUp: Check<GraderContext> = {
     if ((await ctx.identityNamed(decoyName(names)))?.principalId) return pass({ details: `the decoy ${decoyName(names)} is there` });
     const vm = (await resourcesInScope(ctx)).find((r) => sameArmId(r.id, names.vmId));
     if (vm?.tags[SETUP_TAG] === SETUP_TAG_VALUE) return pass({ details: `the lab VM ${names.vm} carries ${SETUP_TAG}=${SETUP_TAG_VALUE}` });
+    // Without the group the grader cannot tell "never made" from "deleted whole": it says both.
+    const gone = (await ctx.resourceGroup()) ? '' : ` The resource group ${names.resourceGroup} is not there either: if you deleted it, the decoy and the lab VM went with it (they were not yours: a clean-up deletes what is tagged for you, never the whole group).`;
     return skip({
-      reason: `lab 11 has not started here: its setup makes the decoy ${decoyName(names)} and tags the lab VM ${names.vm} ${SETUP_TAG}=${SETUP_TAG_VALUE}, and neither is there. Finish labs 01–10, then \`./milab start\` (with lab 11 next) or \`./milab solve 11\``,
+      reason: `lab 11 has not started here: its setup makes the decoy ${decoyName(names)} and tags the lab VM ${names.vm} ${SETUP_TAG}=${SETUP_TAG_VALUE}, and neither is there.${gone} Finish labs 01–10, then \`./milab start\` (with lab 11 next) or \`./milab solve 11\``,
     });
   },
 };

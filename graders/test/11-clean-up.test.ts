@@ -75,11 +75,22 @@ describe('lab 11', () => {
     expect(failed(before)).toEqual([]);
     expect(result(before, '11.set-up').status).toBe('skip');
     expect(said(result(before, '11.set-up'))).toContain('./milab start');
+    expect(said(result(before, '11.set-up'))).not.toContain('is not there either');
     expect(before.status).not.toBe('passed');
     await world.prepare('11');
     const vm = await learner.compute.virtualMachines.get(world.names.resourceGroup, world.names.vm);
     expect(vm.tags?.[SETUP_TAG]).toBe(SETUP_TAG_VALUE);
     expect(result(await grade11(), '11.set-up').status).toBe('pass');
+  });
+
+  it('the whole resource group deleted: the grader cannot tell it from never made, and 11.set-up says both', async () => {
+    world.reset();
+    await world.solve(...BEFORE);
+    await world.prepare('11');
+    await learner.resources.resourceGroups.beginDeleteAndWait(world.names.resourceGroup);
+    const report = await grade11();
+    expect(result(report, '11.set-up').status).toBe('skip');
+    expect(said(result(report, '11.set-up'))).toContain(`The resource group ${world.names.resourceGroup} is not there either: if you deleted it, the decoy and the lab VM went with it`);
   });
 
   it('the emulator keeps a deleted identity\'s role assignments, naming the principal that is gone, as Azure does', async () => {
