@@ -8,6 +8,7 @@ import { findLab, withExamObjectives, type Lab } from '@milab/labs';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CannotGradeError, mergeReports, pass, runChecks, skip, type CannotGradeInfo, type Check, type CheckOutcome, type CheckResult, type GradeReport, type RunEvent } from '@milab/grading';
 import { createGraderContext, type GraderContext, type GraderContextOptions } from './context.js';
+import { VM_RUN_MAX_MS } from './vm.js';
 
 /** One lab's grader. */
 export interface Grader {
@@ -143,9 +144,20 @@ export interface GradeLabsOptions extends GraderContextOptions {
   ctx?: GraderContext;
   onEvent?: (event: RunEvent) => void;
   signal?: AbortSignal;
+  /** Time limit per check (default {@link GRADE_CHECK_TIMEOUT_MS}). */
   perCheckTimeoutMs?: number;
   totalTimeoutMs?: number;
 }
+
+/**
+ * The default time limit per check of {@link gradeLabs}: long enough for a check that waits for a
+ * program's run on the VM (its start-up, its run and the grace for a program that ignores
+ * SIGTERM: VM_RUN_MAX_MS) with a margin, so that the run's own limits, which say what they
+ * measured, end a slow or hung program first — not the runner's 30 s, which on a busy machine
+ * cut a correct run short and said only "timed out". (Labs 05–10 wait for a run in their
+ * prerequisite's chain too.)
+ */
+export const GRADE_CHECK_TIMEOUT_MS = VM_RUN_MAX_MS + 5_000;
 
 /** The outcome of {@link gradeLabs}: one report per lab, and the one to show (merged when several). */
 export interface GradeLabsResult {
@@ -207,7 +219,7 @@ export async function gradeLabs(graders: readonly Grader[], options: GradeLabsOp
             show();
           },
           ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.perCheckTimeoutMs ? { perCheckTimeoutMs: options.perCheckTimeoutMs } : {}),
+          perCheckTimeoutMs: options.perCheckTimeoutMs ?? GRADE_CHECK_TIMEOUT_MS,
           ...(options.totalTimeoutMs ? { totalTimeoutMs: options.totalTimeoutMs } : {}),
         }),
       );
