@@ -8,35 +8,30 @@
 // switched on and off again (a PUT of the group, which restarts it), the user-assigned one removed
 // and added back; a group made with the keyboard alone; no request leaves 127.0.0.1.
 // Screenshots: <repo>/.artifacts/screenshots/portal-aci-*.png.
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findLab } from '../../../labs/src/index.js';
+import { CONTAINER_API_VERSION, CONTAINER_IMAGE, containerGroupName, findLab, systemContainerGroupName } from '../../../labs/src/index.js';
 import { createGrader04 } from '../../../graders/04-imds-token.js';
 import { createGrader05 } from '../../../graders/05-call-arm.js';
 import { createGrader10 } from '../../../graders/10-container-instances.js';
 import { LEARNER, startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from '../../../graders/test/support.js';
-import { choose, openBrowser, openService, signInAs, tabTo } from './support.js';
+import { choose, openBrowser, openService, requestsElsewhere, signInAs, tabTo, type TestBrowser } from './support.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SHOTS = join(REPO, '.artifacts', 'screenshots');
 const FLOW_MS = 120_000;
-const API = '2023-05-01';
-/** Lab 10's names (the container groups contract: labs/10-*\/names.ts). */
-const GROUP = `ci-milab-${LEARNER}`;
-const SYSTEM_GROUP = `ci-milab-${LEARNER}-sys`;
-/** Lab 10's image (its README): Node.js, kept running by the command override. */
-const IMAGE = 'mcr.microsoft.com/devcontainers/javascript-node:20';
+const API = CONTAINER_API_VERSION;
+/** Lab 10's names, and its image (Node.js, kept running by the command override). */
+const GROUP = containerGroupName({ learnerId: LEARNER });
+const SYSTEM_GROUP = systemContainerGroupName({ learnerId: LEARNER });
+const IMAGE = CONTAINER_IMAGE;
 
 let vm: VmLabWorld;
 let world: LabWorld;
 let browser: Browser;
 let page: Page;
 let portalUrl: string;
-const requests: string[] = [];
-const pageErrors: string[] = [];
+let requests: string[] = [];
+let pageErrors: string[] = [];
+let shot: TestBrowser['shot'];
 
 interface GroupView {
   identity?: { type?: string; principalId?: string; userAssignedIdentities?: Record<string, { clientId?: string; principalId?: string }> };
@@ -45,14 +40,11 @@ interface GroupView {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   // Labs 01–03 solved (lab 10 needs the lab identity and lab 05's program, run from its solution).
   vm = await startVmLabWorld('portal-aci-');
   world = vm.world;
   portalUrl = world.emulator.connection().portalUrl ?? '';
-  ({ browser, page } = await openBrowser());
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ browser, page, requests, pageErrors, shot } = await openBrowser('portal-aci-'));
 }, 180_000);
 
 afterAll(async () => {
@@ -60,7 +52,6 @@ afterAll(async () => {
   await vm?.stop();
 });
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-aci-${name}.png`), animations: 'disabled' });
 const groupId = (name: string) => `${world.names.resourceGroupScope}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
 async function readGroup(name: string): Promise<GroupView> {
   const learner = await world.as('learner');
@@ -252,8 +243,7 @@ describe('the portal: Container instances (lab 10)', () => {
   }, FLOW_MS);
 
   it('loaded nothing from outside 127.0.0.1 and raised no script error', () => {
-    const elsewhere = requests.filter((url) => !url.startsWith('https://127.0.0.1:') && !url.startsWith('data:'));
-    expect(elsewhere).toEqual([]);
+    expect(requestsElsewhere(requests)).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -4,9 +4,6 @@
 // Managed Identity Contributor) — and does labs 01 and 02 as the READMEs say for a class: the
 // identity in its group, then Resource groups > its group > Access control (IAM) > Reader. The
 // shared-mode graders pass. Real emulator in-process on 127.0.0.1, Debian's Chromium.
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Reached by path, as the graders' support is: @milab/portal depends on none of them.
@@ -15,10 +12,8 @@ import { callPrincipalsAdmin } from '../../emulator/src/index.js';
 import { labNames, type LabNames } from '../../../labs/src/index.js';
 import { GRADERS, gradeLabs } from '../../../graders/index.js';
 import { grantOnGroup, LEARNER, startLabWorld, type LabWorld } from '../../../graders/test/support.js';
-import { choose, openBrowser, openService, signInAs } from './support.js';
+import { choose, openBrowser, openService, signInAs, type TestBrowser } from './support.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SHOTS = join(REPO, '.artifacts', 'screenshots');
 const GROUP = `rg-milab-cls-${LEARNER}`;
 const FLOW_MS = 120_000;
 
@@ -27,9 +22,9 @@ let browser: Browser;
 let page: Page;
 let env: Record<string, string>;
 let names: LabNames;
+let shot: TestBrowser['shot'];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   world = await startLabWorld();
   world.reset();
   const instructor = await world.as('instructor');
@@ -41,7 +36,7 @@ beforeAll(async () => {
   const principal = 'principals' in answer ? answer.principals[0] : undefined;
   if (!principal) throw new Error('the class principal was not made');
   await grantOnGroup(instructor, names, principal.objectId, ['Role Based Access Control Administrator', 'Managed Identity Contributor']);
-  ({ browser, page } = await openBrowser());
+  ({ browser, page, shot } = await openBrowser('portal-class-'));
 }, 120_000);
 
 afterAll(async () => {
@@ -84,7 +79,7 @@ describe('the portal in a class', () => {
     const row = page.getByRole('table', { name: 'Role assignments' }).getByRole('row').filter({ hasText: names.identity });
     await row.waitFor();
     expect(await row.textContent()).toContain('Reader');
-    await page.screenshot({ path: join(SHOTS, 'portal-class-02-assigned.png') });
+    await shot('02-assigned', { animations: 'allow' });
 
     const { report } = await gradeLabs(
       GRADERS.filter((g) => ['01', '02'].includes(g.lab.id)),

@@ -8,11 +8,9 @@
 // the relay); the relay reaches vaults only, secrets paths only; a secret made with the keyboard
 // alone; no request leaves 127.0.0.1. Screenshots: <repo>/.artifacts/screenshots/portal-kv-*.png.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { checkServerIdentity } from 'node:tls';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLab } from '../../../labs/src/index.js';
@@ -22,10 +20,8 @@ import { startVmLabWorld, withStatus, type LabWorld, type VmLabWorld } from '../
 import { SECRET_NAME, vaultId, vaultName } from '../../../labs/09-key-vault-secret/names.js';
 import { keyVaultStateOf, VAULT_TYPE } from '../../emulator/src/keyvault/state.js';
 import { PORTAL_CONTENT_SECURITY_POLICY } from '../src/server.js';
-import { addRoleAssignment, choose, openBrowser, openService, signInAs, tabTo } from './support.js';
+import { addRoleAssignment, choose, openBrowser, openService, requestsElsewhere, signInAs, tabTo, type TestBrowser } from './support.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SHOTS = join(REPO, '.artifacts', 'screenshots');
 const FLOW_MS = 120_000;
 
 let vm: VmLabWorld;
@@ -33,19 +29,17 @@ let world: LabWorld;
 let browser: Browser;
 let page: Page;
 let portalUrl: string;
-const requests: string[] = [];
-const pageErrors: string[] = [];
+let requests: string[] = [];
+let pageErrors: string[] = [];
+let shot: TestBrowser['shot'];
 /** The secret's value, typed into the page: it must never come back out of it. */
 const VALUE = `kv-test-${randomBytes(12).toString('hex')}`;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   vm = await startVmLabWorld('portal-kv-');
   world = vm.world;
   portalUrl = world.emulator.connection().portalUrl ?? '';
-  ({ browser, page } = await openBrowser());
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ browser, page, requests, pageErrors, shot } = await openBrowser('portal-kv-'));
 }, 180_000);
 
 afterAll(async () => {
@@ -53,7 +47,6 @@ afterAll(async () => {
   await vm?.stop();
 });
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-kv-${name}.png`), animations: 'disabled' });
 
 /** The secrets of the vault, as the emulator keeps them (the test's oracle; never printed). */
 function storedSecrets(): Record<string, { versions: { value: string; contentType?: string }[] }> {
@@ -240,8 +233,7 @@ describe('the portal: Key vaults (lab 09)', () => {
   }, FLOW_MS);
 
   it('loaded nothing from outside 127.0.0.1 and raised no script error', () => {
-    const elsewhere = requests.filter((url) => !url.startsWith('https://127.0.0.1:') && !url.startsWith('data:'));
-    expect(elsewhere).toEqual([]);
+    expect(requestsElsewhere(requests)).toEqual([]);
     // Every request went to the portal's own origin: the vault calls too (relayed).
     const origin = new URL(world.emulator.url ?? '').origin;
     expect(requests.filter((url) => !url.startsWith(origin) && !url.startsWith('data:'))).toEqual([]);

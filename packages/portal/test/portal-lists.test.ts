@@ -5,34 +5,27 @@
 // a row's name opens the resource, with the mouse or the keyboard alone; a list ARM refuses shows
 // ARM's error in the error bar and no table, and Refresh after the role is given shows the list.
 // No request leaves 127.0.0.1. Screenshots: <repo>/.artifacts/screenshots/portal-list-*.png.
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callPrincipalsAdmin } from '../../emulator/src/index.js';
 import { assignRole, startLabWorld, type LabWorld } from '../../../graders/test/support.js';
-import { openBrowser, openService, signInAs, tabTo } from './support.js';
+import { openBrowser, openService, requestsElsewhere, signInAs, tabTo, type TestBrowser } from './support.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SHOTS = join(REPO, '.artifacts', 'screenshots');
 const FLOW_MS = 120_000;
 
 let world: LabWorld;
 let browser: Browser;
 let page: Page;
 let portalUrl: string;
-const requests: string[] = [];
-const pageErrors: string[] = [];
+let requests: string[] = [];
+let pageErrors: string[] = [];
+let shot: TestBrowser['shot'];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   world = await startLabWorld();
   world.reset();
   portalUrl = world.emulator.connection().portalUrl ?? '';
-  ({ browser, page } = await openBrowser());
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ browser, page, requests, pageErrors, shot } = await openBrowser('portal-list-'));
 }, 120_000);
 
 afterAll(async () => {
@@ -40,7 +33,6 @@ afterAll(async () => {
   await world?.stop();
 });
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-list-${name}.png`), animations: 'disabled' });
 
 /** Every service's list, as the portal menu names it: its table, columns, and its Create. */
 const LISTS: { service: string; table: string; columns: string[]; create: boolean }[] = [
@@ -142,8 +134,7 @@ describe('the portal: the resource list blade', () => {
   }, FLOW_MS);
 
   it('loaded nothing from outside 127.0.0.1 and raised no script error', () => {
-    const elsewhere = requests.filter((url) => !url.startsWith('https://127.0.0.1:') && !url.startsWith('data:'));
-    expect(elsewhere).toEqual([]);
+    expect(requestsElsewhere(requests)).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -9,38 +9,30 @@
 //
 // The lab world (emulator, configuration, graders) is the graders' own test support, reached by
 // path: it resolves @milab/emulator, @milab/labs and @milab/graders from graders/.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { checkServerIdentity } from 'node:tls';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ADMIN_KEY_HEADER, ADMIN_PRINCIPALS_PATH } from '@milab/common';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabWorld, type LabWorld } from '../../../graders/test/support.js';
-import { choose, openBrowser, openService, signInAs, tabTo } from './support.js';
+import { choose, openBrowser, openService, requestsElsewhere, signInAs, tabTo, type TestBrowser } from './support.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const SHOTS = join(REPO, '.artifacts', 'screenshots');
 const FLOW_MS = 120_000;
 
 let world: LabWorld;
 let browser: Browser;
 let page: Page;
 let portalUrl: string;
-const requests: string[] = [];
-const pageErrors: string[] = [];
+let requests: string[] = [];
+let pageErrors: string[] = [];
+let shot: TestBrowser['shot'];
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   world = await startLabWorld();
   world.reset();
   portalUrl = world.emulator.connection().portalUrl ?? '';
-  // The emulator's certificate is its own CA's: the test browser does not trust it, as a fresh
-  // browser profile would not (a learner's browser shows the warning once).
-  ({ browser, page } = await openBrowser());
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ browser, page, requests, pageErrors, shot } = await openBrowser('portal-'));
 }, 120_000);
 
 afterAll(async () => {
@@ -48,7 +40,6 @@ afterAll(async () => {
   await world?.stop();
 });
 
-const shot = (name: string) => page.screenshot({ path: join(SHOTS, `portal-${name}.png`) });
 
 /** A request to the emulator from outside the page (another local program), with its answer. */
 function call(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
@@ -309,8 +300,7 @@ describe('the portal', () => {
   }, FLOW_MS);
 
   it('loaded nothing from outside 127.0.0.1 and raised no script error', () => {
-    const elsewhere = requests.filter((url) => !url.startsWith('https://127.0.0.1:') && !url.startsWith('data:'));
-    expect(elsewhere).toEqual([]);
+    expect(requestsElsewhere(requests)).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 });

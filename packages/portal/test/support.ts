@@ -1,6 +1,9 @@
 // The browser steps the portal tests share: the browser, pick in a Fluent dropdown, sign in with
 // the picker, open a service from the top bar's search as the READMEs say ("Search for …"), move
 // the focus with Tab (the keyboard tests), add a role assignment on the IAM page open now.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Picks `option` in the Fluent dropdown labelled `label`. */
@@ -40,11 +43,42 @@ export async function tabTo(page: Page, target: Locator, max = 40): Promise<void
   throw new Error(`Tab did not reach ${target.toString()} in ${max} presses`);
 }
 
-/** Debian's Chromium (never a downloaded browser), headless, and a light 1280×800 page that trusts the emulator's certificate as a learner's browser would after its warning. */
-export async function openBrowser(): Promise<{ browser: Browser; page: Page }> {
+/** Where the browser tests' screenshots go (CI's artifacts): <repo>/.artifacts/screenshots. */
+export const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '.artifacts', 'screenshots');
+
+/** A browser page of a test, with what it loaded and the script errors it raised, recorded from the start. */
+export interface TestBrowser {
+  browser: Browser;
+  page: Page;
+  /** Every request's URL. */
+  requests: string[];
+  /** Every uncaught script error's message. */
+  pageErrors: string[];
+  /** Saves a screenshot as SHOTS/<prefix><name>.png. */
+  shot(name: string, options?: { animations?: 'disabled' | 'allow' }): Promise<Buffer>;
+}
+
+/**
+ * Debian's Chromium (never a downloaded browser), headless, and a light 1280×800 page that trusts
+ * the emulator's certificate as a learner's browser would after its warning (a fresh profile does
+ * not trust the emulator's own CA); its requests and script errors are recorded, and its
+ * screenshots named `<prefix><name>.png` in SHOTS.
+ */
+export async function openBrowser(prefix = 'portal-'): Promise<TestBrowser> {
+  mkdirSync(SHOTS, { recursive: true });
   const browser = await chromium.launch({ executablePath: process.env.MILAB_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
-  return { browser, page: await context.newPage() };
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const pageErrors: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  return { browser, page, requests, pageErrors, shot: (name, options = { animations: 'disabled' }) => page.screenshot({ path: join(SHOTS, `${prefix}${name}.png`), ...options }) };
+}
+
+/** The requests that went anywhere but 127.0.0.1 (a data: URL is the page's own). */
+export function requestsElsewhere(requests: readonly string[]): string[] {
+  return requests.filter((url) => !url.startsWith('https://127.0.0.1:') && !url.startsWith('data:'));
 }
 
 /** Adds a role assignment on the IAM page open now: the role by name, then the member (an app by display name, or a user-assigned identity). */
