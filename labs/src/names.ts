@@ -2,7 +2,9 @@
 // subscription from the configuration, the identity and VM names from @milab/core's naming
 // rule, and the ARM ids built from them. Labs, graders and the CLI all take them from here.
 import { ConfigError, labResourceNames, type MilabConfig } from '@milab/core';
-import { BUILTIN_ROLE_IDS, SEED } from '@milab/emulator';
+// From the emulator's ./vm entry: a lab program on a VM loads this, and the emulator itself (lmdb,
+// the servers) is hundreds of modules it never uses.
+import { BUILTIN_ROLE_IDS, SEED } from '@milab/emulator/vm';
 
 /** Built-in role definition GUIDs the labs name (the same in every tenant). */
 export const ROLE_IDS = BUILTIN_ROLE_IDS;

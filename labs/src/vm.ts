@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from '
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, repoRoot, requireEmulator, type MilabConfig } from '@milab/core';
-import { containerGroupEndpoint, vmEndpoint, vmProcessEnv, type readWorld as ReadWorld } from '@milab/emulator';
+import { containerGroupEndpoint, vmEndpoint, vmProcessEnv } from '@milab/emulator/vm';
+import type { readWorld as ReadWorld } from '@milab/emulator';
 import { runContained, type ContainedOptions } from './contained.js';
 export { KILL_GRACE_MS, markReady, MAX_OUTPUT_BYTES, READY_LINE, RUN_MARKER_ENV, startRunWatchdog } from './contained.js';
 import { labOfFile, type Lab } from './manifest.js';

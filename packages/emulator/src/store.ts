@@ -6,9 +6,9 @@
 // Mutations are synchronous functions, so two requests can never interleave inside one: Node
 // runs each to completion, which serializes writes without a lock, and a write holds the event
 // loop for its own records and its own fsync only.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { WorldState } from './model.js';
 import { worldSchema } from './schema.js';
 import { COLLECTIONS, deepFreeze, isCollection, WorldDraft, type RecordChange } from './state/draft.js';
@@ -38,25 +38,8 @@ export interface Store {
   replace(world: WorldState): void;
 }
 
-/** Writes `data` to `path` so that a crash leaves either the old or the new file, never half. */
-export function writeFileAtomic(path: string, data: string, mode = 0o600): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', mode);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  const dirFd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
-}
+// Writes `data` to `path` so that a crash leaves either the old or the new file, never half.
+export { writeFileAtomic } from './fs-atomic.js';
 
 /**
  * The world stored in `stateDir`, or `undefined` if none has been written yet: world.mdb, or a

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { EmulatorConnection, VmEndpoint } from './connection.js';
-import { writeFileAtomic } from './store.js';
+import { writeFileAtomic } from './fs-atomic.js';
 
 /** The emulator CA appended to the system's CAs (next to ca.pem), for the tools that take one bundle. */
 export const CA_BUNDLE_FILE = 'ca-bundle.pem';
