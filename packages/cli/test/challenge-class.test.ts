@@ -3,7 +3,6 @@
 // Contributor, and Role Based Access Control Administrator limited to Reader for service
 // principals) can start app-cannot-get-a-token, repair it and pass, and its end removes what it
 // made in their group only — another learner's group and the instructor's decoy stay.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,22 +14,14 @@ import { createEmulator, parseConfig, type Emulator } from '@milab/emulator';
 import { labNames, ROLE_IDS, roleDefinitionId } from '@milab/labs';
 import { abandonChallenge, gradeRunning, startChallenge, submitChallenge } from '../src/challenge/engine.js';
 import { challengeNames } from '../src/challenge/names.js';
-import { cleanEnv, type CliResult, parseExports, repo } from './support.js';
+import { type CliResult, milab, parseExports } from './support.js';
 
 let home: string;
 let emulator: Emulator;
 let base: Record<string, string>;
 
-function milab(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [join(repo, 'packages/cli/bin/milab.mjs'), ...args], { cwd: repo, env: cleanEnv(env), timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-
 async function step(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const result = await milab(args, env);
+  const result = await milab(args, env, { timeoutMs: 120_000 });
   if (result.code !== 0) throw new Error(`./milab ${args.join(' ')} exited ${result.code}:\n${result.stdout}\n${result.stderr}`);
   return result;
 }

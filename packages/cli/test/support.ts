@@ -24,19 +24,32 @@ export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9', ...env, ...extra };
 }
 
-export function milab(args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Options of {@link runProcess}. */
+export interface ProcessOptions {
+  /** How long the child may run before it is stopped (default 60 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs `node <args>` from the repository root with `cleanEnv(env)`. A child stopped at its time
+ * limit (or by a signal) exits 1, and its stderr ends with a line saying so: a step that timed out
+ * reads as that, not as a failure of its own.
+ */
+export function runProcess(args: readonly string[], env: Record<string, string>, options: ProcessOptions = {}): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      // The launcher, as `./milab` and `pnpm milab` run it: the bundle (rebuilt if a source changed).
-      [join(repo, 'packages/cli/bin/milab.mjs'), ...args],
-      { cwd: repo, env: cleanEnv(env), timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(process.execPath, [...args], { cwd: repo, env: cleanEnv(env), timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (!error) return resolve({ code: 0, stdout, stderr });
+      if (typeof error.code === 'number') return resolve({ code: error.code, stdout, stderr });
+      const how = error.killed ? `stopped by the test at its time limit (${timeoutMs / 1000} s), ${error.signal ?? 'killed'}` : `did not run to an exit code (${error.signal ?? error.message})`;
+      resolve({ code: 1, stdout, stderr: `${stderr}${stderr.endsWith('\n') || stderr === '' ? '' : '\n'}[${how}]\n` });
+    });
   });
+}
+
+/** Runs `./milab <args>` in a child process: the launcher, as `./milab` and `pnpm milab` run it (the bundle, rebuilt if a source changed). */
+export function milab(args: readonly string[], env: Record<string, string>, options: ProcessOptions = {}): Promise<CliResult> {
+  return runProcess([join(repo, 'packages/cli/bin/milab.mjs'), ...args], env, options);
 }
 
 /** A one-route IMDS look-alike on 127.0.0.1; `answer` decides each response. */
