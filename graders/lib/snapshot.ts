@@ -502,20 +502,19 @@ function indexOf(snapshot: ClassSnapshot): SnapshotIndex {
     }
     return map;
   };
-  const resources = new Map<string, string[]>();
-  for (const id of snapshot.resources) {
-    const group = key(resourceGroupOf(id));
-    let list = resources.get(group);
-    if (!list) resources.set(group, (list = []));
-    list.push(id);
-  }
-  const details = new Map<string, SnapshotResource[]>();
-  for (const r of snapshot.resourceDetails ?? []) {
-    const group = key(resourceGroupOf(r.id ?? ''));
-    let list = details.get(group);
-    if (!list) details.set(group, (list = []));
-    list.push(r);
-  }
+  // Items by lower-case resource group, in the list's order.
+  const byGroup = <T>(items: readonly T[], id: (item: T) => string): Map<string, T[]> => {
+    const map = new Map<string, T[]>();
+    for (const item of items) {
+      const group = key(resourceGroupOf(id(item)));
+      let list = map.get(group);
+      if (!list) map.set(group, (list = []));
+      list.push(item);
+    }
+    return map;
+  };
+  const resources = byGroup(snapshot.resources, (id) => id);
+  const details = byGroup(snapshot.resourceDetails ?? [], (r) => r.id ?? '');
   index = {
     identities: byName(snapshot.identities, (i) => i.name),
     vms: byName(snapshot.vms, (v) => v.name),

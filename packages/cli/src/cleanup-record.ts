@@ -12,7 +12,7 @@ import type { Grader, GradeLabsResult } from '@milab/graders';
 import { mergeReports, type GradeReport } from '@milab/grading';
 import type { Lab } from '@milab/labs';
 import { currentWorldId, formatStanding, gradeAndSave, type ALL_GRADERS, type GradeAndSaveOptions, type LabStanding } from './labs.js';
-import { readProgress, recordCleanup, recordGrades, type CleanupRecord, type LabGrade, type Progress } from './progress.js';
+import { readProgress, recordCleanup, recordGrades, type CleanupRecord, type Progress } from './progress.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -28,23 +28,20 @@ export function cleanupLabel(record: Pick<CleanupRecord, 'gradedAt'>): string {
 }
 
 /**
- * A saved grade that is lab 11's record (not a live grade), with its time and label; `undefined`
- * for a live grade. What `milab status --json` gives each such lab as `beforeCleanup`.
+ * A lab whose saved grade is lab 11's record (not a live grade): its time and label; `undefined`
+ * for a live grade, or a grade from before a reset (it does not count either way). What
+ * `milab status --json` gives each such lab as `beforeCleanup`.
  */
-export function cleanupGradeOf(grade: LabGrade | undefined): { gradedAt: string; label: string } | undefined {
-  if (!grade?.cleanupRecordAt) return undefined;
+export function cleanupGradeOf({ grade, stale }: Pick<LabStanding, 'grade' | 'stale'>): { gradedAt: string; label: string } | undefined {
+  if (stale || !grade?.cleanupRecordAt) return undefined;
   return { gradedAt: grade.cleanupRecordAt, label: cleanupLabel({ gradedAt: grade.cleanupRecordAt }) };
 }
 
-/**
- * {@link formatStanding}, with each lab whose grade is lab 11's record labelled as `milab grade`
- * labels it (a grade from before a reset says that instead: it does not count either way).
- */
+/** {@link formatStanding}, with each lab whose grade is lab 11's record labelled as `milab grade` labels it. */
 export function formatStandingWithCleanup(labs: readonly LabStanding[], next: Lab | undefined): string[] {
   // formatStanding gives one line per lab, in the order of `labs`.
   return formatStanding(labs, next).map((line, i) => {
-    const lab = labs[i];
-    const saved = lab && !lab.stale ? cleanupGradeOf(lab.grade) : undefined;
+    const saved = labs[i] ? cleanupGradeOf(labs[i]) : undefined;
     return saved ? `${line} — ${saved.label}` : line;
   });
 }

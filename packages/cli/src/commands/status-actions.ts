@@ -15,7 +15,7 @@ export async function status(options: { refresh?: boolean; json?: boolean }): Pr
   const { labs, next, identity } = result;
   if (options.json) {
     const rows = labs.map(({ lab, grade, done, stale }) => {
-      const beforeCleanup = stale ? undefined : cleanupGradeOf(grade);
+      const beforeCleanup = cleanupGradeOf({ grade, stale });
       return { id: lab.id, slug: lab.slug, title: lab.title, done, ...(stale ? { beforeReset: true } : {}), ...(beforeCleanup ? { beforeCleanup } : {}), ...(grade ? { grade } : {}) };
     });
     console.log(JSON.stringify({ target: config.target, learnerId: config.learnerId, next: next?.id ?? null, identity: identity ?? null, labs: rows }, null, 2));
